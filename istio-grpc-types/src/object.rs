@@ -1,0 +1,395 @@
+//! One enum over every object a manifest may hold: the Istio kinds typed by this crate,
+//! common Kubernetes kinds typed by k8s-openapi, and anything else carried through as JSON.
+
+use std::fmt;
+
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, Secret, Service, ServiceAccount};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use crate::{DestinationRule, EnvoyFilter, Gateway, IstioKind, PeerAuthentication, ServiceEntry, Sidecar, VirtualService};
+
+/// A Kubernetes object of any kind. Nothing is dropped: kinds this crate does not type are
+/// kept whole as [`UnknownObject`].
+#[derive(Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Object {
+    /// networking.istio.io VirtualService.
+    VirtualService(VirtualService),
+    /// networking.istio.io Gateway.
+    Gateway(Gateway),
+    /// networking.istio.io DestinationRule.
+    DestinationRule(DestinationRule),
+    /// networking.istio.io ServiceEntry.
+    ServiceEntry(ServiceEntry),
+    /// networking.istio.io Sidecar.
+    Sidecar(Sidecar),
+    /// networking.istio.io EnvoyFilter.
+    EnvoyFilter(EnvoyFilter),
+    /// security.istio.io PeerAuthentication.
+    PeerAuthentication(PeerAuthentication),
+    /// core/v1 Service.
+    Service(Service),
+    /// core/v1 Secret. Its data never appears in `Debug` output.
+    Secret(Secret),
+    /// core/v1 ConfigMap.
+    ConfigMap(ConfigMap),
+    /// core/v1 Namespace.
+    Namespace(Namespace),
+    /// core/v1 ServiceAccount.
+    ServiceAccount(ServiceAccount),
+    /// core/v1 Pod.
+    Pod(Pod),
+    /// apps/v1 Deployment.
+    Deployment(Deployment),
+    /// apps/v1 StatefulSet.
+    StatefulSet(StatefulSet),
+    /// apps/v1 DaemonSet.
+    DaemonSet(DaemonSet),
+    /// Any other kind, kept as written.
+    Other(UnknownObject),
+}
+
+/// An object of a kind this crate does not type, kept exactly as written.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct UnknownObject {
+    value: serde_json::Map<String, Value>,
+}
+
+impl UnknownObject {
+    /// The object as JSON.
+    pub fn as_json(&self) -> &serde_json::Map<String, Value> {
+        &self.value
+    }
+
+    fn str_at(&self, keys: &[&str]) -> Option<&str> {
+        let mut v = self.value.get(keys[0])?;
+        for k in &keys[1..] {
+            v = v.get(k)?;
+        }
+        v.as_str()
+    }
+}
+
+/// The error of one object conversion: a field path and a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PathError {
+    pub(crate) path: Vec<PathSegment>,
+    pub(crate) message: String,
+}
+
+/// One step of a field path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum PathSegment {
+    Key(String),
+    Index(usize),
+}
+
+pub(crate) fn render_path(path: &[PathSegment]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            PathSegment::Key(k) => {
+                if !out.is_empty() {
+                    out.push('.');
+                }
+                out.push_str(k);
+            }
+            PathSegment::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    if out.is_empty() { ".".to_owned() } else { out }
+}
+
+impl PathError {
+    fn from_path_to_error(e: serde_path_to_error::Error<serde_json::Error>) -> Self {
+        let path = e
+            .path()
+            .iter()
+            .filter_map(|s| match s {
+                serde_path_to_error::Segment::Seq { index } => Some(PathSegment::Index(*index)),
+                serde_path_to_error::Segment::Map { key } => Some(PathSegment::Key(key.clone())),
+                serde_path_to_error::Segment::Enum { variant } => Some(PathSegment::Key(variant.clone())),
+                serde_path_to_error::Segment::Unknown => None,
+            })
+            .collect();
+        PathError { path, message: e.into_inner().to_string() }
+    }
+}
+
+fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, PathError> {
+    serde_path_to_error::deserialize(value).map_err(PathError::from_path_to_error)
+}
+
+/// Typed through k8s-openapi, which ignores keys it does not know: compare what it writes back
+/// with what was read, so that no field is lost silently.
+fn typed_k8s<T: serde::de::DeserializeOwned + Serialize>(value: Value, kind: &str) -> Result<T, PathError> {
+    let object: T = typed(value.clone())?;
+    let written = serde_json::to_value(&object).map_err(|e| PathError { path: vec![], message: e.to_string() })?;
+    if let Some((path, message)) = first_loss(&value, &written, &mut Vec::new()) {
+        return Err(PathError { path, message: format!("{message}: not a field of {kind} (Kubernetes API), it would be lost") });
+    }
+    Ok(object)
+}
+
+/// The first place where `read` has something `written` lacks or changed. `null` counts as
+/// absent, as it does for Kubernetes.
+fn first_loss(read: &Value, written: &Value, path: &mut Vec<PathSegment>) -> Option<(Vec<PathSegment>, String)> {
+    match (read, written) {
+        (Value::Object(a), Value::Object(b)) => {
+            for (k, va) in a {
+                path.push(PathSegment::Key(k.clone()));
+                let found = match b.get(k) {
+                    None if va.is_null() => None,
+                    None => Some((path.clone(), format!("unknown field `{k}`"))),
+                    Some(vb) => first_loss(va, vb, path),
+                };
+                path.pop();
+                if found.is_some() {
+                    return found;
+                }
+            }
+            None
+        }
+        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
+            for (i, (va, vb)) in a.iter().zip(b).enumerate() {
+                path.push(PathSegment::Index(i));
+                let found = first_loss(va, vb, path);
+                path.pop();
+                if found.is_some() {
+                    return found;
+                }
+            }
+            None
+        }
+        (a, b) if a == b => None,
+        (Value::Number(a), Value::Number(b)) if a.as_f64() == b.as_f64() => None,
+        (a, b) => Some((path.clone(), format!("value {a} would be written as {b}"))),
+    }
+}
+
+/// Whether an object of one of our Istio kinds with a foreign group is a misspelling of ours
+/// (`networking.rypt.io`) rather than another project's kind of the same name (the Gateway API's
+/// `gateway.networking.k8s.io` Gateway).
+fn claims_istio_kind(kind: &str, group: &str, ours: &str) -> bool {
+    if group == ours || group.ends_with(".istio.io") {
+        return true;
+    }
+    if group.ends_with(".k8s.io") || group.ends_with(".x-k8s.io") {
+        return false;
+    }
+    let first_label = |g: &str| g.split('.').next().unwrap_or("").to_owned();
+    kind != "Gateway" || first_label(group) == first_label(ours)
+}
+
+impl Object {
+    /// Types a JSON object by its `apiVersion` and `kind`.
+    pub(crate) fn from_json(value: Value) -> Result<Object, PathError> {
+        let Value::Object(map) = value else {
+            return Err(PathError {
+                path: vec![],
+                message: format!("expected a Kubernetes object (a mapping with apiVersion and kind), found {}", json_type(&value)),
+            });
+        };
+        let api_version = map.get("apiVersion").and_then(Value::as_str).unwrap_or("").to_owned();
+        let Some(kind) = map.get("kind").and_then(Value::as_str).map(str::to_owned) else {
+            let path = vec![PathSegment::Key("kind".into())];
+            return Err(PathError { path, message: "missing field `kind` (every object needs apiVersion and kind)".into() });
+        };
+        if api_version.is_empty() {
+            let path = vec![PathSegment::Key("apiVersion".into())];
+            return Err(PathError { path, message: format!("missing field `apiVersion` for kind {kind}") });
+        }
+        let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+        let value = Value::Object(map);
+        macro_rules! istio {
+            ($($k:ident),*) => {
+                match kind.as_str() {
+                    $(stringify!($k) if claims_istio_kind(&kind, group, <$k as IstioKind>::GROUP) => {
+                        return typed(value).map(Object::$k);
+                    })*
+                    _ => {}
+                }
+            };
+        }
+        istio!(VirtualService, Gateway, DestinationRule, ServiceEntry, Sidecar, EnvoyFilter, PeerAuthentication);
+        let object = match (api_version.as_str(), kind.as_str()) {
+            ("v1", "Service") => Object::Service(typed_k8s(value, "v1 Service")?),
+            ("v1", "Secret") => Object::Secret(typed_k8s(value, "v1 Secret")?),
+            ("v1", "ConfigMap") => Object::ConfigMap(typed_k8s(value, "v1 ConfigMap")?),
+            ("v1", "Namespace") => Object::Namespace(typed_k8s(value, "v1 Namespace")?),
+            ("v1", "ServiceAccount") => Object::ServiceAccount(typed_k8s(value, "v1 ServiceAccount")?),
+            ("v1", "Pod") => Object::Pod(typed_k8s(value, "v1 Pod")?),
+            ("apps/v1", "Deployment") => Object::Deployment(typed_k8s(value, "apps/v1 Deployment")?),
+            ("apps/v1", "StatefulSet") => Object::StatefulSet(typed_k8s(value, "apps/v1 StatefulSet")?),
+            ("apps/v1", "DaemonSet") => Object::DaemonSet(typed_k8s(value, "apps/v1 DaemonSet")?),
+            _ => match value {
+                Value::Object(value) => Object::Other(UnknownObject { value }),
+                _ => unreachable!("checked above"),
+            },
+        };
+        Ok(object)
+    }
+
+    /// The object's `kind`.
+    pub fn kind(&self) -> &str {
+        match self {
+            Object::VirtualService(_) => VirtualService::KIND,
+            Object::Gateway(_) => Gateway::KIND,
+            Object::DestinationRule(_) => DestinationRule::KIND,
+            Object::ServiceEntry(_) => ServiceEntry::KIND,
+            Object::Sidecar(_) => Sidecar::KIND,
+            Object::EnvoyFilter(_) => EnvoyFilter::KIND,
+            Object::PeerAuthentication(_) => PeerAuthentication::KIND,
+            Object::Service(_) => "Service",
+            Object::Secret(_) => "Secret",
+            Object::ConfigMap(_) => "ConfigMap",
+            Object::Namespace(_) => "Namespace",
+            Object::ServiceAccount(_) => "ServiceAccount",
+            Object::Pod(_) => "Pod",
+            Object::Deployment(_) => "Deployment",
+            Object::StatefulSet(_) => "StatefulSet",
+            Object::DaemonSet(_) => "DaemonSet",
+            Object::Other(o) => o.str_at(&["kind"]).unwrap_or(""),
+        }
+    }
+
+    /// The object's metadata, for every kind but [`Object::Other`].
+    pub fn metadata(&self) -> Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta> {
+        Some(match self {
+            Object::VirtualService(o) => &o.metadata,
+            Object::Gateway(o) => &o.metadata,
+            Object::DestinationRule(o) => &o.metadata,
+            Object::ServiceEntry(o) => &o.metadata,
+            Object::Sidecar(o) => &o.metadata,
+            Object::EnvoyFilter(o) => &o.metadata,
+            Object::PeerAuthentication(o) => &o.metadata,
+            Object::Service(o) => &o.metadata,
+            Object::Secret(o) => &o.metadata,
+            Object::ConfigMap(o) => &o.metadata,
+            Object::Namespace(o) => &o.metadata,
+            Object::ServiceAccount(o) => &o.metadata,
+            Object::Pod(o) => &o.metadata,
+            Object::Deployment(o) => &o.metadata,
+            Object::StatefulSet(o) => &o.metadata,
+            Object::DaemonSet(o) => &o.metadata,
+            Object::Other(_) => return None,
+        })
+    }
+
+    /// `metadata.name`, when set.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Object::Other(o) => o.str_at(&["metadata", "name"]),
+            _ => self.metadata().and_then(|m| m.name.as_deref()),
+        }
+    }
+
+    /// `metadata.namespace`, when set.
+    pub fn namespace(&self) -> Option<&str> {
+        match self {
+            Object::Other(o) => o.str_at(&["metadata", "namespace"]),
+            _ => self.metadata().and_then(|m| m.namespace.as_deref()),
+        }
+    }
+
+    /// The object as a JSON value, exactly as it is written.
+    pub fn to_json(&self) -> Result<Value, serde_json::Error> {
+        serde_json::to_value(self)
+    }
+}
+
+fn json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "nothing (null)",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+impl Serialize for Object {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Object::VirtualService(o) => o.serialize(s),
+            Object::Gateway(o) => o.serialize(s),
+            Object::DestinationRule(o) => o.serialize(s),
+            Object::ServiceEntry(o) => o.serialize(s),
+            Object::Sidecar(o) => o.serialize(s),
+            Object::EnvoyFilter(o) => o.serialize(s),
+            Object::PeerAuthentication(o) => o.serialize(s),
+            Object::Service(o) => o.serialize(s),
+            Object::Secret(o) => o.serialize(s),
+            Object::ConfigMap(o) => o.serialize(s),
+            Object::Namespace(o) => o.serialize(s),
+            Object::ServiceAccount(o) => o.serialize(s),
+            Object::Pod(o) => o.serialize(s),
+            Object::Deployment(o) => o.serialize(s),
+            Object::StatefulSet(o) => o.serialize(s),
+            Object::DaemonSet(o) => o.serialize(s),
+            Object::Other(o) => o.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Object {
+    /// Any self-describing format (JSON, serde_yaml, serde-saphyr): the object is read as JSON
+    /// first, then typed by `apiVersion` and `kind`. Errors name the field path.
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let value = Value::deserialize(d)?;
+        Object::from_json(value).map_err(|e| serde::de::Error::custom(format_args!("{}: {}", render_path(&e.path), e.message)))
+    }
+}
+
+impl fmt::Debug for Object {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Object::VirtualService(o) => f.debug_tuple("VirtualService").field(o).finish(),
+            Object::Gateway(o) => f.debug_tuple("Gateway").field(o).finish(),
+            Object::DestinationRule(o) => f.debug_tuple("DestinationRule").field(o).finish(),
+            Object::ServiceEntry(o) => f.debug_tuple("ServiceEntry").field(o).finish(),
+            Object::Sidecar(o) => f.debug_tuple("Sidecar").field(o).finish(),
+            Object::EnvoyFilter(o) => f.debug_tuple("EnvoyFilter").field(o).finish(),
+            Object::PeerAuthentication(o) => f.debug_tuple("PeerAuthentication").field(o).finish(),
+            Object::Service(o) => f.debug_tuple("Service").field(o).finish(),
+            Object::Secret(o) => {
+                // Secret data (TLS private keys) must never reach logs: names and keys only.
+                let keys: Vec<&String> = o.data.iter().flat_map(|d| d.keys()).chain(o.string_data.iter().flat_map(|d| d.keys())).collect();
+                f.debug_struct("Secret")
+                    .field("name", &o.metadata.name)
+                    .field("namespace", &o.metadata.namespace)
+                    .field("type", &o.type_)
+                    .field("keys", &keys)
+                    .finish_non_exhaustive()
+            }
+            Object::ConfigMap(o) => f.debug_tuple("ConfigMap").field(o).finish(),
+            Object::Namespace(o) => f.debug_tuple("Namespace").field(o).finish(),
+            Object::ServiceAccount(o) => f.debug_tuple("ServiceAccount").field(o).finish(),
+            Object::Pod(o) => f.debug_tuple("Pod").field(o).finish(),
+            Object::Deployment(o) => f.debug_tuple("Deployment").field(o).finish(),
+            Object::StatefulSet(o) => f.debug_tuple("StatefulSet").field(o).finish(),
+            Object::DaemonSet(o) => f.debug_tuple("DaemonSet").field(o).finish(),
+            Object::Other(o) => f.debug_tuple("Other").field(o).finish(),
+        }
+    }
+}
+
+macro_rules! from_kind {
+    ($($k:ident: $t:ty),*) => {
+        $(impl From<$t> for Object {
+            fn from(o: $t) -> Self {
+                Object::$k(o)
+            }
+        })*
+    };
+}
+from_kind!(
+    VirtualService: VirtualService, Gateway: Gateway, DestinationRule: DestinationRule, ServiceEntry: ServiceEntry,
+    Sidecar: Sidecar, EnvoyFilter: EnvoyFilter, PeerAuthentication: PeerAuthentication, Service: Service,
+    Secret: Secret, ConfigMap: ConfigMap, Namespace: Namespace, ServiceAccount: ServiceAccount, Pod: Pod,
+    Deployment: Deployment, StatefulSet: StatefulSet, DaemonSet: DaemonSet
+);

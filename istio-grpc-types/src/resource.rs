@@ -1,0 +1,263 @@
+//! What every Istio resource shares: apiVersion/kind checks, metadata, `kube::Resource`.
+
+use std::fmt;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::de::{self, Deserialize, Deserializer};
+
+/// The version part of an Istio `apiVersion`.
+///
+/// Objects read from YAML keep the version they were written with; new objects use the
+/// storage version of their kind (`v1`, or `v1alpha3` for `EnvoyFilter`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Version {
+    /// `v1`: the storage version of every networking kind but EnvoyFilter, and of PeerAuthentication.
+    V1,
+    /// `v1beta1`.
+    V1beta1,
+    /// `v1alpha3`: EnvoyFilter's only version; still served for the other networking kinds.
+    V1alpha3,
+}
+
+impl Version {
+    /// The version as it appears in `apiVersion`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Version::V1 => "v1",
+            Version::V1beta1 => "v1beta1",
+            Version::V1alpha3 => "v1alpha3",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Version> {
+        match s {
+            "v1" => Some(Version::V1),
+            "v1beta1" => Some(Version::V1beta1),
+            "v1alpha3" => Some(Version::V1alpha3),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Version {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Identity of an Istio kind, as associated constants (like kube-core's `Resource`, but static).
+pub trait IstioKind {
+    /// `kind`, e.g. `VirtualService`.
+    const KIND: &'static str;
+    /// API group, e.g. `networking.istio.io`.
+    const GROUP: &'static str;
+    /// Plural resource name, e.g. `virtualservices`.
+    const PLURAL: &'static str;
+    /// Every version the CRD serves; the first is the storage version.
+    const VERSIONS: &'static [Version];
+}
+
+/// Why an `apiVersion` does not fit a kind, in words that say what was expected.
+pub(crate) fn api_version_error<K: IstioKind>(found: &str) -> String {
+    let expected: Vec<String> = K::VERSIONS.iter().map(|v| format!("{}/{}", K::GROUP, v)).collect();
+    let hint = match found.split_once('/') {
+        Some((group, _)) if group != K::GROUP => format!(" (the group is {:?}, not {:?})", group, K::GROUP),
+        Some(_) => " (that version is not served)".to_owned(),
+        None => " (apiVersion is group/version)".to_owned(),
+    };
+    format!(
+        "apiVersion {found:?} is not an apiVersion of {}: expected {}{hint}",
+        K::KIND,
+        expected.join(" or ")
+    )
+}
+
+pub(crate) fn parse_api_version<K: IstioKind>(found: &str) -> Result<Version, String> {
+    found
+        .split_once('/')
+        .filter(|(group, _)| *group == K::GROUP)
+        .and_then(|(_, v)| Version::parse(v))
+        .filter(|v| K::VERSIONS.contains(v))
+        .ok_or_else(|| api_version_error::<K>(found))
+}
+
+/// `apiVersion`, checked against the kind.
+pub(crate) fn de_api_version<'de, D: Deserializer<'de>, K: IstioKind>(d: D) -> Result<Version, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_api_version::<K>(&s).map_err(de::Error::custom)
+}
+
+/// `kind`, checked against the kind.
+pub(crate) fn de_kind<'de, D: Deserializer<'de>, K: IstioKind>(d: D) -> Result<(), D::Error> {
+    let s = String::deserialize(d)?;
+    if s == K::KIND {
+        Ok(())
+    } else {
+        Err(de::Error::custom(format_args!("kind {s:?} is not {:?}", K::KIND)))
+    }
+}
+
+/// The fields of Kubernetes `ObjectMeta`. k8s-openapi ignores unknown keys; we refuse them, so
+/// that a typo such as `lables` is an error instead of a silently dropped field.
+const OBJECT_META_FIELDS: &[&str] = &[
+    "annotations",
+    "creationTimestamp",
+    "deletionGracePeriodSeconds",
+    "deletionTimestamp",
+    "finalizers",
+    "generateName",
+    "generation",
+    "labels",
+    "managedFields",
+    "name",
+    "namespace",
+    "ownerReferences",
+    "resourceVersion",
+    "selfLink",
+    "uid",
+];
+
+/// `metadata`, refusing keys that are not part of `ObjectMeta`.
+pub(crate) fn de_metadata<'de, D: Deserializer<'de>>(d: D) -> Result<ObjectMeta, D::Error> {
+    let map = Option::<serde_json::Map<String, serde_json::Value>>::deserialize(d)?.unwrap_or_default();
+    if let Some(unknown) = map.keys().find(|k| !OBJECT_META_FIELDS.contains(&k.as_str())) {
+        return Err(de::Error::unknown_field(unknown, OBJECT_META_FIELDS));
+    }
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(de::Error::custom)
+}
+
+fn is_default_meta(meta: &ObjectMeta) -> bool {
+    *meta == ObjectMeta::default()
+}
+
+#[doc(hidden)]
+pub(crate) fn skip_meta(meta: &ObjectMeta) -> bool {
+    is_default_meta(meta)
+}
+
+/// Defines a resource struct around a generated spec: identity constants, serde with
+/// apiVersion/kind checks, and `kube::Resource`.
+macro_rules! istio_resource {
+    (
+        $(#[$doc:meta])*
+        kind: $kind:ident,
+        spec: $spec:ident,
+        group: $group:literal,
+        plural: $plural:literal,
+        versions: [$($version:ident),+ $(,)?],
+    ) => {
+        $(#[$doc])*
+        ///
+        /// Reading checks `apiVersion` and `kind`, and keeps the version that was read;
+        /// [`new`](Self::new) uses the storage version.
+        #[derive(Clone, Debug, PartialEq)]
+        pub struct $kind {
+            /// The served version this object was read with, or the storage version.
+            pub api_version: $crate::Version,
+            /// Standard Kubernetes object metadata.
+            pub metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+            /// The Istio specification.
+            pub spec: $spec,
+            /// Status as the API server reports it (written by Istio, kept as JSON).
+            pub status: Option<serde_json::Value>,
+        }
+
+        impl $crate::IstioKind for $kind {
+            const KIND: &'static str = stringify!($kind);
+            const GROUP: &'static str = $group;
+            const PLURAL: &'static str = $plural;
+            const VERSIONS: &'static [$crate::Version] = &[$($crate::Version::$version),+];
+        }
+
+        impl $kind {
+            /// A new object named `name`, in the storage version, with no namespace.
+            pub fn new(name: impl Into<String>, spec: $spec) -> Self {
+                Self {
+                    api_version: <Self as $crate::IstioKind>::VERSIONS[0],
+                    metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                        name: Some(name.into()),
+                        ..Default::default()
+                    },
+                    spec,
+                    status: None,
+                }
+            }
+
+            /// The full `apiVersion` string, e.g. `networking.istio.io/v1`.
+            pub fn api_version_str(&self) -> String {
+                format!("{}/{}", $group, self.api_version)
+            }
+        }
+
+        impl kube_core::Resource for $kind {
+            type DynamicType = ();
+            type Scope = kube_core::NamespaceResourceScope;
+
+            fn kind(_: &()) -> std::borrow::Cow<'_, str> {
+                <Self as $crate::IstioKind>::KIND.into()
+            }
+            fn group(_: &()) -> std::borrow::Cow<'_, str> {
+                $group.into()
+            }
+            fn version(_: &()) -> std::borrow::Cow<'_, str> {
+                <Self as $crate::IstioKind>::VERSIONS[0].as_str().into()
+            }
+            fn plural(_: &()) -> std::borrow::Cow<'_, str> {
+                $plural.into()
+            }
+            fn meta(&self) -> &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                &self.metadata
+            }
+            fn meta_mut(&mut self) -> &mut k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                &mut self.metadata
+            }
+        }
+
+        impl serde::Serialize for $kind {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use serde::ser::SerializeStruct;
+                let mut s = serializer.serialize_struct(stringify!($kind), 5)?;
+                s.serialize_field("apiVersion", &self.api_version_str())?;
+                s.serialize_field("kind", <Self as $crate::IstioKind>::KIND)?;
+                if !$crate::resource::skip_meta(&self.metadata) {
+                    s.serialize_field("metadata", &self.metadata)?;
+                }
+                s.serialize_field("spec", &self.spec)?;
+                if let Some(status) = &self.status {
+                    s.serialize_field("status", status)?;
+                }
+                s.end()
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $kind {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                fn api_version<'de, D: serde::Deserializer<'de>>(d: D) -> Result<$crate::Version, D::Error> {
+                    $crate::resource::de_api_version::<D, $kind>(d)
+                }
+                fn kind<'de, D: serde::Deserializer<'de>>(d: D) -> Result<(), D::Error> {
+                    $crate::resource::de_kind::<D, $kind>(d)
+                }
+                #[derive(serde::Deserialize)]
+                #[serde(deny_unknown_fields)]
+                struct Wire {
+                    #[serde(rename = "apiVersion", deserialize_with = "api_version")]
+                    api_version: $crate::Version,
+                    #[serde(rename = "kind", deserialize_with = "kind")]
+                    #[allow(dead_code)]
+                    kind: (),
+                    #[serde(default, deserialize_with = "crate::resource::de_metadata")]
+                    metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+                    #[serde(default)]
+                    spec: $spec,
+                    #[serde(default)]
+                    status: Option<serde_json::Value>,
+                }
+                let wire = Wire::deserialize(deserializer)?;
+                Ok(Self { api_version: wire.api_version, metadata: wire.metadata, spec: wire.spec, status: wire.status })
+            }
+        }
+    };
+}
+pub(crate) use istio_resource;
+

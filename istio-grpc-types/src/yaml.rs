@@ -1,0 +1,402 @@
+//! Multi-document YAML in and out, with serde-saphyr.
+//!
+//! Reading follows Kubernetes: the stream is split into documents on `---` lines (as
+//! `kubectl` does), each document is read as JSON and then typed by `apiVersion` and `kind`
+//! ([`Object`]). One bad document does not hide the others ([`parse`]), and every error carries
+//! the document's position, the line and column, and the field path.
+//!
+//! ```
+//! use istio_grpc_types::yaml;
+//!
+//! let text = "apiVersion: v1\nkind: Service\nmetadata: {name: a}\n---\napiVersion: networking.rypt.io/v1\nkind: VirtualService\nspec: {}\n";
+//! let docs = yaml::parse(text);
+//! assert!(docs[0].is_ok());
+//! let err = docs[1].as_ref().unwrap_err().to_string();
+//! assert!(err.contains("line 5") && err.contains("expected networking.istio.io/v1"), "{err}");
+//! ```
+
+use std::fmt;
+
+use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde_json::Value;
+use serde_saphyr::Spanned;
+
+use crate::object::{PathError, PathSegment, render_path};
+use crate::{Error, Location, Object};
+
+/// One object read from YAML, with where it came from.
+#[derive(Clone, Debug)]
+pub struct Document {
+    /// Position in the stream, from 1 (empty documents are not counted).
+    pub index: usize,
+    /// The typed object.
+    pub object: Object,
+    /// Positions of every key and value, to point at a field of this object.
+    pub source: SourceMap,
+}
+
+/// Positions of the keys and values of one document.
+///
+/// ```
+/// let docs = istio_grpc_types::yaml::from_str("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\ndata:\n  k: v\n")?;
+/// let at = docs[0].source.locate("data.k").unwrap();
+/// assert_eq!((at.line, at.column), (6, 6));
+/// # Ok::<(), istio_grpc_types::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceMap {
+    root: Node,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Node {
+    at: Location,
+    kind: NodeKind,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum NodeKind {
+    Map(Vec<(String, Location, Node)>),
+    Seq(Vec<Node>),
+    Scalar(Value),
+}
+
+impl SourceMap {
+    /// Where the value at `path` (`spec.http[0].route[0].destination`) starts; `.` or an empty
+    /// path is the document itself. For a path that does not exist, the nearest existing parent.
+    pub fn locate(&self, path: &str) -> Option<Location> {
+        let segments = parse_path(path, &self.root)?;
+        Some(self.locate_segments(&segments, false))
+    }
+
+    /// Where the key of `path` is (for a map entry), else where its value is.
+    pub fn locate_key(&self, path: &str) -> Option<Location> {
+        let segments = parse_path(path, &self.root)?;
+        Some(self.locate_segments(&segments, true))
+    }
+
+    /// The line the document starts on.
+    pub fn start(&self) -> Location {
+        self.root.at
+    }
+
+    fn locate_segments(&self, segments: &[PathSegment], key: bool) -> Location {
+        let mut node = &self.root;
+        let mut at = node.at;
+        for (i, seg) in segments.iter().enumerate() {
+            let last = i + 1 == segments.len();
+            let next = match (&node.kind, seg) {
+                (NodeKind::Map(entries), PathSegment::Key(k)) => entries.iter().find(|(name, _, _)| name == k).map(|(_, key_at, v)| {
+                    if last && key {
+                        at = *key_at;
+                    }
+                    v
+                }),
+                (NodeKind::Seq(items), PathSegment::Index(i)) => items.get(*i),
+                _ => None,
+            };
+            match next {
+                Some(n) => {
+                    node = n;
+                    if !(last && key && matches!(seg, PathSegment::Key(_))) {
+                        at = n.at;
+                    }
+                }
+                None => break,
+            }
+        }
+        at
+    }
+}
+
+/// Splits `spec.http[0].route` into segments; keys may contain dots (`app.kubernetes.io/name`),
+/// so the tree decides where a key ends.
+fn parse_path(path: &str, root: &Node) -> Option<Vec<PathSegment>> {
+    let mut out = Vec::new();
+    let mut rest = path.strip_prefix('.').unwrap_or(path);
+    let mut node = Some(root);
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('[') {
+            let end = r.find(']')?;
+            let i: usize = r[..end].parse().ok()?;
+            out.push(PathSegment::Index(i));
+            node = match node.map(|n| &n.kind) {
+                Some(NodeKind::Seq(items)) => items.get(i),
+                _ => None,
+            };
+            rest = r[end + 1..].strip_prefix('.').unwrap_or(&r[end + 1..]);
+            continue;
+        }
+        // the longest key of this map that `rest` starts with, followed by `.`, `[` or the end
+        let key = match node.map(|n| &n.kind) {
+            Some(NodeKind::Map(entries)) => entries
+                .iter()
+                .filter(|(k, _, _)| rest.starts_with(k.as_str()) && matches!(rest.as_bytes().get(k.len()), None | Some(b'.') | Some(b'[')))
+                .max_by_key(|(k, _, _)| k.len())
+                .map(|(k, _, _)| k.clone()),
+            _ => None,
+        };
+        let key = key.unwrap_or_else(|| rest.split(['.', '[']).next().unwrap_or(rest).to_owned());
+        node = match node.map(|n| &n.kind) {
+            Some(NodeKind::Map(entries)) => entries.iter().find(|(k, _, _)| *k == key).map(|(_, _, v)| v),
+            _ => None,
+        };
+        rest = &rest[key.len()..];
+        rest = rest.strip_prefix('.').unwrap_or(rest);
+        out.push(PathSegment::Key(key));
+    }
+    Some(out)
+}
+
+impl Node {
+    fn to_json(&self) -> Value {
+        match &self.kind {
+            NodeKind::Scalar(v) => v.clone(),
+            NodeKind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
+            NodeKind::Map(entries) => Value::Object(entries.iter().map(|(k, _, v)| (k.clone(), v.to_json())).collect()),
+        }
+    }
+
+    fn shift(&mut self, lines: usize) {
+        self.at.line += lines;
+        match &mut self.kind {
+            NodeKind::Scalar(_) => {}
+            NodeKind::Seq(items) => items.iter_mut().for_each(|n| n.shift(lines)),
+            NodeKind::Map(entries) => entries.iter_mut().for_each(|(_, at, n)| {
+                at.line += lines;
+                n.shift(lines)
+            }),
+        }
+    }
+}
+
+fn location(l: &serde_saphyr::Location) -> Location {
+    Location { line: l.line() as usize, column: l.column() as usize }
+}
+
+/// The YAML tree with positions, built through serde-saphyr's `Spanned`.
+struct RawNode(NodeKind);
+
+impl<'de> Deserialize<'de> for RawNode {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        fn spanned(s: Spanned<RawNode>) -> Node {
+            Node { at: location(&s.referenced), kind: s.value.0 }
+        }
+        impl<'de> Visitor<'de> for V {
+            type Value = RawNode;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any YAML value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawNode, A::Error> {
+                let mut entries: Vec<(String, Location, Node)> = Vec::new();
+                while let Some(key) = map.next_key::<Spanned<KeyString>>()? {
+                    let value = spanned(map.next_value::<Spanned<RawNode>>()?);
+                    let name = key.value.0;
+                    if entries.iter().any(|(k, _, _)| *k == name) {
+                        return Err(de::Error::custom(format_args!("duplicate key {name:?}")));
+                    }
+                    entries.push((name, location(&key.referenced), value));
+                }
+                Ok(RawNode(NodeKind::Map(entries)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawNode, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element::<Spanned<RawNode>>()? {
+                    items.push(spanned(item));
+                }
+                Ok(RawNode(NodeKind::Seq(items)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<RawNode, E> {
+                Ok(RawNode(NodeKind::Scalar(Value::String(v.to_owned()))))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<RawNode, E> {
+                Ok(RawNode(NodeKind::Scalar(Value::String(v))))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<RawNode, E> {
+                Ok(RawNode(NodeKind::Scalar(Value::Bool(v))))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<RawNode, E> {
+                Ok(RawNode(NodeKind::Scalar(Value::from(v))))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<RawNode, E> {
+                Ok(RawNode(NodeKind::Scalar(Value::from(v))))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawNode, E> {
+                match serde_json::Number::from_f64(v) {
+                    Some(n) => Ok(RawNode(NodeKind::Scalar(Value::Number(n)))),
+                    None => Err(de::Error::custom(format_args!("{v} is not a number JSON can hold"))),
+                }
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<RawNode, E> {
+                Ok(RawNode(NodeKind::Scalar(Value::Null)))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<RawNode, E> {
+                Ok(RawNode(NodeKind::Scalar(Value::Null)))
+            }
+            fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<RawNode, D2::Error> {
+                RawNode::deserialize(d)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A mapping key as JSON sees it: strings as they are, numbers and booleans as their text
+/// (`8080:` in `portLevelMtls` is the key `"8080"`).
+struct KeyString(String);
+
+impl<'de> Deserialize<'de> for KeyString {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = KeyString;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a scalar mapping key")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_owned()))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_string()))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_string()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_string()))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<KeyString, E> {
+                Ok(KeyString(v.to_string()))
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<KeyString, E> {
+                Ok(KeyString("null".to_owned()))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// A document's text and the line (0-based) it starts on in the whole stream.
+struct Chunk<'a> {
+    text: String,
+    first_line: usize,
+    _input: std::marker::PhantomData<&'a str>,
+}
+
+/// Splits a stream on document markers the way Kubernetes' YAML reader does: a line that
+/// starts with `---` (or `...`) ends a document. Marker characters are blanked rather than
+/// removed, so lines and columns stay those of the input.
+fn split(input: &str) -> Vec<Chunk<'_>> {
+    let mut chunks = Vec::new();
+    let mut current = String::new();
+    let mut first_line = 0;
+    for (i, line) in input.split_inclusive('\n').enumerate() {
+        let is_marker = line.starts_with("---") || line.starts_with("...");
+        if is_marker {
+            if !current.is_empty() || i > 0 {
+                chunks.push(Chunk { text: std::mem::take(&mut current), first_line, _input: Default::default() });
+            }
+            first_line = i;
+            current.push_str("   ");
+            current.push_str(&line[3..]);
+        } else {
+            current.push_str(line);
+        }
+    }
+    chunks.push(Chunk { text: current, first_line, _input: Default::default() });
+    chunks
+}
+
+/// Whether a document holds nothing but blanks and comments.
+fn is_blank(text: &str) -> bool {
+    text.lines().all(|l| {
+        let t = l.trim();
+        t.is_empty() || t.starts_with('#')
+    })
+}
+
+fn saphyr_message(e: &serde_saphyr::Error) -> String {
+    let text = e.without_snippet().to_string();
+    let text = text.strip_prefix("error: ").unwrap_or(&text);
+    match text.rsplit_once(" at line ") {
+        Some((msg, _)) => msg.to_owned(),
+        None => match text.split_once(": ") {
+            Some((prefix, msg)) if prefix.starts_with("line ") => msg.to_owned(),
+            _ => text.to_owned(),
+        },
+    }
+}
+
+/// Reads every document of a YAML stream; each is an object or the error that says why not.
+/// Empty documents are skipped, as Kubernetes does.
+pub fn parse(input: &str) -> Vec<Result<Document, Error>> {
+    let mut out = Vec::new();
+    for chunk in split(input) {
+        if is_blank(&chunk.text) {
+            continue;
+        }
+        let index = out.len() + 1;
+        out.push(parse_document(&chunk, index));
+    }
+    out
+}
+
+fn parse_document(chunk: &Chunk<'_>, index: usize) -> Result<Document, Error> {
+    let raw: Spanned<RawNode> = serde_saphyr::from_str(&chunk.text).map_err(|e| Error::Syntax {
+        document: index,
+        location: e.location().map(|l| Location { line: l.line() as usize + chunk.first_line, column: l.column() as usize }),
+        message: saphyr_message(&e),
+    })?;
+    let mut root = Node { at: location(&raw.referenced), kind: raw.value.0 };
+    root.shift(chunk.first_line);
+    let source = SourceMap { root };
+    let value = source.root.to_json();
+    let kind = value.get("kind").and_then(Value::as_str).unwrap_or("?").to_owned();
+    match Object::from_json(value) {
+        Ok(object) => Ok(Document { index, object, source }),
+        Err(PathError { path, message }) => {
+            let key = message.starts_with("unknown field") || message.starts_with("missing field");
+            Err(Error::Invalid {
+                document: index,
+                location: Some(source.locate_segments(&path, key)),
+                kind,
+                path: render_path(&path),
+                message,
+            })
+        }
+    }
+}
+
+/// Reads every document of a YAML stream, or returns the first error.
+pub fn from_str(input: &str) -> Result<Vec<Document>, Error> {
+    parse(input).into_iter().collect()
+}
+
+/// Reads every document of a YAML stream into objects, or returns the first error.
+pub fn objects_from_str(input: &str) -> Result<Vec<Object>, Error> {
+    parse(input).into_iter().map(|d| d.map(|d| d.object)).collect()
+}
+
+/// Writes objects as one multi-document YAML stream, in the given order.
+///
+/// The output is deterministic: the same objects always give the same bytes.
+pub fn to_string<'a, I>(objects: I) -> Result<String, Error>
+where
+    I: IntoIterator<Item = &'a Object>,
+{
+    let mut out = String::new();
+    for object in objects {
+        let text = serde_saphyr::to_string(object).map_err(|e| Error::Write {
+            kind: object.kind().to_owned(),
+            name: object.name().unwrap_or("").to_owned(),
+            message: e.to_string(),
+        })?;
+        out.push_str("---\n");
+        out.push_str(&text);
+        if !text.ends_with('\n') {
+            out.push('\n');
+        }
+    }
+    Ok(out)
+}
