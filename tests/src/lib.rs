@@ -1,1 +1,1 @@
-//! placeholder
+//! Integration tests live in `tests/it`; benchmarks in `benches/`.

@@ -1,0 +1,10 @@
+//! Integration tests, in one binary (as kube-rs does): one module per area.
+
+mod support;
+
+mod types_corpus;
+mod types_schema;
+mod types_misc;
+
+mod builder;
+mod macros;
