@@ -16,25 +16,50 @@ pub struct ClientTlsSettings {
     #[serde(rename = "mode", default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<ClientTlsMode>,
     /// REQUIRED if mode is `MUTUAL`.
-    #[serde(rename = "clientCertificate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "clientCertificate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub client_certificate: Option<String>,
     /// REQUIRED if mode is `MUTUAL`.
-    #[serde(rename = "privateKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "privateKey",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub private_key: Option<String>,
     /// OPTIONAL: The path to the file containing certificate authority certificates to use in verifying a presented server certificate.
-    #[serde(rename = "caCertificates", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "caCertificates",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ca_certificates: Option<String>,
     /// The name of the secret that holds the TLS certs for the client including the CA certificates.
-    #[serde(rename = "credentialName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "credentialName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub credential_name: Option<String>,
     /// A list of alternate names to verify the subject identity in the certificate.
-    #[serde(rename = "subjectAltNames", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "subjectAltNames",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub subject_alt_names: Option<Vec<String>>,
     /// SNI string to present to the server during TLS handshake.
     #[serde(rename = "sni", default, skip_serializing_if = "Option::is_none")]
     pub sni: Option<String>,
     /// `insecureSkipVerify` specifies whether the proxy should skip verifying the CA signature and SAN for the server certificate corresponding to the host.
-    #[serde(rename = "insecureSkipVerify", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "insecureSkipVerify",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub insecure_skip_verify: Option<bool>,
     /// OPTIONAL: The path to the file containing the certificate revocation list (CRL) to use in verifying a presented server certificate.
     #[serde(rename = "caCrl", default, skip_serializing_if = "Option::is_none")]
@@ -62,31 +87,67 @@ pub struct ConnectionPoolSettings {
 #[serde(deny_unknown_fields)]
 pub struct HttpSettings {
     /// Maximum number of requests that will be queued while waiting for a ready connection pool connection.
-    #[serde(rename = "http1MaxPendingRequests", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "http1MaxPendingRequests",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub http1max_pending_requests: Option<i32>,
     /// Maximum number of active requests to a destination.
-    #[serde(rename = "http2MaxRequests", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "http2MaxRequests",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub http2max_requests: Option<i32>,
     /// Maximum number of requests per connection to a backend.
-    #[serde(rename = "maxRequestsPerConnection", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "maxRequestsPerConnection",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_requests_per_connection: Option<i32>,
     /// Maximum number of retries that can be outstanding to all hosts in a cluster at a given time.
-    #[serde(rename = "maxRetries", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "maxRetries",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_retries: Option<i32>,
     /// The idle timeout for upstream connection pool connections.
-    #[serde(rename = "idleTimeout", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "idleTimeout",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub idle_timeout: Option<crate::Duration>,
     /// Specify if http1.1 connection should be upgraded to http2 for the associated destination.
-    #[serde(rename = "h2UpgradePolicy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "h2UpgradePolicy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub h2upgrade_policy: Option<H2UpgradePolicy>,
     /// If set to true, client protocol will be preserved while initiating connection to backend.
-    #[serde(rename = "useClientProtocol", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "useClientProtocol",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub use_client_protocol: Option<bool>,
     /// The maximum number of concurrent streams allowed for a peer on one HTTP/2 connection.
-    #[serde(rename = "maxConcurrentStreams", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "maxConcurrentStreams",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_concurrent_streams: Option<i32>,
     /// Configure HTTP/2 PING frames for upstream connections.
-    #[serde(rename = "http2KeepAlive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "http2KeepAlive",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub http2keep_alive: Option<ConnectionKeepalive>,
 }
 
@@ -111,19 +172,39 @@ pub struct ConnectionKeepalive {
 #[serde(deny_unknown_fields)]
 pub struct TcpSettings {
     /// Maximum number of HTTP1 /TCP connections to a destination host.
-    #[serde(rename = "maxConnections", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "maxConnections",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_connections: Option<i32>,
     /// TCP connection timeout.
-    #[serde(rename = "connectTimeout", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "connectTimeout",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub connect_timeout: Option<crate::Duration>,
     /// If set then set SO_KEEPALIVE on the socket to enable TCP Keepalives.
-    #[serde(rename = "tcpKeepalive", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "tcpKeepalive",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub tcp_keepalive: Option<TcpKeepalive>,
     /// The maximum duration of a connection.
-    #[serde(rename = "maxConnectionDuration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "maxConnectionDuration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_connection_duration: Option<crate::Duration>,
     /// The idle timeout for TCP connections.
-    #[serde(rename = "idleTimeout", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "idleTimeout",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub idle_timeout: Option<crate::Duration>,
 }
 
@@ -154,16 +235,29 @@ pub struct DestinationRuleSpec {
     #[serde(rename = "host", default, skip_serializing_if = "Option::is_none")]
     pub host: Option<String>,
     /// Traffic policies to apply (load balancing policy, connection pool sizes, outlier detection).
-    #[serde(rename = "trafficPolicy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "trafficPolicy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub traffic_policy: Option<TrafficPolicy>,
     /// One or more named sets that represent individual versions of a service.
     #[serde(rename = "subsets", default, skip_serializing_if = "Option::is_none")]
     pub subsets: Option<Vec<Subset>>,
     /// A list of namespaces to which this destination rule is exported.
-    #[serde(rename = "exportTo", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "exportTo",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub export_to: Option<Vec<String>>,
     /// Criteria used to select the specific set of pods/VMs on which this `DestinationRule` configuration should be applied.
-    #[serde(rename = "workloadSelector", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "workloadSelector",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub workload_selector: Option<crate::selector::MatchLabelsSelector>,
 }
 
@@ -171,16 +265,31 @@ pub struct DestinationRuleSpec {
 ///
 /// Istio: `LoadBalancerSettings` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "LoadBalancerSettingsWire", into = "LoadBalancerSettingsWire")]
+#[serde(
+    try_from = "LoadBalancerSettingsWire",
+    into = "LoadBalancerSettingsWire"
+)]
 pub struct LoadBalancerSettings {
     /// Locality load balancer settings.
-    #[serde(rename = "localityLbSetting", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "localityLbSetting",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub locality_lb_setting: Option<LocalityLoadBalancerSetting>,
     /// Zone Aware load balancer settings.
-    #[serde(rename = "zoneAwareLbSetting", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "zoneAwareLbSetting",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub zone_aware_lb_setting: Option<ZoneAwareLoadBalancerSetting>,
     /// Deprecated: use `warmup` instead.
-    #[serde(rename = "warmupDurationSecs", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "warmupDurationSecs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub warmup_duration_secs: Option<crate::Duration>,
     /// Represents the warmup configuration of Service.
     #[serde(rename = "warmup", default, skip_serializing_if = "Option::is_none")]
@@ -210,22 +319,42 @@ pub struct LoadBalancerSettingsWire {
     #[serde(rename = "simple", default, skip_serializing_if = "Option::is_none")]
     simple: Option<SimpleLb>,
     /// Consistent Hash-based load balancing can be used to provide soft session affinity based on HTTP headers, cookies or other properties.
-    #[serde(rename = "consistentHash", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "consistentHash",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     consistent_hash: Option<ConsistentHashLb>,
     /// Locality load balancer settings.
-    #[serde(rename = "localityLbSetting", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "localityLbSetting",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     locality_lb_setting: Option<LocalityLoadBalancerSetting>,
     /// Zone Aware load balancer settings.
-    #[serde(rename = "zoneAwareLbSetting", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "zoneAwareLbSetting",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     zone_aware_lb_setting: Option<ZoneAwareLoadBalancerSetting>,
     /// Deprecated: use `warmup` instead.
-    #[serde(rename = "warmupDurationSecs", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "warmupDurationSecs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     warmup_duration_secs: Option<crate::Duration>,
     /// Represents the warmup configuration of Service.
     #[serde(rename = "warmup", default, skip_serializing_if = "Option::is_none")]
     warmup: Option<WarmupConfiguration>,
     /// Utilization-based load balancing from backend-reported ORCA metrics (CRD only, Istio \>= 1.31).
-    #[serde(rename = "backendUtilization", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "backendUtilization",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     backend_utilization: Option<BackendUtilization>,
 }
 
@@ -244,7 +373,10 @@ impl TryFrom<LoadBalancerSettingsWire> for LoadBalancerSettings {
         }
         if lb_policy.len() > 1 {
             let set: Vec<&str> = lb_policy.iter().map(|(k, _)| *k).collect();
-            return Err(format!("only one of `simple`, `consistentHash`, `backendUtilization` may be set (Istio oneof `lb_policy`), found {}", set.join(" and ")));
+            return Err(format!(
+                "only one of `simple`, `consistentHash`, `backendUtilization` may be set (Istio oneof `lb_policy`), found {}",
+                set.join(" and ")
+            ));
         }
         Ok(Self {
             locality_lb_setting: wire.locality_lb_setting,
@@ -282,19 +414,40 @@ impl From<LoadBalancerSettings> for LoadBalancerSettingsWire {
 #[serde(deny_unknown_fields)]
 pub struct BackendUtilization {
     /// Penalty applied to endpoints that report errors, as a percentage.
-    #[serde(rename = "errorUtilizationPenaltyPercent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "errorUtilizationPenaltyPercent",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub error_utilization_penalty_percent: Option<u32>,
     /// ORCA metric names used to compute utilization.
-    #[serde(rename = "metricNamesForComputingUtilization", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "metricNamesForComputingUtilization",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub metric_names_for_computing_utilization: Option<Vec<String>>,
     /// How long a weight stays valid without a fresh report.
-    #[serde(rename = "weightExpirationPeriod", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "weightExpirationPeriod",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub weight_expiration_period: Option<crate::Duration>,
     /// How long to wait before a new weight takes effect.
-    #[serde(rename = "weightStabilizationPeriod", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "weightStabilizationPeriod",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub weight_stabilization_period: Option<crate::Duration>,
     /// How often weights are recomputed.
-    #[serde(rename = "weightUpdatePeriod", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "weightUpdatePeriod",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub weight_update_period: Option<crate::Duration>,
 }
 
@@ -307,7 +460,11 @@ pub struct ConsistentHashLb {
     /// Deprecated.
     ///
     /// Deprecated in Istio's API.
-    #[serde(rename = "minimumRingSize", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "minimumRingSize",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub minimum_ring_size: Option<u64>,
     /// The `hash_key` oneof: at most one of `httpHeaderName`, `httpCookie`, `useSourceIp`, `httpQueryParameterName`.
     #[serde(skip)]
@@ -345,16 +502,32 @@ pub enum HashAlgorithm {
 #[doc(hidden)]
 pub struct ConsistentHashLbWire {
     /// Hash based on a specific HTTP header.
-    #[serde(rename = "httpHeaderName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "httpHeaderName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     http_header_name: Option<String>,
     /// Hash based on HTTP cookie.
-    #[serde(rename = "httpCookie", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "httpCookie",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     http_cookie: Option<HttpCookie>,
     /// Hash based on the source IP address.
-    #[serde(rename = "useSourceIp", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "useSourceIp",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     use_source_ip: Option<bool>,
     /// Hash based on a specific HTTP query parameter.
-    #[serde(rename = "httpQueryParameterName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "httpQueryParameterName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     http_query_parameter_name: Option<String>,
     /// The ring/modulo hash load balancer implements consistent hashing to backend hosts.
     #[serde(rename = "ringHash", default, skip_serializing_if = "Option::is_none")]
@@ -365,7 +538,11 @@ pub struct ConsistentHashLbWire {
     /// Deprecated.
     ///
     /// Deprecated in Istio's API.
-    #[serde(rename = "minimumRingSize", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "minimumRingSize",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     minimum_ring_size: Option<u64>,
 }
 
@@ -387,7 +564,10 @@ impl TryFrom<ConsistentHashLbWire> for ConsistentHashLb {
         }
         if hash_key.len() > 1 {
             let set: Vec<&str> = hash_key.iter().map(|(k, _)| *k).collect();
-            return Err(format!("only one of `httpHeaderName`, `httpCookie`, `useSourceIp`, `httpQueryParameterName` may be set (Istio oneof `hash_key`), found {}", set.join(" and ")));
+            return Err(format!(
+                "only one of `httpHeaderName`, `httpCookie`, `useSourceIp`, `httpQueryParameterName` may be set (Istio oneof `hash_key`), found {}",
+                set.join(" and ")
+            ));
         }
         let mut hash_algorithm: Vec<(&'static str, HashAlgorithm)> = Vec::new();
         if let Some(v) = wire.ring_hash {
@@ -398,7 +578,10 @@ impl TryFrom<ConsistentHashLbWire> for ConsistentHashLb {
         }
         if hash_algorithm.len() > 1 {
             let set: Vec<&str> = hash_algorithm.iter().map(|(k, _)| *k).collect();
-            return Err(format!("only one of `ringHash`, `maglev` may be set (Istio oneof `hash_algorithm`), found {}", set.join(" and ")));
+            return Err(format!(
+                "only one of `ringHash`, `maglev` may be set (Istio oneof `hash_algorithm`), found {}",
+                set.join(" and ")
+            ));
         }
         Ok(Self {
             minimum_ring_size: wire.minimum_ring_size,
@@ -446,7 +629,11 @@ pub struct HttpCookie {
     #[serde(rename = "ttl", default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<crate::Duration>,
     /// Additional attributes for the cookie.
-    #[serde(rename = "attributes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "attributes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub attributes: Option<Vec<HttpCookieAttribute>>,
 }
 
@@ -478,7 +665,11 @@ pub struct MagLev {
 #[serde(deny_unknown_fields)]
 pub struct RingHash {
     /// The minimum number of virtual nodes to use for the hash ring.
-    #[serde(rename = "minimumRingSize", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "minimumRingSize",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub minimum_ring_size: Option<u64>,
 }
 
@@ -489,13 +680,22 @@ pub struct RingHash {
 #[serde(deny_unknown_fields)]
 pub struct LocalityLoadBalancerSetting {
     /// Optional: only one of distribute, failover or failoverPriority can be set.
-    #[serde(rename = "distribute", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "distribute",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub distribute: Option<Vec<LocalityDistribute>>,
     /// Optional: only one of distribute, failover or failoverPriority can be set.
     #[serde(rename = "failover", default, skip_serializing_if = "Option::is_none")]
     pub failover: Option<Vec<LocalityFailover>>,
     /// failoverPriority is an ordered list of labels used to sort endpoints to do priority based load balancing.
-    #[serde(rename = "failoverPriority", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "failoverPriority",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub failover_priority: Option<Vec<String>>,
     /// Enable locality load balancing.
     #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
@@ -539,34 +739,70 @@ pub struct OutlierDetection {
     /// Number of errors before a host is ejected from the connection pool.
     ///
     /// Deprecated in Istio's API.
-    #[serde(rename = "consecutiveErrors", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "consecutiveErrors",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub consecutive_errors: Option<i32>,
     /// Determines whether to distinguish local origin failures from external errors.
-    #[serde(rename = "splitExternalLocalOriginErrors", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "splitExternalLocalOriginErrors",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub split_external_local_origin_errors: Option<bool>,
     /// The number of consecutive locally originated failures before ejection occurs.
-    #[serde(rename = "consecutiveLocalOriginFailures", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "consecutiveLocalOriginFailures",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub consecutive_local_origin_failures: Option<u32>,
     /// Number of gateway errors before a host is ejected from the connection pool.
-    #[serde(rename = "consecutiveGatewayErrors", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "consecutiveGatewayErrors",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub consecutive_gateway_errors: Option<u32>,
     /// Number of 5xx errors before a host is ejected from the connection pool.
-    #[serde(rename = "consecutive5xxErrors", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "consecutive5xxErrors",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub consecutive_5xx_errors: Option<u32>,
     /// Time interval between ejection sweep analysis.
     #[serde(rename = "interval", default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<crate::Duration>,
     /// Minimum ejection duration.
-    #[serde(rename = "baseEjectionTime", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "baseEjectionTime",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub base_ejection_time: Option<crate::Duration>,
     /// Maximum % of hosts in the load balancing pool for the upstream service that can be ejected.
-    #[serde(rename = "maxEjectionPercent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "maxEjectionPercent",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_ejection_percent: Option<i32>,
     /// Outlier detection will be enabled as long as the associated load balancing pool has at least `minHealthPercent` hosts in healthy mode.
-    #[serde(rename = "minHealthPercent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "minHealthPercent",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub min_health_percent: Option<i32>,
     /// Specifies the HTTP response status codes that are treated as outlier detection errors.
-    #[serde(rename = "outlierDetectionHttpErrorCodes", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "outlierDetectionHttpErrorCodes",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub outlier_detection_http_error_codes: Option<Vec<u32>>,
 }
 
@@ -583,7 +819,11 @@ pub struct Subset {
     #[serde(rename = "labels", default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<BTreeMap<String, String>>,
     /// Traffic policies that apply to this subset.
-    #[serde(rename = "trafficPolicy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "trafficPolicy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub traffic_policy: Option<TrafficPolicy>,
 }
 
@@ -594,28 +834,52 @@ pub struct Subset {
 #[serde(deny_unknown_fields)]
 pub struct TrafficPolicy {
     /// Settings controlling the load balancer algorithms.
-    #[serde(rename = "loadBalancer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "loadBalancer",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub load_balancer: Option<LoadBalancerSettings>,
     /// Settings controlling the volume of connections to an upstream service
-    #[serde(rename = "connectionPool", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "connectionPool",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub connection_pool: Option<ConnectionPoolSettings>,
     /// Settings controlling eviction of unhealthy hosts from the load balancing pool
-    #[serde(rename = "outlierDetection", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "outlierDetection",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub outlier_detection: Option<OutlierDetection>,
     /// TLS related settings for connections to the upstream service.
     #[serde(rename = "tls", default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<ClientTlsSettings>,
     /// Traffic policies specific to individual ports.
-    #[serde(rename = "portLevelSettings", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "portLevelSettings",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub port_level_settings: Option<Vec<PortTrafficPolicy>>,
     /// Configuration of tunneling TCP over other transport or application layers for the host configured in the DestinationRule.
     #[serde(rename = "tunnel", default, skip_serializing_if = "Option::is_none")]
     pub tunnel: Option<TunnelSettings>,
     /// The upstream PROXY protocol settings.
-    #[serde(rename = "proxyProtocol", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "proxyProtocol",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub proxy_protocol: Option<ProxyProtocol>,
     /// Specifies a limit on concurrent retries in relation to the number of active requests.
-    #[serde(rename = "retryBudget", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "retryBudget",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub retry_budget: Option<RetryBudget>,
 }
 
@@ -629,13 +893,25 @@ pub struct PortTrafficPolicy {
     #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
     pub port: Option<crate::virtual_service::PortSelector>,
     /// Settings controlling the load balancer algorithms.
-    #[serde(rename = "loadBalancer", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "loadBalancer",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub load_balancer: Option<LoadBalancerSettings>,
     /// Settings controlling the volume of connections to an upstream service
-    #[serde(rename = "connectionPool", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "connectionPool",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub connection_pool: Option<ConnectionPoolSettings>,
     /// Settings controlling eviction of unhealthy hosts from the load balancing pool
-    #[serde(rename = "outlierDetection", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "outlierDetection",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub outlier_detection: Option<OutlierDetection>,
     /// TLS related settings for connections to the upstream service.
     #[serde(rename = "tls", default, skip_serializing_if = "Option::is_none")]
@@ -659,10 +935,18 @@ pub struct RetryBudget {
     #[serde(rename = "percent", default, skip_serializing_if = "Option::is_none")]
     pub percent: Option<f64>,
     /// Specifies the minimum retry concurrency allowed for the retry budget.
-    #[serde(rename = "minRetryConcurrency", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "minRetryConcurrency",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub min_retry_concurrency: Option<u32>,
     /// Specifies the duration in which requests will be considered when calculating the budget for retries.
-    #[serde(rename = "budgetInterval", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "budgetInterval",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub budget_interval: Option<crate::Duration>,
 }
 
@@ -674,10 +958,18 @@ pub struct TunnelSettings {
     #[serde(rename = "protocol", default, skip_serializing_if = "Option::is_none")]
     pub protocol: Option<String>,
     /// Specifies a host to which the downstream connection is tunneled.
-    #[serde(rename = "targetHost", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "targetHost",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_host: Option<String>,
     /// Specifies a port to which the downstream connection is tunneled.
-    #[serde(rename = "targetPort", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "targetPort",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_port: Option<u32>,
 }
 
@@ -689,10 +981,18 @@ pub struct WarmupConfiguration {
     #[serde(rename = "duration", default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<crate::Duration>,
     /// Configures the minimum percentage of origin weight If unspecified, defaults to 10
-    #[serde(rename = "minimumPercent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "minimumPercent",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub minimum_percent: Option<f64>,
     /// This parameter controls the speed of traffic increase over the warmup duration.
-    #[serde(rename = "aggression", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "aggression",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub aggression: Option<f64>,
 }
 
@@ -709,10 +1009,19 @@ pub struct ZoneAwareLoadBalancerSetting {
     #[serde(rename = "failover", default, skip_serializing_if = "Option::is_none")]
     pub failover: Option<Vec<ZoneAwareFailover>>,
     /// failoverPriority is an ordered list of labels used to sort endpoints for priority-based load balancing.
-    #[serde(rename = "failoverPriority", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "failoverPriority",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub failover_priority: Option<Vec<String>>,
     /// Minimum number of hosts in the upstream cluster's local region required for zone-aware load balancing to be enabled.
-    #[serde(rename = "minClusterSize", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "minClusterSize",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub min_cluster_size: Option<u64>,
 }
 
@@ -731,7 +1040,9 @@ pub struct ZoneAwareFailover {
 }
 
 /// Istio enum `ClientTLSSettings.TLSmode`; the first variant is the proto zero value (Istio's default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum ClientTlsMode {
     /// Do not setup a TLS connection to the upstream endpoint.
     #[default]
@@ -761,7 +1072,9 @@ impl ClientTlsMode {
 }
 
 /// Istio enum `ConnectionPoolSettings.HTTPSettings.H2UpgradePolicy`; the first variant is the proto zero value (Istio's default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum H2UpgradePolicy {
     /// Use the global default.
     #[default]
@@ -787,7 +1100,9 @@ impl H2UpgradePolicy {
 }
 
 /// Istio enum `LoadBalancerSettings.SimpleLB`; the first variant is the proto zero value (Istio's default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum SimpleLb {
     /// No load balancing algorithm has been specified by the user.
     #[default]
@@ -826,7 +1141,9 @@ impl SimpleLb {
 }
 
 /// Istio enum `TrafficPolicy.ProxyProtocol.VERSION`; the first variant is the proto zero value (Istio's default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum ProxyProtocolVersion {
     /// PROXY protocol version 1.
     #[default]

@@ -31,7 +31,9 @@ pub struct Duration {
 
 /// Why a string is not a duration.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("invalid duration {input:?}: {reason} (expected Go syntax such as 1h, 1m30s, 1.5s, 300ms or 0s)")]
+#[error(
+    "invalid duration {input:?}: {reason} (expected Go syntax such as 1h, 1m30s, 1.5s, 300ms or 0s)"
+)]
 pub struct DurationError {
     input: String,
     reason: &'static str,
@@ -45,12 +47,16 @@ impl Duration {
 
     /// A duration of whole seconds.
     pub const fn from_secs(secs: i64) -> Self {
-        Duration { nanos: secs.saturating_mul(NANOS_PER_SEC) }
+        Duration {
+            nanos: secs.saturating_mul(NANOS_PER_SEC),
+        }
     }
 
     /// A duration of whole milliseconds.
     pub const fn from_millis(millis: i64) -> Self {
-        Duration { nanos: millis.saturating_mul(1_000_000) }
+        Duration {
+            nanos: millis.saturating_mul(1_000_000),
+        }
     }
 
     /// A duration of nanoseconds.
@@ -75,7 +81,9 @@ impl Duration {
 
     /// The same span as a [`std::time::Duration`], or `None` when negative.
     pub fn to_std(self) -> Option<std::time::Duration> {
-        u64::try_from(self.nanos).ok().map(std::time::Duration::from_nanos)
+        u64::try_from(self.nanos)
+            .ok()
+            .map(std::time::Duration::from_nanos)
     }
 }
 
@@ -83,10 +91,12 @@ impl TryFrom<std::time::Duration> for Duration {
     type Error = DurationError;
 
     fn try_from(d: std::time::Duration) -> Result<Self, DurationError> {
-        i64::try_from(d.as_nanos()).map(Duration::from_nanos).map_err(|_| DurationError {
-            input: format!("{d:?}"),
-            reason: "longer than Go's time.Duration can hold (about 292 years)",
-        })
+        i64::try_from(d.as_nanos())
+            .map(Duration::from_nanos)
+            .map_err(|_| DurationError {
+                input: format!("{d:?}"),
+                reason: "longer than Go's time.Duration can hold (about 292 years)",
+            })
     }
 }
 
@@ -114,7 +124,10 @@ impl FromStr for Duration {
 
     /// Go's `time.ParseDuration`: `[-+]?([0-9]*(\.[0-9]*)?[a-z]+)+`, or a bare `0`.
     fn from_str(input: &str) -> Result<Self, DurationError> {
-        let err = |reason| DurationError { input: input.to_owned(), reason };
+        let err = |reason| DurationError {
+            input: input.to_owned(),
+            reason,
+        };
         let mut s = input;
         let mut negative = false;
         if let Some(rest) = s.strip_prefix('-') {
@@ -143,7 +156,9 @@ impl FromStr for Duration {
             if int_part.is_empty() && frac_part.is_empty() {
                 return Err(err("a number is missing"));
             }
-            let unit_len = s.find(|c: char| c == '.' || c.is_ascii_digit()).unwrap_or(s.len());
+            let unit_len = s
+                .find(|c: char| c == '.' || c.is_ascii_digit())
+                .unwrap_or(s.len());
             let (unit, rest) = s.split_at(unit_len);
             s = rest;
             let scale: u128 = match unit {
@@ -161,7 +176,9 @@ impl FromStr for Duration {
             } else {
                 int_part.parse().map_err(|_| err("number too large"))?
             };
-            let mut value = whole.checked_mul(scale).ok_or_else(|| err("number too large"))?;
+            let mut value = whole
+                .checked_mul(scale)
+                .ok_or_else(|| err("number too large"))?;
             // Go keeps fractional digits while they can still change the result.
             let mut frac_scale = scale;
             for digit in frac_part.bytes() {
@@ -171,9 +188,13 @@ impl FromStr for Duration {
                 frac_scale /= 10;
                 value += u128::from(digit - b'0') * frac_scale;
             }
-            total = total.checked_add(value).ok_or_else(|| err("number too large"))?;
+            total = total
+                .checked_add(value)
+                .ok_or_else(|| err("number too large"))?;
             if total > 1u128 << 63 {
-                return Err(err("longer than Go's time.Duration can hold (about 292 years)"));
+                return Err(err(
+                    "longer than Go's time.Duration can hold (about 292 years)",
+                ));
             }
         }
         let nanos = if negative {

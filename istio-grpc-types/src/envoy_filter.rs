@@ -13,13 +13,25 @@ use std::collections::BTreeMap;
 #[serde(deny_unknown_fields)]
 pub struct EnvoyFilterSpec {
     /// Criteria used to select the specific set of pods/VMs on which this patch configuration should be applied.
-    #[serde(rename = "workloadSelector", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "workloadSelector",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub workload_selector: Option<crate::sidecar::WorkloadSelector>,
     /// Optional.
-    #[serde(rename = "targetRefs", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "targetRefs",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_refs: Option<Vec<crate::selector::PolicyTargetReference>>,
     /// One or more patches with match conditions.
-    #[serde(rename = "configPatches", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "configPatches",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub config_patches: Option<Vec<EnvoyConfigObjectPatch>>,
     /// Priority defines the order in which patch sets are applied within a context.
     #[serde(rename = "priority", default, skip_serializing_if = "Option::is_none")]
@@ -33,7 +45,11 @@ pub struct EnvoyFilterSpec {
 #[serde(deny_unknown_fields)]
 pub struct ClusterMatch {
     /// The service port for which this cluster was generated.
-    #[serde(rename = "portNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "portNumber",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub port_number: Option<u32>,
     /// The fully qualified service name for this cluster.
     #[serde(rename = "service", default, skip_serializing_if = "Option::is_none")]
@@ -50,7 +66,10 @@ pub struct ClusterMatch {
 ///
 /// Istio: `EnvoyFilter.EnvoyConfigObjectMatch` in `networking/v1alpha3/envoy_filter.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "EnvoyConfigObjectMatchWire", into = "EnvoyConfigObjectMatchWire")]
+#[serde(
+    try_from = "EnvoyConfigObjectMatchWire",
+    into = "EnvoyConfigObjectMatchWire"
+)]
 pub struct EnvoyConfigObjectMatch {
     /// The specific config generation context to match on.
     #[serde(rename = "context", default, skip_serializing_if = "Option::is_none")]
@@ -91,7 +110,11 @@ pub struct EnvoyConfigObjectMatchWire {
     #[serde(rename = "listener", default, skip_serializing_if = "Option::is_none")]
     listener: Option<ListenerMatch>,
     /// Match on envoy HTTP route configuration attributes.
-    #[serde(rename = "routeConfiguration", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "routeConfiguration",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     route_configuration: Option<RouteConfigurationMatch>,
     /// Match on envoy cluster attributes.
     #[serde(rename = "cluster", default, skip_serializing_if = "Option::is_none")]
@@ -119,7 +142,10 @@ impl TryFrom<EnvoyConfigObjectMatchWire> for EnvoyConfigObjectMatch {
         }
         if object_types.len() > 1 {
             let set: Vec<&str> = object_types.iter().map(|(k, _)| *k).collect();
-            return Err(format!("only one of `listener`, `routeConfiguration`, `cluster`, `waypoint` may be set (Istio oneof `object_types`), found {}", set.join(" and ")));
+            return Err(format!(
+                "only one of `listener`, `routeConfiguration`, `cluster`, `waypoint` may be set (Istio oneof `object_types`), found {}",
+                set.join(" and ")
+            ));
         }
         Ok(Self {
             context: wire.context,
@@ -171,16 +197,28 @@ pub struct EnvoyConfigObjectPatch {
 #[serde(deny_unknown_fields)]
 pub struct ListenerMatch {
     /// The service port/gateway port to which traffic is being sent/received.
-    #[serde(rename = "portNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "portNumber",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub port_number: Option<u32>,
     /// Instead of using specific port numbers, a set of ports matching a given service's port name can be selected.
     #[serde(rename = "portName", default, skip_serializing_if = "Option::is_none")]
     pub port_name: Option<String>,
     /// Match a specific filter chain in a listener.
-    #[serde(rename = "filterChain", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "filterChain",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub filter_chain: Option<FilterChainMatch>,
     /// Match a specific listener filter.
-    #[serde(rename = "listenerFilter", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "listenerFilter",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub listener_filter: Option<String>,
     /// Match a specific listener by its name.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
@@ -200,19 +238,35 @@ pub struct FilterChainMatch {
     #[serde(rename = "sni", default, skip_serializing_if = "Option::is_none")]
     pub sni: Option<String>,
     /// Applies only to `SIDECAR_INBOUND` context.
-    #[serde(rename = "transportProtocol", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "transportProtocol",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transport_protocol: Option<String>,
     /// Applies only to sidecars.
-    #[serde(rename = "applicationProtocols", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "applicationProtocols",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub application_protocols: Option<String>,
     /// The name of a specific filter to apply the patch to.
     #[serde(rename = "filter", default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<ListenerFilterMatch>,
     /// The destination_port value used by a filter chain's match condition.
-    #[serde(rename = "destinationPort", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "destinationPort",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub destination_port: Option<u32>,
     /// If non-empty, the name of the transport socket the filter chain is configured with (CRD only).
-    #[serde(rename = "transportSocket", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "transportSocket",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub transport_socket: Option<String>,
 }
 
@@ -254,7 +308,11 @@ pub struct Patch {
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<serde_json::Map<String, serde_json::Value>>,
     /// Determines the filter insertion order.
-    #[serde(rename = "filterClass", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "filterClass",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub filter_class: Option<PatchFilterClass>,
 }
 
@@ -265,7 +323,11 @@ pub struct Patch {
 #[serde(deny_unknown_fields)]
 pub struct ProxyMatch {
     /// A regular expression in golang regex format (RE2) that can be used to select proxies using a specific version of istio proxy.
-    #[serde(rename = "proxyVersion", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "proxyVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub proxy_version: Option<String>,
     /// Match on the node metadata supplied by a proxy when connecting to istiod.
     #[serde(rename = "metadata", default, skip_serializing_if = "Option::is_none")]
@@ -279,7 +341,11 @@ pub struct ProxyMatch {
 #[serde(deny_unknown_fields)]
 pub struct RouteConfigurationMatch {
     /// The service port number or gateway server port number for which this route configuration was generated.
-    #[serde(rename = "portNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "portNumber",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub port_number: Option<u32>,
     /// Applicable only for GATEWAY context.
     #[serde(rename = "portName", default, skip_serializing_if = "Option::is_none")]
@@ -319,7 +385,11 @@ pub struct VirtualHostMatch {
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Match a domain name in a virtual host.
-    #[serde(rename = "domainName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "domainName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub domain_name: Option<String>,
     /// Match a specific route within the virtual host.
     #[serde(rename = "route", default, skip_serializing_if = "Option::is_none")]
@@ -331,7 +401,11 @@ pub struct VirtualHostMatch {
 #[serde(deny_unknown_fields)]
 pub struct WaypointMatch {
     /// The service port to match on.
-    #[serde(rename = "portNumber", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "portNumber",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub port_number: Option<u32>,
     /// Match a specific route.
     #[serde(rename = "route", default, skip_serializing_if = "Option::is_none")]
@@ -378,7 +452,9 @@ pub struct WaypointRouteMatch {
 }
 
 /// Istio enum `EnvoyFilter.ApplyTo`; the first variant is the proto zero value (Istio's default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum ApplyTo {
     /// `INVALID`.
     #[default]
@@ -440,7 +516,9 @@ impl ApplyTo {
 }
 
 /// Istio enum `EnvoyFilter.Patch.FilterClass`; the first variant is the proto zero value (Istio's default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum PatchFilterClass {
     /// Control plane decides where to insert the filter.
     #[default]
@@ -470,7 +548,9 @@ impl PatchFilterClass {
 }
 
 /// Istio enum `EnvoyFilter.Patch.Operation`; the first variant is the proto zero value (Istio's default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum PatchOperation {
     /// `INVALID`.
     #[default]
@@ -520,7 +600,9 @@ impl PatchOperation {
 }
 
 /// Istio enum `EnvoyFilter.PatchContext`; the first variant is the proto zero value (Istio's default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum PatchContext {
     /// All listeners/routes/clusters in both sidecars and gateways.
     #[default]
@@ -554,7 +636,9 @@ impl PatchContext {
 }
 
 /// Istio enum `EnvoyFilter.RouteConfigurationMatch.RouteMatch.Action`; the first variant is the proto zero value (Istio's default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum RouteMatchAction {
     /// All three route actions
     #[default]

@@ -23,7 +23,10 @@ impl fmt::Display for Location {
 #[non_exhaustive]
 pub enum Error {
     /// A document is not well-formed YAML.
-    #[error("line {}: document {document}: YAML syntax error: {message}", fmt_location(location))]
+    #[error(
+        "line {}: document {document}: YAML syntax error: {message}",
+        fmt_location(location)
+    )]
     Syntax {
         /// Position of the document in the stream, from 1.
         document: usize,
@@ -34,7 +37,10 @@ pub enum Error {
     },
     /// A document is YAML but not a valid object: not a mapping, no `kind`, a wrong
     /// `apiVersion`, an unknown field, a value of the wrong type or outside an enum.
-    #[error("line {}: document {document} ({kind}): {path}: {message}", fmt_location(location))]
+    #[error(
+        "line {}: document {document} ({kind}): {path}: {message}",
+        fmt_location(location)
+    )]
     Invalid {
         /// Position of the document in the stream, from 1.
         document: usize,

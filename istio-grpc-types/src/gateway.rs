@@ -38,7 +38,11 @@ pub struct Port {
     /// The port number on the endpoint where the traffic will be received.
     ///
     /// Deprecated in Istio's API.
-    #[serde(rename = "targetPort", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "targetPort",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_port: Option<u32>,
 }
 
@@ -55,13 +59,22 @@ pub struct Server {
     #[serde(rename = "bind", default, skip_serializing_if = "Option::is_none")]
     pub bind: Option<String>,
     /// One or more hosts exposed by this gateway.
-    #[serde(rename = "hosts", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "hosts",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub hosts: Option<Vec<String>>,
     /// Set of TLS related options that govern the server's behavior.
     #[serde(rename = "tls", default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<ServerTlsSettings>,
     /// The loopback IP endpoint or Unix domain socket to which traffic should be forwarded to by default.
-    #[serde(rename = "defaultEndpoint", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "defaultEndpoint",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub default_endpoint: Option<String>,
     /// An optional name of the server, when set must be unique across all servers.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
@@ -73,58 +86,128 @@ pub struct Server {
 #[serde(deny_unknown_fields)]
 pub struct ServerTlsSettings {
     /// If set to true, the load balancer will send a 301 redirect for all http connections, asking the clients to use HTTPS.
-    #[serde(rename = "httpsRedirect", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "httpsRedirect",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub https_redirect: Option<bool>,
     /// Optional: Indicates whether connections to this port should be secured using TLS.
     #[serde(rename = "mode", default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<ServerTlsMode>,
     /// REQUIRED if mode is `SIMPLE` or `MUTUAL`.
-    #[serde(rename = "serverCertificate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "serverCertificate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub server_certificate: Option<String>,
     /// REQUIRED if mode is `SIMPLE` or `MUTUAL`.
-    #[serde(rename = "privateKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "privateKey",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub private_key: Option<String>,
     /// REQUIRED if mode is `MUTUAL` or `OPTIONAL_MUTUAL`.
-    #[serde(rename = "caCertificates", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "caCertificates",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ca_certificates: Option<String>,
     /// OPTIONAL: The path to the file containing the certificate revocation list (CRL) to use in verifying a presented client side certificate.
     #[serde(rename = "caCrl", default, skip_serializing_if = "Option::is_none")]
     pub ca_crl: Option<String>,
     /// For gateways running on Kubernetes, the name of the secret that holds the TLS certs including the CA certificates.
-    #[serde(rename = "credentialName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "credentialName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub credential_name: Option<String>,
     /// Same as CredentialName but for multiple certificates.
-    #[serde(rename = "credentialNames", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "credentialNames",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub credential_names: Option<Vec<String>>,
     /// For mutual TLS, the name of the secret or the configmap that holds CA certificates.
-    #[serde(rename = "caCertCredentialName", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "caCertCredentialName",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ca_cert_credential_name: Option<String>,
     /// Only one of `server_certificate`, `private_key` or `credential_name` or `credential_names` or `tls_certificates` should be specified.
-    #[serde(rename = "tlsCertificates", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "tlsCertificates",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub tls_certificates: Option<Vec<TlsCertificate>>,
     /// A list of alternate names to verify the subject identity in the certificate presented by the client.
-    #[serde(rename = "subjectAltNames", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "subjectAltNames",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub subject_alt_names: Option<Vec<String>>,
     /// An optional list of base64-encoded SHA-256 hashes of the SPKIs of authorized client certificates.
-    #[serde(rename = "verifyCertificateSpki", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "verifyCertificateSpki",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub verify_certificate_spki: Option<Vec<String>>,
     /// An optional list of hex-encoded SHA-256 hashes of the authorized client certificates.
-    #[serde(rename = "verifyCertificateHash", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "verifyCertificateHash",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub verify_certificate_hash: Option<Vec<String>>,
     /// Optional: Minimum TLS protocol version.
-    #[serde(rename = "minProtocolVersion", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "minProtocolVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub min_protocol_version: Option<TlsProtocol>,
     /// Optional: Maximum TLS protocol version.
-    #[serde(rename = "maxProtocolVersion", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "maxProtocolVersion",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub max_protocol_version: Option<TlsProtocol>,
     /// Optional: If specified, only support the specified cipher list.
-    #[serde(rename = "cipherSuites", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "cipherSuites",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub cipher_suites: Option<Vec<String>>,
     /// Optional: If set to true, the proxy will try to validate the certificate, but even if the validation fails, it will allow the connection through.
-    #[serde(rename = "insecureSkipVerify", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "insecureSkipVerify",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub insecure_skip_verify: Option<bool>,
     /// Optional: If specified, only support the specified ecdh curves (CRD only, Istio \>= 1.31).
-    #[serde(rename = "ecdhCurves", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "ecdhCurves",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub ecdh_curves: Option<Vec<String>>,
 }
 
@@ -135,18 +218,32 @@ pub struct ServerTlsSettings {
 #[serde(deny_unknown_fields)]
 pub struct TlsCertificate {
     /// REQUIRED if mode is `SIMPLE` or `MUTUAL`.
-    #[serde(rename = "serverCertificate", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "serverCertificate",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub server_certificate: Option<String>,
     /// REQUIRED if mode is `SIMPLE` or `MUTUAL`.
-    #[serde(rename = "privateKey", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "privateKey",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub private_key: Option<String>,
     /// REQUIRED if mode is `MUTUAL` or `OPTIONAL_MUTUAL`.
-    #[serde(rename = "caCertificates", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "caCertificates",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ca_certificates: Option<String>,
 }
 
 /// Istio enum `ServerTLSSettings.TLSProtocol`; the first variant is the proto zero value (Istio's default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum TlsProtocol {
     /// Automatically choose the optimal TLS version.
     #[default]
@@ -180,7 +277,9 @@ impl TlsProtocol {
 }
 
 /// Istio enum `ServerTLSSettings.TLSmode`; the first variant is the proto zero value (Istio's default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum ServerTlsMode {
     /// The SNI string presented by the client will be used as the match criterion in a VirtualService TLS route to determine the destination service from the service registry.
     #[default]

@@ -8,7 +8,10 @@ use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, Secret, Service, Ser
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
-use crate::{DestinationRule, EnvoyFilter, Gateway, IstioKind, PeerAuthentication, ServiceEntry, Sidecar, VirtualService};
+use crate::{
+    DestinationRule, EnvoyFilter, Gateway, IstioKind, PeerAuthentication, ServiceEntry, Sidecar,
+    VirtualService,
+};
 
 /// A Kubernetes object of any kind. Nothing is dropped: kinds this crate does not type are
 /// kept whole as [`UnknownObject`].
@@ -111,11 +114,16 @@ impl PathError {
             .filter_map(|s| match s {
                 serde_path_to_error::Segment::Seq { index } => Some(PathSegment::Index(*index)),
                 serde_path_to_error::Segment::Map { key } => Some(PathSegment::Key(key.clone())),
-                serde_path_to_error::Segment::Enum { variant } => Some(PathSegment::Key(variant.clone())),
+                serde_path_to_error::Segment::Enum { variant } => {
+                    Some(PathSegment::Key(variant.clone()))
+                }
                 serde_path_to_error::Segment::Unknown => None,
             })
             .collect();
-        PathError { path, message: e.into_inner().to_string() }
+        PathError {
+            path,
+            message: e.into_inner().to_string(),
+        }
     }
 }
 
@@ -125,18 +133,31 @@ fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, PathError> {
 
 /// Typed through k8s-openapi, which ignores keys it does not know: compare what it writes back
 /// with what was read, so that no field is lost silently.
-fn typed_k8s<T: serde::de::DeserializeOwned + Serialize>(value: Value, kind: &str) -> Result<T, PathError> {
+fn typed_k8s<T: serde::de::DeserializeOwned + Serialize>(
+    value: Value,
+    kind: &str,
+) -> Result<T, PathError> {
     let object: T = typed(value.clone())?;
-    let written = serde_json::to_value(&object).map_err(|e| PathError { path: vec![], message: e.to_string() })?;
+    let written = serde_json::to_value(&object).map_err(|e| PathError {
+        path: vec![],
+        message: e.to_string(),
+    })?;
     if let Some((path, message)) = first_loss(&value, &written, &mut Vec::new()) {
-        return Err(PathError { path, message: format!("{message}: not a field of {kind} (Kubernetes API), it would be lost") });
+        return Err(PathError {
+            path,
+            message: format!("{message}: not a field of {kind} (Kubernetes API), it would be lost"),
+        });
     }
     Ok(object)
 }
 
 /// The first place where `read` has something `written` lacks or changed. `null` counts as
 /// absent, as it does for Kubernetes.
-fn first_loss(read: &Value, written: &Value, path: &mut Vec<PathSegment>) -> Option<(Vec<PathSegment>, String)> {
+fn first_loss(
+    read: &Value,
+    written: &Value,
+    path: &mut Vec<PathSegment>,
+) -> Option<(Vec<PathSegment>, String)> {
     match (read, written) {
         (Value::Object(a), Value::Object(b)) => {
             for (k, va) in a {
@@ -190,17 +211,30 @@ impl Object {
         let Value::Object(map) = value else {
             return Err(PathError {
                 path: vec![],
-                message: format!("expected a Kubernetes object (a mapping with apiVersion and kind), found {}", json_type(&value)),
+                message: format!(
+                    "expected a Kubernetes object (a mapping with apiVersion and kind), found {}",
+                    json_type(&value)
+                ),
             });
         };
-        let api_version = map.get("apiVersion").and_then(Value::as_str).unwrap_or("").to_owned();
+        let api_version = map
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_owned();
         let Some(kind) = map.get("kind").and_then(Value::as_str).map(str::to_owned) else {
             let path = vec![PathSegment::Key("kind".into())];
-            return Err(PathError { path, message: "missing field `kind` (every object needs apiVersion and kind)".into() });
+            return Err(PathError {
+                path,
+                message: "missing field `kind` (every object needs apiVersion and kind)".into(),
+            });
         };
         if api_version.is_empty() {
             let path = vec![PathSegment::Key("apiVersion".into())];
-            return Err(PathError { path, message: format!("missing field `apiVersion` for kind {kind}") });
+            return Err(PathError {
+                path,
+                message: format!("missing field `apiVersion` for kind {kind}"),
+            });
         }
         let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
         let value = Value::Object(map);
@@ -214,16 +248,30 @@ impl Object {
                 }
             };
         }
-        istio!(VirtualService, Gateway, DestinationRule, ServiceEntry, Sidecar, EnvoyFilter, PeerAuthentication);
+        istio!(
+            VirtualService,
+            Gateway,
+            DestinationRule,
+            ServiceEntry,
+            Sidecar,
+            EnvoyFilter,
+            PeerAuthentication
+        );
         let object = match (api_version.as_str(), kind.as_str()) {
             ("v1", "Service") => Object::Service(typed_k8s(value, "v1 Service")?),
             ("v1", "Secret") => Object::Secret(typed_k8s(value, "v1 Secret")?),
             ("v1", "ConfigMap") => Object::ConfigMap(typed_k8s(value, "v1 ConfigMap")?),
             ("v1", "Namespace") => Object::Namespace(typed_k8s(value, "v1 Namespace")?),
-            ("v1", "ServiceAccount") => Object::ServiceAccount(typed_k8s(value, "v1 ServiceAccount")?),
+            ("v1", "ServiceAccount") => {
+                Object::ServiceAccount(typed_k8s(value, "v1 ServiceAccount")?)
+            }
             ("v1", "Pod") => Object::Pod(typed_k8s(value, "v1 Pod")?),
-            ("apps/v1", "Deployment") => Object::Deployment(typed_k8s(value, "apps/v1 Deployment")?),
-            ("apps/v1", "StatefulSet") => Object::StatefulSet(typed_k8s(value, "apps/v1 StatefulSet")?),
+            ("apps/v1", "Deployment") => {
+                Object::Deployment(typed_k8s(value, "apps/v1 Deployment")?)
+            }
+            ("apps/v1", "StatefulSet") => {
+                Object::StatefulSet(typed_k8s(value, "apps/v1 StatefulSet")?)
+            }
             ("apps/v1", "DaemonSet") => Object::DaemonSet(typed_k8s(value, "apps/v1 DaemonSet")?),
             _ => match value {
                 Value::Object(value) => Object::Other(UnknownObject { value }),
@@ -341,7 +389,9 @@ impl<'de> Deserialize<'de> for Object {
     /// first, then typed by `apiVersion` and `kind`. Errors name the field path.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let value = Value::deserialize(d)?;
-        Object::from_json(value).map_err(|e| serde::de::Error::custom(format_args!("{}: {}", render_path(&e.path), e.message)))
+        Object::from_json(value).map_err(|e| {
+            serde::de::Error::custom(format_args!("{}: {}", render_path(&e.path), e.message))
+        })
     }
 }
 
@@ -358,7 +408,12 @@ impl fmt::Debug for Object {
             Object::Service(o) => f.debug_tuple("Service").field(o).finish(),
             Object::Secret(o) => {
                 // Secret data (TLS private keys) must never reach logs: names and keys only.
-                let keys: Vec<&String> = o.data.iter().flat_map(|d| d.keys()).chain(o.string_data.iter().flat_map(|d| d.keys())).collect();
+                let keys: Vec<&String> = o
+                    .data
+                    .iter()
+                    .flat_map(|d| d.keys())
+                    .chain(o.string_data.iter().flat_map(|d| d.keys()))
+                    .collect();
                 f.debug_struct("Secret")
                     .field("name", &o.metadata.name)
                     .field("namespace", &o.metadata.namespace)

@@ -19,7 +19,11 @@ pub struct PeerAuthenticationSpec {
     #[serde(rename = "mtls", default, skip_serializing_if = "Option::is_none")]
     pub mtls: Option<MutualTls>,
     /// Port specific mutual TLS settings.
-    #[serde(rename = "portLevelMtls", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "portLevelMtls",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub port_level_mtls: Option<BTreeMap<String, MutualTls>>,
 }
 
@@ -35,7 +39,9 @@ pub struct MutualTls {
 }
 
 /// Istio enum `PeerAuthentication.MutualTLS.Mode`; the first variant is the proto zero value (Istio's default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum MutualTlsMode {
     /// Inherit from parent, if has one.
     #[default]

@@ -59,9 +59,14 @@ pub trait IstioKind {
 
 /// Why an `apiVersion` does not fit a kind, in words that say what was expected.
 pub(crate) fn api_version_error<K: IstioKind>(found: &str) -> String {
-    let expected: Vec<String> = K::VERSIONS.iter().map(|v| format!("{}/{}", K::GROUP, v)).collect();
+    let expected: Vec<String> = K::VERSIONS
+        .iter()
+        .map(|v| format!("{}/{}", K::GROUP, v))
+        .collect();
     let hint = match found.split_once('/') {
-        Some((group, _)) if group != K::GROUP => format!(" (the group is {:?}, not {:?})", group, K::GROUP),
+        Some((group, _)) if group != K::GROUP => {
+            format!(" (the group is {:?}, not {:?})", group, K::GROUP)
+        }
         Some(_) => " (that version is not served)".to_owned(),
         None => " (apiVersion is group/version)".to_owned(),
     };
@@ -82,7 +87,9 @@ pub(crate) fn parse_api_version<K: IstioKind>(found: &str) -> Result<Version, St
 }
 
 /// `apiVersion`, checked against the kind.
-pub(crate) fn de_api_version<'de, D: Deserializer<'de>, K: IstioKind>(d: D) -> Result<Version, D::Error> {
+pub(crate) fn de_api_version<'de, D: Deserializer<'de>, K: IstioKind>(
+    d: D,
+) -> Result<Version, D::Error> {
     let s = String::deserialize(d)?;
     parse_api_version::<K>(&s).map_err(de::Error::custom)
 }
@@ -93,7 +100,10 @@ pub(crate) fn de_kind<'de, D: Deserializer<'de>, K: IstioKind>(d: D) -> Result<(
     if s == K::KIND {
         Ok(())
     } else {
-        Err(de::Error::custom(format_args!("kind {s:?} is not {:?}", K::KIND)))
+        Err(de::Error::custom(format_args!(
+            "kind {s:?} is not {:?}",
+            K::KIND
+        )))
     }
 }
 
@@ -119,8 +129,12 @@ const OBJECT_META_FIELDS: &[&str] = &[
 
 /// `metadata`, refusing keys that are not part of `ObjectMeta`.
 pub(crate) fn de_metadata<'de, D: Deserializer<'de>>(d: D) -> Result<ObjectMeta, D::Error> {
-    let map = Option::<serde_json::Map<String, serde_json::Value>>::deserialize(d)?.unwrap_or_default();
-    if let Some(unknown) = map.keys().find(|k| !OBJECT_META_FIELDS.contains(&k.as_str())) {
+    let map =
+        Option::<serde_json::Map<String, serde_json::Value>>::deserialize(d)?.unwrap_or_default();
+    if let Some(unknown) = map
+        .keys()
+        .find(|k| !OBJECT_META_FIELDS.contains(&k.as_str()))
+    {
         return Err(de::Error::unknown_field(unknown, OBJECT_META_FIELDS));
     }
     serde_json::from_value(serde_json::Value::Object(map)).map_err(de::Error::custom)
@@ -260,4 +274,3 @@ macro_rules! istio_resource {
     };
 }
 pub(crate) use istio_resource;
-

@@ -33,12 +33,18 @@ pub struct PolicyTargetReference {
 #[serde(deny_unknown_fields)]
 pub struct MatchLabelsSelector {
     /// One or more labels that indicate a specific set of pods/VMs on which a policy should be applied.
-    #[serde(rename = "matchLabels", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "matchLabels",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub match_labels: Option<BTreeMap<String, String>>,
 }
 
 /// Istio enum `WorkloadMode`; the first variant is the proto zero value (Istio's default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum WorkloadMode {
     /// Default value, which will be interpreted by its own usage.
     #[default]

@@ -10,7 +10,9 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 /// in `addresses: [1.2.3.4, 001:db8::]` as a one-key mapping `{"001:db8:": null}`, while
 /// Kubernetes (Go's YAML) reads the string `001:db8::`. Such an item is a plain scalar that
 /// ends in `::`; it is turned back into that exact string. Any other mapping is an error.
-pub(crate) fn string_list<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+pub(crate) fn string_list<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<String>>, D::Error> {
     struct ListVisitor;
     impl<'de> Visitor<'de> for ListVisitor {
         type Value = Option<Vec<String>>;
@@ -56,12 +58,16 @@ impl<'de> Deserialize<'de> for FlowString {
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<FlowString, A::Error> {
                 let key: Option<String> = map.next_key()?;
                 let value: Option<de::IgnoredAny> = match &key {
-                    Some(_) => map.next_value::<Option<serde_json::Value>>()?.map(|_| de::IgnoredAny),
+                    Some(_) => map
+                        .next_value::<Option<serde_json::Value>>()?
+                        .map(|_| de::IgnoredAny),
                     None => None,
                 };
                 let more = map.next_key::<de::IgnoredAny>()?.is_some();
                 match key {
-                    Some(k) if k.ends_with(':') && value.is_none() && !more => Ok(FlowString(format!("{k}:"))),
+                    Some(k) if k.ends_with(':') && value.is_none() && !more => {
+                        Ok(FlowString(format!("{k}:")))
+                    }
                     _ => Err(de::Error::custom(
                         "expected a string, found a mapping (quote the item if it contains `: `)",
                     )),

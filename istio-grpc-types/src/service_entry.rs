@@ -13,10 +13,20 @@ use std::collections::BTreeMap;
 #[serde(deny_unknown_fields)]
 pub struct ServiceEntrySpec {
     /// The hosts associated with the ServiceEntry.
-    #[serde(rename = "hosts", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "hosts",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub hosts: Option<Vec<String>>,
     /// The virtual IP addresses associated with the service.
-    #[serde(rename = "addresses", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "addresses",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub addresses: Option<Vec<String>>,
     /// The ports associated with the external service.
     #[serde(rename = "ports", default, skip_serializing_if = "Option::is_none")]
@@ -25,19 +35,37 @@ pub struct ServiceEntrySpec {
     #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
     pub location: Option<ServiceEntryLocation>,
     /// Service resolution mode for the hosts.
-    #[serde(rename = "resolution", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "resolution",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub resolution: Option<ServiceEntryResolution>,
     /// One or more endpoints associated with the service.
     #[serde(rename = "endpoints", default, skip_serializing_if = "Option::is_none")]
     pub endpoints: Option<Vec<crate::workload_entry::WorkloadEntry>>,
     /// Applicable only for MESH_INTERNAL services.
-    #[serde(rename = "workloadSelector", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "workloadSelector",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub workload_selector: Option<crate::sidecar::WorkloadSelector>,
     /// A list of namespaces to which this service is exported.
-    #[serde(rename = "exportTo", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "exportTo",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub export_to: Option<Vec<String>>,
     /// If specified, the proxy will verify that the server certificate's subject alternate name matches one of the specified values.
-    #[serde(rename = "subjectAltNames", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "subjectAltNames",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub subject_alt_names: Option<Vec<String>>,
 }
 
@@ -57,12 +85,18 @@ pub struct ServicePort {
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// The port number on the endpoint where the traffic will be received.
-    #[serde(rename = "targetPort", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "targetPort",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_port: Option<u32>,
 }
 
 /// Istio enum `ServiceEntry.Location`; the first variant is the proto zero value (Istio's default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum ServiceEntryLocation {
     /// Signifies that the service is external to the mesh.
     #[default]
@@ -84,7 +118,9 @@ impl ServiceEntryLocation {
 }
 
 /// Istio enum `ServiceEntry.Resolution`; the first variant is the proto zero value (Istio's default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum ServiceEntryResolution {
     /// Assume that incoming connections have already been resolved (to a specific destination IP address).
     #[default]

@@ -19,10 +19,19 @@ pub struct IstioEgressListener {
     #[serde(rename = "bind", default, skip_serializing_if = "Option::is_none")]
     pub bind: Option<String>,
     /// When the bind address is an IP, the captureMode option dictates how traffic to the listener is expected to be captured (or not).
-    #[serde(rename = "captureMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "captureMode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub capture_mode: Option<CaptureMode>,
     /// One or more service hosts exposed by the listener in `namespace/dnsName` format.
-    #[serde(rename = "hosts", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "hosts",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub hosts: Option<Vec<String>>,
 }
 
@@ -39,16 +48,28 @@ pub struct IstioIngressListener {
     #[serde(rename = "bind", default, skip_serializing_if = "Option::is_none")]
     pub bind: Option<String>,
     /// The captureMode option dictates how traffic to the listener is expected to be captured (or not).
-    #[serde(rename = "captureMode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "captureMode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub capture_mode: Option<CaptureMode>,
     /// The IP endpoint or Unix domain socket to which traffic should be forwarded to.
-    #[serde(rename = "defaultEndpoint", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "defaultEndpoint",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub default_endpoint: Option<String>,
     /// Set of TLS related options that will enable TLS termination on the sidecar for requests originating from outside the mesh.
     #[serde(rename = "tls", default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<crate::gateway::ServerTlsSettings>,
     /// Settings controlling the volume of connections Envoy will accept from the network.
-    #[serde(rename = "connectionPool", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "connectionPool",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub connection_pool: Option<crate::destination_rule::ConnectionPoolSettings>,
 }
 
@@ -62,7 +83,11 @@ pub struct OutboundTrafficPolicy {
     #[serde(rename = "mode", default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<OutboundTrafficPolicyMode>,
     /// Specifies the details of the egress proxy to which unknown traffic should be forwarded to from the sidecar.
-    #[serde(rename = "egressProxy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "egressProxy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub egress_proxy: Option<crate::virtual_service::Destination>,
 }
 
@@ -73,7 +98,11 @@ pub struct OutboundTrafficPolicy {
 #[serde(deny_unknown_fields)]
 pub struct SidecarSpec {
     /// Criteria used to select the specific set of pods/VMs on which this `Sidecar` configuration should be applied.
-    #[serde(rename = "workloadSelector", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "workloadSelector",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub workload_selector: Option<WorkloadSelector>,
     /// Ingress specifies the configuration of the sidecar for processing inbound traffic to the attached workload instance.
     #[serde(rename = "ingress", default, skip_serializing_if = "Option::is_none")]
@@ -82,10 +111,18 @@ pub struct SidecarSpec {
     #[serde(rename = "egress", default, skip_serializing_if = "Option::is_none")]
     pub egress: Option<Vec<IstioEgressListener>>,
     /// Settings controlling the volume of connections Envoy will accept from the network.
-    #[serde(rename = "inboundConnectionPool", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "inboundConnectionPool",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub inbound_connection_pool: Option<crate::destination_rule::ConnectionPoolSettings>,
     /// Set the default behavior of the sidecar for handling outbound traffic from the application.
-    #[serde(rename = "outboundTrafficPolicy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "outboundTrafficPolicy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub outbound_traffic_policy: Option<OutboundTrafficPolicy>,
 }
 
@@ -107,7 +144,11 @@ pub struct SidecarPort {
     /// Has no effect, only for backwards compatibility received.
     ///
     /// Deprecated in Istio's API.
-    #[serde(rename = "targetPort", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "targetPort",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub target_port: Option<u32>,
 }
 
@@ -123,7 +164,9 @@ pub struct WorkloadSelector {
 }
 
 /// Istio enum `CaptureMode`; the first variant is the proto zero value (Istio's default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum CaptureMode {
     /// The default capture mode defined by the environment.
     #[default]
@@ -149,7 +192,9 @@ impl CaptureMode {
 }
 
 /// Istio enum `OutboundTrafficPolicy.Mode`; the first variant is the proto zero value (Istio's default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum OutboundTrafficPolicyMode {
     /// In `REGISTRY_ONLY` mode, unknown outbound traffic will be dropped.
     #[default]

@@ -15,28 +15,60 @@ pub struct CorsPolicy {
     /// The list of origins that are allowed to perform CORS requests.
     ///
     /// Deprecated in Istio's API.
-    #[serde(rename = "allowOrigin", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "allowOrigin",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub allow_origin: Option<Vec<String>>,
     /// String patterns that match allowed origins.
-    #[serde(rename = "allowOrigins", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "allowOrigins",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub allow_origins: Option<Vec<crate::StringMatch>>,
     /// List of HTTP methods allowed to access the resource.
-    #[serde(rename = "allowMethods", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "allowMethods",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub allow_methods: Option<Vec<String>>,
     /// List of HTTP headers that can be used when requesting the resource.
-    #[serde(rename = "allowHeaders", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "allowHeaders",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub allow_headers: Option<Vec<String>>,
     /// A list of HTTP headers that the browsers are allowed to access.
-    #[serde(rename = "exposeHeaders", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "exposeHeaders",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub expose_headers: Option<Vec<String>>,
     /// Specifies how long the results of a preflight request can be cached.
     #[serde(rename = "maxAge", default, skip_serializing_if = "Option::is_none")]
     pub max_age: Option<crate::Duration>,
     /// Indicates whether the caller is allowed to send the actual request (not the preflight) using credentials.
-    #[serde(rename = "allowCredentials", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "allowCredentials",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub allow_credentials: Option<bool>,
     /// Indicates whether preflight requests not matching the configured allowed origin shouldn't be forwarded to the upstream.
-    #[serde(rename = "unmatchedPreflights", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "unmatchedPreflights",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub unmatched_preflights: Option<UnmatchedPreflights>,
 }
 
@@ -114,7 +146,10 @@ impl TryFrom<HttpBodyWire> for HttpBody {
         }
         if specifier.len() > 1 {
             let set: Vec<&str> = specifier.iter().map(|(k, _)| *k).collect();
-            return Err(format!("only one of `string`, `bytes` may be set (Istio oneof `specifier`), found {}", set.join(" and ")));
+            return Err(format!(
+                "only one of `string`, `bytes` may be set (Istio oneof `specifier`), found {}",
+                set.join(" and ")
+            ));
         }
         Ok(Self {
             specifier: specifier.pop().map(|(_, v)| v),
@@ -124,9 +159,7 @@ impl TryFrom<HttpBodyWire> for HttpBody {
 
 impl From<HttpBody> for HttpBodyWire {
     fn from(v: HttpBody) -> Self {
-        let mut wire = Self {
-            ..Self::default()
-        };
+        let mut wire = Self { ..Self::default() };
         match v.specifier {
             Some(BodySpecifier::String(x)) => wire.string = Some(x),
             Some(BodySpecifier::Bytes(x)) => wire.bytes = Some(x),
@@ -171,7 +204,11 @@ pub struct HttpFaultInjection {
 #[serde(try_from = "FaultAbortWire", into = "FaultAbortWire")]
 pub struct FaultAbort {
     /// Percentage of requests to be aborted with the error code provided.
-    #[serde(rename = "percentage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "percentage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub percentage: Option<Percent>,
     /// The `error_type` oneof: at most one of `httpStatus`, `grpcStatus`, `http2Error`.
     #[serde(skip)]
@@ -195,16 +232,32 @@ pub enum AbortError {
 #[doc(hidden)]
 pub struct FaultAbortWire {
     /// HTTP status code to use to abort the Http request.
-    #[serde(rename = "httpStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "httpStatus",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     http_status: Option<i32>,
     /// GRPC status code to use to abort the request.
-    #[serde(rename = "grpcStatus", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "grpcStatus",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     grpc_status: Option<String>,
     /// `http2Error` (no description in the API).
-    #[serde(rename = "http2Error", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "http2Error",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     http2error: Option<String>,
     /// Percentage of requests to be aborted with the error code provided.
-    #[serde(rename = "percentage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "percentage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     percentage: Option<Percent>,
 }
 
@@ -223,7 +276,10 @@ impl TryFrom<FaultAbortWire> for FaultAbort {
         }
         if error_type.len() > 1 {
             let set: Vec<&str> = error_type.iter().map(|(k, _)| *k).collect();
-            return Err(format!("only one of `httpStatus`, `grpcStatus`, `http2Error` may be set (Istio oneof `error_type`), found {}", set.join(" and ")));
+            return Err(format!(
+                "only one of `httpStatus`, `grpcStatus`, `http2Error` may be set (Istio oneof `error_type`), found {}",
+                set.join(" and ")
+            ));
         }
         Ok(Self {
             percentage: wire.percentage,
@@ -260,7 +316,11 @@ pub struct FaultDelay {
     #[serde(rename = "percent", default, skip_serializing_if = "Option::is_none")]
     pub percent: Option<i32>,
     /// Percentage of requests on which the delay will be injected.
-    #[serde(rename = "percentage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "percentage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub percentage: Option<Percent>,
     /// The `http_delay_type` oneof: at most one of `fixedDelay`, `exponentialDelay`.
     #[serde(skip)]
@@ -287,13 +347,25 @@ pub struct FaultDelayWire {
     #[serde(rename = "percent", default, skip_serializing_if = "Option::is_none")]
     percent: Option<i32>,
     /// Add a fixed delay before forwarding the request.
-    #[serde(rename = "fixedDelay", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "fixedDelay",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     fixed_delay: Option<crate::Duration>,
     /// `exponentialDelay` (no description in the API).
-    #[serde(rename = "exponentialDelay", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "exponentialDelay",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     exponential_delay: Option<crate::Duration>,
     /// Percentage of requests on which the delay will be injected.
-    #[serde(rename = "percentage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "percentage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     percentage: Option<Percent>,
 }
 
@@ -309,7 +381,10 @@ impl TryFrom<FaultDelayWire> for FaultDelay {
         }
         if http_delay_type.len() > 1 {
             let set: Vec<&str> = http_delay_type.iter().map(|(k, _)| *k).collect();
-            return Err(format!("only one of `fixedDelay`, `exponentialDelay` may be set (Istio oneof `http_delay_type`), found {}", set.join(" and ")));
+            return Err(format!(
+                "only one of `fixedDelay`, `exponentialDelay` may be set (Istio oneof `http_delay_type`), found {}",
+                set.join(" and ")
+            ));
         }
         Ok(Self {
             percent: wire.percent,
@@ -363,25 +438,54 @@ pub struct HttpMatchRequest {
     #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u32>,
     /// One or more labels that constrain the applicability of a rule to source (client) workloads with the given labels.
-    #[serde(rename = "sourceLabels", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "sourceLabels",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_labels: Option<BTreeMap<String, String>>,
     /// Names of gateways where the rule should be applied.
-    #[serde(rename = "gateways", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "gateways",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub gateways: Option<Vec<String>>,
     /// Query parameters for matching.
-    #[serde(rename = "queryParams", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "queryParams",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub query_params: Option<BTreeMap<String, crate::StringMatch>>,
     /// Flag to specify whether the URI matching should be case-insensitive.
-    #[serde(rename = "ignoreUriCase", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "ignoreUriCase",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub ignore_uri_case: Option<bool>,
     /// withoutHeader has the same syntax with the header, but has opposite meaning.
-    #[serde(rename = "withoutHeaders", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "withoutHeaders",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub without_headers: Option<BTreeMap<String, crate::StringMatch>>,
     /// Source namespace constraining the applicability of a rule to workloads in that namespace.
-    #[serde(rename = "sourceNamespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "sourceNamespace",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_namespace: Option<String>,
     /// The human readable prefix to use when emitting statistics for this route.
-    #[serde(rename = "statPrefix", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "statPrefix",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub stat_prefix: Option<String>,
 }
 
@@ -392,10 +496,18 @@ pub struct HttpMatchRequest {
 #[serde(deny_unknown_fields)]
 pub struct HttpMirrorPolicy {
     /// Destination specifies the target of the mirror operation.
-    #[serde(rename = "destination", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "destination",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub destination: Option<Destination>,
     /// Percentage of the traffic to be mirrored by the `destination` field.
-    #[serde(rename = "percentage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "percentage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub percentage: Option<Percent>,
 }
 
@@ -415,10 +527,18 @@ pub struct HttpRedirect {
     #[serde(rename = "scheme", default, skip_serializing_if = "Option::is_none")]
     pub scheme: Option<String>,
     /// On a redirect, Specifies the HTTP status code to use in the redirect response.
-    #[serde(rename = "redirectCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "redirectCode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub redirect_code: Option<u32>,
     /// On a redirect, replace the matched prefix with this value.
-    #[serde(rename = "prefixRewrite", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "prefixRewrite",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub prefix_rewrite: Option<String>,
     /// The `redirect_port` oneof: at most one of `port`, `derivePort`.
     #[serde(skip)]
@@ -449,16 +569,28 @@ pub struct HttpRedirectWire {
     #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
     port: Option<u32>,
     /// On a redirect, dynamically set the port: * FROM_PROTOCOL_DEFAULT: automatically set to 80 for HTTP and 443 for HTTPS.
-    #[serde(rename = "derivePort", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "derivePort",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     derive_port: Option<RedirectPortSelection>,
     /// On a redirect, overwrite the scheme portion of the URL with this value.
     #[serde(rename = "scheme", default, skip_serializing_if = "Option::is_none")]
     scheme: Option<String>,
     /// On a redirect, Specifies the HTTP status code to use in the redirect response.
-    #[serde(rename = "redirectCode", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "redirectCode",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     redirect_code: Option<u32>,
     /// On a redirect, replace the matched prefix with this value.
-    #[serde(rename = "prefixRewrite", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "prefixRewrite",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     prefix_rewrite: Option<String>,
 }
 
@@ -474,7 +606,10 @@ impl TryFrom<HttpRedirectWire> for HttpRedirect {
         }
         if redirect_port.len() > 1 {
             let set: Vec<&str> = redirect_port.iter().map(|(k, _)| *k).collect();
-            return Err(format!("only one of `port`, `derivePort` may be set (Istio oneof `redirect_port`), found {}", set.join(" and ")));
+            return Err(format!(
+                "only one of `port`, `derivePort` may be set (Istio oneof `redirect_port`), found {}",
+                set.join(" and ")
+            ));
         }
         Ok(Self {
             uri: wire.uri,
@@ -516,16 +651,28 @@ pub struct HttpRetry {
     #[serde(rename = "attempts", default, skip_serializing_if = "Option::is_none")]
     pub attempts: Option<i32>,
     /// Timeout per attempt for a given request, including the initial call and any retries.
-    #[serde(rename = "perTryTimeout", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "perTryTimeout",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub per_try_timeout: Option<crate::Duration>,
     /// Specifies the conditions under which retry takes place.
     #[serde(rename = "retryOn", default, skip_serializing_if = "Option::is_none")]
     pub retry_on: Option<String>,
     /// Flag to specify whether the retries should retry to other localities.
-    #[serde(rename = "retryRemoteLocalities", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "retryRemoteLocalities",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub retry_remote_localities: Option<bool>,
     /// Flag to specify whether the retries should ignore previously tried hosts during retry.
-    #[serde(rename = "retryIgnorePreviousHosts", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "retryIgnorePreviousHosts",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub retry_ignore_previous_hosts: Option<bool>,
     /// Specifies the minimum duration between retry attempts.
     #[serde(rename = "backoff", default, skip_serializing_if = "Option::is_none")]
@@ -545,7 +692,11 @@ pub struct HttpRewrite {
     #[serde(rename = "authority", default, skip_serializing_if = "Option::is_none")]
     pub authority: Option<String>,
     /// rewrite the path portion of the URI with the specified regex.
-    #[serde(rename = "uriRegexRewrite", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "uriRegexRewrite",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub uri_regex_rewrite: Option<RegexRewrite>,
 }
 
@@ -568,7 +719,11 @@ pub struct HttpRoute {
     #[serde(rename = "redirect", default, skip_serializing_if = "Option::is_none")]
     pub redirect: Option<HttpRedirect>,
     /// A HTTP rule can either return a direct_response, redirect or forward (default) traffic.
-    #[serde(rename = "directResponse", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "directResponse",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub direct_response: Option<HttpDirectResponse>,
     /// Delegate is used to specify the particular VirtualService which can be used to define delegate HTTPRoute.
     #[serde(rename = "delegate", default, skip_serializing_if = "Option::is_none")]
@@ -594,19 +749,35 @@ pub struct HttpRoute {
     /// Percentage of the traffic to be mirrored by the `mirror` field.
     ///
     /// Deprecated in Istio's API.
-    #[serde(rename = "mirrorPercent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "mirrorPercent",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mirror_percent: Option<u32>,
     /// Percentage of the traffic to be mirrored by the `mirror` field.
-    #[serde(rename = "mirrorPercentage", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "mirrorPercentage",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mirror_percentage: Option<Percent>,
     /// Cross-Origin Resource Sharing policy (CORS).
-    #[serde(rename = "corsPolicy", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "corsPolicy",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub cors_policy: Option<CorsPolicy>,
     /// Header manipulation rules
     #[serde(rename = "headers", default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<Headers>,
     /// The CRD's alternative spelling of `mirrorPercent` (kubebuilder altName); kept as written. Deprecated.
-    #[serde(rename = "mirror_percent", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "mirror_percent",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub mirror_percent_alias: Option<u32>,
 }
 
@@ -617,7 +788,11 @@ pub struct HttpRoute {
 #[serde(deny_unknown_fields)]
 pub struct HttpRouteDestination {
     /// Destination uniquely identifies the instances of a service to which the request/connection should be forwarded to.
-    #[serde(rename = "destination", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "destination",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub destination: Option<Destination>,
     /// Weight specifies the relative proportion of traffic to be forwarded to the destination.
     #[serde(rename = "weight", default, skip_serializing_if = "Option::is_none")]
@@ -654,7 +829,12 @@ pub struct HeaderOperations {
     #[serde(rename = "add", default, skip_serializing_if = "Option::is_none")]
     pub add: Option<BTreeMap<String, String>>,
     /// Remove the specified headers
-    #[serde(rename = "remove", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "remove",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub remove: Option<Vec<String>>,
 }
 
@@ -665,22 +845,44 @@ pub struct HeaderOperations {
 #[serde(deny_unknown_fields)]
 pub struct L4MatchAttributes {
     /// IPv4 or IPv6 ip addresses of destination with optional subnet.
-    #[serde(rename = "destinationSubnets", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "destinationSubnets",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub destination_subnets: Option<Vec<String>>,
     /// Specifies the port on the host that is being addressed.
     #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u32>,
     /// IPv4 or IPv6 ip address of source with optional subnet.
-    #[serde(rename = "sourceSubnet", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "sourceSubnet",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_subnet: Option<String>,
     /// One or more labels that constrain the applicability of a rule to workloads with the given labels.
-    #[serde(rename = "sourceLabels", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "sourceLabels",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_labels: Option<BTreeMap<String, String>>,
     /// Names of gateways where the rule should be applied.
-    #[serde(rename = "gateways", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "gateways",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub gateways: Option<Vec<String>>,
     /// Source namespace constraining the applicability of a rule to workloads in that namespace.
-    #[serde(rename = "sourceNamespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "sourceNamespace",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_namespace: Option<String>,
 }
 
@@ -725,7 +927,11 @@ pub struct RegexRewrite {
 #[serde(deny_unknown_fields)]
 pub struct RouteDestination {
     /// Destination uniquely identifies the instances of a service to which the request/connection should be forwarded to.
-    #[serde(rename = "destination", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "destination",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub destination: Option<Destination>,
     /// Weight specifies the relative proportion of traffic to be forwarded to the destination.
     #[serde(rename = "weight", default, skip_serializing_if = "Option::is_none")]
@@ -753,22 +959,45 @@ pub struct TcpRoute {
 #[serde(deny_unknown_fields)]
 pub struct TlsMatchAttributes {
     /// SNI (server name indicator) to match on.
-    #[serde(rename = "sniHosts", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "sniHosts",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub sni_hosts: Option<Vec<String>>,
     /// IPv4 or IPv6 ip addresses of destination with optional subnet.
-    #[serde(rename = "destinationSubnets", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "destinationSubnets",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub destination_subnets: Option<Vec<String>>,
     /// Specifies the port on the host that is being addressed.
     #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u32>,
     /// One or more labels that constrain the applicability of a rule to workloads with the given labels.
-    #[serde(rename = "sourceLabels", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "sourceLabels",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_labels: Option<BTreeMap<String, String>>,
     /// Names of gateways where the rule should be applied.
-    #[serde(rename = "gateways", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "gateways",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub gateways: Option<Vec<String>>,
     /// Source namespace constraining the applicability of a rule to workloads in that namespace.
-    #[serde(rename = "sourceNamespace", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "sourceNamespace",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub source_namespace: Option<String>,
 }
 
@@ -793,10 +1022,20 @@ pub struct TlsRoute {
 #[serde(deny_unknown_fields)]
 pub struct VirtualServiceSpec {
     /// The destination hosts to which traffic is being sent.
-    #[serde(rename = "hosts", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "hosts",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub hosts: Option<Vec<String>>,
     /// The names of gateways and sidecars that should apply these routes.
-    #[serde(rename = "gateways", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "gateways",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub gateways: Option<Vec<String>>,
     /// An ordered list of route rules for HTTP traffic.
     #[serde(rename = "http", default, skip_serializing_if = "Option::is_none")]
@@ -808,12 +1047,19 @@ pub struct VirtualServiceSpec {
     #[serde(rename = "tcp", default, skip_serializing_if = "Option::is_none")]
     pub tcp: Option<Vec<TcpRoute>>,
     /// A list of namespaces to which this virtual service is exported.
-    #[serde(rename = "exportTo", default, skip_serializing_if = "Option::is_none", deserialize_with = "crate::serde_helpers::string_list")]
+    #[serde(
+        rename = "exportTo",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::serde_helpers::string_list"
+    )]
     pub export_to: Option<Vec<String>>,
 }
 
 /// Istio enum `CorsPolicy.UnmatchedPreflights`; the first variant is the proto zero value (Istio's default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum UnmatchedPreflights {
     /// Default to FORWARD
     #[default]
@@ -839,7 +1085,9 @@ impl UnmatchedPreflights {
 }
 
 /// Istio enum `HTTPRedirect.RedirectPortSelection`; the first variant is the proto zero value (Istio's default).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub enum RedirectPortSelection {
     /// `FROM_PROTOCOL_DEFAULT`.
     #[default]

@@ -31,6 +31,10 @@ pub struct WorkloadEntry {
     #[serde(rename = "weight", default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<u32>,
     /// The service account associated with the workload if a sidecar is present in the workload.
-    #[serde(rename = "serviceAccount", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "serviceAccount",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub service_account: Option<String>,
 }

@@ -75,7 +75,12 @@ impl SourceMap {
         Some(self.locate_segments(&segments, true))
     }
 
-    /// The line the document starts on.
+    /// The document exactly as read, as JSON (before typing): what a lossless write must give back.
+    pub fn json(&self) -> Value {
+        self.root.to_json()
+    }
+
+    /// Where the document starts.
     pub fn start(&self) -> Location {
         self.root.at
     }
@@ -86,12 +91,15 @@ impl SourceMap {
         for (i, seg) in segments.iter().enumerate() {
             let last = i + 1 == segments.len();
             let next = match (&node.kind, seg) {
-                (NodeKind::Map(entries), PathSegment::Key(k)) => entries.iter().find(|(name, _, _)| name == k).map(|(_, key_at, v)| {
-                    if last && key {
-                        at = *key_at;
-                    }
-                    v
-                }),
+                (NodeKind::Map(entries), PathSegment::Key(k)) => entries
+                    .iter()
+                    .find(|(name, _, _)| name == k)
+                    .map(|(_, key_at, v)| {
+                        if last && key {
+                            at = *key_at;
+                        }
+                        v
+                    }),
                 (NodeKind::Seq(items), PathSegment::Index(i)) => items.get(*i),
                 _ => None,
             };
@@ -131,14 +139,20 @@ fn parse_path(path: &str, root: &Node) -> Option<Vec<PathSegment>> {
         let key = match node.map(|n| &n.kind) {
             Some(NodeKind::Map(entries)) => entries
                 .iter()
-                .filter(|(k, _, _)| rest.starts_with(k.as_str()) && matches!(rest.as_bytes().get(k.len()), None | Some(b'.') | Some(b'[')))
+                .filter(|(k, _, _)| {
+                    rest.starts_with(k.as_str())
+                        && matches!(rest.as_bytes().get(k.len()), None | Some(b'.') | Some(b'['))
+                })
                 .max_by_key(|(k, _, _)| k.len())
                 .map(|(k, _, _)| k.clone()),
             _ => None,
         };
         let key = key.unwrap_or_else(|| rest.split(['.', '[']).next().unwrap_or(rest).to_owned());
         node = match node.map(|n| &n.kind) {
-            Some(NodeKind::Map(entries)) => entries.iter().find(|(k, _, _)| *k == key).map(|(_, _, v)| v),
+            Some(NodeKind::Map(entries)) => entries
+                .iter()
+                .find(|(k, _, _)| *k == key)
+                .map(|(_, _, v)| v),
             _ => None,
         };
         rest = &rest[key.len()..];
@@ -153,7 +167,12 @@ impl Node {
         match &self.kind {
             NodeKind::Scalar(v) => v.clone(),
             NodeKind::Seq(items) => Value::Array(items.iter().map(Node::to_json).collect()),
-            NodeKind::Map(entries) => Value::Object(entries.iter().map(|(k, _, v)| (k.clone(), v.to_json())).collect()),
+            NodeKind::Map(entries) => Value::Object(
+                entries
+                    .iter()
+                    .map(|(k, _, v)| (k.clone(), v.to_json()))
+                    .collect(),
+            ),
         }
     }
 
@@ -171,7 +190,10 @@ impl Node {
 }
 
 fn location(l: &serde_saphyr::Location) -> Location {
-    Location { line: l.line() as usize, column: l.column() as usize }
+    Location {
+        line: l.line() as usize,
+        column: l.column() as usize,
+    }
 }
 
 /// The YAML tree with positions, built through serde-saphyr's `Spanned`.
@@ -181,7 +203,10 @@ impl<'de> Deserialize<'de> for RawNode {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         fn spanned(s: Spanned<RawNode>) -> Node {
-            Node { at: location(&s.referenced), kind: s.value.0 }
+            Node {
+                at: location(&s.referenced),
+                kind: s.value.0,
+            }
         }
         impl<'de> Visitor<'de> for V {
             type Value = RawNode;
@@ -225,7 +250,9 @@ impl<'de> Deserialize<'de> for RawNode {
             fn visit_f64<E: de::Error>(self, v: f64) -> Result<RawNode, E> {
                 match serde_json::Number::from_f64(v) {
                     Some(n) => Ok(RawNode(NodeKind::Scalar(Value::Number(n)))),
-                    None => Err(de::Error::custom(format_args!("{v} is not a number JSON can hold"))),
+                    None => Err(de::Error::custom(format_args!(
+                        "{v} is not a number JSON can hold"
+                    ))),
                 }
             }
             fn visit_unit<E: de::Error>(self) -> Result<RawNode, E> {
@@ -295,7 +322,11 @@ fn split(input: &str) -> Vec<Chunk<'_>> {
         let is_marker = line.starts_with("---") || line.starts_with("...");
         if is_marker {
             if !current.is_empty() || i > 0 {
-                chunks.push(Chunk { text: std::mem::take(&mut current), first_line, _input: Default::default() });
+                chunks.push(Chunk {
+                    text: std::mem::take(&mut current),
+                    first_line,
+                    _input: Default::default(),
+                });
             }
             first_line = i;
             current.push_str("   ");
@@ -304,7 +335,11 @@ fn split(input: &str) -> Vec<Chunk<'_>> {
             current.push_str(line);
         }
     }
-    chunks.push(Chunk { text: current, first_line, _input: Default::default() });
+    chunks.push(Chunk {
+        text: current,
+        first_line,
+        _input: Default::default(),
+    });
     chunks
 }
 
@@ -345,16 +380,30 @@ pub fn parse(input: &str) -> Vec<Result<Document, Error>> {
 fn parse_document(chunk: &Chunk<'_>, index: usize) -> Result<Document, Error> {
     let raw: Spanned<RawNode> = serde_saphyr::from_str(&chunk.text).map_err(|e| Error::Syntax {
         document: index,
-        location: e.location().map(|l| Location { line: l.line() as usize + chunk.first_line, column: l.column() as usize }),
+        location: e.location().map(|l| Location {
+            line: l.line() as usize + chunk.first_line,
+            column: l.column() as usize,
+        }),
         message: saphyr_message(&e),
     })?;
-    let mut root = Node { at: location(&raw.referenced), kind: raw.value.0 };
+    let mut root = Node {
+        at: location(&raw.referenced),
+        kind: raw.value.0,
+    };
     root.shift(chunk.first_line);
     let source = SourceMap { root };
     let value = source.root.to_json();
-    let kind = value.get("kind").and_then(Value::as_str).unwrap_or("?").to_owned();
+    let kind = value
+        .get("kind")
+        .and_then(Value::as_str)
+        .unwrap_or("?")
+        .to_owned();
     match Object::from_json(value) {
-        Ok(object) => Ok(Document { index, object, source }),
+        Ok(object) => Ok(Document {
+            index,
+            object,
+            source,
+        }),
         Err(PathError { path, message }) => {
             let key = message.starts_with("unknown field") || message.starts_with("missing field");
             Err(Error::Invalid {
@@ -375,7 +424,10 @@ pub fn from_str(input: &str) -> Result<Vec<Document>, Error> {
 
 /// Reads every document of a YAML stream into objects, or returns the first error.
 pub fn objects_from_str(input: &str) -> Result<Vec<Object>, Error> {
-    parse(input).into_iter().map(|d| d.map(|d| d.object)).collect()
+    parse(input)
+        .into_iter()
+        .map(|d| d.map(|d| d.object))
+        .collect()
 }
 
 /// Writes objects as one multi-document YAML stream, in the given order.
