@@ -287,7 +287,7 @@ def main():
                 w("}")
                 w("")
         text = "\n".join(lines).rstrip() + "\n"
-        files[os.path.join(OUT, mod + ".rs")] = text
+        files[os.path.join(OUT, mod + ".rs")] = rustfmt(text)
 
     stale = []
     for path, text in files.items():
@@ -299,6 +299,18 @@ def main():
     if check and stale:
         sys.exit("gen_types: generated files are stale: " + ", ".join(os.path.relpath(p, ROOT) for p in stale) + " (run python3 tools/gen_types.py)")
     print(f"gen_types: {len(files)} modules, {len(messages)} messages, {len(enums)} enums" + (" (up to date)" if check else ""))
+
+
+def rustfmt(text):
+    """Formats like `cargo fmt` does for this workspace (rustfmt.toml at the root)."""
+    import subprocess
+    out = subprocess.run(
+        ["rustfmt", "--edition", "2024", "--emit", "stdout", "-q"],
+        input=text, capture_output=True, text=True, check=False,
+    )
+    if out.returncode != 0:
+        sys.exit("gen_types: rustfmt failed: " + out.stderr)
+    return out.stdout
 
 
 def field_type(proto, m, f, resolve):
