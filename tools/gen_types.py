@@ -162,13 +162,13 @@ def pascal(name):
 
 
 def snake(json_name):
-    s = re.sub(r"([a-z])([A-Z])", r"\1_\2", json_name)
+    """JSON name -> Rust field (http2MaxRequests -> http2_max_requests, consecutive5xxErrors ->
+    consecutive_5xx_errors); `match`/`type` get a trailing underscore as in k8s-openapi."""
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", json_name)
     s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", s)
-    s = re.sub(r"([a-z])([0-9]+)([a-z])", lambda m: m.group(1) + "_" + m.group(2) + m.group(3) if m.group(2) != "2" and m.group(2) != "1" else m.group(0), s)
+    s = re.sub(r"([a-z])([0-9]+[a-z])", r"\1_\2", s)
     s = s.lower()
-    if s in ("match", "type", "ref", "mod", "override", "use", "ref"):
-        s += "_"
-    if keyword.iskeyword(s):
+    if s in ("match", "type", "ref", "mod", "override", "use") or keyword.iskeyword(s):
         s += "_"
     return s
 

@@ -92,14 +92,14 @@ pub struct HttpSettings {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub http1max_pending_requests: Option<i32>,
+    pub http1_max_pending_requests: Option<i32>,
     /// Maximum number of active requests to a destination.
     #[serde(
         rename = "http2MaxRequests",
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub http2max_requests: Option<i32>,
+    pub http2_max_requests: Option<i32>,
     /// Maximum number of requests per connection to a backend.
     #[serde(
         rename = "maxRequestsPerConnection",
@@ -127,7 +127,7 @@ pub struct HttpSettings {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub h2upgrade_policy: Option<H2UpgradePolicy>,
+    pub h2_upgrade_policy: Option<H2UpgradePolicy>,
     /// If set to true, client protocol will be preserved while initiating connection to backend.
     #[serde(
         rename = "useClientProtocol",
@@ -148,7 +148,7 @@ pub struct HttpSettings {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub http2keep_alive: Option<ConnectionKeepalive>,
+    pub http2_keep_alive: Option<ConnectionKeepalive>,
 }
 
 /// Settings for HTTP/2 PING frames.

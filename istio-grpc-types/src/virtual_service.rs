@@ -251,7 +251,7 @@ pub struct FaultAbortWire {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    http2error: Option<String>,
+    http2_error: Option<String>,
     /// Percentage of requests to be aborted with the error code provided.
     #[serde(
         rename = "percentage",
@@ -271,7 +271,7 @@ impl TryFrom<FaultAbortWire> for FaultAbort {
         if let Some(v) = wire.grpc_status {
             error_type.push(("grpcStatus", AbortError::GrpcStatus(v)));
         }
-        if let Some(v) = wire.http2error {
+        if let Some(v) = wire.http2_error {
             error_type.push(("http2Error", AbortError::Http2Error(v)));
         }
         if error_type.len() > 1 {
@@ -297,7 +297,7 @@ impl From<FaultAbort> for FaultAbortWire {
         match v.error_type {
             Some(AbortError::HttpStatus(x)) => wire.http_status = Some(x),
             Some(AbortError::GrpcStatus(x)) => wire.grpc_status = Some(x),
-            Some(AbortError::Http2Error(x)) => wire.http2error = Some(x),
+            Some(AbortError::Http2Error(x)) => wire.http2_error = Some(x),
             None => {}
         }
         wire

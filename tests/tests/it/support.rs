@@ -131,7 +131,14 @@ pub fn crds() -> Option<&'static Crds> {
             for version in crd["spec"]["versions"].as_array().expect("versions") {
                 let name = version["name"].as_str().expect("version name").to_owned();
                 let schema = version["schema"]["openAPIV3Schema"].clone();
-                let strict_validator = jsonschema::draft4::new(&strict(&schema))
+                // The API server adds these to every CRD's root (ObjectMeta is validated apart).
+                let mut rooted = schema.clone();
+                if let Some(props) = rooted["properties"].as_object_mut() {
+                    props.insert("apiVersion".into(), serde_json::json!({"type": "string"}));
+                    props.insert("kind".into(), serde_json::json!({"type": "string"}));
+                    props.insert("metadata".into(), serde_json::json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}));
+                }
+                let strict_validator = jsonschema::draft4::new(&strict(&rooted))
                     .expect("CRD schema compiles as JSON schema");
                 let cel = kube_cel::compile_schema(&schema);
                 by_kind.insert(
