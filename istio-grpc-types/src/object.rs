@@ -388,7 +388,7 @@ impl<'de> Deserialize<'de> for Object {
     /// Any self-describing format (JSON, serde_yaml, serde-saphyr): the object is read as JSON
     /// first, then typed by `apiVersion` and `kind`. Errors name the field path.
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let value = Value::deserialize(d)?;
+        let value = crate::yaml::JsonValue::deserialize(d)?.0;
         Object::from_json(value).map_err(|e| {
             serde::de::Error::custom(format_args!("{}: {}", render_path(&e.path), e.message))
         })

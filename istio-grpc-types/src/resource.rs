@@ -107,37 +107,53 @@ pub(crate) fn de_kind<'de, D: Deserializer<'de>, K: IstioKind>(d: D) -> Result<(
     }
 }
 
-/// The fields of Kubernetes `ObjectMeta`. k8s-openapi ignores unknown keys; we refuse them, so
-/// that a typo such as `lables` is an error instead of a silently dropped field.
-const OBJECT_META_FIELDS: &[&str] = &[
-    "annotations",
-    "creationTimestamp",
-    "deletionGracePeriodSeconds",
-    "deletionTimestamp",
-    "finalizers",
-    "generateName",
-    "generation",
-    "labels",
-    "managedFields",
-    "name",
-    "namespace",
-    "ownerReferences",
-    "resourceVersion",
-    "selfLink",
-    "uid",
-];
-
-/// `metadata`, refusing keys that are not part of `ObjectMeta`.
+/// `metadata`, refusing keys that are not part of `ObjectMeta`: k8s-openapi ignores unknown
+/// keys, so a typo such as `lables` would be dropped silently. Read field by field, so that an
+/// error names `metadata.<key>`.
 pub(crate) fn de_metadata<'de, D: Deserializer<'de>>(d: D) -> Result<ObjectMeta, D::Error> {
-    let map =
-        Option::<serde_json::Map<String, serde_json::Value>>::deserialize(d)?.unwrap_or_default();
-    if let Some(unknown) = map
-        .keys()
-        .find(|k| !OBJECT_META_FIELDS.contains(&k.as_str()))
-    {
-        return Err(de::Error::unknown_field(unknown, OBJECT_META_FIELDS));
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
+        ManagedFieldsEntry, OwnerReference, Time,
+    };
+    use std::collections::BTreeMap;
+
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields, rename_all = "camelCase")]
+    struct StrictMeta {
+        annotations: Option<BTreeMap<String, String>>,
+        creation_timestamp: Option<Time>,
+        deletion_grace_period_seconds: Option<i64>,
+        deletion_timestamp: Option<Time>,
+        finalizers: Option<Vec<String>>,
+        generate_name: Option<String>,
+        generation: Option<i64>,
+        labels: Option<BTreeMap<String, String>>,
+        managed_fields: Option<Vec<ManagedFieldsEntry>>,
+        name: Option<String>,
+        namespace: Option<String>,
+        owner_references: Option<Vec<OwnerReference>>,
+        resource_version: Option<String>,
+        self_link: Option<String>,
+        uid: Option<String>,
     }
-    serde_json::from_value(serde_json::Value::Object(map)).map_err(de::Error::custom)
+    let m = Option::<StrictMeta>::deserialize(d)?;
+    Ok(m.map(|m| ObjectMeta {
+        annotations: m.annotations,
+        creation_timestamp: m.creation_timestamp,
+        deletion_grace_period_seconds: m.deletion_grace_period_seconds,
+        deletion_timestamp: m.deletion_timestamp,
+        finalizers: m.finalizers,
+        generate_name: m.generate_name,
+        generation: m.generation,
+        labels: m.labels,
+        managed_fields: m.managed_fields,
+        name: m.name,
+        namespace: m.namespace,
+        owner_references: m.owner_references,
+        resource_version: m.resource_version,
+        self_link: m.self_link,
+        uid: m.uid,
+    })
+    .unwrap_or_default())
 }
 
 fn is_default_meta(meta: &ObjectMeta) -> bool {

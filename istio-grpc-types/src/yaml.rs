@@ -269,6 +269,69 @@ impl<'de> Deserialize<'de> for RawNode {
     }
 }
 
+/// Any self-describing value as JSON, with scalar mapping keys turned into strings the way
+/// Kubernetes' YAML-to-JSON conversion does (`9090:` becomes `"9090"`).
+pub(crate) struct JsonValue(pub(crate) Value);
+
+impl<'de> Deserialize<'de> for JsonValue {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = JsonValue;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("any value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<JsonValue, A::Error> {
+                let mut out = serde_json::Map::new();
+                while let Some(KeyString(k)) = map.next_key()? {
+                    let JsonValue(v) = map.next_value()?;
+                    out.insert(k, v);
+                }
+                Ok(JsonValue(Value::Object(out)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<JsonValue, A::Error> {
+                let mut out = Vec::new();
+                while let Some(JsonValue(v)) = seq.next_element()? {
+                    out.push(v);
+                }
+                Ok(JsonValue(Value::Array(out)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<JsonValue, E> {
+                Ok(JsonValue(Value::String(v.to_owned())))
+            }
+            fn visit_string<E: de::Error>(self, v: String) -> Result<JsonValue, E> {
+                Ok(JsonValue(Value::String(v)))
+            }
+            fn visit_bool<E: de::Error>(self, v: bool) -> Result<JsonValue, E> {
+                Ok(JsonValue(Value::Bool(v)))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<JsonValue, E> {
+                Ok(JsonValue(Value::from(v)))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<JsonValue, E> {
+                Ok(JsonValue(Value::from(v)))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<JsonValue, E> {
+                serde_json::Number::from_f64(v)
+                    .map(|n| JsonValue(Value::Number(n)))
+                    .ok_or_else(|| {
+                        de::Error::custom(format_args!("{v} is not a number JSON can hold"))
+                    })
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<JsonValue, E> {
+                Ok(JsonValue(Value::Null))
+            }
+            fn visit_none<E: de::Error>(self) -> Result<JsonValue, E> {
+                Ok(JsonValue(Value::Null))
+            }
+            fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<JsonValue, D2::Error> {
+                JsonValue::deserialize(d)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// A mapping key as JSON sees it: strings as they are, numbers and booleans as their text
 /// (`8080:` in `portLevelMtls` is the key `"8080"`).
 struct KeyString(String);

@@ -30,7 +30,9 @@ fn sample(schema: &Value, alternative: bool) -> Value {
     if let Some(first) = schema.get("enum").and_then(|e| e.get(0)) {
         return first.clone();
     }
-    if schema.get("x-kubernetes-preserve-unknown-fields") == Some(&Value::Bool(true)) && schema.get("properties").is_none() {
+    if schema.get("x-kubernetes-preserve-unknown-fields") == Some(&Value::Bool(true))
+        && schema.get("properties").is_none()
+    {
         return json!({"name": "envoy.filters.http.grpc_web"});
     }
     match schema.get("type").and_then(Value::as_str) {
@@ -55,10 +57,15 @@ fn set_path(schema: &Value, path: &[&str], alternative: bool) -> Value {
     match path.split_first() {
         None => sample(schema, alternative),
         Some((&"[]", rest)) => json!([set_path(&schema["items"], rest, alternative)]),
-        Some((&"{}", rest)) => json!({"k": set_path(&schema["additionalProperties"], rest, alternative)}),
+        Some((&"{}", rest)) => {
+            json!({"k": set_path(&schema["additionalProperties"], rest, alternative)})
+        }
         Some((key, rest)) => {
             let mut map = serde_json::Map::new();
-            map.insert((*key).to_owned(), set_path(&schema["properties"][*key], rest, alternative));
+            map.insert(
+                (*key).to_owned(),
+                set_path(&schema["properties"][*key], rest, alternative),
+            );
             Value::Object(map)
         }
     }
@@ -114,7 +121,12 @@ fn every_crd_property_path_round_trips() {
         eprintln!("{kind}: {} property paths", paths.len());
     }
     eprintln!("{total} property paths round-trip");
-    assert!(failures.is_empty(), "{} of {total} paths fail:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {total} paths fail:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 mod output_validity {
@@ -143,7 +155,15 @@ mod output_validity {
         "[a-z][a-z0-9-]{0,10}[a-z0-9]"
     }
     fn fqdn() -> impl Strategy<Value = String> {
-        (name(), prop_oneof![Just("example.com"), Just("svc.cluster.local"), Just("mesh.internal")]).prop_map(|(n, d)| format!("{n}.{d}"))
+        (
+            name(),
+            prop_oneof![
+                Just("example.com"),
+                Just("svc.cluster.local"),
+                Just("mesh.internal")
+            ],
+        )
+            .prop_map(|(n, d)| format!("{n}.{d}"))
     }
     fn labels() -> impl Strategy<Value = BTreeMap<String, String>> {
         btree_map(name(), name(), 1..3)
@@ -162,31 +182,59 @@ mod output_validity {
         ]
     }
     fn grpc_retry_on() -> impl Strategy<Value = String> {
-        proptest::sample::subsequence(vec!["unavailable", "internal", "cancelled", "deadline-exceeded", "resource-exhausted", "connect-failure", "refused-stream", "reset"], 1..4)
-            .prop_map(|v| v.join(","))
+        proptest::sample::subsequence(
+            vec![
+                "unavailable",
+                "internal",
+                "cancelled",
+                "deadline-exceeded",
+                "resource-exhausted",
+                "connect-failure",
+                "refused-stream",
+                "reset",
+            ],
+            1..4,
+        )
+        .prop_map(|v| v.join(","))
     }
 
     fn virtual_service() -> impl Strategy<Value = Object> {
-        let destination = (fqdn(), option::of(port()), option::of(name())).prop_map(|(host, port, subset)| Destination {
-            host: Some(host),
-            port: port.map(|n| PortSelector { number: Some(n) }),
-            subset,
-        });
-        let retries = (1i32..6, option::of(duration()), option::of(grpc_retry_on())).prop_map(|(attempts, per_try, on)| HttpRetry {
-            attempts: Some(attempts),
-            per_try_timeout: per_try,
-            retry_on: on,
-            ..Default::default()
-        });
-        let cors = (vec("https://[a-z]{1,8}\\.example\\.com".prop_map(StringMatch::Exact), 1..3), 1i64..86_400).prop_map(|(origins, age)| CorsPolicy {
-            allow_origins: Some(origins),
-            allow_methods: Some(vec!["POST".into(), "GET".into()]),
-            allow_headers: Some(vec!["content-type".into(), "x-grpc-web".into(), "grpc-timeout".into()]),
-            expose_headers: Some(vec!["grpc-status".into(), "grpc-message".into()]),
-            max_age: Some(Duration::from_secs(age)),
-            allow_credentials: Some(false),
-            ..Default::default()
-        });
+        let destination =
+            (fqdn(), option::of(port()), option::of(name())).prop_map(|(host, port, subset)| {
+                Destination {
+                    host: Some(host),
+                    port: port.map(|n| PortSelector { number: Some(n) }),
+                    subset,
+                }
+            });
+        let retries = (1i32..6, option::of(duration()), option::of(grpc_retry_on())).prop_map(
+            |(attempts, per_try, on)| HttpRetry {
+                attempts: Some(attempts),
+                per_try_timeout: per_try,
+                retry_on: on,
+                ..Default::default()
+            },
+        );
+        let cors = (
+            vec(
+                "https://[a-z]{1,8}\\.example\\.com".prop_map(StringMatch::Exact),
+                1..3,
+            ),
+            1i64..86_400,
+        )
+            .prop_map(|(origins, age)| CorsPolicy {
+                allow_origins: Some(origins),
+                allow_methods: Some(vec!["POST".into(), "GET".into()]),
+                allow_headers: Some(vec![
+                    "content-type".into(),
+                    "x-grpc-web".into(),
+                    "grpc-timeout".into(),
+                ]),
+                expose_headers: Some(vec!["grpc-status".into(), "grpc-message".into()]),
+                max_age: Some(Duration::from_secs(age)),
+                allow_credentials: Some(false),
+                ..Default::default()
+            });
         let http = (
             option::of(name()),
             option::of(vec(string_match(), 1..3)),
@@ -198,76 +246,231 @@ mod output_validity {
         )
             .prop_map(|(name, uris, dests, timeout, retries, cors)| HttpRoute {
                 name,
-                match_: uris.map(|u| u.into_iter().map(|uri| HttpMatchRequest { uri: Some(uri), ..Default::default() }).collect()),
-                route: Some(dests.into_iter().map(|(d, weight)| HttpRouteDestination { destination: Some(d), weight, ..Default::default() }).collect()),
+                match_: uris.map(|u| {
+                    u.into_iter()
+                        .map(|uri| HttpMatchRequest {
+                            uri: Some(uri),
+                            ..Default::default()
+                        })
+                        .collect()
+                }),
+                route: Some(
+                    dests
+                        .into_iter()
+                        .map(|(d, weight)| HttpRouteDestination {
+                            destination: Some(d),
+                            weight,
+                            ..Default::default()
+                        })
+                        .collect(),
+                ),
                 timeout,
                 retries,
                 cors_policy: cors,
                 ..Default::default()
             });
-        (name(), vec(fqdn(), 1..3), option::of(vec(name(), 1..3)), vec(http, 1..4)).prop_map(|(n, hosts, gateways, http)| {
-            Object::from(VirtualService::new(n, VirtualServiceSpec { hosts: Some(hosts), gateways, http: Some(http), ..Default::default() }))
-        })
+        (
+            name(),
+            vec(fqdn(), 1..3),
+            option::of(vec(name(), 1..3)),
+            vec(http, 1..4),
+        )
+            .prop_map(|(n, hosts, gateways, http)| {
+                Object::from(VirtualService::new(
+                    n,
+                    VirtualServiceSpec {
+                        hosts: Some(hosts),
+                        gateways,
+                        http: Some(http),
+                        ..Default::default()
+                    },
+                ))
+            })
     }
 
     fn gateway() -> impl Strategy<Value = Object> {
-        let server = (port(), prop_oneof![Just("HTTP2"), Just("GRPC"), Just("HTTPS"), Just("HTTP")], vec(fqdn(), 1..3), name());
+        let server = (
+            port(),
+            prop_oneof![Just("HTTP2"), Just("GRPC"), Just("HTTPS"), Just("HTTP")],
+            vec(fqdn(), 1..3),
+            name(),
+        );
         (name(), labels(), vec(server, 1..4)).prop_map(|(n, selector, servers)| {
             let servers = servers
                 .into_iter()
                 .enumerate()
                 .map(|(i, (number, protocol, hosts, credential))| Server {
-                    port: Some(Port { number: Some(number), name: Some(format!("{}-{i}", protocol.to_lowercase())), protocol: Some(protocol.into()), ..Default::default() }),
+                    port: Some(Port {
+                        number: Some(number),
+                        name: Some(format!("{}-{i}", protocol.to_lowercase())),
+                        protocol: Some(protocol.into()),
+                        ..Default::default()
+                    }),
                     hosts: Some(hosts),
-                    tls: (protocol == "HTTPS").then(|| ServerTlsSettings { mode: Some(ServerTlsMode::Simple), credential_name: Some(credential), ..Default::default() }),
+                    tls: (protocol == "HTTPS").then(|| ServerTlsSettings {
+                        mode: Some(ServerTlsMode::Simple),
+                        credential_name: Some(credential),
+                        ..Default::default()
+                    }),
                     ..Default::default()
                 })
                 .collect();
-            Object::from(Gateway::new(n, GatewaySpec { selector: Some(selector), servers: Some(servers), ..Default::default() }))
+            Object::from(Gateway::new(
+                n,
+                GatewaySpec {
+                    selector: Some(selector),
+                    servers: Some(servers),
+                    ..Default::default()
+                },
+            ))
         })
     }
 
     fn destination_rule() -> impl Strategy<Value = Object> {
         let lb = prop_oneof![
-            prop_oneof![Just(SimpleLb::RoundRobin), Just(SimpleLb::LeastRequest), Just(SimpleLb::Random)].prop_map(LbPolicy::Simple),
-            name().prop_map(|h| LbPolicy::ConsistentHash(ConsistentHashLb { hash_key: Some(HashKey::HttpHeaderName(h)), ..Default::default() })),
-        ];
-        let policy = (option::of(lb), option::of(1i32..10_000), option::of(prop_oneof![Just(ClientTlsMode::Disable), Just(ClientTlsMode::IstioMutual)])).prop_map(
-            |(lb, max, tls)| TrafficPolicy {
-                load_balancer: lb.map(|lb| LoadBalancerSettings { lb_policy: Some(lb), ..Default::default() }),
-                connection_pool: max.map(|m| ConnectionPoolSettings { http: Some(HttpSettings { http2_max_requests: Some(m), ..Default::default() }), ..Default::default() }),
-                tls: tls.map(|mode| ClientTlsSettings { mode: Some(mode), ..Default::default() }),
+            prop_oneof![
+                Just(SimpleLb::RoundRobin),
+                Just(SimpleLb::LeastRequest),
+                Just(SimpleLb::Random)
+            ]
+            .prop_map(LbPolicy::Simple),
+            name().prop_map(|h| LbPolicy::ConsistentHash(ConsistentHashLb {
+                hash_key: Some(HashKey::HttpHeaderName(h)),
                 ..Default::default()
-            },
-        );
-        (name(), fqdn(), option::of(policy), vec((name(), labels()), 0..3)).prop_map(|(n, host, policy, subsets)| {
-            let mut seen = std::collections::BTreeSet::new();
-            let subsets: Vec<Subset> = subsets.into_iter().filter(|(s, _)| seen.insert(s.clone())).map(|(name, labels)| Subset { name: Some(name), labels: Some(labels), ..Default::default() }).collect();
-            Object::from(DestinationRule::new(n, DestinationRuleSpec { host: Some(host), traffic_policy: policy, subsets: (!subsets.is_empty()).then_some(subsets), ..Default::default() }))
-        })
+            })),
+        ];
+        let policy = (
+            option::of(lb),
+            option::of(1i32..10_000),
+            option::of(prop_oneof![
+                Just(ClientTlsMode::Disable),
+                Just(ClientTlsMode::IstioMutual)
+            ]),
+        )
+            .prop_map(|(lb, max, tls)| TrafficPolicy {
+                load_balancer: lb.map(|lb| LoadBalancerSettings {
+                    lb_policy: Some(lb),
+                    ..Default::default()
+                }),
+                connection_pool: max.map(|m| ConnectionPoolSettings {
+                    http: Some(HttpSettings {
+                        http2_max_requests: Some(m),
+                        ..Default::default()
+                    }),
+                    ..Default::default()
+                }),
+                tls: tls.map(|mode| ClientTlsSettings {
+                    mode: Some(mode),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            });
+        (
+            name(),
+            fqdn(),
+            option::of(policy),
+            vec((name(), labels()), 0..3),
+        )
+            .prop_map(|(n, host, policy, subsets)| {
+                let mut seen = std::collections::BTreeSet::new();
+                let subsets: Vec<Subset> = subsets
+                    .into_iter()
+                    .filter(|(s, _)| seen.insert(s.clone()))
+                    .map(|(name, labels)| Subset {
+                        name: Some(name),
+                        labels: Some(labels),
+                        ..Default::default()
+                    })
+                    .collect();
+                Object::from(DestinationRule::new(
+                    n,
+                    DestinationRuleSpec {
+                        host: Some(host),
+                        traffic_policy: policy,
+                        subsets: (!subsets.is_empty()).then_some(subsets),
+                        ..Default::default()
+                    },
+                ))
+            })
     }
 
     fn service_entry() -> impl Strategy<Value = Object> {
-        (name(), vec(fqdn(), 1..3), proptest::sample::subsequence(vec![80u32, 443, 50051, 8080], 1..4), prop_oneof![Just(ServiceEntryResolution::Dns), Just(ServiceEntryResolution::Static)], prop_oneof![Just(ServiceEntryLocation::MeshExternal), Just(ServiceEntryLocation::MeshInternal)])
+        (
+            name(),
+            vec(fqdn(), 1..3),
+            proptest::sample::subsequence(vec![80u32, 443, 50051, 8080], 1..4),
+            prop_oneof![
+                Just(ServiceEntryResolution::Dns),
+                Just(ServiceEntryResolution::Static)
+            ],
+            prop_oneof![
+                Just(ServiceEntryLocation::MeshExternal),
+                Just(ServiceEntryLocation::MeshInternal)
+            ],
+        )
             .prop_map(|(n, hosts, ports, resolution, location)| {
-                let ports = ports.into_iter().map(|p| ServicePort { number: Some(p), name: Some(format!("grpc-{p}")), protocol: Some("GRPC".into()), ..Default::default() }).collect();
-                let endpoints = (resolution == ServiceEntryResolution::Static).then(|| vec![istio_grpc_types::workload_entry::WorkloadEntry { address: Some("10.0.0.1".into()), ..Default::default() }]);
-                Object::from(ServiceEntry::new(n, ServiceEntrySpec { hosts: Some(hosts), ports: Some(ports), resolution: Some(resolution), location: Some(location), endpoints, ..Default::default() }))
+                let ports = ports
+                    .into_iter()
+                    .map(|p| ServicePort {
+                        number: Some(p),
+                        name: Some(format!("grpc-{p}")),
+                        protocol: Some("GRPC".into()),
+                        ..Default::default()
+                    })
+                    .collect();
+                let endpoints = (resolution == ServiceEntryResolution::Static).then(|| {
+                    vec![istio_grpc_types::workload_entry::WorkloadEntry {
+                        address: Some("10.0.0.1".into()),
+                        ..Default::default()
+                    }]
+                });
+                Object::from(ServiceEntry::new(
+                    n,
+                    ServiceEntrySpec {
+                        hosts: Some(hosts),
+                        ports: Some(ports),
+                        resolution: Some(resolution),
+                        location: Some(location),
+                        endpoints,
+                        ..Default::default()
+                    },
+                ))
             })
     }
 
     fn sidecar() -> impl Strategy<Value = Object> {
-        (name(), option::of(labels()), vec(prop_oneof![Just("./*".to_owned()), fqdn().prop_map(|h| format!("istio-system/{h}"))], 1..3), option::of(prop_oneof![Just(OutboundTrafficPolicyMode::RegistryOnly), Just(OutboundTrafficPolicyMode::AllowAny)])).prop_map(|(n, labels, hosts, mode)| {
-            Object::from(Sidecar::new(
-                n,
-                SidecarSpec {
-                    workload_selector: labels.map(|l| WorkloadSelector { labels: Some(l) }),
-                    egress: Some(vec![IstioEgressListener { hosts: Some(hosts), ..Default::default() }]),
-                    outbound_traffic_policy: mode.map(|m| OutboundTrafficPolicy { mode: Some(m), ..Default::default() }),
-                    ..Default::default()
-                },
-            ))
-        })
+        (
+            name(),
+            option::of(labels()),
+            vec(
+                prop_oneof![
+                    Just("./*".to_owned()),
+                    fqdn().prop_map(|h| format!("istio-system/{h}"))
+                ],
+                1..3,
+            ),
+            option::of(prop_oneof![
+                Just(OutboundTrafficPolicyMode::RegistryOnly),
+                Just(OutboundTrafficPolicyMode::AllowAny)
+            ]),
+        )
+            .prop_map(|(n, labels, hosts, mode)| {
+                Object::from(Sidecar::new(
+                    n,
+                    SidecarSpec {
+                        workload_selector: labels.map(|l| WorkloadSelector { labels: Some(l) }),
+                        egress: Some(vec![IstioEgressListener {
+                            hosts: Some(hosts),
+                            ..Default::default()
+                        }]),
+                        outbound_traffic_policy: mode.map(|m| OutboundTrafficPolicy {
+                            mode: Some(m),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    },
+                ))
+            })
     }
 
     fn envoy_filter() -> impl Strategy<Value = Object> {
@@ -300,21 +503,39 @@ mod output_validity {
     }
 
     fn peer_authentication() -> impl Strategy<Value = Object> {
-        let mode = prop_oneof![Just(MutualTlsMode::Strict), Just(MutualTlsMode::Permissive), Just(MutualTlsMode::Disable)];
-        (name(), labels(), mode.clone(), option::of((port(), mode))).prop_map(|(n, labels, mode, port_level)| {
-            Object::from(PeerAuthentication::new(
-                n,
-                PeerAuthenticationSpec {
-                    selector: Some(MatchLabelsSelector { match_labels: Some(labels) }),
-                    mtls: Some(MutualTls { mode: Some(mode) }),
-                    port_level_mtls: port_level.map(|(p, m)| BTreeMap::from([(p.to_string(), MutualTls { mode: Some(m) })])),
-                },
-            ))
-        })
+        let mode = prop_oneof![
+            Just(MutualTlsMode::Strict),
+            Just(MutualTlsMode::Permissive),
+            Just(MutualTlsMode::Disable)
+        ];
+        (name(), labels(), mode.clone(), option::of((port(), mode))).prop_map(
+            |(n, labels, mode, port_level)| {
+                Object::from(PeerAuthentication::new(
+                    n,
+                    PeerAuthenticationSpec {
+                        selector: Some(MatchLabelsSelector {
+                            match_labels: Some(labels),
+                        }),
+                        mtls: Some(MutualTls { mode: Some(mode) }),
+                        port_level_mtls: port_level.map(|(p, m)| {
+                            BTreeMap::from([(p.to_string(), MutualTls { mode: Some(m) })])
+                        }),
+                    },
+                ))
+            },
+        )
     }
 
     fn any_object() -> impl Strategy<Value = Object> {
-        prop_oneof![virtual_service(), gateway(), destination_rule(), service_entry(), sidecar(), envoy_filter(), peer_authentication()]
+        prop_oneof![
+            virtual_service(),
+            gateway(),
+            destination_rule(),
+            service_entry(),
+            sidecar(),
+            envoy_filter(),
+            peer_authentication()
+        ]
     }
 
     proptest! {
