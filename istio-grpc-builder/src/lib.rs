@@ -1,4 +1,76 @@
 //! The istio-grpc builder: describe how gRPC services are exposed through Istio, get
 //! manifests that are correct by construction.
+//!
+//! State intent — expose these services at `grpc.example.com` over TLS; this one streams; retry
+//! that one on `unavailable` — and get the Gateway, VirtualService, DestinationRules,
+//! EnvoyFilter, Kubernetes Services and Secret that make it work.
+//!
+//! What the compiler refuses (each with a message that says what to do instead):
+//! * building a gateway before TLS or h2c is chosen, or giving an h2c gateway a credential;
+//! * a timeout or per-try timeout on a streaming route;
+//! * an HTTP-status retry condition on a gRPC route;
+//! * a load balancer or TLS mode that proxyless gRPC ignores.
+//!
+//! What [`Ingress::build`] checks, returning a [`BuildError`] that names the offending part:
+//! hosts, names, ports, durations, duplicates, per-try timeouts above the route timeout, PEM
+//! credentials, and user-given Services whose port is not declared HTTP/2.
+//!
+//! ```
+//! use std::time::Duration;
+//! use istio_grpc_builder::{Backend, GrpcWeb, Ingress, Origins, RetryOn, ServiceRoute, TlsCredential};
+//!
+//! let mesh = Ingress::new("grpc.example.com")
+//!     .tls(TlsCredential::secret("grpc-tls-credential"))
+//!     .backend(Backend::service("user-grpc-service")
+//!         .route(ServiceRoute::unary("mypackage.UserService")
+//!             .timeout(Duration::from_secs(60))
+//!             .retries(3, [RetryOn::Unavailable, RetryOn::ResourceExhausted, RetryOn::Internal])
+//!             .per_try_timeout(Duration::from_secs(20)))
+//!         .route(ServiceRoute::health())
+//!         .grpc_web(GrpcWeb::envoy_filter(Origins::exact("https://myapp.example.com"))))
+//!     .backend(Backend::service("streaming-service").route(ServiceRoute::streaming("mypackage.FeedService")))
+//!     .build()?;
+//!
+//! let yaml = mesh.to_yaml();
+//! assert!(!yaml.contains("timeout: 0s")); // streaming: no timeout (the CRD refuses `0s`)
+//! assert!(yaml.contains("retryOn: unavailable,resource-exhausted,internal"));
+//! for check in mesh.grpcurl_checks() {
+//!     println!("{check}");
+//! }
+//! # Ok::<(), istio_grpc_builder::BuildError>(())
+//! ```
 
+mod assemble;
+mod backend;
+pub mod descriptor;
+mod error;
+mod grpc_web;
+mod ingress;
+mod mesh;
+mod route;
 pub mod service;
+mod validate;
+
+pub use backend::{
+    Backend, DEFAULT_GRPC_PORT, DataPlane, LoadBalancerFor, ProxylessRole, TlsModeFor, data_plane,
+    lb, proxyless_pod_annotations, tls,
+};
+pub use error::{BuildError, WriteError};
+pub use grpc_web::{GrpcWeb, Origins};
+pub use ingress::{Ingress, TlsCredential, Transport, TransportUnchosen, transport};
+pub use istio_grpc_macros::routes;
+pub use mesh::{GrpcurlCheck, Mesh};
+pub use route::{GrpcRetryCondition, HEALTH_SERVICE, MethodRoute, RetryOn, Route, ServiceRoute};
+
+/// The types crate, re-exported so versions match.
+pub use istio_grpc_types;
+/// Kubernetes types used in this API (re-exported from the types crate so versions match).
+pub use istio_grpc_types::k8s_openapi;
+
+/// What macro-generated code reaches. Not public API: no stability promise.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::route::{MethodRoute, Route, ServiceRoute};
+    pub use crate::service::*;
+    pub use crate::{Backend, GrpcRetryCondition, RetryOn};
+}

@@ -56,6 +56,10 @@ pub mod kind {
     /// Marker: a bidirectional-streaming method.
     #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
     pub struct BidiStreaming;
+    /// Marker for a route that covers several methods, at least one of which streams (a whole
+    /// service, or every call to a backend). Not a method kind: it only marks routes.
+    #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+    pub struct Streaming;
 }
 
 mod sealed {
@@ -64,6 +68,12 @@ mod sealed {
     impl Sealed for super::kind::ClientStreaming {}
     impl Sealed for super::kind::ServerStreaming {}
     impl Sealed for super::kind::BidiStreaming {}
+    pub trait SealedRoute {}
+    impl SealedRoute for super::kind::Unary {}
+    impl SealedRoute for super::kind::ClientStreaming {}
+    impl SealedRoute for super::kind::ServerStreaming {}
+    impl SealedRoute for super::kind::BidiStreaming {}
+    impl SealedRoute for super::kind::Streaming {}
 }
 
 /// A method kind known at compile time. Sealed: the four markers in [`kind`] are the only ones.
@@ -97,3 +107,23 @@ impl CallKind for kind::BidiStreaming {
 )]
 pub trait AcceptsTimeout: CallKind {}
 impl AcceptsTimeout for kind::Unary {}
+
+/// What a route carries at compile time: one method kind, or [`kind::Streaming`] for a route
+/// over several methods of which some stream. Sealed.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a route kind",
+    note = "use one of istio_grpc_builder::service::kind::{{Unary, ClientStreaming, ServerStreaming, BidiStreaming, Streaming}}"
+)]
+pub trait RouteKind: sealed::SealedRoute + Copy + Default + 'static {
+    /// Whether calls on this route may stream; such routes are written with `timeout: 0s`.
+    const STREAMING: bool;
+}
+impl<K: CallKind> RouteKind for K
+where
+    K: sealed::SealedRoute,
+{
+    const STREAMING: bool = K::KIND.is_streaming();
+}
+impl RouteKind for kind::Streaming {
+    const STREAMING: bool = true;
+}

@@ -4,7 +4,7 @@
 use std::fmt;
 
 /// A 1-based line and column in YAML input.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
 pub struct Location {
     /// Line, from 1.
     pub line: usize,

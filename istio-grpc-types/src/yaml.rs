@@ -427,20 +427,51 @@ fn saphyr_message(e: &serde_saphyr::Error) -> String {
 }
 
 /// Reads every document of a YAML stream; each is an object or the error that says why not.
-/// Empty documents are skipped, as Kubernetes does.
+/// Empty documents are skipped, as Kubernetes does, and a `v1` `List` is expanded into its
+/// `items`, as `kubectl` does (their errors then name `items[i]`).
 pub fn parse(input: &str) -> Vec<Result<Document, Error>> {
     let mut out = Vec::new();
+    let mut index = 0;
     for chunk in split(input) {
         if is_blank(&chunk.text) {
             continue;
         }
-        let index = out.len() + 1;
-        out.push(parse_document(&chunk, index));
+        index += 1;
+        match read_tree(&chunk, index) {
+            Err(e) => out.push(Err(e)),
+            Ok(source) => match list_items(&source.root) {
+                Some(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        let item_source = SourceMap { root: item.clone() };
+                        out.push(type_document(item_source, index, Some(i)));
+                    }
+                }
+                None => out.push(type_document(source, index, None)),
+            },
+        }
     }
     out
 }
 
-fn parse_document(chunk: &Chunk<'_>, index: usize) -> Result<Document, Error> {
+/// The items of a `v1` `List` document.
+fn list_items(root: &Node) -> Option<&[Node]> {
+    let NodeKind::Map(entries) = &root.kind else {
+        return None;
+    };
+    let get = |key: &str| entries.iter().find(|(k, _, _)| k == key).map(|(_, _, v)| v);
+    let is = |key: &str, want: &str| {
+        get(key).is_some_and(|n| n.kind == NodeKind::Scalar(Value::String(want.to_owned())))
+    };
+    if !(is("apiVersion", "v1") && is("kind", "List")) {
+        return None;
+    }
+    match get("items").map(|n| &n.kind) {
+        Some(NodeKind::Seq(items)) => Some(items),
+        _ => None,
+    }
+}
+
+fn read_tree(chunk: &Chunk<'_>, index: usize) -> Result<SourceMap, Error> {
     let raw: Spanned<RawNode> = serde_saphyr::from_str(&chunk.text).map_err(|e| Error::Syntax {
         document: index,
         location: e.location().map(|l| Location {
@@ -454,7 +485,10 @@ fn parse_document(chunk: &Chunk<'_>, index: usize) -> Result<Document, Error> {
         kind: raw.value.0,
     };
     root.shift(chunk.first_line);
-    let source = SourceMap { root };
+    Ok(SourceMap { root })
+}
+
+fn type_document(source: SourceMap, index: usize, item: Option<usize>) -> Result<Document, Error> {
     let value = source.root.to_json();
     let kind = value
         .get("kind")
@@ -469,11 +503,16 @@ fn parse_document(chunk: &Chunk<'_>, index: usize) -> Result<Document, Error> {
         }),
         Err(PathError { path, message }) => {
             let key = message.starts_with("unknown field") || message.starts_with("missing field");
+            let location = Some(source.locate_segments(&path, key));
+            let mut full = item
+                .map(|i| vec![PathSegment::Key("items".into()), PathSegment::Index(i)])
+                .unwrap_or_default();
+            full.extend(path);
             Err(Error::Invalid {
                 document: index,
-                location: Some(source.locate_segments(&path, key)),
+                location,
                 kind,
-                path: render_path(&path),
+                path: render_path(&full),
                 message,
             })
         }

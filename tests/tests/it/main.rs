@@ -3,8 +3,9 @@
 mod support;
 
 mod types_corpus;
-mod types_schema;
 mod types_misc;
+mod types_schema;
 
 mod builder;
 mod macros;
+mod analyze;

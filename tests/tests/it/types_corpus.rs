@@ -147,7 +147,7 @@ fn schema_ground(error: &str) -> Option<&'static str> {
 }
 
 /// Drops the test harness key `_err:` (a top-level key, possibly spanning continuation lines).
-fn strip_err_keys(text: &str) -> String {
+pub(crate) fn strip_err_keys(text: &str) -> String {
     let mut out = String::new();
     let mut in_err = false;
     for line in text.split_inclusive('\n') {

@@ -1,0 +1,76 @@
+//! GRPC001: a gRPC route reaches a Service port that is not declared HTTP/2. The gateway then
+//! speaks HTTP/1.1 upstream (it does not sniff), and gRPC calls fail with RST_STREAM.
+
+use crate::checks::route_is_grpc;
+use crate::model::{Model, diagnostic};
+use crate::protocol::PortProtocol;
+use crate::{Diagnostic, codes};
+
+pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
+    for (manifest, vs) in &model.virtual_services {
+        let ns = manifest.namespace();
+        for (i, route) in vs.spec.http.iter().flatten().enumerate() {
+            if !route_is_grpc(model, manifest, vs, route) {
+                continue;
+            }
+            for (j, dest) in route.route.iter().flatten().enumerate() {
+                let Some(destination) = &dest.destination else {
+                    continue;
+                };
+                let host = destination.host.as_deref().unwrap_or("");
+                let Some((svc_manifest, svc)) = model.service_for_host(host, ns) else {
+                    continue;
+                };
+                let ports = svc
+                    .spec
+                    .as_ref()
+                    .and_then(|s| s.ports.as_deref())
+                    .unwrap_or_default();
+                let wanted = destination.port.as_ref().and_then(|p| p.number);
+                let port = match wanted {
+                    Some(n) => ports.iter().find(|p| i64::from(p.port) == i64::from(n)),
+                    None if ports.len() == 1 => ports.first(),
+                    None => None,
+                };
+                let Some(port) = port else { continue };
+                let protocol = PortProtocol::select(
+                    port.name.as_deref(),
+                    port.app_protocol.as_deref(),
+                    port.protocol.as_deref(),
+                );
+                if protocol.is_http2() {
+                    continue;
+                }
+                let name = match port.name.as_deref() {
+                    Some(n) if !n.is_empty() => format!("is named {n:?}"),
+                    _ => "has no name".to_owned(),
+                };
+                let app = port
+                    .app_protocol
+                    .as_deref()
+                    .map(|a| format!(" and appProtocol {a:?}"))
+                    .unwrap_or_default();
+                let consequence = match protocol {
+                    PortProtocol::Http => "Istio will speak HTTP/1.1 to it".to_owned(),
+                    PortProtocol::Unnamed => {
+                        "gateways do not detect protocols, so Istio will speak HTTP/1.1 to it"
+                            .to_owned()
+                    }
+                    other => format!("Istio treats it as {}, not HTTP/2", other.describe()),
+                };
+                out.push(diagnostic(
+                    manifest,
+                    codes::BACKEND_NOT_HTTP2,
+                    format!("spec.http[{i}].route[{j}].destination"),
+                    format!(
+                        "port {} of Service {}/{} {name}{app}: {consequence} and gRPC calls fail with RST_STREAM",
+                        port.port,
+                        svc_manifest.namespace(),
+                        svc.metadata.name.as_deref().unwrap_or(""),
+                    ),
+                    Some("name the port \"grpc\" (or \"grpc-<suffix>\") or set appProtocol: grpc".to_owned()),
+                ));
+            }
+        }
+    }
+}

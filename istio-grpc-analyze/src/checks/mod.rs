@@ -1,0 +1,134 @@
+//! The checks, one file each. Each reads the [`Model`] and pushes diagnostics.
+
+pub(crate) mod backend_protocol;
+pub(crate) mod crd_schema;
+pub(crate) mod credentials;
+pub(crate) mod gateway_binding;
+pub(crate) mod gateway_conflicts;
+pub(crate) mod grpc_web;
+pub(crate) mod proxyless;
+pub(crate) mod retries;
+pub(crate) mod shadowing;
+pub(crate) mod timeouts;
+
+use istio_grpc_types::StringMatch;
+use istio_grpc_types::virtual_service::{HttpMatchRequest, HttpRoute, VirtualService};
+
+use crate::Manifest;
+use crate::model::Model;
+use crate::protocol::PortProtocol;
+
+/// Whether a path looks like a gRPC path: `/<package>.<Service>` or `/<Service>/<Method>`.
+pub(crate) fn is_grpc_path(path: &str) -> bool {
+    let Some(rest) = path.strip_prefix('/') else {
+        return false;
+    };
+    let service = rest.split('/').next().unwrap_or("");
+    let mut parts = service.split('.');
+    let valid = |p: &str| {
+        !p.is_empty()
+            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !p.starts_with(|c: char| c.is_ascii_digit())
+    };
+    let segments: Vec<&str> = parts.by_ref().collect();
+    segments.len() >= 2
+        && segments.iter().all(|p| valid(p))
+        && segments
+            .last()
+            .is_some_and(|s| s.starts_with(|c: char| c.is_ascii_uppercase()))
+}
+
+/// The uri prefix or exact value of a match, if it is a plain string match.
+pub(crate) fn uri_of(m: &HttpMatchRequest) -> Option<&StringMatch> {
+    m.uri.as_ref()
+}
+
+/// Whether a match selects gRPC-Web requests (`content-type: application/grpc-web…`).
+pub(crate) fn is_grpc_web_match(m: &HttpMatchRequest) -> bool {
+    m.headers
+        .as_ref()
+        .and_then(|h| h.get("content-type"))
+        .and_then(StringMatch::value)
+        .is_some_and(|v| v.starts_with("application/grpc-web"))
+}
+
+/// Whether a route carries gRPC. Signals, any of which is enough: a match on a gRPC path
+/// (`/<package>.<Service>`) or on `content-type: application/grpc…`; a destination Service port
+/// or a bound Gateway server declared gRPC; or "grpc" in the destination host, the
+/// VirtualService's name or a bound Gateway's name (as in `grpc-service`, `grpc-gateway`).
+pub(crate) fn route_is_grpc(
+    model: &Model<'_>,
+    manifest: &Manifest,
+    vs: &VirtualService,
+    route: &HttpRoute,
+) -> bool {
+    let matches = route.match_.as_deref().unwrap_or_default();
+    if matches.iter().any(|m| {
+        uri_of(m)
+            .and_then(StringMatch::value)
+            .is_some_and(is_grpc_path)
+    }) {
+        return true;
+    }
+    if matches.iter().any(|m| {
+        m.headers
+            .as_ref()
+            .and_then(|h| h.get("content-type"))
+            .and_then(StringMatch::value)
+            .is_some_and(|v| v.starts_with("application/grpc"))
+    }) {
+        return true;
+    }
+    let ns = manifest.namespace();
+    if manifest.object.name().is_some_and(|n| n.contains("grpc")) {
+        return true;
+    }
+    for gw in vs.spec.gateways.iter().flatten() {
+        if gw.contains("grpc") {
+            return true;
+        }
+        if let Some((_, g)) = model.gateway(gw, ns) {
+            let grpc_server = g
+                .spec
+                .servers
+                .iter()
+                .flatten()
+                .filter_map(|s| s.port.as_ref()?.protocol.as_deref())
+                .any(|p| p.eq_ignore_ascii_case("GRPC") || p.eq_ignore_ascii_case("GRPC-WEB"));
+            if grpc_server {
+                return true;
+            }
+        }
+    }
+    for dest in route
+        .route
+        .iter()
+        .flatten()
+        .filter_map(|d| d.destination.as_ref())
+    {
+        let host = dest.host.as_deref().unwrap_or("");
+        if host.contains("grpc") {
+            return true;
+        }
+        if let Some((_, svc)) = model.service_for_host(host, ns) {
+            let declared = svc
+                .spec
+                .iter()
+                .flat_map(|s| s.ports.iter().flatten())
+                .any(|p| {
+                    matches!(
+                        PortProtocol::select(
+                            p.name.as_deref(),
+                            p.app_protocol.as_deref(),
+                            p.protocol.as_deref()
+                        ),
+                        PortProtocol::Grpc | PortProtocol::GrpcWeb
+                    )
+                });
+            if declared {
+                return true;
+            }
+        }
+    }
+    false
+}

@@ -1,0 +1,107 @@
+//! Every diagnostic code, in one place.
+//!
+//! Where `istioctl analyze` has a message for the same problem, its code is used (from Istio's
+//! `pkg/config/analysis/msg/messages.yaml`); the others are ours, prefixed `GRPC`.
+//!
+//! | code | severity | what |
+//! | --- | --- | --- |
+//! | `IST0101` | error | a referenced Gateway or Secret is not in the input (ReferencedResourceNotFound) |
+//! | `IST0106` | error | the object fails its CRD's structural schema or a CEL rule (SchemaValidationError) |
+//! | `IST0130` | warning | a route can never match: an earlier, broader route takes its traffic (VirtualServiceUnreachableRule) |
+//! | `IST0132` | warning | a VirtualService host is not served by the Gateway it binds to (VirtualServiceHostNotFoundInGateway) |
+//! | `IST0145` | error | two Gateways select the same workload and claim the same port and host (ConflictingGateways) |
+//! | `IST0161` | error | the gateway's TLS Secret lacks `tls.crt`/`tls.key` (InvalidGatewayCredential) |
+//! | `GRPC001` | error | a gRPC route reaches a Service port not declared HTTP/2: the gateway speaks HTTP/1.1 and calls fail with RST_STREAM |
+//! | `GRPC002` | error | a finite timeout on a route that serves a streaming method cuts its streams |
+//! | `GRPC003` | error | `timeout`/`perTryTimeout` of `0s`: the CRD requires at least 1ms (omit the timeout to disable it) |
+//! | `GRPC004` | warning | `retryOn` names HTTP-only conditions on a gRPC route (gRPC failures arrive as HTTP 200) |
+//! | `GRPC005` | warning | `retryOn` includes `resource-exhausted`: retrying an overloaded backend feeds a retry storm |
+//! | `GRPC006` | warning | `perTryTimeout` is above the route's `timeout`: no retry ever gets its time |
+//! | `GRPC007` | error | a gRPC-Web route with neither a `grpc_web` EnvoyFilter nor a GRPC-Web port |
+//! | `GRPC008` | warning | a gRPC-Web CORS policy does not expose `grpc-status`/`grpc-message` to the browser |
+//! | `GRPC009` | warning | a DestinationRule load balancer that proxyless gRPC ignores |
+//! | `GRPC010` | warning | a DestinationRule TLS mode that proxyless gRPC ignores |
+//! | `GRPC011` | warning | a PERMISSIVE PeerAuthentication for proxyless gRPC workloads (treated as DISABLE) |
+//! | `GRPC012` | error | a document is not a valid object (unknown field, wrong type, bad enum or duration, wrong apiVersion) |
+//! | `GRPC013` | error | the input is not YAML, or a path cannot be read |
+//! | `GRPC014` | info | a document of a kind the analyzer does not check |
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::Severity;
+
+/// A diagnostic code: its identifier, its default severity and a one-line title.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Code {
+    /// `IST0101`, `GRPC001`, …
+    pub id: &'static str,
+    /// The severity it is reported with.
+    pub severity: Severity,
+    /// Short name (Istio's message name for IST codes).
+    pub name: &'static str,
+}
+
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id)
+    }
+}
+
+impl Serialize for Code {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.id)
+    }
+}
+
+macro_rules! codes {
+    ($($(#[$doc:meta])* $const:ident = ($id:literal, $sev:ident, $name:literal);)*) => {
+        $($(#[$doc])* pub const $const: Code = Code { id: $id, severity: Severity::$sev, name: $name };)*
+        /// Every code, in the order of the table above.
+        pub const ALL: &[Code] = &[$($const),*];
+    };
+}
+
+codes! {
+    /// A referenced Gateway or Secret is not in the input.
+    REFERENCED_RESOURCE_NOT_FOUND = ("IST0101", Error, "ReferencedResourceNotFound");
+    /// CRD structural schema or CEL rule violation.
+    SCHEMA_VALIDATION_ERROR = ("IST0106", Error, "SchemaValidationError");
+    /// A route can never match.
+    UNREACHABLE_RULE = ("IST0130", Warning, "VirtualServiceUnreachableRule");
+    /// A VirtualService host not served by its Gateway.
+    HOST_NOT_FOUND_IN_GATEWAY = ("IST0132", Warning, "VirtualServiceHostNotFoundInGateway");
+    /// Two Gateways claim the same workload, port and host.
+    CONFLICTING_GATEWAYS = ("IST0145", Error, "ConflictingGateways");
+    /// A gateway TLS Secret without `tls.crt`/`tls.key`.
+    INVALID_GATEWAY_CREDENTIAL = ("IST0161", Error, "InvalidGatewayCredential");
+    /// A gRPC route to a port not declared HTTP/2 (RST_STREAM).
+    BACKEND_NOT_HTTP2 = ("GRPC001", Error, "GrpcBackendPortNotHttp2");
+    /// A finite timeout on a streaming route.
+    STREAMING_TIMEOUT = ("GRPC002", Error, "GrpcStreamingRouteTimeout");
+    /// A `0s` timeout, which the CRD refuses.
+    ZERO_TIMEOUT = ("GRPC003", Error, "ZeroDurationTimeout");
+    /// HTTP-only retry conditions on a gRPC route.
+    HTTP_RETRY_ON_GRPC = ("GRPC004", Warning, "HttpRetryConditionOnGrpcRoute");
+    /// `resource-exhausted` in retryOn.
+    RETRY_STORM = ("GRPC005", Warning, "RetryOnResourceExhausted");
+    /// perTryTimeout above the route timeout.
+    PER_TRY_ABOVE_TIMEOUT = ("GRPC006", Warning, "PerTryTimeoutAboveTimeout");
+    /// gRPC-Web route without the filter or port that translates it.
+    GRPC_WEB_NOT_ENABLED = ("GRPC007", Error, "GrpcWebNotEnabled");
+    /// gRPC-Web CORS without the exposed gRPC headers.
+    GRPC_WEB_CORS_HEADERS = ("GRPC008", Warning, "GrpcWebCorsMissingExposeHeaders");
+    /// A load balancer proxyless gRPC ignores.
+    PROXYLESS_LOAD_BALANCER = ("GRPC009", Warning, "ProxylessUnsupportedLoadBalancer");
+    /// A TLS mode proxyless gRPC ignores.
+    PROXYLESS_TLS_MODE = ("GRPC010", Warning, "ProxylessUnsupportedTlsMode");
+    /// PERMISSIVE mTLS for proxyless workloads.
+    PROXYLESS_PERMISSIVE = ("GRPC011", Warning, "ProxylessPermissiveMtls");
+    /// A document that is not a valid object.
+    INVALID_DOCUMENT = ("GRPC012", Error, "InvalidDocument");
+    /// Input that is not YAML or cannot be read.
+    UNUSABLE_INPUT = ("GRPC013", Error, "UnusableInput");
+    /// A kind the analyzer does not check.
+    UNCHECKED_KIND = ("GRPC014", Info, "UncheckedKind");
+}

@@ -1,0 +1,215 @@
+//! Istio's CRDs as checks: the structural schema (with jsonschema, strict about unknown fields
+//! the way the API server is under `fieldValidation=Strict`) and the CEL rules
+//! (`x-kubernetes-validations`, with kube-cel).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+
+/// Why CRDs could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum CrdError {
+    /// The text is not YAML.
+    #[error("the CRD file is not YAML: {0}")]
+    Yaml(String),
+    /// A document is not a CustomResourceDefinition with schemas.
+    #[error(
+        "document {document} is not a CustomResourceDefinition with an openAPIV3Schema: {reason}"
+    )]
+    NotACrd {
+        /// Position of the document, from 1.
+        document: usize,
+        /// What is missing.
+        reason: String,
+    },
+}
+
+/// What checking one object found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Findings {
+    /// Structural-schema violations, as `(field path, message)`.
+    pub schema: Vec<(String, String)>,
+    /// CEL rules that evaluated to false, as `(field path, message)`.
+    pub cel: Vec<(String, String)>,
+    /// CEL rules the engine could not evaluate, as `(field path, rule and error)`: listed, not hidden.
+    pub unevaluable: Vec<(String, String)>,
+}
+
+impl Findings {
+    /// Neither a schema nor a CEL violation.
+    pub fn is_valid(&self) -> bool {
+        self.schema.is_empty() && self.cel.is_empty()
+    }
+}
+
+struct Compiled {
+    schema: Value,
+    strict: jsonschema::Validator,
+    cel: kube_cel::CompiledSchema,
+}
+
+/// The schemas of a set of CRDs, by kind and version.
+pub struct CrdSet {
+    by_kind: BTreeMap<(String, String), Compiled>,
+}
+
+impl std::fmt::Debug for CrdSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CrdSet")
+            .field("kinds", &self.by_kind.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+/// The schema made strict: objects with `properties` and no
+/// `x-kubernetes-preserve-unknown-fields` refuse other keys; `nullable` becomes a type union.
+fn strict(schema: &Value) -> Value {
+    match schema {
+        Value::Object(map) => {
+            let mut out = serde_json::Map::new();
+            for (k, v) in map {
+                let v = match k.as_str() {
+                    "properties" | "patternProperties" => match v {
+                        Value::Object(props) => Value::Object(
+                            props.iter().map(|(k, v)| (k.clone(), strict(v))).collect(),
+                        ),
+                        other => other.clone(),
+                    },
+                    "x-kubernetes-validations" => continue,
+                    _ => strict(v),
+                };
+                out.insert(k.clone(), v);
+            }
+            let preserve =
+                map.get("x-kubernetes-preserve-unknown-fields") == Some(&Value::Bool(true));
+            if map.contains_key("properties")
+                && !map.contains_key("additionalProperties")
+                && !preserve
+            {
+                out.insert("additionalProperties".into(), Value::Bool(false));
+            }
+            if map.get("nullable") == Some(&Value::Bool(true)) {
+                if let Some(Value::String(t)) = map.get("type") {
+                    out.insert("type".into(), json!([t, "null"]));
+                }
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => Value::Array(items.iter().map(strict).collect()),
+        other => other.clone(),
+    }
+}
+
+/// `/spec/http/0/timeout` → `spec.http[0].timeout`.
+fn dotted(pointer: &str) -> String {
+    let mut out = String::new();
+    for seg in pointer.split('/').filter(|s| !s.is_empty()) {
+        if seg.chars().all(|c| c.is_ascii_digit()) {
+            out.push_str(&format!("[{seg}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&seg.replace("~1", "/").replace("~0", "~"));
+        }
+    }
+    out
+}
+
+impl CrdSet {
+    /// Reads CustomResourceDefinitions from multi-document YAML (`crd-all.gen.yaml`).
+    pub fn from_yaml(text: &str) -> Result<CrdSet, CrdError> {
+        let docs: Vec<Value> =
+            serde_saphyr::from_multiple(text).map_err(|e| CrdError::Yaml(e.to_string()))?;
+        let mut by_kind = BTreeMap::new();
+        for (i, crd) in docs.iter().enumerate() {
+            let not = |reason: &str| CrdError::NotACrd {
+                document: i + 1,
+                reason: reason.to_owned(),
+            };
+            if crd["kind"] != "CustomResourceDefinition" {
+                return Err(not("kind is not CustomResourceDefinition"));
+            }
+            let kind = crd["spec"]["names"]["kind"]
+                .as_str()
+                .ok_or_else(|| not("no spec.names.kind"))?;
+            for version in crd["spec"]["versions"]
+                .as_array()
+                .ok_or_else(|| not("no spec.versions"))?
+            {
+                let name = version["name"]
+                    .as_str()
+                    .ok_or_else(|| not("a version without a name"))?;
+                let schema = version["schema"]["openAPIV3Schema"].clone();
+                if !schema.is_object() {
+                    return Err(not("a version without schema.openAPIV3Schema"));
+                }
+                // the API server adds these to every CRD root (ObjectMeta is validated apart)
+                let mut rooted = schema.clone();
+                if let Some(props) = rooted["properties"].as_object_mut() {
+                    props.insert("apiVersion".into(), json!({"type": "string"}));
+                    props.insert("kind".into(), json!({"type": "string"}));
+                    props.insert(
+                        "metadata".into(),
+                        json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}),
+                    );
+                }
+                let strict_validator = jsonschema::draft4::new(&strict(&rooted))
+                    .map_err(|e| not(&format!("schema does not compile: {e}")))?;
+                let cel = kube_cel::compile_schema(&schema);
+                by_kind.insert(
+                    (kind.to_owned(), name.to_owned()),
+                    Compiled {
+                        schema,
+                        strict: strict_validator,
+                        cel,
+                    },
+                );
+            }
+        }
+        Ok(CrdSet { by_kind })
+    }
+
+    /// The openAPIV3Schema of `kind` at `version`, as in the CRD.
+    pub fn schema(&self, kind: &str, version: &str) -> Option<&Value> {
+        self.by_kind
+            .get(&(kind.to_owned(), version.to_owned()))
+            .map(|c| &c.schema)
+    }
+
+    /// Whether the set has a CRD for this kind and version.
+    pub fn covers(&self, kind: &str, version: &str) -> bool {
+        self.by_kind
+            .contains_key(&(kind.to_owned(), version.to_owned()))
+    }
+
+    /// Checks one object (JSON with apiVersion and kind) against its CRD; `None` when the set
+    /// has no CRD for it.
+    pub fn check(&self, object: &Value) -> Option<Findings> {
+        let kind = object["kind"].as_str().unwrap_or("");
+        let version = object["apiVersion"]
+            .as_str()
+            .and_then(|v| v.rsplit('/').next())
+            .unwrap_or("");
+        let crd = self.by_kind.get(&(kind.to_owned(), version.to_owned()))?;
+        let mut findings = Findings::default();
+        for e in crd.strict.iter_errors(object) {
+            findings
+                .schema
+                .push((dotted(&e.instance_path().to_string()), e.to_string()));
+        }
+        if let Err(errors) = kube_cel::Validator::new().validate_compiled(&crd.cel, object, None) {
+            for e in errors.into_vec() {
+                match e.kind {
+                    kube_cel::ErrorKind::ValidationFailure | kube_cel::ErrorKind::InvalidResult => {
+                        findings.cel.push((e.field_path, e.message))
+                    }
+                    _ => findings
+                        .unevaluable
+                        .push((e.field_path, format!("{} (rule: {})", e.message, e.rule))),
+                }
+            }
+        }
+        Some(findings)
+    }
+}

@@ -1,0 +1,206 @@
+//! Offline analysis of Istio manifests for the misconfigurations that break gRPC.
+//!
+//! It finds before deploy what the RST_STREAM troubleshooting of the gRPC-through-Istio guide
+//! describes — a gRPC route to a backend port not declared HTTP/2 — and the other ways gRPC
+//! breaks behind Istio: gateways and secrets that are not there, timeouts that cut streams,
+//! retries that never fire or storm, gRPC-Web nobody translates, proxyless workloads given
+//! settings they ignore, routes that can never match, gateways that fight over a host. Every
+//! finding has a stable code ([`codes`]), a severity, the resource, the field path, the file and
+//! line, a message and, where there is one, the fix.
+//!
+//! ```
+//! use istio_grpc_analyze::{Inputs, Options, analyze, codes};
+//!
+//! let mut inputs = Inputs::new();
+//! inputs.add_yaml(None, r#"
+//! apiVersion: v1
+//! kind: Service
+//! metadata: {name: order-grpc-service, namespace: shop}
+//! spec:
+//!   selector: {app: order}
+//!   ports: [{name: http-api, port: 50051}]
+//! ---
+//! apiVersion: networking.istio.io/v1
+//! kind: VirtualService
+//! metadata: {name: grpc-routing, namespace: shop}
+//! spec:
+//!   hosts: [grpc.example.com]
+//!   http:
+//!   - match: [{uri: {prefix: /mypackage.OrderService}}]
+//!     route: [{destination: {host: order-grpc-service, port: {number: 50051}}}]
+//! "#);
+//! let report = analyze(&inputs, &Options::default());
+//! let finding = &report.diagnostics()[0];
+//! assert_eq!(finding.code, codes::BACKEND_NOT_HTTP2);
+//! assert_eq!(finding.path, "spec.http[0].route[0].destination");
+//! assert!(finding.message.contains("RST_STREAM"));
+//! ```
+
+mod checks;
+pub mod codes;
+mod crd;
+mod diagnostic;
+mod input;
+mod model;
+pub mod protocol;
+
+use std::collections::BTreeSet;
+
+pub use codes::Code;
+pub use crd::{CrdError, CrdSet, Findings};
+pub use diagnostic::{Diagnostic, Resource, Severity};
+pub use input::{Inputs, Manifest};
+use istio_grpc_types::Object;
+
+/// What the analyzer knows beyond the manifests.
+#[derive(Debug, Default)]
+pub struct Options {
+    /// CRDs to check objects against (structural schema and CEL rules).
+    pub crds: Option<CrdSet>,
+    /// Full paths (`/<package>.<Service>/<Method>`) of methods that stream, to find routes
+    /// whose timeout would cut them.
+    pub streaming_methods: BTreeSet<String>,
+}
+
+impl Options {
+    /// Adds methods that stream, as `/<package>.<Service>/<Method>`.
+    pub fn streaming_methods<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        methods: I,
+    ) -> Self {
+        self.streaming_methods
+            .extend(methods.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds CRDs to check objects against.
+    pub fn crds(mut self, crds: CrdSet) -> Self {
+        self.crds = Some(crds);
+        self
+    }
+}
+
+/// The result of an analysis.
+#[derive(Clone, Debug, Default)]
+pub struct Report {
+    diagnostics: Vec<Diagnostic>,
+    documents: usize,
+    unusable: bool,
+}
+
+impl Report {
+    /// Every finding, ordered by file, line, then code.
+    pub fn diagnostics(&self) -> &[Diagnostic] {
+        &self.diagnostics
+    }
+
+    /// How many documents were read.
+    pub fn documents(&self) -> usize {
+        self.documents
+    }
+
+    /// Findings of a severity.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    }
+
+    /// Whether some input could not be used (unreadable, not YAML, not an object, or nothing).
+    pub fn has_unusable_input(&self) -> bool {
+        self.unusable
+    }
+
+    /// `0` clean, `1` errors found, `2` unusable input: the CLI's exit status.
+    pub fn exit_code(&self) -> i32 {
+        if self.unusable {
+            2
+        } else if self.count(Severity::Error) > 0 {
+            1
+        } else {
+            0
+        }
+    }
+
+    /// `N errors, M warnings in K documents`.
+    pub fn summary(&self) -> String {
+        let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+        format!(
+            "{}, {} in {}",
+            plural(self.count(Severity::Error), "error"),
+            plural(self.count(Severity::Warning), "warning"),
+            plural(self.documents, "document")
+        )
+    }
+}
+
+/// Runs every check over the inputs.
+pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
+    let mut out = inputs.problems.clone();
+    let model = model::Model::new(&inputs.manifests);
+    checks::backend_protocol::check(&model, &mut out);
+    checks::gateway_binding::check(&model, &mut out);
+    checks::credentials::check(&model, &mut out);
+    checks::timeouts::check(&model, options, &mut out);
+    checks::retries::check(&model, &mut out);
+    checks::grpc_web::check(&model, &mut out);
+    checks::proxyless::check(&model, &mut out);
+    checks::shadowing::check(&model, &mut out);
+    checks::gateway_conflicts::check(&model, &mut out);
+    if let Some(crds) = &options.crds {
+        checks::crd_schema::check(&inputs.manifests, crds, &mut out);
+    }
+    for manifest in &inputs.manifests {
+        if let Object::Other(other) = &manifest.object {
+            let api = other
+                .as_json()
+                .get("apiVersion")
+                .and_then(|v| v.as_str())
+                .unwrap_or("?");
+            out.push(model::diagnostic(
+                manifest,
+                codes::UNCHECKED_KIND,
+                "",
+                format!(
+                    "{api} {} is carried through but not analyzed",
+                    manifest.object.kind()
+                ),
+                None,
+            ));
+        }
+    }
+    out.sort_by(|a, b| {
+        (
+            &a.file,
+            a.location.map(|l| (l.line, l.column)),
+            a.code.id,
+            &a.path,
+        )
+            .cmp(&(
+                &b.file,
+                b.location.map(|l| (l.line, l.column)),
+                b.code.id,
+                &b.path,
+            ))
+    });
+    out.dedup();
+    let unusable = inputs.has_unusable_input() || inputs.documents == 0;
+    if inputs.documents == 0 && inputs.problems.is_empty() {
+        out.push(Diagnostic {
+            code: codes::UNUSABLE_INPUT,
+            severity: Severity::Error,
+            resource: None,
+            path: String::new(),
+            file: None,
+            location: None,
+            message: "no documents found in the input".into(),
+            fix: Some("pass files or folders holding Kubernetes manifests, or - for stdin".into()),
+        });
+    }
+    Report {
+        diagnostics: out,
+        documents: inputs.documents,
+        unusable,
+    }
+}

@@ -1,0 +1,237 @@
+//! The analyzer: one minimal failing and one minimal passing manifest per check, then Istio's
+//! corpora.
+
+#[path = "analyze/corpus.rs"]
+mod corpus;
+
+use istio_grpc_analyze::{Code, Inputs, Options, Report, analyze, codes};
+
+pub(crate) fn run(yaml: &str, options: &Options) -> Report {
+    let mut inputs = Inputs::new();
+    inputs.add_yaml(Some(std::path::Path::new("case.yaml")), yaml);
+    analyze(&inputs, options)
+}
+
+fn codes_of(report: &Report) -> Vec<&'static str> {
+    report.diagnostics().iter().map(|d| d.code.id).collect()
+}
+
+const GRPC_SERVICE: &str = "apiVersion: v1\nkind: Service\nmetadata: {name: grpc-service}\nspec:\n  selector: {app: grpc}\n  ports:\n  - {name: grpc, port: 50051}\n";
+const HTTP_SERVICE: &str = "apiVersion: v1\nkind: Service\nmetadata: {name: grpc-service}\nspec:\n  selector: {app: grpc}\n  ports:\n  - {name: http, port: 50051}\n";
+const UNNAMED_SERVICE: &str = "apiVersion: v1\nkind: Service\nmetadata: {name: grpc-service}\nspec:\n  selector: {app: grpc}\n  ports:\n  - {port: 50051}\n";
+const APP_PROTOCOL_SERVICE: &str = "apiVersion: v1\nkind: Service\nmetadata: {name: grpc-service}\nspec:\n  selector: {app: grpc}\n  ports:\n  - {name: api, port: 50051, appProtocol: grpc}\n";
+
+fn vs(http: &str) -> String {
+    format!(
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: grpc-vs}}\nspec:\n  hosts: [grpc.example.com]\n  http:\n{http}"
+    )
+}
+const ROUTE: &str = "  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: grpc-service, port: {number: 50051}}}]\n";
+
+const GATEWAY: &str = "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: grpc-gateway}\nspec:\n  selector: {istio: ingressgateway}\n  servers:\n  - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [grpc.example.com]\n    tls: {mode: SIMPLE, credentialName: grpc-tls-credential}\n";
+
+/// One check: a manifest that must produce `code` at `path` (and line `line`), and one that
+/// must not produce it.
+struct Case {
+    name: &'static str,
+    code: Code,
+    failing: String,
+    path: &'static str,
+    passing: String,
+    options: fn() -> Options,
+}
+
+fn no_options() -> Options {
+    Options::default()
+}
+fn streaming() -> Options {
+    Options::default().streaming_methods(["/mypackage.FeedService/Subscribe"])
+}
+
+fn cases() -> Vec<Case> {
+    let secret = |keys: &str| {
+        format!(
+            "apiVersion: v1\nkind: Secret\nmetadata: {{name: grpc-tls-credential, namespace: istio-system}}\ntype: kubernetes.io/tls\nstringData:\n{keys}"
+        )
+    };
+    let bound_vs = format!(
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: grpc-vs}}\nspec:\n  hosts: [grpc.example.com]\n  gateways: [grpc-gateway]\n  http:\n{ROUTE}"
+    );
+    let proxyless = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: grpc}\nspec:\n  selector: {matchLabels: {app: grpc}}\n  template:\n    metadata:\n      labels: {app: grpc}\n      annotations: {inject.istio.io/templates: grpc-agent, proxy.istio.io/config: '{\"holdApplicationUntilProxyStarts\": true}'}\n    spec:\n      containers: [{name: app, image: app}]\n";
+    let dr = |policy: &str| {
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {{name: grpc-dr}}\nspec:\n  host: grpc-service\n  trafficPolicy:\n{policy}"
+        )
+    };
+    let pa = |mode: &str| {
+        format!(
+            "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {{name: grpc-pa}}\nspec:\n  selector: {{matchLabels: {{app: grpc}}}}\n  mtls: {{mode: {mode}}}\n"
+        )
+    };
+    let web_route = |cors: &str| {
+        vs(&format!(
+            "  - match: [{{headers: {{content-type: {{prefix: application/grpc-web}}}}}}]\n    route: [{{destination: {{host: grpc-service, port: {{number: 50051}}}}}}]\n{cors}"
+        ))
+    };
+    let web_filter = "apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: grpc-web-filter, namespace: istio-system}\nspec:\n  workloadSelector: {labels: {istio: ingressgateway}}\n  configPatches:\n  - applyTo: HTTP_FILTER\n    match:\n      context: GATEWAY\n      listener: {filterChain: {filter: {name: envoy.filters.network.http_connection_manager, subFilter: {name: envoy.filters.http.router}}}}\n    patch:\n      operation: INSERT_BEFORE\n      value: {name: envoy.filters.http.grpc_web, typed_config: {'@type': type.googleapis.com/envoy.extensions.filters.http.grpc_web.v3.GrpcWeb}}\n";
+    let cors_ok = "    corsPolicy: {allowOrigins: [{exact: 'https://myapp.example.com'}], allowMethods: [POST], exposeHeaders: [grpc-status, grpc-message]}\n";
+    let cors_bad = "    corsPolicy: {allowOrigins: [{exact: 'https://myapp.example.com'}], allowMethods: [POST], exposeHeaders: [x-foo]}\n";
+    let gateway2 = GATEWAY.replace("name: grpc-gateway", "name: other-gateway");
+    let gateway2_other_host =
+        gateway2.replace("hosts: [grpc.example.com]", "hosts: [web.example.com]");
+    vec![
+        Case { name: "backend port named http (RST_STREAM)", code: codes::BACKEND_NOT_HTTP2, failing: format!("{HTTP_SERVICE}---\n{}", vs(ROUTE)), path: "spec.http[0].route[0].destination", passing: format!("{GRPC_SERVICE}---\n{}", vs(ROUTE)), options: no_options },
+        Case { name: "backend port unnamed (RST_STREAM)", code: codes::BACKEND_NOT_HTTP2, failing: format!("{UNNAMED_SERVICE}---\n{}", vs(ROUTE)), path: "spec.http[0].route[0].destination", passing: format!("{APP_PROTOCOL_SERVICE}---\n{}", vs(ROUTE)), options: no_options },
+        Case { name: "gateway not in input", code: codes::REFERENCED_RESOURCE_NOT_FOUND, failing: bound_vs.clone(), path: "spec.gateways[0]", passing: format!("{GATEWAY}---\n{bound_vs}"), options: no_options },
+        Case { name: "host not served by gateway", code: codes::HOST_NOT_FOUND_IN_GATEWAY, failing: format!("{}---\n{bound_vs}", GATEWAY.replace("hosts: [grpc.example.com]", "hosts: [other.example.com]")), path: "spec.hosts", passing: format!("{}---\n{bound_vs}", GATEWAY.replace("hosts: [grpc.example.com]", "hosts: ['*.example.com']")), options: no_options },
+        Case { name: "credential secret missing", code: codes::REFERENCED_RESOURCE_NOT_FOUND, failing: format!("{GATEWAY}---\n{}", secret("  other: x\n").replace("grpc-tls-credential", "unrelated")), path: "spec.servers[0].tls.credentialName", passing: format!("{GATEWAY}---\n{}", secret("  tls.crt: c\n  tls.key: k\n")), options: no_options },
+        Case { name: "credential secret without tls.crt/tls.key", code: codes::INVALID_GATEWAY_CREDENTIAL, failing: format!("{GATEWAY}---\n{}", secret("  cert.pem: c\n")), path: "data", passing: format!("{GATEWAY}---\n{}", secret("  cert: c\n  key: k\n")), options: no_options },
+        Case { name: "finite timeout on a streaming route", code: codes::STREAMING_TIMEOUT, failing: vs("  - match: [{uri: {prefix: /mypackage.FeedService}}]\n    route: [{destination: {host: feed}}]\n    timeout: 60s\n"), path: "spec.http[0].timeout", passing: vs("  - match: [{uri: {prefix: /mypackage.FeedService}}]\n    route: [{destination: {host: feed}}]\n  - route: [{destination: {host: unary}}]\n    timeout: 60s\n").replace("  - route: [{destination: {host: unary}}]", "  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: unary}}]"), options: streaming },
+        Case { name: "timeout 0s refused by the CRD", code: codes::ZERO_TIMEOUT, failing: vs("  - route: [{destination: {host: streaming-service}}]\n    timeout: 0s\n"), path: "spec.http[0].timeout", passing: vs("  - route: [{destination: {host: streaming-service}}]\n"), options: no_options },
+        Case { name: "HTTP retry condition on a gRPC route", code: codes::HTTP_RETRY_ON_GRPC, failing: vs(&format!("{ROUTE}    retries: {{attempts: 3, retryOn: '5xx,unavailable'}}\n")), path: "spec.http[0].retries.retryOn", passing: vs(&format!("{ROUTE}    retries: {{attempts: 3, retryOn: 'unavailable,connect-failure'}}\n")), options: no_options },
+        Case { name: "resource-exhausted in retryOn", code: codes::RETRY_STORM, failing: vs(&format!("{ROUTE}    retries: {{attempts: 3, retryOn: 'unavailable,resource-exhausted,internal'}}\n")), path: "spec.http[0].retries.retryOn", passing: vs(&format!("{ROUTE}    retries: {{attempts: 3, retryOn: 'unavailable,internal'}}\n")), options: no_options },
+        Case { name: "perTryTimeout above timeout", code: codes::PER_TRY_ABOVE_TIMEOUT, failing: vs(&format!("{ROUTE}    timeout: 10s\n    retries: {{attempts: 3, perTryTimeout: 20s, retryOn: unavailable}}\n")), path: "spec.http[0].retries.perTryTimeout", passing: vs(&format!("{ROUTE}    timeout: 60s\n    retries: {{attempts: 3, perTryTimeout: 20s, retryOn: unavailable}}\n")), options: no_options },
+        Case { name: "gRPC-Web route without filter or port", code: codes::GRPC_WEB_NOT_ENABLED, failing: web_route(cors_ok), path: "spec.http[0].match", passing: format!("{web_filter}---\n{}", web_route(cors_ok)), options: no_options },
+        Case { name: "gRPC-Web CORS without grpc-status", code: codes::GRPC_WEB_CORS_HEADERS, failing: format!("{web_filter}---\n{}", web_route(cors_bad)), path: "spec.http[0].corsPolicy.exposeHeaders", passing: format!("{web_filter}---\n{}", web_route(cors_ok)), options: no_options },
+        Case { name: "proxyless load balancer", code: codes::PROXYLESS_LOAD_BALANCER, failing: format!("{GRPC_SERVICE}---\n{proxyless}---\n{}", dr("    loadBalancer: {simple: RANDOM}\n")), path: "spec.trafficPolicy.loadBalancer.simple", passing: format!("{GRPC_SERVICE}---\n{proxyless}---\n{}", dr("    loadBalancer: {simple: ROUND_ROBIN}\n")), options: no_options },
+        Case { name: "proxyless TLS mode", code: codes::PROXYLESS_TLS_MODE, failing: format!("{GRPC_SERVICE}---\n{proxyless}---\n{}", dr("    tls: {mode: SIMPLE}\n")), path: "spec.trafficPolicy.tls.mode", passing: format!("{GRPC_SERVICE}---\n{proxyless}---\n{}", dr("    tls: {mode: ISTIO_MUTUAL}\n")), options: no_options },
+        Case { name: "proxyless PERMISSIVE", code: codes::PROXYLESS_PERMISSIVE, failing: format!("{proxyless}---\n{}", pa("PERMISSIVE")), path: "spec.mtls.mode", passing: format!("{proxyless}---\n{}", pa("STRICT")), options: no_options },
+        Case { name: "route shadowed by a broader prefix", code: codes::UNREACHABLE_RULE, failing: vs("  - match: [{uri: {prefix: /mypackage}}]\n    route: [{destination: {host: a}}]\n  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: b}}]\n"), path: "spec.http[1]", passing: vs("  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: b}}]\n  - match: [{uri: {prefix: /mypackage}}]\n    route: [{destination: {host: a}}]\n"), options: no_options },
+        Case { name: "two gateways claim host and port", code: codes::CONFLICTING_GATEWAYS, failing: format!("{GATEWAY}---\n{gateway2}"), path: "spec.servers", passing: format!("{GATEWAY}---\n{gateway2_other_host}"), options: no_options },
+        Case { name: "invalid document", code: codes::INVALID_DOCUMENT, failing: vs(&format!("{ROUTE}    timout: 5s\n")), path: "spec.http[0].timout", passing: vs(&format!("{ROUTE}    timeout: 5s\n")), options: no_options },
+        Case { name: "unchecked kind", code: codes::UNCHECKED_KIND, failing: "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: r}\nspec: {}\n".into(), path: "", passing: GRPC_SERVICE.into(), options: no_options },
+    ]
+}
+
+#[test]
+fn each_check_has_a_failing_and_a_passing_manifest() {
+    let mut failures = Vec::new();
+    let cases = cases();
+    for case in &cases {
+        let options = (case.options)();
+        let failing = run(&case.failing, &options);
+        match failing.diagnostics().iter().find(|d| d.code == case.code) {
+            None => failures.push(format!(
+                "{}: expected {} in {:?}",
+                case.name,
+                case.code,
+                failing.diagnostics()
+            )),
+            Some(d) => {
+                if d.path != case.path {
+                    failures.push(format!(
+                        "{}: path {:?}, expected {:?}",
+                        case.name, d.path, case.path
+                    ));
+                }
+                if d.file.is_none() || d.location.is_none() {
+                    failures.push(format!("{}: no file:line: {d}", case.name));
+                }
+                if d.severity != case.code.severity && case.code != codes::SCHEMA_VALIDATION_ERROR {
+                    failures.push(format!("{}: severity {}", case.name, d.severity));
+                }
+            }
+        }
+        let passing = run(&case.passing, &options);
+        if passing.diagnostics().iter().any(|d| d.code == case.code) {
+            failures.push(format!(
+                "{}: passing manifest flagged: {:?}",
+                case.name,
+                passing.diagnostics()
+            ));
+        }
+    }
+    // every code but the unusable-input and CRD ones has a case here (those are tested below)
+    for code in codes::ALL {
+        let covered = cases.iter().any(|c| c.code == *code)
+            || [codes::UNUSABLE_INPUT, codes::SCHEMA_VALIDATION_ERROR].contains(code);
+        assert!(covered, "no case for {code}");
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_rst_stream_case_says_where_and_how_to_fix() {
+    let report = run(
+        &format!("{HTTP_SERVICE}---\n{}", vs(ROUTE)),
+        &Options::default(),
+    );
+    let d = report
+        .diagnostics()
+        .iter()
+        .find(|d| d.code == codes::BACKEND_NOT_HTTP2)
+        .expect("caught");
+    let text = d.to_string();
+    assert!(text.starts_with("case.yaml:16  error  GRPC001  VirtualService default/grpc-vs: spec.http[0].route[0].destination: port 50051 of Service default/grpc-service is named \"http\""), "{text}");
+    assert!(
+        text.contains("RST_STREAM") && text.contains("fix: name the port \"grpc\""),
+        "{text}"
+    );
+    assert_eq!(report.exit_code(), 1);
+}
+
+#[test]
+fn unusable_input_is_reported_and_the_rest_still_checked() {
+    let report = run(
+        &format!("key: [unclosed\n---\n{HTTP_SERVICE}---\n{}", vs(ROUTE)),
+        &Options::default(),
+    );
+    assert!(
+        codes_of(&report).contains(&"GRPC013"),
+        "{:?}",
+        report.diagnostics()
+    );
+    assert!(
+        codes_of(&report).contains(&"GRPC001"),
+        "{:?}",
+        report.diagnostics()
+    );
+    assert_eq!(report.exit_code(), 2);
+    let empty = run("", &Options::default());
+    assert_eq!(empty.exit_code(), 2);
+    assert!(empty.diagnostics()[0].message.contains("no documents"));
+}
+
+#[test]
+fn crd_schema_and_cel_checks_when_crds_are_given() {
+    let Some(istio) = crate::support::istio_dir() else {
+        return;
+    };
+    let crds = istio_grpc_analyze::CrdSet::from_yaml(
+        &std::fs::read_to_string(istio.join("crds/crd-all.gen.yaml")).expect("read"),
+    )
+    .expect("CRDs load");
+    let options = Options::default().crds(crds);
+    // a CEL rule (durations >= 1ms) and a structural one (enum)
+    let bad = run(
+        &vs("  - route: [{destination: {host: s}}]\n    timeout: 0s\n"),
+        &options,
+    );
+    let d = bad
+        .diagnostics()
+        .iter()
+        .find(|d| d.code == codes::SCHEMA_VALIDATION_ERROR)
+        .unwrap_or_else(|| panic!("{:?}", bad.diagnostics()));
+    assert_eq!(d.path, "spec.http[0].timeout", "{d}");
+    assert!(d.message.contains("greater than 1ms"), "{d}");
+    assert_eq!(d.location.map(|l| l.line), Some(8), "{d}");
+    let bad = run(
+        "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec:\n  servers:\n  - hosts: [a.example.com]\n",
+        &options,
+    );
+    let d = bad
+        .diagnostics()
+        .iter()
+        .find(|d| d.code == codes::SCHEMA_VALIDATION_ERROR)
+        .unwrap_or_else(|| panic!("{:?}", bad.diagnostics()));
+    assert!(
+        d.path.starts_with("spec.servers[0]") && d.message.contains("port"),
+        "{d}"
+    );
+    let good = run(&vs(ROUTE), &options);
+    assert!(
+        !codes_of(&good).contains(&"IST0106"),
+        "{:?}",
+        good.diagnostics()
+    );
+}

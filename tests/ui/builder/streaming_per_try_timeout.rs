@@ -1,0 +1,11 @@
+// A streaming method's route takes no per-try timeout.
+use std::time::Duration;
+
+use istio_grpc_builder::service::kind::ServerStreaming;
+use istio_grpc_builder::{MethodRoute, RetryOn};
+
+fn main() {
+    let _ = MethodRoute::<ServerStreaming>::new("mypackage.FeedService", "Subscribe")
+        .retries(3, [RetryOn::Unavailable])
+        .per_try_timeout(Duration::from_secs(20));
+}
