@@ -1,7 +1,7 @@
 //! An index over the inputs: find the Service behind a host, the Gateway behind a reference,
 //! the workloads behind a selector.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use istio_grpc_types::{
     DestinationRule, EnvoyFilter, Gateway, Object, PeerAuthentication, VirtualService,
@@ -26,6 +26,9 @@ pub(crate) struct Model<'a> {
     pub(crate) services: Vec<(&'a Manifest, &'a Service)>,
     pub(crate) secrets: Vec<(&'a Manifest, &'a Secret)>,
     pub(crate) workloads: Vec<Workload<'a>>,
+    /// (namespace, name) -> index into `services` / `gateways`, so lookups stay O(1) on big meshes.
+    service_index: HashMap<(&'a str, &'a str), usize>,
+    gateway_index: HashMap<(&'a str, &'a str), usize>,
 }
 
 impl<'a> Model<'a> {
@@ -39,6 +42,8 @@ impl<'a> Model<'a> {
             services: vec![],
             secrets: vec![],
             workloads: vec![],
+            service_index: HashMap::new(),
+            gateway_index: HashMap::new(),
         };
         for manifest in manifests {
             let template =
@@ -67,6 +72,22 @@ impl<'a> Model<'a> {
                 }),
                 _ => {}
             }
+        }
+        for (i, (manifest, svc)) in m.services.iter().enumerate() {
+            m.service_index
+                .entry((
+                    manifest.namespace(),
+                    svc.metadata.name.as_deref().unwrap_or(""),
+                ))
+                .or_insert(i);
+        }
+        for (i, (manifest, gw)) in m.gateways.iter().enumerate() {
+            m.gateway_index
+                .entry((
+                    manifest.namespace(),
+                    gw.metadata.name.as_deref().unwrap_or(""),
+                ))
+                .or_insert(i);
         }
         m
     }
