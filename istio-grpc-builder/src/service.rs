@@ -99,11 +99,12 @@ impl CallKind for kind::BidiStreaming {
 }
 
 /// Kinds whose routes may carry a finite timeout: only unary calls. A streaming call lives as
-/// long as its stream, so its route is written with `timeout: 0s`.
+/// long as its stream, so its route carries no timeout (Istio's default: none; the CRD
+/// refuses the spelling `timeout: 0s`).
 #[diagnostic::on_unimplemented(
     message = "a `{Self}` route cannot take a timeout: a finite timeout cuts long-lived gRPC streams",
     label = "this route streams",
-    note = "streaming routes are written with `timeout: 0s`; remove `.timeout(..)`/`.per_try_timeout(..)`, or route a unary method"
+    note = "streaming routes carry no timeout, so streams live as long as they need; remove `.timeout(..)`/`.per_try_timeout(..)`, or route a unary method"
 )]
 pub trait AcceptsTimeout: CallKind {}
 impl AcceptsTimeout for kind::Unary {}
@@ -115,7 +116,7 @@ impl AcceptsTimeout for kind::Unary {}
     note = "use one of istio_grpc_builder::service::kind::{{Unary, ClientStreaming, ServerStreaming, BidiStreaming, Streaming}}"
 )]
 pub trait RouteKind: sealed::SealedRoute + Copy + Default + 'static {
-    /// Whether calls on this route may stream; such routes are written with `timeout: 0s`.
+    /// Whether calls on this route may stream; such routes carry no timeout.
     const STREAMING: bool;
 }
 impl<K: CallKind> RouteKind for K

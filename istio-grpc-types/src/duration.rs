@@ -109,9 +109,9 @@ impl fmt::Display for Duration {
         let frac = abs % NANOS_PER_SEC as u64;
         if frac == 0 {
             write!(f, "{sign}{secs}s")
-        } else if frac % 1_000_000 == 0 {
+        } else if frac.is_multiple_of(1_000_000) {
             write!(f, "{sign}{secs}.{:03}s", frac / 1_000_000)
-        } else if frac % 1_000 == 0 {
+        } else if frac.is_multiple_of(1_000) {
             write!(f, "{sign}{secs}.{:06}s", frac / 1_000)
         } else {
             write!(f, "{sign}{secs}.{frac:09}s")

@@ -56,30 +56,29 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                 .load_balancer
                 .as_ref()
                 .and_then(|l| l.lb_policy.as_ref())
-            {
-                if !matches!(
+                && !matches!(
                     lb,
                     SimpleLb::RoundRobin | SimpleLb::LeastRequest | SimpleLb::Unspecified
-                ) {
-                    out.push(diagnostic(
-                        manifest,
-                        codes::PROXYLESS_LOAD_BALANCER,
-                        format!("{path}.loadBalancer.simple"),
-                        format!("proxyless gRPC workloads ignore load balancer {} (they apply ROUND_ROBIN, LEAST_REQUEST and consistent hash only)", lb.as_str()),
-                        Some("use ROUND_ROBIN or LEAST_REQUEST".into()),
-                    ));
-                }
+                )
+            {
+                out.push(diagnostic(
+                    manifest,
+                    codes::PROXYLESS_LOAD_BALANCER,
+                    format!("{path}.loadBalancer.simple"),
+                    format!("proxyless gRPC workloads ignore load balancer {} (they apply ROUND_ROBIN, LEAST_REQUEST and consistent hash only)", lb.as_str()),
+                    Some("use ROUND_ROBIN or LEAST_REQUEST".into()),
+                ));
             }
-            if let Some(mode) = policy.tls.as_ref().and_then(|t| t.mode) {
-                if matches!(mode, ClientTlsMode::Simple | ClientTlsMode::Mutual) {
-                    out.push(diagnostic(
-                        manifest,
-                        codes::PROXYLESS_TLS_MODE,
-                        format!("{path}.tls.mode"),
-                        format!("proxyless gRPC workloads ignore TLS mode {} (they apply DISABLE and ISTIO_MUTUAL only)", mode.as_str()),
-                        Some("use ISTIO_MUTUAL for mesh mTLS, or DISABLE".into()),
-                    ));
-                }
+            if let Some(mode) = policy.tls.as_ref().and_then(|t| t.mode)
+                && matches!(mode, ClientTlsMode::Simple | ClientTlsMode::Mutual)
+            {
+                out.push(diagnostic(
+                    manifest,
+                    codes::PROXYLESS_TLS_MODE,
+                    format!("{path}.tls.mode"),
+                    format!("proxyless gRPC workloads ignore TLS mode {} (they apply DISABLE and ISTIO_MUTUAL only)", mode.as_str()),
+                    Some("use ISTIO_MUTUAL for mesh mTLS, or DISABLE".into()),
+                ));
             }
         }
     }

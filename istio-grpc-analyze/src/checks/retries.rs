@@ -23,16 +23,17 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
             let Some(retries) = &route.retries else {
                 continue;
             };
-            if let (Some(per_try), Some(timeout)) = (retries.per_try_timeout, route.timeout) {
-                if !timeout.is_zero() && per_try > timeout {
-                    out.push(diagnostic(
-                        manifest,
-                        codes::PER_TRY_ABOVE_TIMEOUT,
-                        format!("spec.http[{i}].retries.perTryTimeout"),
-                        format!("perTryTimeout {per_try} is above the route timeout {timeout}: the first try uses all of it and no retry ever runs"),
-                        Some(format!("make perTryTimeout at most {timeout} (timeout / (attempts + 1) gives every attempt its share)")),
-                    ));
-                }
+            if let (Some(per_try), Some(timeout)) = (retries.per_try_timeout, route.timeout)
+                && !timeout.is_zero()
+                && per_try > timeout
+            {
+                out.push(diagnostic(
+                    manifest,
+                    codes::PER_TRY_ABOVE_TIMEOUT,
+                    format!("spec.http[{i}].retries.perTryTimeout"),
+                    format!("perTryTimeout {per_try} is above the route timeout {timeout}: the first try uses all of it and no retry ever runs"),
+                    Some(format!("make perTryTimeout at most {timeout} (timeout / (attempts + 1) gives every attempt its share)")),
+                ));
             }
             if !route_is_grpc(model, manifest, vs, route) {
                 continue;

@@ -23,10 +23,11 @@ pub(crate) fn check(model: &Model<'_>, options: &Options, out: &mut Vec<Diagnost
                     ));
                 }
             }
+            let routes: Vec<_> = vs.spec.http.iter().flatten().collect();
             let streaming: Vec<&String> = options
                 .streaming_methods
                 .iter()
-                .filter(|m| route_serves(route.match_.as_deref(), m))
+                .filter(|m| reaches(&routes, i, m))
                 .collect();
             if streaming.is_empty() {
                 continue;
@@ -44,6 +45,37 @@ pub(crate) fn check(model: &Model<'_>, options: &Options, out: &mut Vec<Diagnost
             }
         }
     }
+}
+
+/// Whether requests for `method` can reach route `index`: it matches them, and no earlier route
+/// takes all of them (a route whose matches only constrain the uri takes every request it
+/// matches; one that also looks at headers lets some through).
+fn reaches(
+    routes: &[&istio_grpc_types::virtual_service::HttpRoute],
+    index: usize,
+    method: &str,
+) -> bool {
+    route_serves(routes[index].match_.as_deref(), method)
+        && !routes[..index]
+            .iter()
+            .any(|r| captures(r.match_.as_deref(), method))
+}
+
+fn captures(
+    matches: Option<&[istio_grpc_types::virtual_service::HttpMatchRequest]>,
+    method: &str,
+) -> bool {
+    let Some(matches) = matches.filter(|m| !m.is_empty()) else {
+        return true;
+    };
+    matches.iter().any(|m| {
+        let uri_only = istio_grpc_types::virtual_service::HttpMatchRequest {
+            uri: m.uri.clone(),
+            name: m.name.clone(),
+            ..Default::default()
+        } == *m;
+        uri_only && route_serves(Some(std::slice::from_ref(m)), method)
+    })
 }
 
 /// Whether a route with these matches takes requests for `method` (`/pkg.Service/Method`).

@@ -3,6 +3,8 @@
 
 #[path = "analyze/corpus.rs"]
 mod corpus;
+#[path = "analyze/seed.rs"]
+mod seed;
 
 use istio_grpc_analyze::{Code, Inputs, Options, Report, analyze, codes};
 
@@ -87,6 +89,7 @@ fn cases() -> Vec<Case> {
         Case { name: "credential secret missing", code: codes::REFERENCED_RESOURCE_NOT_FOUND, failing: format!("{GATEWAY}---\n{}", secret("  other: x\n").replace("grpc-tls-credential", "unrelated")), path: "spec.servers[0].tls.credentialName", passing: format!("{GATEWAY}---\n{}", secret("  tls.crt: c\n  tls.key: k\n")), options: no_options },
         Case { name: "credential secret without tls.crt/tls.key", code: codes::INVALID_GATEWAY_CREDENTIAL, failing: format!("{GATEWAY}---\n{}", secret("  cert.pem: c\n")), path: "data", passing: format!("{GATEWAY}---\n{}", secret("  cert: c\n  key: k\n")), options: no_options },
         Case { name: "finite timeout on a streaming route", code: codes::STREAMING_TIMEOUT, failing: vs("  - match: [{uri: {prefix: /mypackage.FeedService}}]\n    route: [{destination: {host: feed}}]\n    timeout: 60s\n"), path: "spec.http[0].timeout", passing: vs("  - match: [{uri: {prefix: /mypackage.FeedService}}]\n    route: [{destination: {host: feed}}]\n  - route: [{destination: {host: unary}}]\n    timeout: 60s\n").replace("  - route: [{destination: {host: unary}}]", "  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: unary}}]"), options: streaming },
+        Case { name: "streaming method reaching a later catch-all", code: codes::STREAMING_TIMEOUT, failing: vs("  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: user}}]\n  - route: [{destination: {host: all}}]\n    timeout: 60s\n"), path: "spec.http[1].timeout", passing: vs("  - match: [{uri: {prefix: /mypackage.FeedService}}]\n    route: [{destination: {host: feed}}]\n  - route: [{destination: {host: all}}]\n    timeout: 60s\n"), options: streaming },
         Case { name: "timeout 0s refused by the CRD", code: codes::ZERO_TIMEOUT, failing: vs("  - route: [{destination: {host: streaming-service}}]\n    timeout: 0s\n"), path: "spec.http[0].timeout", passing: vs("  - route: [{destination: {host: streaming-service}}]\n"), options: no_options },
         Case { name: "HTTP retry condition on a gRPC route", code: codes::HTTP_RETRY_ON_GRPC, failing: vs(&format!("{ROUTE}    retries: {{attempts: 3, retryOn: '5xx,unavailable'}}\n")), path: "spec.http[0].retries.retryOn", passing: vs(&format!("{ROUTE}    retries: {{attempts: 3, retryOn: 'unavailable,connect-failure'}}\n")), options: no_options },
         Case { name: "resource-exhausted in retryOn", code: codes::RETRY_STORM, failing: vs(&format!("{ROUTE}    retries: {{attempts: 3, retryOn: 'unavailable,resource-exhausted,internal'}}\n")), path: "spec.http[0].retries.retryOn", passing: vs(&format!("{ROUTE}    retries: {{attempts: 3, retryOn: 'unavailable,internal'}}\n")), options: no_options },

@@ -1,7 +1,6 @@
 //! Access to the reference data in `../shared` (never copied into the project), and the CRD
 //! checks (structural schema with jsonschema, CEL rules with kube-cel) built from it.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -44,22 +43,14 @@ pub fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     files
 }
 
-/// One kind's schema from the CRD, ready to check objects.
-pub struct CrdSchema {
-    /// The openAPIV3Schema as in the CRD.
-    pub schema: Value,
-    strict: jsonschema::Validator,
-    cel: kube_cel::CompiledSchema,
-}
-
-/// What a check found.
+/// What a check found, as `path: message` lines.
 #[derive(Debug, Default)]
 pub struct Findings {
-    /// Structural-schema violations (`path: message`).
+    /// Structural-schema violations.
     pub schema: Vec<String>,
-    /// CEL rules that evaluated to false (`path: message`).
+    /// CEL rules that evaluated to false.
     pub cel: Vec<String>,
-    /// CEL rules the engine could not evaluate (`path: rule: error`): listed, not hidden.
+    /// CEL rules the engine could not evaluate: listed, not hidden.
     pub unevaluable: Vec<String>,
 }
 
@@ -70,49 +61,12 @@ impl Findings {
     }
 }
 
-/// The CRDs of `crds/crd-all.gen.yaml`, by kind and version.
+/// The CRDs of `crds/crd-all.gen.yaml`, checked with the analyzer's [`CrdSet`]
+/// (jsonschema for the structural schema, kube-cel for the CEL rules).
+///
+/// [`CrdSet`]: istio_grpc_analyze::CrdSet
 pub struct Crds {
-    by_kind: BTreeMap<(String, String), CrdSchema>,
-}
-
-/// The structural schema made strict the way the API server is with `fieldValidation=Strict`:
-/// objects with `properties` and no `x-kubernetes-preserve-unknown-fields` refuse other keys;
-/// `nullable` becomes a JSON-schema type union.
-fn strict(schema: &Value) -> Value {
-    match schema {
-        Value::Object(map) => {
-            let mut out = serde_json::Map::new();
-            for (k, v) in map {
-                let v = match k.as_str() {
-                    "properties" | "patternProperties" => match v {
-                        Value::Object(props) => Value::Object(
-                            props.iter().map(|(k, v)| (k.clone(), strict(v))).collect(),
-                        ),
-                        other => other.clone(),
-                    },
-                    "x-kubernetes-validations" => continue,
-                    _ => strict(v),
-                };
-                out.insert(k.clone(), v);
-            }
-            let preserve =
-                map.get("x-kubernetes-preserve-unknown-fields") == Some(&Value::Bool(true));
-            if map.contains_key("properties")
-                && !map.contains_key("additionalProperties")
-                && !preserve
-            {
-                out.insert("additionalProperties".into(), Value::Bool(false));
-            }
-            if map.get("nullable") == Some(&Value::Bool(true)) {
-                if let Some(Value::String(t)) = map.get("type") {
-                    out.insert("type".into(), serde_json::json!([t, "null"]));
-                }
-            }
-            Value::Object(out)
-        }
-        Value::Array(items) => Value::Array(items.iter().map(strict).collect()),
-        other => other.clone(),
-    }
+    set: istio_grpc_analyze::CrdSet,
 }
 
 /// The CRDs, loaded once. `None` when the reference data is absent (outside CI).
@@ -121,81 +75,37 @@ pub fn crds() -> Option<&'static Crds> {
     CRDS.get_or_init(|| {
         let dir = istio_dir()?;
         let text = std::fs::read_to_string(dir.join("crds/crd-all.gen.yaml")).expect("read CRDs");
-        let docs: Vec<Value> = serde_saphyr::from_multiple(&text).expect("CRDs parse as YAML");
-        let mut by_kind = BTreeMap::new();
-        for crd in docs {
-            let kind = crd["spec"]["names"]["kind"]
-                .as_str()
-                .expect("kind")
-                .to_owned();
-            for version in crd["spec"]["versions"].as_array().expect("versions") {
-                let name = version["name"].as_str().expect("version name").to_owned();
-                let schema = version["schema"]["openAPIV3Schema"].clone();
-                // The API server adds these to every CRD's root (ObjectMeta is validated apart).
-                let mut rooted = schema.clone();
-                if let Some(props) = rooted["properties"].as_object_mut() {
-                    props.insert("apiVersion".into(), serde_json::json!({"type": "string"}));
-                    props.insert("kind".into(), serde_json::json!({"type": "string"}));
-                    props.insert("metadata".into(), serde_json::json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}));
-                }
-                let strict_validator = jsonschema::draft4::new(&strict(&rooted))
-                    .expect("CRD schema compiles as JSON schema");
-                let cel = kube_cel::compile_schema(&schema);
-                by_kind.insert(
-                    (kind.clone(), name),
-                    CrdSchema {
-                        schema,
-                        strict: strict_validator,
-                        cel,
-                    },
-                );
-            }
-        }
-        Some(Crds { by_kind })
+        Some(Crds {
+            set: istio_grpc_analyze::CrdSet::from_yaml(&text).expect("Istio's CRDs load"),
+        })
     })
     .as_ref()
 }
 
 impl Crds {
-    /// The schema of `kind` at `version`.
-    pub fn schema(&self, kind: &str, version: &str) -> Option<&CrdSchema> {
-        self.by_kind.get(&(kind.to_owned(), version.to_owned()))
+    /// The openAPIV3Schema of `kind` at `version`.
+    pub fn schema(&self, kind: &str, version: &str) -> Option<&Value> {
+        self.set.schema(kind, version)
     }
 
     /// Checks one object (JSON with apiVersion and kind) against its CRD.
     pub fn check(&self, object: &Value) -> Findings {
-        let kind = object["kind"].as_str().unwrap_or("");
-        let version = object["apiVersion"]
-            .as_str()
-            .and_then(|v| v.rsplit('/').next())
-            .unwrap_or("");
-        let Some(crd) = self.schema(kind, version) else {
-            return Findings {
-                schema: vec![format!("no CRD for {kind} {version}")],
+        let lines =
+            |v: Vec<(String, String)>| v.into_iter().map(|(p, m)| format!("{p}: {m}")).collect();
+        match self.set.check(object) {
+            Some(f) => Findings {
+                schema: lines(f.schema),
+                cel: lines(f.cel),
+                unevaluable: lines(f.unevaluable),
+            },
+            None => Findings {
+                schema: vec![format!(
+                    "no CRD for {} {}",
+                    object["kind"], object["apiVersion"]
+                )],
                 ..Default::default()
-            };
-        };
-        let mut findings = Findings::default();
-        for e in crd.strict.iter_errors(object) {
-            findings
-                .schema
-                .push(format!("{}: {}", e.instance_path(), e));
+            },
         }
-        let validator = kube_cel::Validator::new();
-        if let Err(errors) = validator.validate_compiled(&crd.cel, object, None) {
-            for e in errors.into_vec() {
-                let line = format!("{}: {}", e.field_path, e.message);
-                match e.kind {
-                    kube_cel::ErrorKind::ValidationFailure | kube_cel::ErrorKind::InvalidResult => {
-                        findings.cel.push(line)
-                    }
-                    _ => findings
-                        .unevaluable
-                        .push(format!("{line} (rule: {})", e.rule)),
-                }
-            }
-        }
-        findings
     }
 }
 

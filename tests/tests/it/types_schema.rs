@@ -84,7 +84,7 @@ fn every_crd_property_path_round_trips() {
         } else {
             ("networking.istio.io", "v1")
         };
-        let schema = &crds.schema(kind, version).expect("kind in CRDs").schema;
+        let schema = crds.schema(kind, version).expect("kind in CRDs");
         let spec = &schema["properties"]["spec"];
         let mut paths = Vec::new();
         property_paths(spec, "", &mut paths);
@@ -320,7 +320,6 @@ mod output_validity {
                 GatewaySpec {
                     selector: Some(selector),
                     servers: Some(servers),
-                    ..Default::default()
                 },
             ))
         })
