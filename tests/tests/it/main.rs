@@ -6,6 +6,6 @@ mod types_corpus;
 mod types_misc;
 mod types_schema;
 
+mod analyze;
 mod builder;
 mod macros;
-mod analyze;
