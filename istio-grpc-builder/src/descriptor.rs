@@ -75,6 +75,40 @@ impl DescribedService {
         }
     }
 
+    /// Whether any method streams (then the service's route must carry no timeout).
+    pub fn is_streaming(&self) -> bool {
+        self.methods.iter().any(|m| m.kind.is_streaming())
+    }
+
+    /// The service's prefix route, typed by what its methods do: a
+    /// [`ServiceRoute<Streaming>`](crate::ServiceRoute) (no timeout, ever) if any method
+    /// streams, else a [`ServiceRoute<Unary>`](crate::ServiceRoute) that may take a timeout.
+    /// This is how a `build.rs` gets routes that follow the `.proto` exactly.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use istio_grpc_builder::descriptor::{DescribedMethod, DescribedRoute, DescribedService};
+    /// use istio_grpc_builder::{Backend, Route, service::MethodKind};
+    ///
+    /// let svc = DescribedService {
+    ///     name: "mypackage.UserService".into(),
+    ///     methods: vec![DescribedMethod { name: "GetUser".into(), kind: MethodKind::Unary }],
+    /// };
+    /// let route: Route = match svc.route() {
+    ///     DescribedRoute::Unary(r) => r.timeout(Duration::from_secs(10)).into(),
+    ///     DescribedRoute::Streaming(r) => r.into(), // `.timeout()` does not exist here
+    /// };
+    /// let backend = Backend::service("user-grpc-service").route(route);
+    /// # let _ = backend;
+    /// ```
+    pub fn route(&self) -> DescribedRoute {
+        if self.is_streaming() {
+            DescribedRoute::Streaming(crate::ServiceRoute::streaming(self.name.clone()))
+        } else {
+            DescribedRoute::Unary(crate::ServiceRoute::unary(self.name.clone()))
+        }
+    }
+
     /// The HTTP/2 path prefix every call to the service has: `/helloworld.Greeter/`.
     pub fn path_prefix(&self) -> String {
         format!("/{}/", self.name)
@@ -83,6 +117,24 @@ impl DescribedService {
     /// The HTTP/2 path of a call to `method`: `/helloworld.Greeter/SayHello`.
     pub fn method_path(&self, method: &DescribedMethod) -> String {
         format!("/{}/{}", self.name, method.name)
+    }
+}
+
+/// A route derived from a descriptor set, typed at run time by whether the service streams.
+#[derive(Clone, Debug)]
+pub enum DescribedRoute {
+    /// Every method is unary: the route may take a timeout.
+    Unary(crate::ServiceRoute<crate::service::kind::Unary>),
+    /// Some method streams: the route never carries a timeout.
+    Streaming(crate::ServiceRoute<crate::service::kind::Streaming>),
+}
+
+impl From<DescribedRoute> for crate::Route {
+    fn from(r: DescribedRoute) -> Self {
+        match r {
+            DescribedRoute::Unary(r) => r.into(),
+            DescribedRoute::Streaming(r) => r.into(),
+        }
     }
 }
 

@@ -14,3 +14,36 @@ fn descriptor_set_and_macro_derive_the_same_services() -> Result<(), descriptor:
     assert_eq!(from_descriptors, from_macro);
     Ok(())
 }
+
+/// The exact way, as a build.rs would do it: routes straight from the compiled descriptor set.
+/// Both services stream (Greeter has streaming methods, Health has `Watch`), so both routes are
+/// streaming routes: no timeout in the manifest, and none could be added.
+#[test]
+fn routes_from_the_descriptor_set_follow_the_proto() -> Result<(), Box<dyn std::error::Error>> {
+    use istio_grpc_builder::descriptor::DescribedRoute;
+    use istio_grpc_builder::{Backend, Ingress, TlsCredential};
+
+    let services = descriptor::services(FILE_DESCRIPTOR_SET)?;
+    let mut backend = Backend::service("greeter");
+    for s in &services {
+        let route = s.route();
+        assert!(
+            matches!(route, DescribedRoute::Streaming(_)),
+            "{} streams",
+            s.name
+        );
+        backend = backend.route(route);
+    }
+    let mesh = Ingress::new("grpc.example.com")
+        .tls(TlsCredential::secret("grpc-tls-credential"))
+        .backend(backend)
+        .build()?;
+    let yaml = mesh.to_yaml();
+    assert!(
+        yaml.contains("prefix: /helloworld.Greeter")
+            && yaml.contains("prefix: /grpc.health.v1.Health"),
+        "{yaml}"
+    );
+    assert!(!yaml.contains("timeout"), "{yaml}");
+    Ok(())
+}
