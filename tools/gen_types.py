@@ -186,9 +186,19 @@ def variant(enum_value):
 
 
 def doc_escape(text):
+    """Proto doc text as rustdoc: markdown links become `text (<url>)`, bare URLs `<url>`, and
+    the brackets and angle brackets left over are escaped (they are not links or HTML)."""
     text = text.replace("\u2063", "").strip()
+    urls = []
+
+    def keep(url):
+        urls.append(url)
+        return f"\x00{len(urls) - 1}\x00"
+
+    text = re.sub(r"\[([^\]]*)\]\((https?://[^)\s]+)\)", lambda m: f"{m.group(1)} ({keep(m.group(2))})", text)
+    text = re.sub(r"https?://[^\s)>\]]*[^\s)>\].,;:]", lambda m: keep(m.group(0)), text)
     text = text.replace("[", "\\[").replace("]", "\\]").replace("<", "\\<").replace(">", "\\>")
-    return text
+    return re.sub("\x00(\\d+)\x00", lambda m: f"<{urls[int(m.group(1))]}>", text)
 
 
 def main():

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 #[allow(unused_imports)]
 use std::collections::BTreeMap;
 
-/// PolicyTargetReference format as defined by \[GEP-2648\](https://gateway-api.sigs.k8s.io/geps/gep-2648/#direct-policy-design-rules).
+/// PolicyTargetReference format as defined by GEP-2648 (<https://gateway-api.sigs.k8s.io/geps/gep-2648/#direct-policy-design-rules>).
 ///
 /// Istio: `PolicyTargetReference` in `type/v1beta1/selector.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

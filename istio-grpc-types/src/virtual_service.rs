@@ -419,16 +419,16 @@ pub struct HttpMatchRequest {
     /// The name assigned to a match.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
-    /// URI to match values are case-sensitive and formatted as follows: - `exact: "value"` for exact string match - `prefix: "value"` for prefix-based match - `regex: "value"` for \[RE2 style regex-based match\](https://github.com/google/re2/wiki/Syntax).
+    /// URI to match values are case-sensitive and formatted as follows: - `exact: "value"` for exact string match - `prefix: "value"` for prefix-based match - `regex: "value"` for RE2 style regex-based match (<https://github.com/google/re2/wiki/Syntax>).
     #[serde(rename = "uri", default, skip_serializing_if = "Option::is_none")]
     pub uri: Option<crate::StringMatch>,
-    /// URI Scheme values are case-sensitive and formatted as follows: - `exact: "value"` for exact string match - `prefix: "value"` for prefix-based match - `regex: "value"` for \[RE2 style regex-based match\](https://github.com/google/re2/wiki/Syntax).
+    /// URI Scheme values are case-sensitive and formatted as follows: - `exact: "value"` for exact string match - `prefix: "value"` for prefix-based match - `regex: "value"` for RE2 style regex-based match (<https://github.com/google/re2/wiki/Syntax>).
     #[serde(rename = "scheme", default, skip_serializing_if = "Option::is_none")]
     pub scheme: Option<crate::StringMatch>,
-    /// HTTP Method values are case-sensitive and formatted as follows: - `exact: "value"` for exact string match - `prefix: "value"` for prefix-based match - `regex: "value"` for \[RE2 style regex-based match\](https://github.com/google/re2/wiki/Syntax).
+    /// HTTP Method values are case-sensitive and formatted as follows: - `exact: "value"` for exact string match - `prefix: "value"` for prefix-based match - `regex: "value"` for RE2 style regex-based match (<https://github.com/google/re2/wiki/Syntax>).
     #[serde(rename = "method", default, skip_serializing_if = "Option::is_none")]
     pub method: Option<crate::StringMatch>,
-    /// HTTP Authority values are case-sensitive and formatted as follows: - `exact: "value"` for exact string match - `prefix: "value"` for prefix-based match - `regex: "value"` for \[RE2 style regex-based match\](https://github.com/google/re2/wiki/Syntax).
+    /// HTTP Authority values are case-sensitive and formatted as follows: - `exact: "value"` for exact string match - `prefix: "value"` for prefix-based match - `regex: "value"` for RE2 style regex-based match (<https://github.com/google/re2/wiki/Syntax>).
     #[serde(rename = "authority", default, skip_serializing_if = "Option::is_none")]
     pub authority: Option<crate::StringMatch>,
     /// The header keys must be lowercase and use hyphen as the separator, e.g.
@@ -912,7 +912,7 @@ pub struct PortSelector {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RegexRewrite {
-    /// \[RE2 style regex-based match\](https://github.com/google/re2/wiki/Syntax).
+    /// RE2 style regex-based match (<https://github.com/google/re2/wiki/Syntax>).
     #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
     pub match_: Option<String>,
     /// The string that should replace into matching portions of original URI.
