@@ -95,17 +95,17 @@ impl DescribedService {
     ///     methods: vec![DescribedMethod { name: "GetUser".into(), kind: MethodKind::Unary }],
     /// };
     /// let route: Route = match svc.route() {
-    ///     DescribedRoute::Unary(r) => r.timeout(Duration::from_secs(10)).into(),
-    ///     DescribedRoute::Streaming(r) => r.into(), // `.timeout()` does not exist here
+    ///     DescribedRoute::UnaryOnly(r) => r.timeout(Duration::from_secs(10)).into(),
+    ///     DescribedRoute::Streams(r) => r.into(), // `.timeout()` does not exist here
     /// };
     /// let backend = Backend::service("user-grpc-service").route(route);
     /// # let _ = backend;
     /// ```
     pub fn route(&self) -> DescribedRoute {
         if self.is_streaming() {
-            DescribedRoute::Streaming(crate::ServiceRoute::streaming(self.name.clone()))
+            DescribedRoute::Streams(crate::ServiceRoute::streaming(self.name.clone()))
         } else {
-            DescribedRoute::Unary(crate::ServiceRoute::unary(self.name.clone()))
+            DescribedRoute::UnaryOnly(crate::ServiceRoute::unary(self.name.clone()))
         }
     }
 
@@ -124,16 +124,16 @@ impl DescribedService {
 #[derive(Clone, Debug)]
 pub enum DescribedRoute {
     /// Every method is unary: the route may take a timeout.
-    Unary(crate::ServiceRoute<crate::service::kind::Unary>),
+    UnaryOnly(crate::ServiceRoute<crate::service::kind::Unary>),
     /// Some method streams: the route never carries a timeout.
-    Streaming(crate::ServiceRoute<crate::service::kind::Streaming>),
+    Streams(crate::ServiceRoute<crate::service::kind::Streaming>),
 }
 
 impl From<DescribedRoute> for crate::Route {
     fn from(r: DescribedRoute) -> Self {
         match r {
-            DescribedRoute::Unary(r) => r.into(),
-            DescribedRoute::Streaming(r) => r.into(),
+            DescribedRoute::UnaryOnly(r) => r.into(),
+            DescribedRoute::Streams(r) => r.into(),
         }
     }
 }

@@ -28,7 +28,7 @@ fn routes_from_the_descriptor_set_follow_the_proto() -> Result<(), Box<dyn std::
     for s in &services {
         let route = s.route();
         assert!(
-            matches!(route, DescribedRoute::Streaming(_)),
+            matches!(route, DescribedRoute::Streams(_)),
             "{} streams",
             s.name
         );
