@@ -42,7 +42,7 @@ mod crd;
 mod diagnostic;
 mod input;
 mod model;
-pub mod protocol;
+pub use istio_grpc_types::protocol;
 
 use std::collections::BTreeSet;
 

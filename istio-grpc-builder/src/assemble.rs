@@ -29,55 +29,10 @@ use crate::ingress::{IngressSpec, TlsCredential};
 use crate::mesh::{CheckTarget, Mesh};
 use crate::route::{HEALTH_SERVICE, Route, Target};
 use crate::{BuildError, validate};
+use istio_grpc_types::protocol::PortProtocol;
 
 /// Istio's protocol for a Service port (REFERENCE §c, `ConvertProtocol`), reduced to what
 /// matters here.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum PortProtocol {
-    Grpc,
-    GrpcWeb,
-    Http2,
-    Other(&'static str),
-    Unsupported,
-}
-
-impl PortProtocol {
-    fn is_http2(self) -> bool {
-        matches!(
-            self,
-            PortProtocol::Grpc | PortProtocol::GrpcWeb | PortProtocol::Http2
-        )
-    }
-}
-
-fn port_protocol(name: Option<&str>, app_protocol: Option<&str>) -> PortProtocol {
-    let input = match app_protocol {
-        Some("kubernetes.io/h2c") => return PortProtocol::Http2,
-        Some("kubernetes.io/ws") => return PortProtocol::Other("HTTP"),
-        Some("kubernetes.io/wss") => return PortProtocol::Other("HTTPS"),
-        Some(a) => a,
-        None => name.unwrap_or(""),
-    };
-    let lower = input.to_ascii_lowercase();
-    if lower.starts_with("grpc-web") {
-        return PortProtocol::GrpcWeb;
-    }
-    match lower.split('-').next().unwrap_or("") {
-        "grpc" => PortProtocol::Grpc,
-        "http2" => PortProtocol::Http2,
-        "http" => PortProtocol::Other("HTTP"),
-        "https" => PortProtocol::Other("HTTPS"),
-        "tcp" => PortProtocol::Other("TCP"),
-        "tls" => PortProtocol::Other("TLS"),
-        "udp" => PortProtocol::Other("UDP"),
-        "http_proxy" => PortProtocol::Other("HTTP_PROXY"),
-        "mongo" => PortProtocol::Other("Mongo"),
-        "redis" => PortProtocol::Other("Redis"),
-        "mysql" => PortProtocol::Other("MySQL"),
-        _ => PortProtocol::Unsupported,
-    }
-}
-
 fn meta(name: &str, namespace: Option<&str>) -> ObjectMeta {
     ObjectMeta {
         name: Some(name.to_owned()),
@@ -383,7 +338,7 @@ fn service(b: &BackendSpec) -> Result<Option<Service>, BuildError> {
             } else {
                 (port_name.clone(), "grpc")
             };
-            let proto = port_protocol(Some(&name), None);
+            let proto = PortProtocol::select(Some(&name), None, None);
             let wanted = if web_port {
                 PortProtocol::GrpcWeb
             } else {
@@ -434,17 +389,18 @@ fn service(b: &BackendSpec) -> Result<Option<Service>, BuildError> {
                     declared.join(", ")
                 ));
             };
-            let proto = port_protocol(port.name.as_deref(), port.app_protocol.as_deref());
+            let proto = PortProtocol::select(
+                port.name.as_deref(),
+                port.app_protocol.as_deref(),
+                port.protocol.as_deref(),
+            );
             if !proto.is_http2() {
                 let declared = match (&port.app_protocol, &port.name) {
                     (Some(a), _) => format!("has appProtocol {a:?}"),
                     (None, Some(n)) => format!("is named {n:?}"),
                     (None, None) => "has no name and no appProtocol".to_owned(),
                 };
-                let speaks = match proto {
-                    PortProtocol::Other(p) => format!("Istio treats it as {p}"),
-                    _ => "Istio cannot tell its protocol and sniffs it".to_owned(),
-                };
+                let speaks = format!("Istio treats it as {}", proto.describe());
                 return fail(format!(
                     "port {} {declared}: {speaks}, not HTTP/2, and gRPC calls fail with RST_STREAM; set appProtocol: grpc or name the port \"grpc\" or \"grpc-<suffix>\"",
                     b.port
@@ -738,40 +694,4 @@ pub(crate) fn assemble(spec: &IngressSpec, tls: bool) -> Result<Mesh, BuildError
         checks,
         pod_annotations,
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{PortProtocol, port_protocol};
-
-    #[test]
-    fn protocol_selection_follows_istio() {
-        // Test vectors from ISTIO:pkg/config/kube/conversion_test.go (REFERENCE §c).
-        assert_eq!(port_protocol(Some(""), None), PortProtocol::Unsupported);
-        assert_eq!(
-            port_protocol(Some("http-something"), None),
-            PortProtocol::Other("HTTP")
-        );
-        assert_eq!(
-            port_protocol(Some("http-something"), Some("https")),
-            PortProtocol::Other("HTTPS")
-        );
-        assert_eq!(
-            port_protocol(Some("grpc-web-x"), None),
-            PortProtocol::GrpcWeb
-        );
-        assert_eq!(
-            port_protocol(Some("grpcweb-x"), None),
-            PortProtocol::Unsupported
-        );
-        assert_eq!(
-            port_protocol(Some("x"), Some("kubernetes.io/h2c")),
-            PortProtocol::Http2
-        );
-        assert_eq!(port_protocol(Some("GRPC-api"), None), PortProtocol::Grpc);
-        assert_eq!(
-            port_protocol(Some("http"), Some("grpc")),
-            PortProtocol::Grpc
-        );
-    }
 }

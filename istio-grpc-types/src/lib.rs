@@ -44,6 +44,7 @@ mod error;
 pub mod gateway;
 mod object;
 pub mod peer_authentication;
+pub mod protocol;
 #[doc(hidden)]
 pub mod resource;
 pub mod selector;

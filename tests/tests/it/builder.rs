@@ -269,11 +269,11 @@ fn errors_name_the_offending_part() {
         ),
         (
             tls_ingress().backend(Backend::existing(user_service("http-api", None))),
-            "backend \"order-grpc-service\": port 50051 is named \"http-api\": Istio treats it as HTTP, not HTTP/2, and gRPC calls fail with RST_STREAM",
+            "backend \"order-grpc-service\": port 50051 is named \"http-api\": Istio treats it as HTTP/1.1, not HTTP/2, and gRPC calls fail with RST_STREAM",
         ),
         (
             tls_ingress().backend(Backend::existing(user_service("api", None))),
-            "Istio cannot tell its protocol",
+            "is named \"api\": Istio treats it as undeclared (the gateway does not sniff, so it speaks HTTP/1.1), not HTTP/2",
         ),
         (
             tls_ingress().backend(Backend::existing(user_service("grpc", None)).port(8080)),

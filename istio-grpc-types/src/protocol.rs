@@ -1,4 +1,14 @@
-//! Which protocol Istio gives a Service port (REFERENCE §c, Istio's `ConvertProtocol`).
+//! Which protocol Istio gives a Service port: Istio's `ConvertProtocol`
+//! (`pkg/config/kube/conversion.go`), from the port's name and `appProtocol`.
+//!
+//! ```
+//! use istio_grpc_types::protocol::PortProtocol;
+//!
+//! assert!(PortProtocol::select(Some("grpc-api"), None, None).is_http2());
+//! assert!(PortProtocol::select(Some("http"), Some("grpc"), None).is_http2()); // appProtocol wins
+//! assert!(!PortProtocol::select(Some("http-api"), None, None).is_http2()); // the RST_STREAM case
+//! assert!(!PortProtocol::select(None, None, None).is_http2()); // unnamed: gateways do not sniff
+//! ```
 
 /// The protocol Istio selects for a port from its name and `appProtocol`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
