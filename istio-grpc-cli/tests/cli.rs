@@ -186,3 +186,63 @@ fn crds_add_schema_and_cel_checks() {
         .expect("run");
     assert_eq!(bad.status.code(), Some(2), "a manifest is not a CRD file");
 }
+
+/// `--descriptor-set`: the compiled `.proto` says which methods stream, and a route that serves
+/// one with a finite timeout is an error; without it the analyzer cannot know.
+#[test]
+fn descriptor_set_tells_which_methods_stream() {
+    use prost::Message;
+    use prost_types::{
+        FileDescriptorProto, FileDescriptorSet, MethodDescriptorProto, ServiceDescriptorProto,
+    };
+    let set = FileDescriptorSet {
+        file: vec![FileDescriptorProto {
+            name: Some("feed.proto".into()),
+            package: Some("mypackage".into()),
+            service: vec![ServiceDescriptorProto {
+                name: Some("FeedService".into()),
+                method: vec![MethodDescriptorProto {
+                    name: Some("Subscribe".into()),
+                    input_type: Some(".mypackage.Req".into()),
+                    output_type: Some(".mypackage.Event".into()),
+                    server_streaming: Some(true),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            ..Default::default()
+        }],
+    };
+    let fds = dir().join("feed.bin");
+    std::fs::write(&fds, set.encode_to_vec()).expect("write");
+    let vs = write(
+        "feed.yaml",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: feed}\nspec:\n  hosts: [grpc.example.com]\n  http:\n  - match: [{uri: {prefix: /mypackage.FeedService}}]\n    route: [{destination: {host: streaming-service}}]\n    timeout: 60s\n",
+    );
+    let with = bin()
+        .args(["check", "--descriptor-set"])
+        .arg(&fds)
+        .arg(&vs)
+        .output()
+        .expect("run");
+    assert_eq!(with.status.code(), Some(1), "{}", stdout(&with));
+    assert!(
+        stdout(&with).contains("GRPC002")
+            && stdout(&with).contains("/mypackage.FeedService/Subscribe"),
+        "{}",
+        stdout(&with)
+    );
+    let without = bin().args(["check"]).arg(&vs).output().expect("run");
+    assert_eq!(without.status.code(), Some(0), "{}", stdout(&without));
+    let not_fds = bin()
+        .args(["check", "--descriptor-set"])
+        .arg(&vs)
+        .arg(&vs)
+        .output()
+        .expect("run");
+    assert_eq!(
+        not_fds.status.code(),
+        Some(2),
+        "a YAML file is not a descriptor set"
+    );
+}
