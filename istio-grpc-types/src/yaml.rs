@@ -430,27 +430,63 @@ fn saphyr_message(e: &serde_saphyr::Error) -> String {
 /// Empty documents are skipped, as Kubernetes does, and a `v1` `List` is expanded into its
 /// `items`, as `kubectl` does (their errors then name `items[i]`).
 pub fn parse(input: &str) -> Vec<Result<Document, Error>> {
-    let mut out = Vec::new();
-    let mut index = 0;
-    for chunk in split(input) {
-        if is_blank(&chunk.text) {
-            continue;
-        }
-        index += 1;
-        match read_tree(&chunk, index) {
-            Err(e) => out.push(Err(e)),
-            Ok(source) => match list_items(&source.root) {
-                Some(items) => {
-                    for (i, item) in items.iter().enumerate() {
-                        let item_source = SourceMap { root: item.clone() };
-                        out.push(type_document(item_source, index, Some(i)));
-                    }
-                }
-                None => out.push(type_document(source, index, None)),
-            },
-        }
+    let chunks: Vec<Chunk<'_>> = split(input)
+        .into_iter()
+        .filter(|c| !is_blank(&c.text))
+        .collect();
+    // Documents are independent once split: large streams are read on every core, and the
+    // results are put back in stream order, so the output does not depend on the machine.
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if threads < 2 || chunks.len() < PARALLEL_FROM {
+        return chunks
+            .iter()
+            .enumerate()
+            .flat_map(|(i, c)| parse_chunk(c, i + 1))
+            .collect();
     }
-    out
+    let per_thread = chunks.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = chunks
+            .chunks(per_thread)
+            .enumerate()
+            .map(|(k, group)| {
+                scope.spawn(move || {
+                    group
+                        .iter()
+                        .enumerate()
+                        .flat_map(|(j, c)| parse_chunk(c, k * per_thread + j + 1))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
+/// Streams with at least this many documents are read in parallel.
+const PARALLEL_FROM: usize = 256;
+
+/// One document: its object, or a `v1` `List`'s items, or the error.
+fn parse_chunk(chunk: &Chunk<'_>, index: usize) -> Vec<Result<Document, Error>> {
+    match read_tree(chunk, index) {
+        Err(e) => vec![Err(e)],
+        Ok(source) => match list_items(&source.root) {
+            Some(items) => items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| type_document(SourceMap { root: item.clone() }, index, Some(i)))
+                .collect(),
+            None => vec![type_document(source, index, None)],
+        },
+    }
 }
 
 /// The items of a `v1` `List` document.

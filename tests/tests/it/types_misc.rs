@@ -303,3 +303,42 @@ fn output_is_deterministic() {
         yaml::to_string(&yaml::objects_from_str(&first).expect("re-reads")).expect("writes");
     assert_eq!(first, second);
 }
+
+/// Large streams are read on several threads: the results must be those of a sequential read,
+/// in stream order, with the stream's document indices and line numbers.
+#[test]
+fn large_streams_read_in_order_with_their_lines() {
+    let doc = |i: usize| {
+        format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\ndata:\n  k: v{i}\n")
+    };
+    let mut text = String::new();
+    for i in 1..=1000 {
+        text.push_str("---\n");
+        if i == 777 {
+            text.push_str(
+                "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\n  lables: {}\n\n",
+            );
+        } else {
+            text.push_str(&doc(i));
+        }
+    }
+    let docs = yaml::parse(&text);
+    assert_eq!(docs.len(), 1000);
+    for (i, d) in docs.iter().enumerate() {
+        let n = i + 1;
+        if n == 777 {
+            let e = d.as_ref().expect_err("typo");
+            assert_eq!(e.document(), Some(777));
+            // 776 documents of 7 lines before it; `lables` is on line 5 of its document
+            assert_eq!(e.location().map(|l| l.line), Some(776 * 7 + 6), "{e}");
+        } else {
+            let d = d.as_ref().expect("valid");
+            assert_eq!(d.index, n);
+            assert_eq!(d.object.name(), Some(format!("cm-{n}").as_str()));
+            assert_eq!(
+                d.source.locate("data.k").map(|l| l.line),
+                Some((n - 1) * 7 + 7)
+            );
+        }
+    }
+}
