@@ -74,3 +74,8 @@ pub mod __private {
     pub use crate::service::*;
     pub use crate::{Backend, GrpcRetryCondition, RetryOn};
 }
+
+/// The README's examples, compiled and run as doctests so that they stay true.
+#[doc = include_str!("../../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
