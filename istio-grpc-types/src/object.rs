@@ -237,12 +237,11 @@ impl Object {
             });
         }
         let group = api_version.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
-        let value = Value::Object(map);
         macro_rules! istio {
             ($($k:ident),*) => {
                 match kind.as_str() {
                     $(stringify!($k) if claims_istio_kind(&kind, group, <$k as IstioKind>::GROUP) => {
-                        return typed(value).map(Object::$k);
+                        return typed(Value::Object(map)).map(Object::$k);
                     })*
                     _ => {}
                 }
@@ -258,25 +257,28 @@ impl Object {
             PeerAuthentication
         );
         let object = match (api_version.as_str(), kind.as_str()) {
-            ("v1", "Service") => Object::Service(typed_k8s(value, "v1 Service")?),
-            ("v1", "Secret") => Object::Secret(typed_k8s(value, "v1 Secret")?),
-            ("v1", "ConfigMap") => Object::ConfigMap(typed_k8s(value, "v1 ConfigMap")?),
-            ("v1", "Namespace") => Object::Namespace(typed_k8s(value, "v1 Namespace")?),
-            ("v1", "ServiceAccount") => {
-                Object::ServiceAccount(typed_k8s(value, "v1 ServiceAccount")?)
+            ("v1", "Service") => Object::Service(typed_k8s(Value::Object(map), "v1 Service")?),
+            ("v1", "Secret") => Object::Secret(typed_k8s(Value::Object(map), "v1 Secret")?),
+            ("v1", "ConfigMap") => {
+                Object::ConfigMap(typed_k8s(Value::Object(map), "v1 ConfigMap")?)
             }
-            ("v1", "Pod") => Object::Pod(typed_k8s(value, "v1 Pod")?),
+            ("v1", "Namespace") => {
+                Object::Namespace(typed_k8s(Value::Object(map), "v1 Namespace")?)
+            }
+            ("v1", "ServiceAccount") => {
+                Object::ServiceAccount(typed_k8s(Value::Object(map), "v1 ServiceAccount")?)
+            }
+            ("v1", "Pod") => Object::Pod(typed_k8s(Value::Object(map), "v1 Pod")?),
             ("apps/v1", "Deployment") => {
-                Object::Deployment(typed_k8s(value, "apps/v1 Deployment")?)
+                Object::Deployment(typed_k8s(Value::Object(map), "apps/v1 Deployment")?)
             }
             ("apps/v1", "StatefulSet") => {
-                Object::StatefulSet(typed_k8s(value, "apps/v1 StatefulSet")?)
+                Object::StatefulSet(typed_k8s(Value::Object(map), "apps/v1 StatefulSet")?)
             }
-            ("apps/v1", "DaemonSet") => Object::DaemonSet(typed_k8s(value, "apps/v1 DaemonSet")?),
-            _ => match value {
-                Value::Object(value) => Object::Other(UnknownObject { value }),
-                _ => unreachable!("checked above"),
-            },
+            ("apps/v1", "DaemonSet") => {
+                Object::DaemonSet(typed_k8s(Value::Object(map), "apps/v1 DaemonSet")?)
+            }
+            _ => Object::Other(UnknownObject { value: map }),
         };
         Ok(object)
     }
