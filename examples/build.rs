@@ -9,8 +9,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mesh = Ingress::new("grpc.example.com")
         .tls(TlsCredential::secret("grpc-tls-credential"))
         .backend(
-            Backend::service("greeter")
-                .route(ServiceRoute::unary("helloworld.Greeter"))
+            Backend::service("user-grpc-service")
+                .route(ServiceRoute::unary("mypackage.UserService"))
                 .route(ServiceRoute::health()),
         )
         .build()?;

@@ -1,7 +1,9 @@
 //! Compiles the `.proto` files with protox (a pure-Rust protobuf compiler: no `protoc` to
 //! install) and generates the tonic code with `#[routes]` on each server trait, so the Istio
 //! routes follow the `.proto`. The compiled FileDescriptorSet is also written to
-//! `$OUT_DIR/descriptor.bin` for the descriptor-based derivation.
+//! `$OUT_DIR/descriptor.bin` for the descriptor-based derivation, and the Istio manifests are
+//! derived from it here (`$OUT_DIR/istio.yaml`): a method made streaming in the `.proto` turns
+//! its service's route into one without a timeout, with nobody remembering.
 
 use std::{env, error::Error, fs, path::PathBuf};
 
@@ -32,6 +34,26 @@ fn main() -> Result<(), Box<dyn Error>> {
             "Health",
             "#[istio_grpc_builder::routes(service = SERVICE_NAME)]",
         )
-        .compile_fds(fds)?;
+        .compile_fds(fds.clone())?;
+
+    // The manifests, from the same descriptor set: one prefix route per service, typed by
+    // whether any of its methods streams (streaming: no timeout; unary: 10s).
+    let mut backend = istio_grpc_builder::Backend::service("greeter");
+    for service in istio_grpc_builder::descriptor::services(&fds.encode_to_vec())? {
+        let route: istio_grpc_builder::Route = match service.route() {
+            istio_grpc_builder::descriptor::DescribedRoute::UnaryOnly(r) => {
+                r.timeout(std::time::Duration::from_secs(10)).into()
+            }
+            istio_grpc_builder::descriptor::DescribedRoute::Streams(r) => r.into(),
+        };
+        backend = backend.route(route);
+    }
+    let mesh = istio_grpc_builder::Ingress::new("grpc.example.com")
+        .tls(istio_grpc_builder::TlsCredential::secret(
+            "grpc-tls-credential",
+        ))
+        .backend(backend)
+        .build()?;
+    fs::write(out.join("istio.yaml"), mesh.to_yaml())?;
     Ok(())
 }

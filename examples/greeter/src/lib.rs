@@ -52,6 +52,9 @@ use pb::helloworld::{
 /// derivation of the same routes.
 pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/descriptor.bin"));
 
+/// The Istio manifests `build.rs` derived from the same descriptor set (multi-document YAML).
+pub const ISTIO_MANIFESTS: &str = include_str!(concat!(env!("OUT_DIR"), "/istio.yaml"));
+
 /// How many replies `LotsOfReplies` streams.
 pub const REPLIES: usize = 3;
 

@@ -47,3 +47,24 @@ fn routes_from_the_descriptor_set_follow_the_proto() -> Result<(), Box<dyn std::
     assert!(!yaml.contains("timeout"), "{yaml}");
     Ok(())
 }
+
+/// The manifests build.rs wrote at build time follow the `.proto`: both services stream, so
+/// neither route has a timeout, and they read back as valid objects.
+#[test]
+fn build_rs_manifests_follow_the_proto() {
+    let docs = istio_grpc_builder::istio_grpc_types::yaml::from_str(
+        istio_grpc_example_greeter::ISTIO_MANIFESTS,
+    )
+    .expect("the build.rs output reads back");
+    let yaml = istio_grpc_example_greeter::ISTIO_MANIFESTS;
+    assert!(
+        docs.iter().any(|d| d.object.kind() == "VirtualService"),
+        "{yaml}"
+    );
+    assert!(
+        yaml.contains("prefix: /helloworld.Greeter")
+            && yaml.contains("prefix: /grpc.health.v1.Health"),
+        "{yaml}"
+    );
+    assert!(!yaml.contains("timeout:"), "{yaml}");
+}
