@@ -6,6 +6,8 @@
 
 use std::time::Duration;
 
+use istio_grpc_builder::service::kind::Unary;
+
 use istio_grpc_builder::{
     Backend, BuildError, GrpcWeb, Ingress, Mesh, Origins, ProxylessRole, RetryOn, ServiceRoute,
     TlsCredential, lb, tls,
@@ -78,26 +80,29 @@ pub fn streaming() -> Result<Mesh, BuildError> {
         .build()
 }
 
+/// The seed's resilient route: every call unary, 60s timeout, 3 retries of at most 20s each on
+/// `unavailable`, `resource-exhausted` and `internal` (the seed's choice; the analyzer warns that
+/// retrying `resource-exhausted` can feed a retry storm).
+pub fn resilient_route() -> ServiceRoute<Unary> {
+    ServiceRoute::all_unary()
+        .timeout(Duration::from_secs(60))
+        .retries(
+            3,
+            [
+                RetryOn::Unavailable,
+                RetryOn::ResourceExhausted,
+                RetryOn::Internal,
+            ],
+        )
+        .per_try_timeout(Duration::from_secs(20))
+}
+
 /// Seed 7: a unary backend with a 60s timeout and 3 retries of 20s on gRPC codes.
 pub fn resilience() -> Result<Mesh, BuildError> {
     Ingress::new(HOST)
         .tls(TlsCredential::secret("grpc-tls-credential"))
         .virtual_service("grpc-resilience")
-        .backend(
-            Backend::service("grpc-service").route(
-                ServiceRoute::all_unary()
-                    .timeout(Duration::from_secs(60))
-                    .retries(
-                        3,
-                        [
-                            RetryOn::Unavailable,
-                            RetryOn::ResourceExhausted,
-                            RetryOn::Internal,
-                        ],
-                    )
-                    .per_try_timeout(Duration::from_secs(20)),
-            ),
-        )
+        .backend(Backend::service("grpc-service").route(resilient_route()))
         .build()
 }
 
@@ -169,19 +174,7 @@ pub fn whole_setup() -> Result<Mesh, BuildError> {
         )
         .backend(
             Backend::service("grpc-service")
-                .route(
-                    ServiceRoute::all_unary()
-                        .timeout(Duration::from_secs(60))
-                        .retries(
-                            3,
-                            [
-                                RetryOn::Unavailable,
-                                RetryOn::ResourceExhausted,
-                                RetryOn::Internal,
-                            ],
-                        )
-                        .per_try_timeout(Duration::from_secs(20)),
-                )
+                .route(resilient_route())
                 .grpc_web(GrpcWeb::envoy_filter(Origins::exact(
                     "https://myapp.example.com",
                 ))),
