@@ -1,9 +1,19 @@
 //! `istio-grpc check` run as a process: files with errors, clean files, non-YAML, empty input,
 //! stdin, JSON output, CRDs.
 
+use std::ffi::OsStr;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
+
+/// Runs `istio-grpc check ARGS...` and waits for it.
+fn check(args: &[&OsStr]) -> Output {
+    bin()
+        .arg("check")
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
 
 fn bin() -> Command {
     Command::new(env!("CARGO_BIN_EXE_istio-grpc"))
@@ -30,7 +40,7 @@ const CLEAN: &str = "apiVersion: v1\nkind: Service\nmetadata: {name: grpc-servic
 #[test]
 fn clean_file_exits_0() {
     let f = write("clean.yaml", CLEAN);
-    let o = bin().args(["check"]).arg(&f).output().expect("run");
+    let o = check(&[f.as_os_str()]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
     assert!(
         stdout(&o).contains("0 errors, 0 warnings in 2 documents"),
@@ -45,7 +55,7 @@ fn file_with_errors_exits_1_with_file_line_and_fix() {
         "vs.yaml",
         &CLEAN.replace("name: grpc, port", "name: http-api, port"),
     );
-    let o = bin().args(["check"]).arg(&f).output().expect("run");
+    let o = check(&[f.as_os_str()]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     let out = stdout(&o);
     assert!(
@@ -69,13 +79,7 @@ fn non_yaml_is_reported_and_the_rest_checked_exit_2() {
         "vs2.yaml",
         &CLEAN.replace("name: grpc, port", "name: http, port"),
     );
-    let o = bin()
-        .args(["check"])
-        .arg(&bad)
-        .arg(&text)
-        .arg(&good)
-        .output()
-        .expect("run");
+    let o = check(&[bad.as_os_str(), text.as_os_str(), good.as_os_str()]);
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
     let out = stdout(&o);
     assert!(
@@ -104,10 +108,7 @@ fn empty_input_exits_2() {
     let o = child.wait_with_output().expect("wait");
     assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
     assert!(stdout(&o).contains("no documents found"), "{}", stdout(&o));
-    let missing = bin()
-        .args(["check", "/nonexistent/file.yaml"])
-        .output()
-        .expect("run");
+    let missing = check(&["/nonexistent/file.yaml".as_ref()]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(
         stdout(&missing).contains("cannot read"),
@@ -165,12 +166,7 @@ fn crds_add_schema_and_cel_checks() {
         "zero.yaml",
         "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: s}\nspec:\n  http:\n  - route: [{destination: {host: streaming-service}}]\n    timeout: 0s\n",
     );
-    let o = bin()
-        .args(["check", "--crds"])
-        .arg(&crds)
-        .arg(&f)
-        .output()
-        .expect("run");
+    let o = check(&["--crds".as_ref(), crds.as_os_str(), f.as_os_str()]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
     assert!(
@@ -178,12 +174,7 @@ fn crds_add_schema_and_cel_checks() {
         "{out}"
     );
     assert!(out.contains("GRPC003"), "{out}");
-    let bad = bin()
-        .args(["check", "--crds"])
-        .arg(&f)
-        .arg(&f)
-        .output()
-        .expect("run");
+    let bad = check(&["--crds".as_ref(), f.as_os_str(), f.as_os_str()]);
     assert_eq!(bad.status.code(), Some(2), "a manifest is not a CRD file");
 }
 
@@ -219,12 +210,7 @@ fn descriptor_set_tells_which_methods_stream() {
         "feed.yaml",
         "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: feed}\nspec:\n  hosts: [grpc.example.com]\n  http:\n  - match: [{uri: {prefix: /mypackage.FeedService}}]\n    route: [{destination: {host: streaming-service}}]\n    timeout: 60s\n",
     );
-    let with = bin()
-        .args(["check", "--descriptor-set"])
-        .arg(&fds)
-        .arg(&vs)
-        .output()
-        .expect("run");
+    let with = check(&["--descriptor-set".as_ref(), fds.as_os_str(), vs.as_os_str()]);
     assert_eq!(with.status.code(), Some(1), "{}", stdout(&with));
     assert!(
         stdout(&with).contains("GRPC002")
@@ -232,14 +218,9 @@ fn descriptor_set_tells_which_methods_stream() {
         "{}",
         stdout(&with)
     );
-    let without = bin().args(["check"]).arg(&vs).output().expect("run");
+    let without = check(&[vs.as_os_str()]);
     assert_eq!(without.status.code(), Some(0), "{}", stdout(&without));
-    let not_fds = bin()
-        .args(["check", "--descriptor-set"])
-        .arg(&vs)
-        .arg(&vs)
-        .output()
-        .expect("run");
+    let not_fds = check(&["--descriptor-set".as_ref(), vs.as_os_str(), vs.as_os_str()]);
     assert_eq!(
         not_fds.status.code(),
         Some(2),

@@ -43,6 +43,18 @@ pub(crate) fn uri_of(m: &HttpMatchRequest) -> Option<&StringMatch> {
     m.uri.as_ref()
 }
 
+/// For a match that constrains only the uri (nothing else narrows it), the uri match (`None`:
+/// every request); `None` for a match that also looks at headers, method, port, ….
+/// A route whose match is uri-only takes every request that uri matches.
+pub(crate) fn uri_only(m: &HttpMatchRequest) -> Option<Option<&StringMatch>> {
+    let only_uri = HttpMatchRequest {
+        uri: m.uri.clone(),
+        name: m.name.clone(),
+        ..Default::default()
+    };
+    (only_uri == *m).then_some(m.uri.as_ref())
+}
+
 /// Whether a match selects gRPC-Web requests (`content-type: application/grpc-web…`).
 pub(crate) fn is_grpc_web_match(m: &HttpMatchRequest) -> bool {
     m.headers

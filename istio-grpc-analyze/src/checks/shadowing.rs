@@ -4,18 +4,9 @@
 use istio_grpc_types::StringMatch;
 use istio_grpc_types::virtual_service::HttpMatchRequest;
 
+use crate::checks::uri_only;
 use crate::model::{Model, diagnostic};
 use crate::{Diagnostic, codes};
-
-/// A match that only constrains the uri (nothing else narrows it), or matches everything.
-fn uri_only(m: &HttpMatchRequest) -> Option<Option<&StringMatch>> {
-    let only_uri = HttpMatchRequest {
-        uri: m.uri.clone(),
-        name: m.name.clone(),
-        ..Default::default()
-    };
-    (only_uri == *m).then_some(m.uri.as_ref())
-}
 
 fn covers(earlier: Option<&StringMatch>, later: Option<&StringMatch>) -> bool {
     match (earlier, later) {

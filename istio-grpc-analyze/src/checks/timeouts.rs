@@ -4,6 +4,7 @@
 
 use istio_grpc_types::StringMatch;
 
+use crate::checks::uri_only;
 use crate::model::{Model, diagnostic};
 use crate::{Diagnostic, Options, codes};
 
@@ -68,14 +69,9 @@ fn captures(
     let Some(matches) = matches.filter(|m| !m.is_empty()) else {
         return true;
     };
-    matches.iter().any(|m| {
-        let uri_only = istio_grpc_types::virtual_service::HttpMatchRequest {
-            uri: m.uri.clone(),
-            name: m.name.clone(),
-            ..Default::default()
-        } == *m;
-        uri_only && route_serves(Some(std::slice::from_ref(m)), method)
-    })
+    matches
+        .iter()
+        .any(|m| uri_only(m).is_some() && route_serves(Some(std::slice::from_ref(m)), method))
 }
 
 /// Whether a route with these matches takes requests for `method` (`/pkg.Service/Method`).
