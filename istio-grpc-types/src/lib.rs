@@ -42,6 +42,7 @@ mod duration;
 pub mod envoy_filter;
 mod error;
 pub mod gateway;
+pub mod grpc;
 mod object;
 pub mod peer_authentication;
 pub mod protocol;
