@@ -1,0 +1,484 @@
+//! The rendering against ENVOY.md's facts, Envoy's own validation, and a read snapshot.
+
+use std::path::PathBuf;
+
+use istio_grpc_envoy::{RenderOptions, Rendered, model::Route, process, render};
+use istio_grpc_types::Object;
+use serde_json::{Value, json};
+
+fn options() -> RenderOptions {
+    let local = |p: u16| std::net::SocketAddr::from(([127, 0, 0, 1], p));
+    RenderOptions::new(9901)
+        .listen(443, 8443)
+        .listen(80, 8080)
+        .upstream("user-grpc-service", local(50051))
+        .upstream("order-grpc-service", local(50053))
+        .upstream("streaming-service", local(50052))
+        .upstream("grpc-service", local(50054))
+        .credential(
+            "grpc-tls-credential",
+            "/tmp/certs/tls.crt",
+            "/tmp/certs/tls.key",
+        )
+}
+
+fn objects(mesh: &istio_grpc_builder::Mesh) -> Vec<Object> {
+    mesh.objects().iter().cloned().collect()
+}
+
+fn whole() -> Rendered {
+    let mesh = istio_grpc_examples::whole_setup().expect("builds");
+    render(&objects(&mesh), &options()).expect("renders")
+}
+
+fn json_of(r: &Rendered) -> Value {
+    serde_json::to_value(&r.bootstrap).expect("serialises")
+}
+
+fn routes(r: &Rendered) -> &[Route] {
+    &r.bootstrap.static_resources.listeners[0].filter_chains[0].filters[0]
+        .typed_config
+        .route_config
+        .virtual_hosts[0]
+        .routes
+}
+
+/// ENVOY.md §1: listener name, TLS chain, ALPN, tls_inspector, HCM settings.
+#[test]
+fn listener_follows_istiod() {
+    let r = whole();
+    let v = json_of(&r);
+    let l = &v["static_resources"]["listeners"][0];
+    assert_eq!(l["name"], "0.0.0.0_443");
+    assert_eq!(l["address"]["socket_address"]["port_value"], 8443);
+    assert_eq!(l["traffic_direction"], "OUTBOUND");
+    assert_eq!(
+        l["listener_filters"][0]["name"],
+        "envoy.filters.listener.tls_inspector"
+    );
+    let chain = &l["filter_chains"][0];
+    assert_eq!(
+        chain["filter_chain_match"]["server_names"],
+        json!(["grpc.example.com"])
+    );
+    assert_eq!(chain["transport_socket_connect_timeout"], "15s");
+    let tls = &chain["transport_socket"]["typed_config"];
+    assert_eq!(
+        tls["common_tls_context"]["alpn_protocols"],
+        json!(["h2", "http/1.1"])
+    );
+    assert_eq!(tls["require_client_certificate"], false);
+    let hcm = &chain["filters"][0]["typed_config"];
+    for (k, want) in [
+        ("codec_type", json!("AUTO")),
+        ("use_remote_address", json!(true)),
+        ("normalize_path", json!(true)),
+        ("path_with_escaped_slashes_action", json!("KEEP_UNCHANGED")),
+        ("stream_idle_timeout", json!("0s")),
+        ("forward_client_cert_details", json!("SANITIZE_SET")),
+        ("server_name", json!("istio-envoy")),
+        ("proxy_100_continue", json!(true)),
+        ("stat_prefix", json!("outbound_0.0.0.0_443;")),
+    ] {
+        assert_eq!(hcm[k], want, "{k}");
+    }
+    assert!(hcm.get("http2_protocol_options").is_none());
+    assert_eq!(
+        hcm["route_config"]["name"],
+        "https.443.https.grpc-gateway.default"
+    );
+    let vh = &hcm["route_config"]["virtual_hosts"][0];
+    assert_eq!(vh["name"], "grpc.example.com:443");
+    assert_eq!(vh["include_request_attempt_count"], true);
+    // The EnvoyFilter puts grpc_web right before the router, after cors.
+    let names: Vec<&str> = hcm["http_filters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "envoy.filters.http.grpc_stats",
+            "envoy.filters.http.fault",
+            "envoy.filters.http.cors",
+            "envoy.filters.http.grpc_web",
+            "envoy.filters.http.router"
+        ]
+    );
+    assert_eq!(r.listeners.len(), 1);
+    assert!(r.listeners[0].tls && r.listeners[0].grpc_web);
+}
+
+/// ENVOY.md §2: routes in order, plain prefixes, header match, timeouts, retries, CORS.
+#[test]
+fn routes_follow_istiod() {
+    let r = whole();
+    let routes = routes(&r);
+    let last = routes.last().unwrap();
+    // The catch-all is last, with the seed's timeout and retries.
+    assert_eq!(last.match_.prefix.as_deref(), Some("/"));
+    assert!(last.match_.headers.is_empty());
+    assert_eq!(last.route.timeout, "60s");
+    assert_eq!(last.route.max_grpc_timeout, "60s");
+    let retry = last.route.retry_policy.as_ref().unwrap();
+    assert_eq!(retry.num_retries, 3);
+    assert_eq!(retry.per_try_timeout.as_deref(), Some("20s"));
+    assert!(
+        retry
+            .retry_on
+            .starts_with("unavailable,resource-exhausted,internal")
+    );
+    // Service routes: no VS timeout → 0s and max_grpc_timeout 0s, Istio's default retries.
+    let feed = routes
+        .iter()
+        .find(|r| {
+            r.route
+                .cluster
+                .as_deref()
+                .unwrap()
+                .contains("streaming-service")
+        })
+        .unwrap();
+    assert_eq!(
+        (
+            feed.route.timeout.as_str(),
+            feed.route.max_grpc_timeout.as_str()
+        ),
+        ("0s", "0s")
+    );
+    let d = feed.route.retry_policy.as_ref().unwrap();
+    assert_eq!(d.retry_on, istio_grpc_envoy::DEFAULT_RETRY_ON);
+    assert_eq!((d.num_retries, d.host_selection_retry_max_attempts), (2, 5));
+    assert_eq!(
+        d.retry_host_predicate[0].name,
+        "envoy.retry_host_predicates.previous_hosts"
+    );
+    assert!(feed.match_.case_sensitive);
+    // The gRPC-Web route: header prefix match with CORS per route.
+    let web = routes
+        .iter()
+        .find(|r| !r.match_.headers.is_empty())
+        .expect("a header-matched gRPC-Web route");
+    assert_eq!(
+        web.match_.headers[0],
+        json!({"name": "content-type", "string_match": {"prefix": "application/grpc-web"}})
+    );
+    let cors = &web.typed_per_filter_config["envoy.filters.http.cors"];
+    assert_eq!(
+        cors["allow_origin_string_match"],
+        json!([{"exact": "https://myapp.example.com"}])
+    );
+    assert_eq!(cors["max_age"], "86400");
+    assert_eq!(cors["forward_not_matching_preflights"], true);
+    assert_eq!(cors["filter_enabled"]["default_value"]["numerator"], 100);
+}
+
+/// ENVOY.md §3/§5: HTTP/2 upstream for ports declared gRPC, LEAST_REQUEST without a DR.
+#[test]
+fn clusters_follow_istiod() {
+    let r = whole();
+    let clusters = &r.bootstrap.static_resources.clusters;
+    assert_eq!(clusters.len(), 4);
+    for c in clusters {
+        assert!(c.name.starts_with("outbound|50051||"), "{}", c.name);
+        assert!(c.is_http2(), "{} is declared gRPC", c.name);
+        assert_eq!(c.lb_policy, "LEAST_REQUEST");
+        assert_eq!(c.connect_timeout, "10s");
+    }
+}
+
+const GATEWAY_80: &str = r#"
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: gw}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: PROTOCOL}
+    hosts: [grpc.example.com]
+"#;
+
+fn service(port_yaml: &str) -> String {
+    format!(
+        "---\napiVersion: v1\nkind: Service\nmetadata: {{name: svc}}\nspec:\n  ports: [{port_yaml}]\n"
+    )
+}
+
+fn vs(name: &str, created: &str, http: &str) -> String {
+    format!(
+        "---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: {name}, creationTimestamp: \"{created}\"}}\nspec:\n  hosts: [grpc.example.com]\n  gateways: [gw]\n  http:\n{http}"
+    )
+}
+
+fn render_yaml(yaml: &str) -> Result<Rendered, istio_grpc_envoy::RenderError> {
+    let objects = istio_grpc_types::yaml::objects_from_str(yaml).expect("valid YAML");
+    render(
+        &objects,
+        &RenderOptions::new(0)
+            .listen(80, 0)
+            .upstream("svc", "127.0.0.1:50051".parse().unwrap())
+            .upstream("other", "127.0.0.1:50052".parse().unwrap()),
+    )
+}
+
+const ROUTE_ALL: &str = "  - route: [{destination: {host: svc, port: {number: 50051}}}]\n";
+
+/// `setUpstreamProtocol` through `PortProtocol`: only gRPC/HTTP2/gRPC-Web ports get HTTP/2.
+#[test]
+fn upstream_protocol_follows_port() {
+    for (port, h2) in [
+        ("{name: grpc, port: 50051}", true),
+        ("{name: grpc-api, port: 50051}", true),
+        ("{name: http2, port: 50051}", true),
+        ("{name: http, port: 50051, appProtocol: grpc}", true),
+        ("{name: http, port: 50051}", false),
+        ("{port: 50051}", false),
+        ("{name: tcp, port: 50051}", false),
+    ] {
+        let yaml = format!(
+            "{}{}{}",
+            GATEWAY_80.replace("PROTOCOL", "HTTP"),
+            service(port),
+            vs("v", "2024-01-01T00:00:00Z", ROUTE_ALL)
+        );
+        let r = render_yaml(&yaml).unwrap();
+        assert_eq!(
+            r.bootstrap.static_resources.clusters[0].is_http2(),
+            h2,
+            "{port}"
+        );
+    }
+}
+
+/// `buildHTTPConnectionManager`: a GRPC-WEB gateway port gets grpc_web before grpc_stats; HTTP
+/// does not.
+#[test]
+fn grpc_web_port_gets_the_filter() {
+    for (protocol, want) in [("GRPC-WEB", true), ("HTTP", false), ("GRPC", false)] {
+        let yaml = format!(
+            "{}{}{}",
+            GATEWAY_80.replace("PROTOCOL", protocol),
+            service("{name: grpc, port: 50051}"),
+            vs("v", "2024-01-01T00:00:00Z", ROUTE_ALL)
+        );
+        let r = render_yaml(&yaml).unwrap();
+        let v = json_of(&r);
+        let filters = &v["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
+            ["http_filters"];
+        assert_eq!(
+            filters[0]["name"] == "envoy.filters.http.grpc_web",
+            want,
+            "{protocol}"
+        );
+        assert_eq!(r.listeners[0].grpc_web, want);
+        assert!(!r.listeners[0].tls);
+    }
+}
+
+/// `buildGatewayHTTPRouteConfig` + `SortVHostRoutes`: VirtualServices merge oldest first, each
+/// stops after its own catch-all, all catch-alls move last: only the oldest one is reachable.
+#[test]
+fn virtual_services_merge_by_age() {
+    let specific = "  - match: [{uri: {prefix: /pkg.B/}}]\n    route: [{destination: {host: other, port: {number: 50051}}}]\n  - route: [{destination: {host: other, port: {number: 50051}}}]\n  - route: [{destination: {host: svc, port: {number: 50051}}}]\n";
+    let yaml = format!(
+        "{}{}{}{}{}",
+        GATEWAY_80.replace("PROTOCOL", "HTTP"),
+        service("{name: grpc, port: 50051}"),
+        "---\napiVersion: v1\nkind: Service\nmetadata: {name: other}\nspec:\n  ports: [{name: grpc, port: 50051}]\n",
+        vs("newer", "2024-05-01T00:00:00Z", specific),
+        vs("older", "2024-01-01T00:00:00Z", ROUTE_ALL),
+    );
+    let r = render_yaml(&yaml).unwrap();
+    let routes = routes(&r);
+    let clusters: Vec<&str> = routes
+        .iter()
+        .map(|r| r.route.cluster.as_deref().unwrap())
+        .collect();
+    // newer's specific route first, then the catch-alls: older's (svc) before newer's (other);
+    // newer's third rule is never translated (after its own catch-all).
+    assert_eq!(routes[0].match_.prefix.as_deref(), Some("/pkg.B/"));
+    assert_eq!(
+        clusters,
+        [
+            "outbound|50051||other.default.svc.cluster.local",
+            "outbound|50051||svc.default.svc.cluster.local",
+            "outbound|50051||other.default.svc.cluster.local"
+        ]
+    );
+}
+
+/// `parseRetryOn` and `ConvertPolicy`.
+#[test]
+fn retry_on_parsing() {
+    assert_eq!(
+        istio_grpc_envoy::parse_retry_on("unavailable, 503 ,resource-exhausted,999"),
+        ("unavailable,resource-exhausted,999".to_owned(), vec![503])
+    );
+    let with = |retries: &str| {
+        let http = format!(
+            "  - route: [{{destination: {{host: svc, port: {{number: 50051}}}}}}]\n    retries: {retries}\n"
+        );
+        let yaml = format!(
+            "{}{}{}",
+            GATEWAY_80.replace("PROTOCOL", "HTTP"),
+            service("{name: grpc, port: 50051}"),
+            vs("v", "2024-01-01T00:00:00Z", &http)
+        );
+        routes(&render_yaml(&yaml).unwrap())[0]
+            .route
+            .retry_policy
+            .clone()
+    };
+    assert!(with("{attempts: 0}").is_none());
+    let p = with("{attempts: 3, retryOn: \"503\"}").unwrap();
+    // Istio appends ",retriable-status-codes" to whatever is left, even an empty string.
+    assert_eq!(
+        (p.retry_on.as_str(), p.retriable_status_codes.as_slice()),
+        (",retriable-status-codes", &[503][..])
+    );
+    let p = with("{attempts: 4, perTryTimeout: 1s}").unwrap();
+    assert_eq!(
+        (p.num_retries, p.retry_on.as_str()),
+        (4, istio_grpc_envoy::DEFAULT_RETRY_ON)
+    );
+    assert_eq!(p.per_try_timeout.as_deref(), Some("1s"));
+}
+
+/// Errors name the field and the fix.
+#[test]
+fn errors_name_the_fix() {
+    let yaml = format!(
+        "{}{}",
+        GATEWAY_80.replace("PROTOCOL", "HTTP"),
+        vs("v", "2024-01-01T00:00:00Z", ROUTE_ALL)
+    );
+    let e = render_yaml(&yaml).unwrap_err().to_string();
+    assert!(
+        e.contains("spec.http[0].route[0].destination") && e.contains("add the Service"),
+        "{e}"
+    );
+    let yaml = format!(
+        "{}{}{}",
+        GATEWAY_80.replace("PROTOCOL", "HTTP"),
+        service("{name: grpc, port: 50051}"),
+        vs(
+            "v",
+            "2024-01-01T00:00:00Z",
+            "  - route: [{destination: {host: svc, port: {number: 50051}}}]\n    fault: {abort: {httpStatus: 500, percentage: {value: 1}}}\n"
+        )
+    );
+    let e = render_yaml(&yaml).unwrap_err().to_string();
+    assert!(
+        e.contains("spec.http[0].fault") && e.contains("not supported"),
+        "{e}"
+    );
+    let mesh = istio_grpc_examples::whole_setup().unwrap();
+    let local = "127.0.0.1:1".parse().unwrap();
+    let no_cert = [
+        "user-grpc-service",
+        "order-grpc-service",
+        "streaming-service",
+        "grpc-service",
+    ]
+    .into_iter()
+    .fold(RenderOptions::new(0).listen(443, 0), |o, h| {
+        o.upstream(h, local)
+    });
+    let e = render(&objects(&mesh), &no_cert).unwrap_err().to_string();
+    assert!(e.contains("credentialName `grpc-tls-credential`"), "{e}");
+}
+
+fn envoy_or_skip(test: &str) -> Option<PathBuf> {
+    match process::find_envoy(None) {
+        Some(p) => Some(p),
+        None if std::env::var("CI").as_deref() == Ok("true") => {
+            panic!(
+                "{test}: Envoy is required under CI=true. {}",
+                process::INSTALL_HINT
+            )
+        }
+        None => {
+            eprintln!("skipped: {test}: {}", process::INSTALL_HINT);
+            None
+        }
+    }
+}
+
+/// `envoy --mode validate` accepts every rendering of the examples that has a gateway route.
+#[test]
+fn envoy_validates_the_renderings() {
+    let Some(envoy) = envoy_or_skip("envoy_validates_the_renderings") else {
+        return;
+    };
+    let dir =
+        std::env::temp_dir().join(format!("istio-grpc-envoy-validate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Envoy reads the certificate files while validating: give it real PEM files.
+    let cert = rcgen_free_cert(&dir);
+    type Example = fn() -> Result<istio_grpc_builder::Mesh, istio_grpc_builder::BuildError>;
+    let examples: [(&str, Example); 8] = [
+        ("tls_gateway", istio_grpc_examples::tls_gateway),
+        ("h2c_gateway", istio_grpc_examples::h2c_gateway),
+        ("routing", istio_grpc_examples::routing),
+        ("streaming", istio_grpc_examples::streaming),
+        ("resilience", istio_grpc_examples::resilience),
+        ("grpc_web", istio_grpc_examples::grpc_web),
+        ("grpc_web_port", istio_grpc_examples::grpc_web_port),
+        ("whole_setup", istio_grpc_examples::whole_setup),
+    ];
+    for (name, f) in examples {
+        let mesh = f().unwrap();
+        let r = render(
+            &objects(&mesh),
+            &options()
+                .credential("grpc-tls-credential", &cert.0, &cert.1)
+                .access_log(true),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+        process::validate(&envoy, &r, &dir).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The lab's certificates come from rcgen; here the validation only needs Envoy to load a
+/// well-formed pair, so the envoy-lab's committed test pair is not used: a key made by
+/// `openssl` would do too. To avoid a dev-dependency on rcgen in this crate, the lab crate
+/// covers live TLS; this writes the pair from the lab data when present.
+fn rcgen_free_cert(dir: &std::path::Path) -> (PathBuf, PathBuf) {
+    let cert = dir.join("tls.crt");
+    let key = dir.join("tls.key");
+    let out = std::process::Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:prime256v1",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=grpc.example.com",
+            "-keyout",
+        ])
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (cert, key)
+}
+
+/// The article's setup, rendered (read against ENVOY.md §6 before accepting).
+#[test]
+fn snapshot_whole_setup() {
+    insta::assert_snapshot!(whole().to_yaml().unwrap());
+}
