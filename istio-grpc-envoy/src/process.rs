@@ -223,7 +223,7 @@ impl Envoy {
         Ok(out)
     }
 
-    /// A GET on the admin endpoint (HTTP/1.0, 2 s timeouts): status and body.
+    /// A GET on the admin endpoint (HTTP/1.1, `Connection: close`, 2 s timeouts): status and body.
     ///
     /// # Errors
     /// When the admin endpoint does not answer.
@@ -235,7 +235,7 @@ impl Envoy {
             .map_err(io("set timeout"))?;
         s.set_write_timeout(Some(timeout))
             .map_err(io("set timeout"))?;
-        write!(s, "GET {path} HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+        write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
             .map_err(io("send admin request"))?;
         let mut buf = Vec::new();
         s.take(16 << 20)
@@ -248,7 +248,10 @@ impl Envoy {
             .nth(1)
             .and_then(|c| c.parse().ok())
             .unwrap_or(0);
-        Ok((status, body.to_owned()))
+        let chunked = head
+            .lines()
+            .any(|l| l.eq_ignore_ascii_case("transfer-encoding: chunked"));
+        Ok((status, if chunked { dechunk(body) } else { body.to_owned() }))
     }
 
     /// Stops Envoy now (also done on drop).
@@ -256,6 +259,22 @@ impl Envoy {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The body of a `Transfer-Encoding: chunked` response (the admin endpoint answers that way).
+fn dechunk(mut body: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, rest)) = body.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || rest.len() < size {
+            break;
+        }
+        out.push_str(&rest[..size]);
+        body = rest[size..].strip_prefix("\r\n").unwrap_or(&rest[size..]);
+    }
+    out
 }
 
 impl Drop for Envoy {

@@ -482,3 +482,28 @@ fn rcgen_free_cert(dir: &std::path::Path) -> (PathBuf, PathBuf) {
 fn snapshot_whole_setup() {
     insta::assert_snapshot!(whole().to_yaml().unwrap());
 }
+
+/// Envoy starts on a rendering with every port 0, reports ready, and tells where it listens.
+#[test]
+fn envoy_starts_and_reports_listeners() {
+    let Some(envoy) = envoy_or_skip("envoy_starts_and_reports_listeners") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("istio-grpc-envoy-start-{}", std::process::id()));
+    let mesh = istio_grpc_examples::h2c_gateway().unwrap();
+    let r = render(
+        &objects(&mesh),
+        &RenderOptions::new(0)
+            .listen(80, 0)
+            .upstream("grpc-service", "127.0.0.1:1".parse().unwrap()),
+    )
+    .unwrap();
+    let running = process::Envoy::start(&envoy, &r, &dir, std::time::Duration::from_secs(10))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let addrs = running.listener_addresses().unwrap();
+    eprintln!("Envoy ready in {:?}, listeners {addrs:?}", running.started_in());
+    let addr = addrs["0.0.0.0_80"];
+    assert!(addr.ip().is_loopback() && addr.port() != 0, "{addr}");
+    drop(running);
+    let _ = std::fs::remove_dir_all(&dir);
+}

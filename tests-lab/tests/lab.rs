@@ -1,0 +1,656 @@
+//! The eight points of issue 8, each on live traffic through a real Envoy and beside the
+//! analyzer's verdict on the same objects.
+
+use std::time::{Duration, Instant};
+
+use istio_grpc_builder::{
+    Backend, GrpcWeb, Ingress, Mesh, Origins, RetryOn, ServiceRoute, TlsCredential,
+};
+use istio_grpc_lab::pb::health::HealthCheckRequest;
+use istio_grpc_lab::pb::health::health_client::HealthClient;
+use istio_grpc_lab::pb::helloworld::greeter_client::GreeterClient;
+use istio_grpc_lab::pb::helloworld::{HelloReply, HelloRequest};
+use istio_grpc_lab::{
+    Certs, Gateway, HOST, ORIGIN, analyze, codes, controllable, envoy, greeter, grpcurl, objects_of,
+};
+use istio_grpc_types::Object;
+use istio_grpc_types::virtual_service::HttpRoute;
+use tonic::Code;
+use tonic::transport::Channel;
+
+fn tls_ingress() -> istio_grpc_builder::Ingress<istio_grpc_builder::transport::Tls> {
+    Ingress::new(HOST).tls(TlsCredential::secret("grpc-tls-credential"))
+}
+
+fn hello(name: &str) -> HelloRequest {
+    HelloRequest { name: name.into() }
+}
+
+/// Edits every http rule of every VirtualService.
+fn edit_http(objects: &mut [Object], f: impl Fn(&mut HttpRoute)) {
+    for o in objects.iter_mut() {
+        if let Object::VirtualService(vs) = o {
+            for h in vs.spec.http.iter_mut().flatten() {
+                f(h);
+            }
+        }
+    }
+}
+
+/// Sets the (first) port of every Service: name and appProtocol.
+fn set_port(objects: &mut [Object], name: Option<&str>) {
+    for o in objects.iter_mut() {
+        if let Object::Service(s) = o {
+            for p in s.spec.as_mut().unwrap().ports.iter_mut().flatten() {
+                p.name = name.map(str::to_owned);
+                p.app_protocol = None;
+            }
+        }
+    }
+}
+
+async fn say_hello(ch: &Channel, name: &str) -> Result<HelloReply, tonic::Status> {
+    GreeterClient::new(ch.clone())
+        .say_hello(hello(name))
+        .await
+        .map(|r| r.into_inner())
+}
+
+async fn all_kinds(gw: &Gateway, tls: bool) {
+    let ch = gw.channel(tls).await;
+    let mut client = GreeterClient::new(ch.clone());
+    let unary = client.say_hello(hello("unary")).await.expect("unary");
+    assert_eq!(unary.get_ref().message, "Hello unary!");
+    let mut stream = client
+        .lots_of_replies(hello("server"))
+        .await
+        .expect("server streaming")
+        .into_inner();
+    let mut replies = Vec::new();
+    while let Some(r) = stream.message().await.expect("server stream message") {
+        replies.push(r.message);
+    }
+    assert_eq!(replies.len(), istio_grpc_example_greeter::REPLIES, "{replies:?}");
+    let names = tokio_stream::iter(["a", "b", "c"].map(hello));
+    let client_stream = client.lots_of_greetings(names).await.expect("client streaming");
+    assert_eq!(client_stream.get_ref().message, "Hello a, b, c!");
+    let bidi_in = tokio_stream::iter(["x", "y"].map(hello));
+    let mut bidi = client.bidi_hello(bidi_in).await.expect("bidi").into_inner();
+    let mut got = Vec::new();
+    while let Some(r) = bidi.message().await.expect("bidi message") {
+        got.push(r.message);
+    }
+    assert_eq!(got, ["Hello x!", "Hello y!"]);
+    let health = HealthClient::new(ch)
+        .check(HealthCheckRequest { service: String::new() })
+        .await
+        .expect("health");
+    assert_eq!(health.get_ref().status, 1, "SERVING");
+}
+
+/// Point 1: TLS and h2c gateways from the builder serve all four method kinds and health.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p1_tls_and_h2c_serve_every_method_kind() {
+    let Some(bin) = envoy("p1") else { return };
+    let certs = Certs::new("p1", HOST);
+    let backend = greeter().await;
+    let greeter_backend = || {
+        Backend::service("greeter")
+            .route(ServiceRoute::streaming("helloworld.Greeter"))
+            .route(ServiceRoute::health())
+    };
+    let tls = tls_ingress().backend(greeter_backend()).build().unwrap();
+    let h2c = Ingress::new(HOST).h2c().backend(greeter_backend()).build().unwrap();
+    for (mesh, is_tls, tag) in [(&tls, true, "p1-tls"), (&h2c, false, "p1-h2c")] {
+        let objects = objects_of(mesh);
+        let findings = analyze(&objects);
+        assert!(
+            findings.iter().all(|f| !f.error),
+            "{tag}: analyzer errors on the builder's output: {findings:?}"
+        );
+        let gw = Gateway::start(&bin, tag, &objects, &[("greeter", backend.addr)], &certs);
+        all_kinds(&gw, is_tls).await;
+        eprintln!("{tag}: unary, server/client/bidi streaming and health OK");
+    }
+}
+
+/// Point 2: a port declared gRPC works; named `http` or unnamed, the gateway speaks HTTP/1.1
+/// and the call fails with `UNAVAILABLE … reset reason: protocol error`; the analyzer says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p2_backend_port_protocol() {
+    let Some(bin) = envoy("p2") else { return };
+    let certs = Certs::new("p2", HOST);
+    let backend = greeter().await;
+    let mesh = tls_ingress().backend(Backend::service("greeter")).build().unwrap();
+    let good = objects_of(&mesh);
+    assert!(!codes(&analyze(&good)).contains(&"GRPC001"));
+    let gw = Gateway::start(&bin, "p2-grpc", &good, &[("greeter", backend.addr)], &certs);
+    let ok = say_hello(&gw.channel(true).await, "p2").await.expect("gRPC port works");
+    assert_eq!(ok.message, "Hello p2!");
+    drop(gw);
+    for (tag, name) in [("p2-http", Some("http")), ("p2-unnamed", None)] {
+        let mut objects = good.clone();
+        set_port(&mut objects, name);
+        let findings = analyze(&objects);
+        let grpc001: Vec<_> = findings.iter().filter(|f| f.code == "GRPC001").collect();
+        assert_eq!(grpc001.len(), 1, "{tag}: {findings:?}");
+        let gw = Gateway::start(&bin, tag, &objects, &[("greeter", backend.addr)], &certs);
+        let err = say_hello(&gw.channel(true).await, tag).await.unwrap_err();
+        eprintln!("{tag}: {:?}: {}", err.code(), err.message());
+        assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+        assert!(err.message().contains("reset reason: protocol error"), "{err:?}");
+        assert!(gw.access_log("/helloworld.Greeter/SayHello")[0].contains("flags=UPE"));
+        // The analyzer tells the user what the client sees.
+        assert!(
+            grpc001[0].message.contains("UNAVAILABLE") && grpc001[0].message.contains("protocol error"),
+            "GRPC001 should name the client's error: {}",
+            grpc001[0].message
+        );
+    }
+}
+
+async fn stream_for(ch: &Channel) -> (usize, Result<(), tonic::Status>, Duration) {
+    let start = Instant::now();
+    let mut client = GreeterClient::new(ch.clone());
+    let mut n = 0;
+    let result = async {
+        let mut s = client.lots_of_replies(hello("s")).await?.into_inner();
+        while s.message().await?.is_some() {
+            n += 1;
+        }
+        Ok(())
+    }
+    .await;
+    (n, result, start.elapsed())
+}
+
+async fn bidi_for(ch: &Channel, messages: u32, every: Duration) -> Result<usize, tonic::Status> {
+    let input = async_stream_of(messages, every);
+    let mut out = GreeterClient::new(ch.clone()).bidi_hello(input).await?.into_inner();
+    let mut n = 0;
+    while out.message().await?.is_some() {
+        n += 1;
+    }
+    Ok(n)
+}
+
+fn async_stream_of(
+    count: u32,
+    every: Duration,
+) -> impl tokio_stream::Stream<Item = HelloRequest> + Send + 'static {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tokio::spawn(async move {
+        for i in 0..count {
+            if i > 0 {
+                tokio::time::sleep(every).await;
+            }
+            if tx.send(hello(&format!("m{i}"))).await.is_err() {
+                return;
+            }
+        }
+    });
+    tokio_stream::wrappers::ReceiverStream::new(rx)
+}
+
+/// Point 3: the builder's streaming route keeps a 5 s server stream and a 5 s bidi stream;
+/// the same route with a hand-written `timeout: 2s` is cut.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p3_streams_outlive_timeouts() {
+    let Some(bin) = envoy("p3") else { return };
+    let certs = Certs::new("p3", HOST);
+    let (backend, control) = controllable("slow").await;
+    control.stream(11, Duration::from_millis(500)); // 5 s
+    let mesh = tls_ingress()
+        .backend(Backend::service("slow").route(ServiceRoute::streaming("helloworld.Greeter")))
+        .build()
+        .unwrap();
+    let objects = objects_of(&mesh);
+    assert!(!codes(&analyze(&objects)).contains(&"GRPC002"));
+    let gw = Gateway::start(&bin, "p3-builder", &objects, &[("slow", backend.addr)], &certs);
+    let ch = gw.channel(true).await;
+    let (n, result, took) = stream_for(&ch).await;
+    eprintln!("p3 builder: server stream {n} messages in {took:?}: {result:?}");
+    assert_eq!((n, result.is_ok()), (11, true), "{result:?}");
+    let bidi = bidi_for(&ch, 6, Duration::from_secs(1)).await;
+    eprintln!("p3 builder: bidi 6 messages over 5 s: {bidi:?}");
+    assert_eq!(bidi.expect("bidi survives 5 s"), 6);
+    drop(gw);
+
+    let mut cut = objects.clone();
+    edit_http(&mut cut, |h| h.timeout = Some(istio_grpc_types::Duration::from_secs(2)));
+    let findings = analyze(&cut);
+    assert!(codes(&findings).contains(&"GRPC002"), "{findings:?}");
+    let gw = Gateway::start(&bin, "p3-2s", &cut, &[("slow", backend.addr)], &certs);
+    let ch = gw.channel(true).await;
+    let (n, result, took) = stream_for(&ch).await;
+    let err = result.expect_err("a 2 s route timeout cuts the stream");
+    eprintln!("p3 2s: server stream cut after {n} messages at {took:?}: {:?}: {}", err.code(), err.message());
+    assert!(n < 11 && took < Duration::from_secs(4), "{n} messages, {took:?}");
+    // ENVOY.md §2.3: Envoy resets the stream (RST_STREAM INTERNAL_ERROR; tonic reports it as
+    // `Internal: h2 protocol error: …`) or the server's forwarded deadline fires first.
+    assert!(
+        matches!(err.code(), Code::Internal | Code::DeadlineExceeded),
+        "{err:?}"
+    );
+    let log = gw.access_log("/helloworld.Greeter/LotsOfReplies");
+    eprintln!("p3 2s: {}", log[0]);
+    let bidi = bidi_for(&ch, 6, Duration::from_secs(1)).await;
+    eprintln!("p3 2s: bidi: {bidi:?}");
+    assert!(bidi.is_err(), "the bidi stream is cut too: {bidi:?}");
+}
+
+/// Point 4: retries. The builder's `retries(3, [Unavailable])` recovers two UNAVAILABLE
+/// attempts; an HTTP-only `retryOn` does not; the builder's per-try timeout is retried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p4_retries() {
+    let Some(bin) = envoy("p4") else { return };
+    let certs = Certs::new("p4", HOST);
+    let (backend, control) = controllable("flaky").await;
+    let mesh = tls_ingress()
+        .backend(Backend::service("flaky").route(
+            ServiceRoute::unary("helloworld.Greeter").retries(3, [RetryOn::Unavailable]),
+        ))
+        .build()
+        .unwrap();
+    let objects = objects_of(&mesh);
+    let gw = Gateway::start(&bin, "p4-builder", &objects, &[("flaky", backend.addr)], &certs);
+    control.fail(2, Code::Unavailable);
+    let ok = say_hello(&gw.channel(true).await, "r").await;
+    eprintln!("p4 builder: fail 2 → {ok:?}, attempts seen by the backend: {}", control.calls());
+    assert_eq!(ok.expect("recovered").message, "Hello r from flaky");
+    assert_eq!(control.calls(), 3);
+    drop(gw);
+
+    let mut http_only = objects.clone();
+    edit_http(&mut http_only, |h| {
+        if let Some(r) = h.retries.as_mut() {
+            r.retry_on = Some("5xx,gateway-error".into());
+        }
+    });
+    assert!(codes(&analyze(&http_only)).contains(&"GRPC004"));
+    let gw = Gateway::start(&bin, "p4-5xx", &http_only, &[("flaky", backend.addr)], &certs);
+    control.fail(2, Code::Unavailable);
+    let err = say_hello(&gw.channel(true).await, "r").await.unwrap_err();
+    eprintln!("p4 5xx: {:?}: {} (attempts {})", err.code(), err.message(), control.calls());
+    assert_eq!(err.code(), Code::Unavailable);
+    assert!(err.message().contains("failed call #1"), "{err:?}");
+    assert_eq!(control.calls(), 1);
+}
+
+/// Point 4, per-try timeout: the builder's per-try timeout leads to a retry on live traffic;
+/// a hand-written one with gRPC-only `retryOn` does not, and the analyzer says so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p4_per_try_timeout_is_retried() {
+    let Some(bin) = envoy("p4t") else { return };
+    let certs = Certs::new("p4t", HOST);
+    let (backend, control) = controllable("sleepy").await;
+    let mesh = tls_ingress()
+        .backend(Backend::service("sleepy").route(
+            ServiceRoute::unary("helloworld.Greeter")
+                .timeout(Duration::from_secs(10))
+                .retries(2, [RetryOn::Unavailable])
+                .per_try_timeout(Duration::from_secs(1)),
+        ))
+        .build()
+        .unwrap();
+    let objects = objects_of(&mesh);
+    assert!(!codes(&analyze(&objects)).contains(&"GRPC017"), "{:?}", analyze(&objects));
+
+    // Hand-written: gRPC codes only.
+    let mut grpc_only = objects.clone();
+    edit_http(&mut grpc_only, |h| {
+        if let Some(r) = h.retries.as_mut() {
+            r.retry_on = Some("unavailable".into());
+        }
+    });
+    let gw = Gateway::start(&bin, "p4t-grpc-only", &grpc_only, &[("sleepy", backend.addr)], &certs);
+    control.slow(1, Duration::from_millis(1500));
+    let err = say_hello(&gw.channel(true).await, "t").await.unwrap_err();
+    eprintln!("p4t gRPC-only retryOn: {:?}: {} (attempts {})", err.code(), err.message(), control.calls());
+    assert_eq!(err.code(), Code::Unavailable);
+    assert!(err.message().contains("upstream request timeout"), "{err:?}");
+    assert_eq!(control.calls(), 1);
+    drop(gw);
+    let findings = analyze(&grpc_only);
+    assert!(codes(&findings).contains(&"GRPC017"), "{findings:?}");
+
+    let gw = Gateway::start(&bin, "p4t-builder", &objects, &[("sleepy", backend.addr)], &certs);
+    control.slow(1, Duration::from_millis(1500));
+    let ok = say_hello(&gw.channel(true).await, "t").await;
+    eprintln!("p4t builder: {ok:?} (attempts {})", control.calls());
+    assert_eq!(ok.expect("the timed-out attempt is retried").message, "Hello t from sleepy");
+    assert_eq!(control.calls(), 2);
+}
+
+fn grpc_web_frame(name: &str) -> Vec<u8> {
+    use prost::Message;
+    let msg = hello(name).encode_to_vec();
+    let mut out = vec![0u8];
+    out.extend_from_slice(&(msg.len() as u32).to_be_bytes());
+    out.extend_from_slice(&msg);
+    out
+}
+
+/// Splits a gRPC-Web response body into (data messages, trailer text).
+fn grpc_web_frames(body: &[u8]) -> (Vec<Vec<u8>>, String) {
+    let mut data = Vec::new();
+    let mut trailer = String::new();
+    let mut rest = body;
+    while rest.len() >= 5 {
+        let flag = rest[0];
+        let len = u32::from_be_bytes([rest[1], rest[2], rest[3], rest[4]]) as usize;
+        let payload = &rest[5..5 + len.min(rest.len() - 5)];
+        if flag & 0x80 != 0 {
+            trailer.push_str(&String::from_utf8_lossy(payload));
+        } else {
+            data.push(payload.to_vec());
+        }
+        rest = &rest[(5 + len).min(rest.len())..];
+    }
+    (data, trailer)
+}
+
+async fn check_grpc_web(gw: &Gateway, tag: &str) {
+    let addr = gw.tls.expect("TLS listener");
+    let client = reqwest::Client::builder()
+        .add_root_certificate(reqwest::Certificate::from_pem(gw.ca_pem.as_bytes()).unwrap())
+        .resolve(HOST, addr)
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let url = format!("https://{HOST}:{}/helloworld.Greeter/SayHello", addr.port());
+    let call = client
+        .post(&url)
+        .header("content-type", "application/grpc-web+proto")
+        .header("x-grpc-web", "1")
+        .header("origin", ORIGIN)
+        .body(grpc_web_frame("web"))
+        .send()
+        .await
+        .expect("gRPC-Web call");
+    let status = call.status();
+    let headers = call.headers().clone();
+    let body = call.bytes().await.unwrap();
+    let (data, trailer) = grpc_web_frames(&body);
+    eprintln!("{tag}: gRPC-Web POST → {status}, content-type {:?}, {} data frame(s), trailer {trailer:?}", headers.get("content-type"), data.len());
+    assert_eq!(status, 200, "{tag}: {headers:?}");
+    use prost::Message;
+    let reply = HelloReply::decode(data.first().map(Vec::as_slice).unwrap_or_default()).unwrap();
+    assert_eq!(reply.message, "Hello web!", "{tag}");
+    assert!(trailer.contains("grpc-status:0"), "{tag}: trailer {trailer:?}");
+    assert_eq!(headers.get("access-control-allow-origin").unwrap(), ORIGIN);
+
+    let preflight = |origin: &'static str| {
+        client
+            .request(reqwest::Method::OPTIONS, &url)
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type,x-grpc-web,x-user-agent")
+            .send()
+    };
+    let allowed = preflight(ORIGIN).await.expect("preflight");
+    let h = allowed.headers();
+    let get = |k: &str| h.get(k).map(|v| v.to_str().unwrap().to_owned());
+    eprintln!(
+        "{tag}: preflight from {ORIGIN} → {}: allow-origin {:?}, allow-methods {:?}, allow-headers {:?}, max-age {:?}, expose-headers {:?}",
+        allowed.status(),
+        get("access-control-allow-origin"),
+        get("access-control-allow-methods"),
+        get("access-control-allow-headers"),
+        get("access-control-max-age"),
+        get("access-control-expose-headers")
+    );
+    assert_eq!(allowed.status(), 200, "{tag}");
+    assert_eq!(get("access-control-allow-origin").as_deref(), Some(ORIGIN), "{tag}");
+    assert!(get("access-control-allow-methods").unwrap_or_default().contains("POST"), "{tag}");
+    let allow_headers = get("access-control-allow-headers").unwrap_or_default();
+    for needed in ["content-type", "x-grpc-web", "x-user-agent"] {
+        assert!(allow_headers.contains(needed), "{tag}: {needed} in {allow_headers:?}");
+    }
+    assert!(get("access-control-max-age").is_some(), "{tag}");
+    let other = preflight("https://evil.example.com").await.expect("preflight");
+    let leaked: Vec<String> = other
+        .headers()
+        .keys()
+        .map(|k| k.as_str().to_owned())
+        .filter(|k| k.starts_with("access-control-allow"))
+        .collect();
+    eprintln!("{tag}: preflight from another origin → {}, access-control-allow-*: {leaked:?}", other.status());
+    assert!(leaked.is_empty(), "{tag}: {leaked:?}");
+}
+
+/// Point 5: gRPC-Web from the builder, both ways: message and `grpc-status` in the trailer
+/// frame; preflights answered for the allowed origin only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p5_grpc_web() {
+    let Some(bin) = envoy("p5") else { return };
+    let certs = Certs::new("p5", HOST);
+    let backend = greeter().await;
+    for (tag, web) in [
+        ("p5-envoy-filter", GrpcWeb::envoy_filter(Origins::exact(ORIGIN))),
+        ("p5-service-port", GrpcWeb::service_port(Origins::exact(ORIGIN))),
+    ] {
+        let mesh = tls_ingress()
+            .backend(
+                Backend::service("greeter")
+                    .route(ServiceRoute::unary("helloworld.Greeter"))
+                    .grpc_web(web),
+            )
+            .build()
+            .unwrap();
+        let objects = objects_of(&mesh);
+        let findings = analyze(&objects);
+        assert!(findings.iter().all(|f| !f.error), "{tag}: {findings:?}");
+        let gw = Gateway::start(&bin, tag, &objects, &[("greeter", backend.addr)], &certs);
+        check_grpc_web(&gw, tag).await;
+    }
+}
+
+async fn call_path(ch: &Channel, path: &'static str) -> Result<HelloReply, tonic::Status> {
+    let mut grpc = tonic::client::Grpc::new(ch.clone());
+    grpc.ready().await.map_err(|e| tonic::Status::unknown(e.to_string()))?;
+    let codec = tonic_prost::ProstCodec::<HelloRequest, HelloReply>::default();
+    grpc.unary(
+        tonic::Request::new(hello("admin")),
+        tonic::codegen::http::uri::PathAndQuery::from_static(path),
+        codec,
+    )
+    .await
+    .map(|r| r.into_inner())
+}
+
+/// Point 6: the builder's route for `helloworld.Greeter` does not take
+/// `/helloworld.GreeterAdmin/…`; a hand-written prefix without the slash does, and the
+/// analyzer warns.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p6_service_prefix_is_exact() {
+    let Some(bin) = envoy("p6") else { return };
+    let certs = Certs::new("p6", HOST);
+    let backend = greeter().await;
+    let (admin, _) = controllable("admin").await;
+    let mesh = tls_ingress()
+        .backend(Backend::service("greeter").route(ServiceRoute::unary("helloworld.Greeter")))
+        .backend(Backend::service("admin").route(ServiceRoute::unary("helloworld.GreeterAdmin")))
+        .build()
+        .unwrap();
+    let objects = objects_of(&mesh);
+    assert!(!codes(&analyze(&objects)).contains(&"GRPC015"));
+    let upstreams = [("greeter", backend.addr), ("admin", admin.addr)];
+    let gw = Gateway::start(&bin, "p6-builder", &objects, &upstreams, &certs);
+    let ch = gw.channel(true).await;
+    let r = call_path(&ch, "/helloworld.GreeterAdmin/SayHello").await;
+    let log = gw.access_log("/helloworld.GreeterAdmin/SayHello");
+    eprintln!("p6 builder: {r:?}\n  {log:?}");
+    assert!(log[0].contains("admin.default.svc.cluster.local"), "{log:?}");
+    drop(gw);
+
+    let mut no_slash = objects.clone();
+    edit_http(&mut no_slash, |h| {
+        for m in h.match_.iter_mut().flatten() {
+            if let Some(istio_grpc_types::StringMatch::Prefix(p)) = m.uri.as_mut() {
+                *p = p.trim_end_matches('/').to_owned();
+            }
+        }
+    });
+    let findings = analyze(&no_slash);
+    assert!(codes(&findings).contains(&"GRPC015"), "{findings:?}");
+    let gw = Gateway::start(&bin, "p6-no-slash", &no_slash, &upstreams, &certs);
+    let ch = gw.channel(true).await;
+    let r = call_path(&ch, "/helloworld.GreeterAdmin/SayHello").await;
+    let log = gw.access_log("/helloworld.GreeterAdmin/SayHello");
+    eprintln!("p6 no slash: {r:?}\n  {log:?}");
+    assert!(log[0].contains("greeter.default.svc.cluster.local"), "captured: {log:?}");
+    assert_eq!(r.unwrap_err().code(), Code::Unimplemented);
+}
+
+/// Point 7: the grpcurl commands the builder prints run verbatim against the lab.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p7_grpcurl_checks_run_verbatim() {
+    let Some(bin) = envoy("p7") else { return };
+    let Some(grpcurl) = grpcurl("p7") else { return };
+    let certs = Certs::new("p7", HOST);
+    let backend = greeter().await;
+    let meshes: [(&str, Mesh); 3] = [
+        ("p7-tls-routes", tls_ingress()
+            .backend(Backend::service("greeter")
+                .route(ServiceRoute::unary("helloworld.Greeter"))
+                .route(ServiceRoute::health()))
+            .build()
+            .unwrap()),
+        ("p7-h2c-catch-all", Ingress::new(HOST).h2c().backend(Backend::service("greeter")).build().unwrap()),
+        ("p7-whole-setup-shape", istio_grpc_example_greeter_mesh()),
+    ];
+    for (tag, mesh) in meshes {
+        let objects = objects_of(&mesh);
+        let gw = Gateway::start(&bin, tag, &objects, &[("greeter", backend.addr)], &certs);
+        for check in mesh.grpcurl_checks() {
+            let args: Vec<String> = check
+                .args()
+                .into_iter()
+                .map(|a| {
+                    a.replace("$GATEWAY_IP:443", &gw.tls.map(|a| a.to_string()).unwrap_or_default())
+                        .replace("$GATEWAY_IP:80", &gw.plain.map(|a| a.to_string()).unwrap_or_default())
+                })
+                .collect();
+            let out = tokio::process::Command::new(&grpcurl)
+                .args(&args)
+                .env("SSL_CERT_FILE", &certs.ca_file)
+                .kill_on_drop(true)
+                .output();
+            let out = tokio::time::timeout(Duration::from_secs(20), out)
+                .await
+                .expect("grpcurl finishes within 20 s")
+                .expect("grpcurl runs");
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            eprintln!("{tag}: {check}\n  exit {:?}: {}{}", out.status.code(), stdout.trim(), stderr.trim());
+            assert!(out.status.success(), "{tag}: `{check}` failed: {stderr}\n{}", gw.envoy.log());
+        }
+    }
+}
+
+/// The greeter's own manifests (derived from its descriptor set by build.rs), as a mesh.
+fn istio_grpc_example_greeter_mesh() -> Mesh {
+    let mut backend = Backend::service("greeter");
+    for service in istio_grpc_builder::descriptor::services(istio_grpc_example_greeter::FILE_DESCRIPTOR_SET).unwrap() {
+        let route: istio_grpc_builder::Route = match service.route() {
+            istio_grpc_builder::descriptor::DescribedRoute::UnaryOnly(r) => r.timeout(Duration::from_secs(10)).into(),
+            istio_grpc_builder::descriptor::DescribedRoute::Streams(r) => r.into(),
+        };
+        backend = backend.route(route);
+    }
+    tls_ingress().backend(backend).build().unwrap()
+}
+
+const SEVERAL_CATCH_ALLS: &str = r#"
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: grpc-gateway}
+spec:
+  selector: {istio: ingressgateway}
+  servers:
+  - port: {number: 80, name: http, protocol: HTTP}
+    hosts: [grpc.example.com]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: newer, creationTimestamp: "2025-02-01T00:00:00Z"}
+spec:
+  hosts: [grpc.example.com]
+  gateways: [grpc-gateway]
+  http:
+  - route: [{destination: {host: b, port: {number: 50051}}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: older, creationTimestamp: "2025-01-01T00:00:00Z"}
+spec:
+  hosts: [grpc.example.com]
+  gateways: [grpc-gateway]
+  http:
+  - route: [{destination: {host: a, port: {number: 50051}}}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: a}
+spec:
+  ports: [{name: grpc, port: 50051}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: b}
+spec:
+  ports: [{name: grpc, port: 50051}]
+"#;
+
+/// Point 8: several VirtualServices for one host with a catch-all each: the oldest serves,
+/// the analyzer reports the other, and the builder never writes such a set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p8_several_catch_alls() {
+    let Some(bin) = envoy("p8") else { return };
+    let certs = Certs::new("p8", HOST);
+    let (a, _) = controllable("a").await;
+    let (b, _) = controllable("b").await;
+    let objects = istio_grpc_types::yaml::objects_from_str(SEVERAL_CATCH_ALLS).unwrap();
+    let findings = analyze(&objects);
+    eprintln!("p8 analyzer: {:?}", findings.iter().map(|f| &f.message).collect::<Vec<_>>());
+    let grpc016: Vec<_> = findings.iter().filter(|f| f.code == "GRPC016").collect();
+    assert_eq!(grpc016.len(), 1, "{findings:?}");
+    assert!(grpc016[0].message.contains("newer"), "{}", grpc016[0].message);
+    let gw = Gateway::start(&bin, "p8", &objects, &[("a", a.addr), ("b", b.addr)], &certs);
+    let reply = say_hello(&gw.channel(false).await, "who").await.expect("served");
+    eprintln!("p8: served by: {}", reply.message);
+    assert_eq!(reply.message, "Hello who from a", "the oldest VirtualService's catch-all serves");
+
+    // The builder: two catch-all backends on one host are refused, or written as one
+    // VirtualService set with a single catch-all.
+    let built = tls_ingress()
+        .backend(Backend::service("a"))
+        .backend(Backend::service("b"))
+        .build();
+    match built {
+        Err(e) => eprintln!("p8 builder refuses two catch-alls: {e}"),
+        Ok(mesh) => {
+            let catch_alls: usize = objects_of(&mesh)
+                .iter()
+                .filter_map(|o| match o {
+                    Object::VirtualService(vs) => Some(
+                        vs.spec
+                            .http
+                            .iter()
+                            .flatten()
+                            .filter(|h| h.match_.as_ref().is_none_or(Vec::is_empty))
+                            .count(),
+                    ),
+                    _ => None,
+                })
+                .sum();
+            assert!(catch_alls <= 1, "the builder wrote {catch_alls} catch-alls for one host");
+        }
+    }
+    // Every builder example with several VirtualServices keeps at most one catch-all.
+    for mesh in [istio_grpc_examples::whole_setup().unwrap(), istio_grpc_examples::routing().unwrap()] {
+        let objects = objects_of(&mesh);
+        assert!(!codes(&analyze(&objects)).contains(&"GRPC016"));
+    }
+}
