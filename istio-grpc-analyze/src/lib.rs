@@ -1,7 +1,9 @@
 //! Offline analysis of Istio manifests for the misconfigurations that break gRPC.
 //!
-//! It finds before deploy what the RST_STREAM troubleshooting of the gRPC-through-Istio guide
-//! describes — a gRPC route to a backend port not declared HTTP/2 — and the other ways gRPC
+//! It finds before deploy what the troubleshooting of the gRPC-through-Istio guide describes — a
+//! gRPC route to a backend port not declared HTTP/2, which clients see as `UNAVAILABLE: upstream
+//! connect error or disconnect/reset before headers. reset reason: protocol error` (the guide says
+//! RST_STREAM; live traffic shows that only for a timeout cutting a stream) — and the other ways gRPC
 //! breaks behind Istio: gateways and secrets that are not there, timeouts that cut streams,
 //! retries that never fire or storm, gRPC-Web nobody translates, proxyless workloads given
 //! settings they ignore, routes that can never match, gateways that fight over a host. Every
@@ -33,7 +35,7 @@
 //! let finding = &report.diagnostics()[0];
 //! assert_eq!(finding.code, codes::BACKEND_NOT_HTTP2);
 //! assert_eq!(finding.path, "spec.http[0].route[0].destination");
-//! assert!(finding.message.contains("RST_STREAM"));
+//! assert!(finding.message.contains("reset reason: protocol error"));
 //! ```
 
 mod checks;

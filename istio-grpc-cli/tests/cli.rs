@@ -64,7 +64,7 @@ fn file_with_errors_exits_1_with_file_line_and_fix() {
     );
     assert!(
         out.contains("is named \"http-api\"")
-            && out.contains("RST_STREAM")
+            && out.contains("reset reason: protocol error")
             && out.contains("fix: name the port"),
         "{out}"
     );

@@ -82,8 +82,8 @@ fn cases() -> Vec<Case> {
     let gateway2_other_host =
         gateway2.replace("hosts: [grpc.example.com]", "hosts: [web.example.com]");
     vec![
-        Case { name: "backend port named http (RST_STREAM)", code: codes::BACKEND_NOT_HTTP2, failing: format!("{HTTP_SERVICE}---\n{}", vs(ROUTE)), path: "spec.http[0].route[0].destination", passing: format!("{GRPC_SERVICE}---\n{}", vs(ROUTE)), options: no_options },
-        Case { name: "backend port unnamed (RST_STREAM)", code: codes::BACKEND_NOT_HTTP2, failing: format!("{UNNAMED_SERVICE}---\n{}", vs(ROUTE)), path: "spec.http[0].route[0].destination", passing: format!("{APP_PROTOCOL_SERVICE}---\n{}", vs(ROUTE)), options: no_options },
+        Case { name: "backend port named http (UNAVAILABLE protocol error)", code: codes::BACKEND_NOT_HTTP2, failing: format!("{HTTP_SERVICE}---\n{}", vs(ROUTE)), path: "spec.http[0].route[0].destination", passing: format!("{GRPC_SERVICE}---\n{}", vs(ROUTE)), options: no_options },
+        Case { name: "backend port unnamed (UNAVAILABLE protocol error)", code: codes::BACKEND_NOT_HTTP2, failing: format!("{UNNAMED_SERVICE}---\n{}", vs(ROUTE)), path: "spec.http[0].route[0].destination", passing: format!("{APP_PROTOCOL_SERVICE}---\n{}", vs(ROUTE)), options: no_options },
         Case { name: "gateway not in input", code: codes::REFERENCED_RESOURCE_NOT_FOUND, failing: bound_vs.clone(), path: "spec.gateways[0]", passing: format!("{GATEWAY}---\n{bound_vs}"), options: no_options },
         Case { name: "host not served by gateway", code: codes::HOST_NOT_FOUND_IN_GATEWAY, failing: format!("{}---\n{bound_vs}", GATEWAY.replace("hosts: [grpc.example.com]", "hosts: [other.example.com]")), path: "spec.hosts", passing: format!("{}---\n{bound_vs}", GATEWAY.replace("hosts: [grpc.example.com]", "hosts: ['*.example.com']")), options: no_options },
         Case { name: "credential secret missing", code: codes::REFERENCED_RESOURCE_NOT_FOUND, failing: format!("{GATEWAY}---\n{}", secret("  other: x\n").replace("grpc-tls-credential", "unrelated")), path: "spec.servers[0].tls.credentialName", passing: format!("{GATEWAY}---\n{}", secret("  tls.crt: c\n  tls.key: k\n")), options: no_options },
@@ -154,7 +154,7 @@ fn each_check_has_a_failing_and_a_passing_manifest() {
 }
 
 #[test]
-fn the_rst_stream_case_says_where_and_how_to_fix() {
+fn the_http1_backend_case_says_what_clients_see_where_and_how_to_fix() {
     let report = run(
         &format!("{HTTP_SERVICE}---\n{}", vs(ROUTE)),
         &Options::default(),
@@ -167,7 +167,9 @@ fn the_rst_stream_case_says_where_and_how_to_fix() {
     let text = d.to_string();
     assert!(text.starts_with("case.yaml:16  error  GRPC001  VirtualService default/grpc-vs: spec.http[0].route[0].destination: port 50051 of Service default/grpc-service is named \"http\""), "{text}");
     assert!(
-        text.contains("RST_STREAM") && text.contains("fix: name the port \"grpc\""),
+        text.contains("UNAVAILABLE: upstream connect error or disconnect/reset before headers. reset reason: protocol error")
+            && !text.contains("RST_STREAM")
+            && text.contains("fix: name the port \"grpc\""),
         "{text}"
     );
     assert_eq!(report.exit_code(), 1);
@@ -236,5 +238,23 @@ fn crd_schema_and_cel_checks_when_crds_are_given() {
         !codes_of(&good).contains(&"IST0106"),
         "{:?}",
         good.diagnostics()
+    );
+}
+
+#[test]
+fn a_timeout_cutting_a_stream_says_rst_stream() {
+    let report = run(
+        &vs("  - match: [{uri: {prefix: /mypackage.FeedService/}}]\n    route: [{destination: {host: feed}}]\n    timeout: 2s\n"),
+        &streaming(),
+    );
+    let d = report
+        .diagnostics()
+        .iter()
+        .find(|d| d.code == codes::STREAMING_TIMEOUT)
+        .unwrap_or_else(|| panic!("{:?}", report.diagnostics()));
+    assert!(
+        d.message
+            .contains("INTERNAL: stream terminated by RST_STREAM with error code: INTERNAL_ERROR"),
+        "{d}"
     );
 }

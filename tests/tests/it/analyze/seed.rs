@@ -1,5 +1,6 @@
-//! The builder's output, analyzed: the seed's whole setup checks clean, and its RST_STREAM case
-//! (a backend port named `http`, or unnamed) is caught with the fix.
+//! The builder's output, analyzed: the seed's whole setup checks clean, and its HTTP/1.1 backend case
+//! (a backend port named `http`, or unnamed: `UNAVAILABLE … protocol error` on traffic) is caught
+//! with the fix.
 
 use istio_grpc_analyze::{Inputs, Options, Report, Severity, analyze, codes};
 use istio_grpc_types::Object;
@@ -78,7 +79,7 @@ fn with_port(objects: Vec<Object>, service: &str, name: Option<&str>) -> Vec<Obj
 }
 
 #[test]
-fn rst_stream_case_is_caught_with_the_fix() {
+fn http1_backend_case_is_caught_with_the_fix() {
     for (name, described) in [(Some("http"), "is named \"http\""), (None, "has no name")] {
         let report = analyze_objects(with_port(whole_setup(), "order-grpc-service", name));
         let found: Vec<_> = report
@@ -99,7 +100,7 @@ fn rst_stream_case_is_caught_with_the_fix() {
             )),
             "{d}"
         );
-        assert!(d.message.contains("RST_STREAM"), "{d}");
+        assert!(d.message.contains("reset reason: protocol error"), "{d}");
         assert_eq!(
             d.fix.as_deref(),
             Some("name the port \"grpc\" (or \"grpc-<suffix>\") or set appProtocol: grpc")
