@@ -25,6 +25,7 @@
 //! | `GRPC012` | error | a document is not a valid object (unknown field, wrong type, bad enum or duration, wrong apiVersion) |
 //! | `GRPC013` | error | the input is not YAML, or a path cannot be read |
 //! | `GRPC014` | info | a document of a kind the analyzer does not check |
+//! | `GRPC015` | warning | a `uri.prefix` without its trailing slash also takes another gRPC service (`/pkg.Svc` takes `/pkg.SvcAdmin/…`) |
 
 use std::fmt;
 
@@ -104,4 +105,6 @@ codes! {
     UNUSABLE_INPUT = ("GRPC013", Error, "UnusableInput");
     /// A kind the analyzer does not check.
     UNCHECKED_KIND = ("GRPC014", Info, "UncheckedKind");
+    /// A service prefix without its trailing slash that captures another service.
+    PREFIX_CAPTURES_SERVICE = ("GRPC015", Warning, "GrpcPrefixCapturesOtherService");
 }

@@ -62,6 +62,10 @@ pub struct Options {
     /// Full paths (`/<package>.<Service>/<Method>`) of methods that stream, to find routes
     /// whose timeout would cut them.
     pub streaming_methods: BTreeSet<String>,
+    /// Full names (`<package>.<Service>`) of the gRPC services behind the routes (from a
+    /// descriptor set): routes to them are gRPC routes, and a prefix that captures one of them
+    /// by accident is reported.
+    pub grpc_services: BTreeSet<String>,
 }
 
 impl Options {
@@ -72,6 +76,13 @@ impl Options {
     ) -> Self {
         self.streaming_methods
             .extend(methods.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds gRPC services, as `<package>.<Service>`.
+    pub fn grpc_services<I: IntoIterator<Item = S>, S: Into<String>>(mut self, services: I) -> Self {
+        self.grpc_services
+            .extend(services.into_iter().map(Into::into));
         self
     }
 
@@ -140,7 +151,7 @@ impl Report {
 /// Runs every check over the inputs.
 pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
     let mut out = inputs.problems.clone();
-    let model = model::Model::new(&inputs.manifests);
+    let model = model::Model::new(&inputs.manifests, options.grpc_services.clone());
     checks::backend_protocol::check(&model, &mut out);
     checks::gateway_binding::check(&model, &mut out);
     checks::credentials::check(&model, &mut out);
@@ -149,6 +160,7 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
     checks::grpc_web::check(&model, &mut out);
     checks::proxyless::check(&model, &mut out);
     checks::shadowing::check(&model, &mut out);
+    checks::prefixes::check(&model, &mut out);
     checks::gateway_conflicts::check(&model, &mut out);
     if let Some(crds) = &options.crds {
         checks::crd_schema::check(&inputs.manifests, crds, &mut out);

@@ -39,8 +39,9 @@ enum Command {
         /// Istio's CRDs (crd-all.gen.yaml): adds structural-schema and CEL checks.
         #[arg(long, value_name = "FILE")]
         crds: Option<PathBuf>,
-        /// A compiled FileDescriptorSet (protoc/protox `--descriptor_set_out`): routes serving
-        /// its streaming methods must not carry a timeout.
+        /// A compiled FileDescriptorSet (protoc/protox `--descriptor_set_out`): routes to its
+        /// services are gRPC routes, routes serving its streaming methods must not carry a
+        /// timeout, and a prefix must not capture one of its services by accident.
         #[arg(long, value_name = "FILE")]
         descriptor_set: Option<PathBuf>,
     },
@@ -87,7 +88,9 @@ fn main() -> ExitCode {
                         .filter(|m| m.kind.is_streaming())
                         .map(move |m| s.method_path(m))
                 });
-                options = options.streaming_methods(streaming);
+                options = options
+                    .streaming_methods(streaming)
+                    .grpc_services(services.iter().map(|s| s.name.clone()));
             }
             Err(e) => {
                 eprintln!("istio-grpc: --descriptor-set {}: {e}", path.display());

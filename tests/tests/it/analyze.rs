@@ -46,6 +46,9 @@ struct Case {
 fn no_options() -> Options {
     Options::default()
 }
+fn admin_service() -> Options {
+    Options::default().grpc_services(["mypackage.UserService", "mypackage.UserServiceAdmin"])
+}
 fn streaming() -> Options {
     Options::default().streaming_methods(["/mypackage.FeedService/Subscribe"])
 }
@@ -102,6 +105,8 @@ fn cases() -> Vec<Case> {
         Case { name: "route shadowed by a broader prefix", code: codes::UNREACHABLE_RULE, failing: vs("  - match: [{uri: {prefix: /mypackage}}]\n    route: [{destination: {host: a}}]\n  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: b}}]\n"), path: "spec.http[1]", passing: vs("  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: b}}]\n  - match: [{uri: {prefix: /mypackage}}]\n    route: [{destination: {host: a}}]\n"), options: no_options },
         Case { name: "two gateways claim host and port", code: codes::CONFLICTING_GATEWAYS, failing: format!("{GATEWAY}---\n{gateway2}"), path: "spec.servers", passing: format!("{GATEWAY}---\n{gateway2_other_host}"), options: no_options },
         Case { name: "invalid document", code: codes::INVALID_DOCUMENT, failing: vs(&format!("{ROUTE}    timout: 5s\n")), path: "spec.http[0].timout", passing: vs(&format!("{ROUTE}    timeout: 5s\n")), options: no_options },
+        Case { name: "prefix without its slash captures another route's service", code: codes::PREFIX_CAPTURES_SERVICE, failing: vs("  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: user}}]\n  - match: [{uri: {prefix: /mypackage.UserServiceAdmin/}}]\n    route: [{destination: {host: admin}}]\n"), path: "spec.http[0].match[0].uri.prefix", passing: vs("  - match: [{uri: {prefix: /mypackage.UserService/}}]\n    route: [{destination: {host: user}}]\n  - match: [{uri: {prefix: /mypackage.UserServiceAdmin/}}]\n    route: [{destination: {host: admin}}]\n"), options: no_options },
+        Case { name: "prefix without its slash captures a descriptor set's service", code: codes::PREFIX_CAPTURES_SERVICE, failing: vs("  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: user}}]\n"), path: "spec.http[0].match[0].uri.prefix", passing: vs("  - match: [{uri: {prefix: /mypackage.UserService/}}]\n    route: [{destination: {host: user}}]\n"), options: admin_service },
         Case { name: "unchecked kind", code: codes::UNCHECKED_KIND, failing: "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: r}\nspec: {}\n".into(), path: "", passing: GRPC_SERVICE.into(), options: no_options },
     ]
 }
@@ -257,4 +262,48 @@ fn a_timeout_cutting_a_stream_says_rst_stream() {
             .contains("INTERNAL: stream terminated by RST_STREAM with error code: INTERNAL_ERROR"),
         "{d}"
     );
+}
+
+#[test]
+fn a_prefix_capture_names_the_service_and_the_fix() {
+    let report = run(
+        &vs("  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: user}}]\n"),
+        &admin_service(),
+    );
+    let d = report
+        .diagnostics()
+        .iter()
+        .find(|d| d.code == codes::PREFIX_CAPTURES_SERVICE)
+        .unwrap_or_else(|| panic!("{:?}", report.diagnostics()));
+    assert!(
+        d.message.contains("mypackage.UserServiceAdmin (/mypackage.UserServiceAdmin/"),
+        "{d}"
+    );
+    assert_eq!(d.fix.as_deref(), Some("prefix: /mypackage.UserService/"));
+    // a package-wide prefix is deliberate, and a lone service has nothing to capture
+    for quiet in [
+        "  - match: [{uri: {prefix: /mypackage}}]\n    route: [{destination: {host: user}}]\n",
+        "  - match: [{uri: {prefix: /other.Service}}]\n    route: [{destination: {host: user}}]\n",
+    ] {
+        let report = run(&vs(quiet), &admin_service());
+        assert!(
+            !codes_of(&report).contains(&codes::PREFIX_CAPTURES_SERVICE.id),
+            "{quiet}: {:?}",
+            report.diagnostics()
+        );
+    }
+}
+
+#[test]
+fn a_route_to_a_declared_service_is_grpc_even_without_a_package() {
+    // `/Greeter` alone is not taken for gRPC (REST paths look like it) unless declared
+    let yaml = format!(
+        "{HTTP_SERVICE}---\n{}",
+        vs("  - match: [{uri: {prefix: /Greeter/}}]\n    route: [{destination: {host: api, port: {number: 50051}}}]\n")
+            .replace("name: grpc-vs", "name: web")
+    )
+    .replace("grpc-service", "api");
+    assert!(!codes_of(&run(&yaml, &Options::default())).contains(&"GRPC001"));
+    let declared = Options::default().grpc_services(["Greeter"]);
+    assert!(codes_of(&run(&yaml, &declared)).contains(&"GRPC001"));
 }
