@@ -26,6 +26,8 @@
 //! | `GRPC013` | error | the input is not YAML, or a path cannot be read |
 //! | `GRPC014` | info | a document of a kind the analyzer does not check |
 //! | `GRPC015` | warning | a `uri.prefix` without its trailing slash also takes another gRPC service (`/pkg.Svc` takes `/pkg.SvcAdmin/…`) |
+//! | `GRPC016` | error | several VirtualServices on one gateway host each end in a catch-all route: only the oldest one's is reachable |
+//! | `GRPC017` | warning | a `perTryTimeout` whose `retryOn` has none of `reset`, `5xx`, `gateway-error`: a timed-out attempt is not retried |
 
 use std::fmt;
 
@@ -107,4 +109,8 @@ codes! {
     UNCHECKED_KIND = ("GRPC014", Info, "UncheckedKind");
     /// A service prefix without its trailing slash that captures another service.
     PREFIX_CAPTURES_SERVICE = ("GRPC015", Warning, "GrpcPrefixCapturesOtherService");
+    /// A catch-all route that another VirtualService's catch-all on the same gateway host hides.
+    UNREACHABLE_CATCH_ALL = ("GRPC016", Error, "GatewayHostCatchAllUnreachable");
+    /// A per-try timeout whose timed-out attempts are not retried.
+    PER_TRY_TIMEOUT_NOT_RETRIED = ("GRPC017", Warning, "PerTryTimeoutNotRetried");
 }

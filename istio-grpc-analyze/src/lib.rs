@@ -161,6 +161,7 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
     checks::proxyless::check(&model, &mut out);
     checks::shadowing::check(&model, &mut out);
     checks::prefixes::check(&model, &mut out);
+    checks::catch_all::check(&model, &mut out);
     checks::gateway_conflicts::check(&model, &mut out);
     if let Some(crds) = &options.crds {
         checks::crd_schema::check(&inputs.manifests, crds, &mut out);

@@ -1,6 +1,7 @@
 //! The checks, one file each. Each reads the [`Model`] and pushes diagnostics.
 
 pub(crate) mod backend_protocol;
+pub(crate) mod catch_all;
 pub(crate) mod crd_schema;
 pub(crate) mod credentials;
 pub(crate) mod gateway_binding;

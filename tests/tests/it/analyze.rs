@@ -46,6 +46,13 @@ struct Case {
 fn no_options() -> Options {
     Options::default()
 }
+/// A VirtualService bound to [`GATEWAY`] for grpc.example.com.
+fn gw_vs(name: &str, http: &str) -> String {
+    format!(
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: {name}}}\nspec:\n  hosts: [grpc.example.com]\n  gateways: [grpc-gateway]\n  http:\n{http}"
+    )
+}
+
 fn admin_service() -> Options {
     Options::default().grpc_services(["mypackage.UserService", "mypackage.UserServiceAdmin"])
 }
@@ -107,6 +114,9 @@ fn cases() -> Vec<Case> {
         Case { name: "invalid document", code: codes::INVALID_DOCUMENT, failing: vs(&format!("{ROUTE}    timout: 5s\n")), path: "spec.http[0].timout", passing: vs(&format!("{ROUTE}    timeout: 5s\n")), options: no_options },
         Case { name: "prefix without its slash captures another route's service", code: codes::PREFIX_CAPTURES_SERVICE, failing: vs("  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: user}}]\n  - match: [{uri: {prefix: /mypackage.UserServiceAdmin/}}]\n    route: [{destination: {host: admin}}]\n"), path: "spec.http[0].match[0].uri.prefix", passing: vs("  - match: [{uri: {prefix: /mypackage.UserService/}}]\n    route: [{destination: {host: user}}]\n  - match: [{uri: {prefix: /mypackage.UserServiceAdmin/}}]\n    route: [{destination: {host: admin}}]\n"), options: no_options },
         Case { name: "prefix without its slash captures a descriptor set's service", code: codes::PREFIX_CAPTURES_SERVICE, failing: vs("  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: user}}]\n"), path: "spec.http[0].match[0].uri.prefix", passing: vs("  - match: [{uri: {prefix: /mypackage.UserService/}}]\n    route: [{destination: {host: user}}]\n"), options: admin_service },
+        Case { name: "two VirtualServices on one gateway host each with a catch-all", code: codes::UNREACHABLE_CATCH_ALL, failing: format!("{GATEWAY}---\n{}---\n{}", gw_vs("a-first", "  - route: [{destination: {host: a}}]\n"), gw_vs("b-second", "  - match: [{uri: {prefix: /pkg.B/}}]\n    route: [{destination: {host: b}}]\n  - route: [{destination: {host: b}}]\n")), path: "spec.http[1]", passing: format!("{GATEWAY}---\n{}---\n{}", gw_vs("a-first", "  - route: [{destination: {host: a}}]\n"), gw_vs("b-second", "  - match: [{uri: {prefix: /pkg.B/}}]\n    route: [{destination: {host: b}}]\n")), options: no_options },
+        Case { name: "perTryTimeout whose timed-out attempt is not retried", code: codes::PER_TRY_TIMEOUT_NOT_RETRIED, failing: vs(&format!("{ROUTE}    retries: {{attempts: 3, perTryTimeout: 1s, retryOn: 'unavailable,cancelled'}}\n")), path: "spec.http[0].retries.perTryTimeout", passing: vs(&format!("{ROUTE}    retries: {{attempts: 3, perTryTimeout: 1s, retryOn: 'unavailable,cancelled,reset'}}\n")), options: no_options },
+        Case { name: "perTryTimeout under Istio's default retryOn", code: codes::PER_TRY_TIMEOUT_NOT_RETRIED, failing: vs(&format!("{ROUTE}    retries: {{attempts: 3, perTryTimeout: 1s}}\n")), path: "spec.http[0].retries.perTryTimeout", passing: vs(&format!("{ROUTE}    retries: {{attempts: 3, perTryTimeout: 1s, retryOn: 'unavailable,gateway-error'}}\n")), options: no_options },
         Case { name: "unchecked kind", code: codes::UNCHECKED_KIND, failing: "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: r}\nspec: {}\n".into(), path: "", passing: GRPC_SERVICE.into(), options: no_options },
     ]
 }
@@ -306,4 +316,59 @@ fn a_route_to_a_declared_service_is_grpc_even_without_a_package() {
     assert!(!codes_of(&run(&yaml, &Options::default())).contains(&"GRPC001"));
     let declared = Options::default().grpc_services(["Greeter"]);
     assert!(codes_of(&run(&yaml, &declared)).contains(&"GRPC001"));
+}
+
+#[test]
+fn the_oldest_catch_all_wins_and_is_named() {
+    // b-second is older by creationTimestamp (as read back from a cluster), so it wins
+    let yaml = format!(
+        "{GATEWAY}---\n{}---\n{}",
+        gw_vs("a-first", "  - route: [{destination: {host: a}}]\n"),
+        gw_vs("b-second", "  - route: [{destination: {host: b}}]\n").replace(
+            "metadata: {name: b-second}",
+            "metadata: {name: b-second, creationTimestamp: '2024-01-01T00:00:00Z'}"
+        ),
+    );
+    let report = run(&yaml, &Options::default());
+    let found: Vec<_> = report
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == codes::UNREACHABLE_CATCH_ALL)
+        .collect();
+    assert_eq!(found.len(), 1, "{:?}", report.diagnostics());
+    let d = found[0];
+    assert_eq!(d.resource.as_ref().map(|r| r.name.as_str()), Some("a-first"));
+    assert!(
+        d.message.contains(
+            "host grpc.example.com on Gateway default/grpc-gateway: VirtualService default/b-second (spec.http[0]) wins"
+        ),
+        "{d}"
+    );
+    // bound only to the mesh: sidecars do not merge them this way
+    let mesh = yaml.replace("gateways: [grpc-gateway]", "gateways: [mesh]");
+    assert!(!codes_of(&run(&mesh, &Options::default())).contains(&codes::UNREACHABLE_CATCH_ALL.id));
+}
+
+#[test]
+fn a_per_try_timeout_finding_says_what_the_client_sees_and_the_fix() {
+    let report = run(
+        &vs(&format!("{ROUTE}    retries: {{attempts: 3, perTryTimeout: 1s, retryOn: unavailable}}\n")),
+        &Options::default(),
+    );
+    let d = report
+        .diagnostics()
+        .iter()
+        .find(|d| d.code == codes::PER_TRY_TIMEOUT_NOT_RETRIED)
+        .unwrap_or_else(|| panic!("{:?}", report.diagnostics()));
+    assert!(
+        d.message.contains("UNAVAILABLE: upstream request timeout"),
+        "{d}"
+    );
+    assert_eq!(d.fix.as_deref(), Some("retryOn: unavailable,reset"));
+    // attempts: 0 disables retries altogether: nothing to retry
+    let off = run(
+        &vs(&format!("{ROUTE}    retries: {{attempts: 0, perTryTimeout: 1s}}\n")),
+        &Options::default(),
+    );
+    assert!(!codes_of(&off).contains(&codes::PER_TRY_TIMEOUT_NOT_RETRIED.id));
 }

@@ -32,19 +32,27 @@ fn whole_setup_checks_clean() {
         .map(ToString::to_string)
         .collect();
     assert!(errors.is_empty(), "{errors:#?}");
-    // The one warning is the seed's own choice: it retries on resource-exhausted.
+    // The warnings are the seed's own choices: it retries on resource-exhausted (GRPC005), and
+    // its perTryTimeout 20s comes with gRPC-only retryOn, so a timed-out attempt is not retried
+    // (GRPC017, ENVOY.md lab d″) — until the builder adds `reset` for it (issue 8, point 4).
     let warnings: Vec<&str> = report
         .diagnostics()
         .iter()
         .filter(|d| d.severity == Severity::Warning)
         .map(|d| d.code.id)
         .collect();
+    let without_per_try: Vec<&str> = warnings
+        .iter()
+        .copied()
+        .filter(|c| *c != codes::PER_TRY_TIMEOUT_NOT_RETRIED.id)
+        .collect();
     assert_eq!(
-        warnings,
+        without_per_try,
         vec![codes::RETRY_STORM.id],
         "{:#?}",
         report.diagnostics()
     );
+    assert!(warnings.len() <= 2, "{:#?}", report.diagnostics());
     assert_eq!(report.exit_code(), 0);
 }
 
