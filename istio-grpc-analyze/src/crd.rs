@@ -48,9 +48,18 @@ struct Compiled {
     cel: kube_cel::CompiledSchema,
 }
 
-/// The schemas of a set of CRDs, by kind and version.
+/// `(group, kind, version)`: a kind is only ever checked against its own group's CRD (a Gateway
+/// API `Gateway` is not Istio's `Gateway`).
+type Key = (String, String, String);
+
+/// The schemas of a set of CRDs, by group, kind and version.
 pub struct CrdSet {
-    by_kind: BTreeMap<(String, String), Compiled>,
+    by_kind: BTreeMap<Key, Compiled>,
+}
+
+/// `networking.istio.io/v1` → `("networking.istio.io", "v1")`; `v1` → `("", "v1")`.
+fn split_api_version(api_version: &str) -> (&str, &str) {
+    api_version.rsplit_once('/').unwrap_or(("", api_version))
 }
 
 impl std::fmt::Debug for CrdSet {
@@ -133,6 +142,9 @@ impl CrdSet {
             let kind = crd["spec"]["names"]["kind"]
                 .as_str()
                 .ok_or_else(|| not("no spec.names.kind"))?;
+            let group = crd["spec"]["group"]
+                .as_str()
+                .ok_or_else(|| not("no spec.group"))?;
             for version in crd["spec"]["versions"]
                 .as_array()
                 .ok_or_else(|| not("no spec.versions"))?
@@ -158,7 +170,7 @@ impl CrdSet {
                     .map_err(|e| not(&format!("schema does not compile: {e}")))?;
                 let cel = kube_cel::compile_schema(&schema);
                 by_kind.insert(
-                    (kind.to_owned(), name.to_owned()),
+                    (group.to_owned(), kind.to_owned(), name.to_owned()),
                     Compiled {
                         schema,
                         strict: strict_validator,
@@ -170,28 +182,37 @@ impl CrdSet {
         Ok(CrdSet { by_kind })
     }
 
-    /// The openAPIV3Schema of `kind` at `version`, as in the CRD.
-    pub fn schema(&self, kind: &str, version: &str) -> Option<&Value> {
-        self.by_kind
-            .get(&(kind.to_owned(), version.to_owned()))
-            .map(|c| &c.schema)
+    /// The openAPIV3Schema of `kind` at `apiVersion` (`networking.istio.io/v1`), as in the CRD.
+    pub fn schema(&self, api_version: &str, kind: &str) -> Option<&Value> {
+        self.get(api_version, kind).map(|c| &c.schema)
     }
 
-    /// Whether the set has a CRD for this kind and version.
-    pub fn covers(&self, kind: &str, version: &str) -> bool {
+    /// Whether the set has a CRD for this `apiVersion` (group and version) and kind.
+    pub fn covers(&self, api_version: &str, kind: &str) -> bool {
+        self.get(api_version, kind).is_some()
+    }
+
+    /// How many group/kind/version schemas the set holds.
+    pub fn len(&self) -> usize {
+        self.by_kind.len()
+    }
+
+    /// Whether the set holds no schema.
+    pub fn is_empty(&self) -> bool {
+        self.by_kind.is_empty()
+    }
+
+    fn get(&self, api_version: &str, kind: &str) -> Option<&Compiled> {
+        let (group, version) = split_api_version(api_version);
         self.by_kind
-            .contains_key(&(kind.to_owned(), version.to_owned()))
+            .get(&(group.to_owned(), kind.to_owned(), version.to_owned()))
     }
 
     /// Checks one object (JSON with apiVersion and kind) against its CRD; `None` when the set
     /// has no CRD for it.
     pub fn check(&self, object: &Value) -> Option<Findings> {
         let kind = object["kind"].as_str().unwrap_or("");
-        let version = object["apiVersion"]
-            .as_str()
-            .and_then(|v| v.rsplit('/').next())
-            .unwrap_or("");
-        let crd = self.by_kind.get(&(kind.to_owned(), version.to_owned()))?;
+        let crd = self.get(object["apiVersion"].as_str().unwrap_or(""), kind)?;
         let mut findings = Findings::default();
         for e in crd.strict.iter_errors(object) {
             findings

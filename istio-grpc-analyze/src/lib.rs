@@ -173,14 +173,20 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
                 .get("apiVersion")
                 .and_then(|v| v.as_str())
                 .unwrap_or("?");
+            let kind = manifest.object.kind();
+            let schema = options
+                .crds
+                .as_ref()
+                .is_some_and(|crds| crds.covers(api, kind));
             out.push(model::diagnostic(
                 manifest,
                 codes::UNCHECKED_KIND,
                 "",
-                format!(
-                    "{api} {} is carried through but not analyzed",
-                    manifest.object.kind()
-                ),
+                if schema {
+                    format!("{api} {kind} is checked against its CRD only: no rule of this analyzer reads it")
+                } else {
+                    format!("{api} {kind} is not checked: no rule and no CRD of this analyzer covers its group and kind")
+                },
                 None,
             ));
         }

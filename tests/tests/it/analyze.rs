@@ -372,3 +372,115 @@ fn a_per_try_timeout_finding_says_what_the_client_sees_and_the_fix() {
     );
     assert!(!codes_of(&off).contains(&codes::PER_TRY_TIMEOUT_NOT_RETRIED.id));
 }
+
+/// Istio's CRDs from the reference data, or `None` (the test says it skipped).
+fn istio_crds() -> Option<istio_grpc_analyze::CrdSet> {
+    let istio = crate::support::istio_dir()?;
+    Some(
+        istio_grpc_analyze::CrdSet::from_yaml(
+            &std::fs::read_to_string(istio.join("crds/crd-all.gen.yaml")).expect("read"),
+        )
+        .expect("CRDs load"),
+    )
+}
+
+#[test]
+fn other_groups_kubernetes_and_unknown_crds_mixed_with_istio_give_no_error() {
+    let Some(crds) = istio_crds() else { return };
+    let options = Options::default().crds(crds);
+    let yaml = format!(
+        "{GATEWAY}---\n{}---\n{GRPC_SERVICE}---\n{}",
+        vs(ROUTE),
+        r#"apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: grpc-gateway, namespace: infra}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {name: https, port: 443, protocol: HTTPS, hostname: grpc.example.com, tls: {mode: Terminate, certificateRefs: [{name: grpc-cert}]}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: users, namespace: infra}
+spec:
+  parentRefs: [{name: grpc-gateway}]
+  rules:
+  - matches: [{method: {service: mypackage.UserService}}]
+    backendRefs: [{name: grpc-service, port: 50051}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {k: v}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: grpc}
+spec:
+  selector: {matchLabels: {app: grpc}}
+  template:
+    metadata: {labels: {app: grpc}}
+    spec:
+      containers: [{name: app, image: app}]
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: {name: grpc-cert, namespace: infra}
+spec: {secretName: grpc-cert, dnsNames: [grpc.example.com], issuerRef: {name: letsencrypt}}
+"#
+    );
+    let report = run(&yaml, &options);
+    let errors: Vec<String> = report
+        .diagnostics()
+        .iter()
+        .filter(|d| d.severity == istio_grpc_analyze::Severity::Error)
+        .map(ToString::to_string)
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // each kind nothing checks says so, naming its group
+    let unchecked: Vec<&str> = report
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == codes::UNCHECKED_KIND)
+        .map(|d| d.message.as_str())
+        .collect();
+    for expected in [
+        "gateway.networking.k8s.io/v1 Gateway is not checked",
+        "gateway.networking.k8s.io/v1 GRPCRoute is not checked",
+        "cert-manager.io/v1 Certificate is not checked",
+    ] {
+        assert!(
+            unchecked.iter().any(|m| m.starts_with(expected)),
+            "{expected}: {unchecked:?}"
+        );
+    }
+    // the same Gateway API Gateway, written with an Istio-only field, is still not Istio's:
+    // Istio's CRD would refuse `listeners` and want `servers`
+    assert!(!report.diagnostics().iter().any(|d| d.code == codes::SCHEMA_VALIDATION_ERROR));
+}
+
+#[test]
+fn the_crd_check_sees_the_values_the_types_read() {
+    let Some(crds) = istio_crds() else { return };
+    let options = Options::default().crds(crds);
+    // `001:db8::` is a one-key mapping for a YAML 1.1 reader, the string `001:db8::` for Kubernetes
+    let entry = "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ext}\nspec:\n  hosts: [ext.example.com]\n  addresses: [1.2.3.4, 001:db8::]\n  ports: [{number: 443, name: https, protocol: HTTPS}]\n  resolution: STATIC\n  endpoints: [{address: 1.2.3.4}]\n";
+    let report = run(entry, &options);
+    assert!(
+        !report
+            .diagnostics()
+            .iter()
+            .any(|d| d.severity == istio_grpc_analyze::Severity::Error),
+        "{:#?}",
+        report.diagnostics()
+    );
+    // and a real schema error in the same object is still found
+    let bad = run(&entry.replace("resolution: STATIC", "resolution: SOMETIMES"), &options);
+    assert!(
+        bad.diagnostics()
+            .iter()
+            .any(|d| d.severity == istio_grpc_analyze::Severity::Error),
+        "{:#?}",
+        bad.diagnostics()
+    );
+}
