@@ -42,10 +42,39 @@ impl Findings {
     }
 }
 
+/// One version of one CRD. Its validators are compiled on first use, so that a run over a few
+/// kinds does not pay for compiling all of Istio's schemas.
 struct Compiled {
     schema: Value,
+    validators: std::sync::OnceLock<Result<Validators, String>>,
+}
+
+struct Validators {
     strict: jsonschema::Validator,
     cel: kube_cel::CompiledSchema,
+}
+
+impl Compiled {
+    fn validators(&self) -> &Result<Validators, String> {
+        self.validators.get_or_init(|| {
+            // the API server adds these to every CRD root (ObjectMeta is validated apart)
+            let mut rooted = self.schema.clone();
+            if let Some(props) = rooted["properties"].as_object_mut() {
+                props.insert("apiVersion".into(), json!({"type": "string"}));
+                props.insert("kind".into(), json!({"type": "string"}));
+                props.insert(
+                    "metadata".into(),
+                    json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}),
+                );
+            }
+            let strict = jsonschema::draft4::new(&strict(&rooted))
+                .map_err(|e| format!("the CRD's schema does not compile: {e}"))?;
+            Ok(Validators {
+                strict,
+                cel: kube_cel::compile_schema(&self.schema),
+            })
+        })
+    }
 }
 
 /// `(group, kind, version)`: a kind is only ever checked against its own group's CRD (a Gateway
@@ -125,7 +154,17 @@ fn dotted(pointer: &str) -> String {
     out
 }
 
+/// Istio's CRDs as the API server has them, built in: see `crds/README.md` for the source.
+pub const ISTIO_CRDS: &str = include_str!("../crds/istio-crd-all.gen.yaml");
+
 impl CrdSet {
+    /// Istio's CRDs of the release the types were generated from ([`ISTIO_CRDS`]), built into
+    /// the binary: the API server's structural-schema and CEL checks with no file to find.
+    /// (The text is part of this crate and a test loads it, so this does not fail in practice.)
+    pub fn istio() -> Result<CrdSet, CrdError> {
+        CrdSet::from_yaml(ISTIO_CRDS)
+    }
+
     /// Reads CustomResourceDefinitions from multi-document YAML (`crd-all.gen.yaml`).
     pub fn from_yaml(text: &str) -> Result<CrdSet, CrdError> {
         let docs: Vec<Value> =
@@ -156,25 +195,11 @@ impl CrdSet {
                 if !schema.is_object() {
                     return Err(not("a version without schema.openAPIV3Schema"));
                 }
-                // the API server adds these to every CRD root (ObjectMeta is validated apart)
-                let mut rooted = schema.clone();
-                if let Some(props) = rooted["properties"].as_object_mut() {
-                    props.insert("apiVersion".into(), json!({"type": "string"}));
-                    props.insert("kind".into(), json!({"type": "string"}));
-                    props.insert(
-                        "metadata".into(),
-                        json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}),
-                    );
-                }
-                let strict_validator = jsonschema::draft4::new(&strict(&rooted))
-                    .map_err(|e| not(&format!("schema does not compile: {e}")))?;
-                let cel = kube_cel::compile_schema(&schema);
                 by_kind.insert(
                     (group.to_owned(), kind.to_owned(), name.to_owned()),
                     Compiled {
                         schema,
-                        strict: strict_validator,
-                        cel,
+                        validators: std::sync::OnceLock::new(),
                     },
                 );
             }
@@ -214,6 +239,13 @@ impl CrdSet {
         let kind = object["kind"].as_str().unwrap_or("");
         let crd = self.get(object["apiVersion"].as_str().unwrap_or(""), kind)?;
         let mut findings = Findings::default();
+        let crd = match crd.validators() {
+            Ok(v) => v,
+            Err(e) => {
+                findings.unevaluable.push((String::new(), e.clone()));
+                return Some(findings);
+            }
+        };
         for e in crd.strict.iter_errors(object) {
             findings
                 .schema
