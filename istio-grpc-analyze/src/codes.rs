@@ -11,8 +11,8 @@
 //! | `IST0132` | warning | a VirtualService host is not served by the Gateway it binds to (VirtualServiceHostNotFoundInGateway) |
 //! | `IST0145` | error | two Gateways select the same workload and claim the same port and host (ConflictingGateways) |
 //! | `IST0161` | error | the gateway's TLS Secret lacks `tls.crt`/`tls.key` (InvalidGatewayCredential) |
-//! | `GRPC001` | error | a gRPC route reaches a Service port not declared HTTP/2: the gateway speaks HTTP/1.1 and calls fail with RST_STREAM |
-//! | `GRPC002` | error | a finite timeout on a route that serves a streaming method cuts its streams |
+//! | `GRPC001` | error | a gRPC route reaches a Service port not declared HTTP/2: the gateway speaks HTTP/1.1 and calls fail with `UNAVAILABLE … reset reason: protocol error` |
+//! | `GRPC002` | error | a finite timeout on a route that serves a streaming method cuts its streams (`INTERNAL … RST_STREAM`) |
 //! | `GRPC003` | error | `timeout`/`perTryTimeout` of `0s`: the CRD requires at least 1ms (omit the timeout to disable it) |
 //! | `GRPC004` | warning | `retryOn` names HTTP-only conditions on a gRPC route (gRPC failures arrive as HTTP 200) |
 //! | `GRPC005` | warning | `retryOn` includes `resource-exhausted`: retrying an overloaded backend feeds a retry storm |
@@ -25,6 +25,9 @@
 //! | `GRPC012` | error | a document is not a valid object (unknown field, wrong type, bad enum or duration, wrong apiVersion) |
 //! | `GRPC013` | error | the input is not YAML, or a path cannot be read |
 //! | `GRPC014` | info | a document of a kind the analyzer does not check |
+//! | `GRPC015` | warning | a `uri.prefix` without its trailing slash also takes another gRPC service (`/pkg.Svc` takes `/pkg.SvcAdmin/…`) |
+//! | `GRPC016` | error | several VirtualServices on one gateway host each end in a catch-all route: only the oldest one's is reachable |
+//! | `GRPC017` | warning | a `perTryTimeout` whose `retryOn` has none of `reset`, `5xx`, `gateway-error`: a timed-out attempt is not retried |
 
 use std::fmt;
 
@@ -76,7 +79,7 @@ codes! {
     CONFLICTING_GATEWAYS = ("IST0145", Error, "ConflictingGateways");
     /// A gateway TLS Secret without `tls.crt`/`tls.key`.
     INVALID_GATEWAY_CREDENTIAL = ("IST0161", Error, "InvalidGatewayCredential");
-    /// A gRPC route to a port not declared HTTP/2 (RST_STREAM).
+    /// A gRPC route to a port not declared HTTP/2 (`UNAVAILABLE … protocol error`).
     BACKEND_NOT_HTTP2 = ("GRPC001", Error, "GrpcBackendPortNotHttp2");
     /// A finite timeout on a streaming route.
     STREAMING_TIMEOUT = ("GRPC002", Error, "GrpcStreamingRouteTimeout");
@@ -104,4 +107,10 @@ codes! {
     UNUSABLE_INPUT = ("GRPC013", Error, "UnusableInput");
     /// A kind the analyzer does not check.
     UNCHECKED_KIND = ("GRPC014", Info, "UncheckedKind");
+    /// A service prefix without its trailing slash that captures another service.
+    PREFIX_CAPTURES_SERVICE = ("GRPC015", Warning, "GrpcPrefixCapturesOtherService");
+    /// A catch-all route that another VirtualService's catch-all on the same gateway host hides.
+    UNREACHABLE_CATCH_ALL = ("GRPC016", Error, "GatewayHostCatchAllUnreachable");
+    /// A per-try timeout whose timed-out attempts are not retried.
+    PER_TRY_TIMEOUT_NOT_RETRIED = ("GRPC017", Warning, "PerTryTimeoutNotRetried");
 }

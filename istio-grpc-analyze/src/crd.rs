@@ -42,15 +42,53 @@ impl Findings {
     }
 }
 
+/// One version of one CRD. Its validators are compiled on first use, so that a run over a few
+/// kinds does not pay for compiling all of Istio's schemas.
 struct Compiled {
     schema: Value,
+    validators: std::sync::OnceLock<Result<Validators, String>>,
+}
+
+struct Validators {
     strict: jsonschema::Validator,
     cel: kube_cel::CompiledSchema,
 }
 
-/// The schemas of a set of CRDs, by kind and version.
+impl Compiled {
+    fn validators(&self) -> &Result<Validators, String> {
+        self.validators.get_or_init(|| {
+            // the API server adds these to every CRD root (ObjectMeta is validated apart)
+            let mut rooted = self.schema.clone();
+            if let Some(props) = rooted["properties"].as_object_mut() {
+                props.insert("apiVersion".into(), json!({"type": "string"}));
+                props.insert("kind".into(), json!({"type": "string"}));
+                props.insert(
+                    "metadata".into(),
+                    json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}),
+                );
+            }
+            let strict = jsonschema::draft4::new(&strict(&rooted))
+                .map_err(|e| format!("the CRD's schema does not compile: {e}"))?;
+            Ok(Validators {
+                strict,
+                cel: kube_cel::compile_schema(&self.schema),
+            })
+        })
+    }
+}
+
+/// `(group, kind, version)`: a kind is only ever checked against its own group's CRD (a Gateway
+/// API `Gateway` is not Istio's `Gateway`).
+type Key = (String, String, String);
+
+/// The schemas of a set of CRDs, by group, kind and version.
 pub struct CrdSet {
-    by_kind: BTreeMap<(String, String), Compiled>,
+    by_kind: BTreeMap<Key, Compiled>,
+}
+
+/// `networking.istio.io/v1` → `("networking.istio.io", "v1")`; `v1` → `("", "v1")`.
+fn split_api_version(api_version: &str) -> (&str, &str) {
+    api_version.rsplit_once('/').unwrap_or(("", api_version))
 }
 
 impl std::fmt::Debug for CrdSet {
@@ -116,7 +154,17 @@ fn dotted(pointer: &str) -> String {
     out
 }
 
+/// Istio's CRDs as the API server has them, built in: see `crds/README.md` for the source.
+pub const ISTIO_CRDS: &str = include_str!("../crds/istio-crd-all.gen.yaml");
+
 impl CrdSet {
+    /// Istio's CRDs of the release the types were generated from ([`ISTIO_CRDS`]), built into
+    /// the binary: the API server's structural-schema and CEL checks with no file to find.
+    /// (The text is part of this crate and a test loads it, so this does not fail in practice.)
+    pub fn istio() -> Result<CrdSet, CrdError> {
+        CrdSet::from_yaml(ISTIO_CRDS)
+    }
+
     /// Reads CustomResourceDefinitions from multi-document YAML (`crd-all.gen.yaml`).
     pub fn from_yaml(text: &str) -> Result<CrdSet, CrdError> {
         let docs: Vec<Value> =
@@ -133,6 +181,9 @@ impl CrdSet {
             let kind = crd["spec"]["names"]["kind"]
                 .as_str()
                 .ok_or_else(|| not("no spec.names.kind"))?;
+            let group = crd["spec"]["group"]
+                .as_str()
+                .ok_or_else(|| not("no spec.group"))?;
             for version in crd["spec"]["versions"]
                 .as_array()
                 .ok_or_else(|| not("no spec.versions"))?
@@ -144,25 +195,11 @@ impl CrdSet {
                 if !schema.is_object() {
                     return Err(not("a version without schema.openAPIV3Schema"));
                 }
-                // the API server adds these to every CRD root (ObjectMeta is validated apart)
-                let mut rooted = schema.clone();
-                if let Some(props) = rooted["properties"].as_object_mut() {
-                    props.insert("apiVersion".into(), json!({"type": "string"}));
-                    props.insert("kind".into(), json!({"type": "string"}));
-                    props.insert(
-                        "metadata".into(),
-                        json!({"type": "object", "x-kubernetes-preserve-unknown-fields": true}),
-                    );
-                }
-                let strict_validator = jsonschema::draft4::new(&strict(&rooted))
-                    .map_err(|e| not(&format!("schema does not compile: {e}")))?;
-                let cel = kube_cel::compile_schema(&schema);
                 by_kind.insert(
-                    (kind.to_owned(), name.to_owned()),
+                    (group.to_owned(), kind.to_owned(), name.to_owned()),
                     Compiled {
                         schema,
-                        strict: strict_validator,
-                        cel,
+                        validators: std::sync::OnceLock::new(),
                     },
                 );
             }
@@ -170,29 +207,45 @@ impl CrdSet {
         Ok(CrdSet { by_kind })
     }
 
-    /// The openAPIV3Schema of `kind` at `version`, as in the CRD.
-    pub fn schema(&self, kind: &str, version: &str) -> Option<&Value> {
-        self.by_kind
-            .get(&(kind.to_owned(), version.to_owned()))
-            .map(|c| &c.schema)
+    /// The openAPIV3Schema of `kind` at `apiVersion` (`networking.istio.io/v1`), as in the CRD.
+    pub fn schema(&self, api_version: &str, kind: &str) -> Option<&Value> {
+        self.get(api_version, kind).map(|c| &c.schema)
     }
 
-    /// Whether the set has a CRD for this kind and version.
-    pub fn covers(&self, kind: &str, version: &str) -> bool {
+    /// Whether the set has a CRD for this `apiVersion` (group and version) and kind.
+    pub fn covers(&self, api_version: &str, kind: &str) -> bool {
+        self.get(api_version, kind).is_some()
+    }
+
+    /// How many group/kind/version schemas the set holds.
+    pub fn len(&self) -> usize {
+        self.by_kind.len()
+    }
+
+    /// Whether the set holds no schema.
+    pub fn is_empty(&self) -> bool {
+        self.by_kind.is_empty()
+    }
+
+    fn get(&self, api_version: &str, kind: &str) -> Option<&Compiled> {
+        let (group, version) = split_api_version(api_version);
         self.by_kind
-            .contains_key(&(kind.to_owned(), version.to_owned()))
+            .get(&(group.to_owned(), kind.to_owned(), version.to_owned()))
     }
 
     /// Checks one object (JSON with apiVersion and kind) against its CRD; `None` when the set
     /// has no CRD for it.
     pub fn check(&self, object: &Value) -> Option<Findings> {
         let kind = object["kind"].as_str().unwrap_or("");
-        let version = object["apiVersion"]
-            .as_str()
-            .and_then(|v| v.rsplit('/').next())
-            .unwrap_or("");
-        let crd = self.by_kind.get(&(kind.to_owned(), version.to_owned()))?;
+        let crd = self.get(object["apiVersion"].as_str().unwrap_or(""), kind)?;
         let mut findings = Findings::default();
+        let crd = match crd.validators() {
+            Ok(v) => v,
+            Err(e) => {
+                findings.unevaluable.push((String::new(), e.clone()));
+                return Some(findings);
+            }
+        };
         for e in crd.strict.iter_errors(object) {
             findings
                 .schema

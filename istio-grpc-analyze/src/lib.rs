@@ -1,7 +1,9 @@
 //! Offline analysis of Istio manifests for the misconfigurations that break gRPC.
 //!
-//! It finds before deploy what the RST_STREAM troubleshooting of the gRPC-through-Istio guide
-//! describes — a gRPC route to a backend port not declared HTTP/2 — and the other ways gRPC
+//! It finds before deploy what the troubleshooting of the gRPC-through-Istio guide describes — a
+//! gRPC route to a backend port not declared HTTP/2, which clients see as `UNAVAILABLE: upstream
+//! connect error or disconnect/reset before headers. reset reason: protocol error` (the guide says
+//! RST_STREAM; live traffic shows that only for a timeout cutting a stream) — and the other ways gRPC
 //! breaks behind Istio: gateways and secrets that are not there, timeouts that cut streams,
 //! retries that never fire or storm, gRPC-Web nobody translates, proxyless workloads given
 //! settings they ignore, routes that can never match, gateways that fight over a host. Every
@@ -33,7 +35,7 @@
 //! let finding = &report.diagnostics()[0];
 //! assert_eq!(finding.code, codes::BACKEND_NOT_HTTP2);
 //! assert_eq!(finding.path, "spec.http[0].route[0].destination");
-//! assert!(finding.message.contains("RST_STREAM"));
+//! assert!(finding.message.contains("reset reason: protocol error"));
 //! ```
 
 mod checks;
@@ -47,7 +49,7 @@ pub use istio_grpc_types::protocol;
 use std::collections::BTreeSet;
 
 pub use codes::Code;
-pub use crd::{CrdError, CrdSet, Findings};
+pub use crd::{CrdError, CrdSet, Findings, ISTIO_CRDS};
 pub use diagnostic::{Diagnostic, Resource, Severity};
 pub use input::{Inputs, Manifest};
 use istio_grpc_types::Object;
@@ -60,6 +62,10 @@ pub struct Options {
     /// Full paths (`/<package>.<Service>/<Method>`) of methods that stream, to find routes
     /// whose timeout would cut them.
     pub streaming_methods: BTreeSet<String>,
+    /// Full names (`<package>.<Service>`) of the gRPC services behind the routes (from a
+    /// descriptor set): routes to them are gRPC routes, and a prefix that captures one of them
+    /// by accident is reported.
+    pub grpc_services: BTreeSet<String>,
 }
 
 impl Options {
@@ -70,6 +76,13 @@ impl Options {
     ) -> Self {
         self.streaming_methods
             .extend(methods.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds gRPC services, as `<package>.<Service>`.
+    pub fn grpc_services<I: IntoIterator<Item = S>, S: Into<String>>(mut self, services: I) -> Self {
+        self.grpc_services
+            .extend(services.into_iter().map(Into::into));
         self
     }
 
@@ -138,7 +151,7 @@ impl Report {
 /// Runs every check over the inputs.
 pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
     let mut out = inputs.problems.clone();
-    let model = model::Model::new(&inputs.manifests);
+    let model = model::Model::new(&inputs.manifests, options.grpc_services.clone());
     checks::backend_protocol::check(&model, &mut out);
     checks::gateway_binding::check(&model, &mut out);
     checks::credentials::check(&model, &mut out);
@@ -147,6 +160,8 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
     checks::grpc_web::check(&model, &mut out);
     checks::proxyless::check(&model, &mut out);
     checks::shadowing::check(&model, &mut out);
+    checks::prefixes::check(&model, &mut out);
+    checks::catch_all::check(&model, &mut out);
     checks::gateway_conflicts::check(&model, &mut out);
     if let Some(crds) = &options.crds {
         checks::crd_schema::check(&inputs.manifests, crds, &mut out);
@@ -158,14 +173,20 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
                 .get("apiVersion")
                 .and_then(|v| v.as_str())
                 .unwrap_or("?");
+            let kind = manifest.object.kind();
+            let schema = options
+                .crds
+                .as_ref()
+                .is_some_and(|crds| crds.covers(api, kind));
             out.push(model::diagnostic(
                 manifest,
                 codes::UNCHECKED_KIND,
                 "",
-                format!(
-                    "{api} {} is carried through but not analyzed",
-                    manifest.object.kind()
-                ),
+                if schema {
+                    format!("{api} {kind} is checked against its CRD only: no rule of this analyzer reads it")
+                } else {
+                    format!("{api} {kind} is not checked: no rule and no CRD of this analyzer covers its group and kind")
+                },
                 None,
             ));
         }

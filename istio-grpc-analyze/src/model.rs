@@ -1,7 +1,7 @@
 //! An index over the inputs: find the Service behind a host, the Gateway behind a reference,
 //! the workloads behind a selector.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use istio_grpc_types::{
     DestinationRule, EnvoyFilter, Gateway, Object, PeerAuthentication, VirtualService,
@@ -29,10 +29,12 @@ pub(crate) struct Model<'a> {
     /// (namespace, name) -> index into `services` / `gateways`, so lookups stay O(1) on big meshes.
     service_index: HashMap<(&'a str, &'a str), usize>,
     gateway_index: HashMap<(&'a str, &'a str), usize>,
+    /// gRPC services declared by the caller ([`crate::Options::grpc_services`]).
+    pub(crate) grpc_services: BTreeSet<String>,
 }
 
 impl<'a> Model<'a> {
-    pub(crate) fn new(manifests: &'a [Manifest]) -> Self {
+    pub(crate) fn new(manifests: &'a [Manifest], grpc_services: BTreeSet<String>) -> Self {
         let mut m = Model {
             virtual_services: vec![],
             gateways: vec![],
@@ -44,6 +46,7 @@ impl<'a> Model<'a> {
             workloads: vec![],
             service_index: HashMap::new(),
             gateway_index: HashMap::new(),
+            grpc_services,
         };
         for manifest in manifests {
             let template =

@@ -64,7 +64,7 @@ fn file_with_errors_exits_1_with_file_line_and_fix() {
     );
     assert!(
         out.contains("is named \"http-api\"")
-            && out.contains("RST_STREAM")
+            && out.contains("reset reason: protocol error")
             && out.contains("fix: name the port"),
         "{out}"
     );
@@ -176,6 +176,50 @@ fn crds_add_schema_and_cel_checks() {
     assert!(out.contains("GRPC003"), "{out}");
     let bad = check(&["--crds".as_ref(), f.as_os_str(), f.as_os_str()]);
     assert_eq!(bad.status.code(), Some(2), "a manifest is not a CRD file");
+}
+
+/// With no flag the Istio CRDs built into the binary check schema and CEL rules; `--no-crds`
+/// turns that off.
+#[test]
+fn built_in_crds_check_schema_and_cel_by_default() {
+    let f = write(
+        "zero-default.yaml",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: s}\nspec:\n  http:\n  - route: [{destination: {host: streaming-service}}]\n    timeout: 0s\n---\napiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec:\n  servers:\n  - hosts: [a.example.com]\n",
+    );
+    let o = check(&[f.as_os_str()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("IST0106  VirtualService default/s: spec.http[0].timeout")
+            && out.contains("greater than 1ms"),
+        "{out}"
+    );
+    assert!(
+        out.contains("IST0106  Gateway default/g: spec.servers[0]") && out.contains("port"),
+        "{out}"
+    );
+    let off = stdout(&check(&["--no-crds".as_ref(), f.as_os_str()]));
+    assert!(!off.contains("IST0106"), "{off}");
+}
+
+/// The vendored CRDs are the reference data's, byte for byte (their source is documented in
+/// istio-grpc-analyze/crds/README.md).
+#[test]
+fn vendored_crds_are_the_reference_crds() {
+    let reference =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/istio/crds/crd-all.gen.yaml");
+    let Ok(text) = std::fs::read_to_string(&reference) else {
+        assert!(
+            !std::env::var("CI").is_ok_and(|v| v == "true"),
+            "../shared/istio is missing beside the clone; CI needs it"
+        );
+        eprintln!("skipped: ../shared/istio not found");
+        return;
+    };
+    assert!(text == istio_grpc_analyze::ISTIO_CRDS, "the vendored CRDs differ from {}", reference.display());
+    let set = istio_grpc_analyze::CrdSet::istio().expect("built-in CRDs load");
+    assert!(set.covers("networking.istio.io/v1", "VirtualService"));
+    assert!(!set.covers("gateway.networking.k8s.io/v1", "Gateway"));
 }
 
 /// `--descriptor-set`: the compiled `.proto` says which methods stream, and a route that serves

@@ -1,10 +1,16 @@
 //! GRPC001: a gRPC route reaches a Service port that is not declared HTTP/2. The gateway then
-//! speaks HTTP/1.1 upstream (it does not sniff), and gRPC calls fail with RST_STREAM.
+//! speaks HTTP/1.1 upstream (it does not sniff), and gRPC calls fail with
+//! `UNAVAILABLE: upstream connect error or disconnect/reset before headers. reset reason: protocol
+//! error` (Envoy response flag `UPE`): ENVOY.md lab b, with grpcio and tonic servers. Not the
+//! RST_STREAM the article describes: that is what a route timeout cutting a stream shows (GRPC002).
 
 use crate::checks::route_is_grpc;
 use crate::model::{Model, diagnostic};
 use crate::protocol::PortProtocol;
 use crate::{Diagnostic, codes};
+
+/// What a gRPC client sees when the gateway speaks HTTP/1.1 to a gRPC server (ENVOY.md lab b).
+pub(crate) const SYMPTOM: &str = "UNAVAILABLE: upstream connect error or disconnect/reset before headers. reset reason: protocol error (Envoy flag UPE)";
 
 pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
     for (manifest, vs) in &model.virtual_services {
@@ -63,10 +69,11 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                     codes::BACKEND_NOT_HTTP2,
                     format!("spec.http[{i}].route[{j}].destination"),
                     format!(
-                        "port {} of Service {}/{} {name}{app}: {consequence} and gRPC calls fail with RST_STREAM",
+                        "port {} of Service {}/{} {name}{app}: {consequence}, and gRPC clients get {}",
                         port.port,
                         svc_manifest.namespace(),
                         svc.metadata.name.as_deref().unwrap_or(""),
+                        SYMPTOM,
                     ),
                     Some("name the port \"grpc\" (or \"grpc-<suffix>\") or set appProtocol: grpc".to_owned()),
                 ));

@@ -1,41 +1,36 @@
 //! The checks, one file each. Each reads the [`Model`] and pushes diagnostics.
 
 pub(crate) mod backend_protocol;
+pub(crate) mod catch_all;
 pub(crate) mod crd_schema;
 pub(crate) mod credentials;
 pub(crate) mod gateway_binding;
 pub(crate) mod gateway_conflicts;
 pub(crate) mod grpc_web;
+pub(crate) mod prefixes;
 pub(crate) mod proxyless;
 pub(crate) mod retries;
 pub(crate) mod shadowing;
 pub(crate) mod timeouts;
 
-use istio_grpc_types::StringMatch;
+use istio_grpc_types::{StringMatch, grpc};
 use istio_grpc_types::virtual_service::{HttpMatchRequest, HttpRoute, VirtualService};
 
 use crate::Manifest;
 use crate::model::Model;
 use crate::protocol::PortProtocol;
 
-/// Whether a path looks like a gRPC path: `/<package>.<Service>` or `/<Service>/<Method>`.
-pub(crate) fn is_grpc_path(path: &str) -> bool {
-    let Some(rest) = path.strip_prefix('/') else {
-        return false;
-    };
-    let service = rest.split('/').next().unwrap_or("");
-    let mut parts = service.split('.');
-    let valid = |p: &str| {
-        !p.is_empty()
-            && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-            && !p.starts_with(|c: char| c.is_ascii_digit())
-    };
-    let segments: Vec<&str> = parts.by_ref().collect();
-    segments.len() >= 2
-        && segments.iter().all(|p| valid(p))
-        && segments
-            .last()
-            .is_some_and(|s| s.starts_with(|c: char| c.is_ascii_uppercase()))
+/// The gRPC service a uri names (`/<package>.<Service>[/[<Method>]]`, by the one shared rule,
+/// [`istio_grpc_types::grpc::split_path`]) when the analyzer takes it for gRPC: a service the
+/// caller declared (a descriptor set), or a name shaped the way protobuf's style guide spells
+/// services, with a package and a capitalised last part (`mypackage.UserService`). A bare
+/// `/Greeter` is only taken for gRPC when declared: too many REST paths look like it.
+pub(crate) fn grpc_service<'p>(model: &Model<'_>, path: &'p str) -> Option<&'p str> {
+    let (service, _) = grpc::split_path(path)?;
+    let styled = service.rsplit_once('.').is_some_and(|(_, last)| {
+        last.starts_with(|c: char| c.is_ascii_uppercase())
+    });
+    (styled || model.grpc_services.contains(service)).then_some(service)
 }
 
 /// The uri prefix or exact value of a match, if it is a plain string match.
@@ -65,7 +60,7 @@ pub(crate) fn is_grpc_web_match(m: &HttpMatchRequest) -> bool {
 }
 
 /// Whether a route carries gRPC. Signals, any of which is enough: a match on a gRPC path
-/// (`/<package>.<Service>`) or on `content-type: application/grpc…`; a destination Service port
+/// (see [`grpc_service`]) or on `content-type: application/grpc…`; a destination Service port
 /// or a bound Gateway server declared gRPC; or "grpc" in the destination host, the
 /// VirtualService's name or a bound Gateway's name (as in `grpc-service`, `grpc-gateway`).
 pub(crate) fn route_is_grpc(
@@ -78,7 +73,7 @@ pub(crate) fn route_is_grpc(
     if matches.iter().any(|m| {
         uri_of(m)
             .and_then(StringMatch::value)
-            .is_some_and(is_grpc_path)
+            .is_some_and(|p| grpc_service(model, p).is_some())
     }) {
         return true;
     }

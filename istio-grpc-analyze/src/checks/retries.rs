@@ -1,7 +1,8 @@
 //! GRPC004: `retryOn` with HTTP-only conditions on a gRPC route (gRPC failures arrive with HTTP
 //! status 200 and a `grpc-status` trailer, so `5xx` and friends never fire); GRPC005:
 //! `resource-exhausted` (retrying an overloaded backend feeds a retry storm); GRPC006:
-//! `perTryTimeout` above the route `timeout`.
+//! `perTryTimeout` above the route `timeout`; GRPC017: a `perTryTimeout` whose `retryOn` has no
+//! condition that covers a timed-out attempt, so that attempt is not retried.
 
 use crate::checks::route_is_grpc;
 use crate::model::{Model, diagnostic};
@@ -16,6 +17,15 @@ const HTTP_ONLY: &[&str] = &[
     "retriable-headers",
     "envoy-ratelimited",
 ];
+
+/// The `retryOn` conditions under which Envoy retries an attempt its per-try timeout ended: it
+/// counts that as a reset (`router.cc` `onPerTryTimeout` → `RetryStateImpl::wouldRetryFromReset`:
+/// `RETRY_ON_RESET`, or `RETRY_ON_5XX`/`RETRY_ON_GATEWAY_ERROR`, "we count an upstream reset as a
+/// 5xx"). Live: ENVOY.md lab d″.
+const COVER_PER_TRY_TIMEOUT: &[&str] = &["reset", "5xx", "gateway-error"];
+
+/// Istio's `retry_on` when `retryOn` is empty or absent (`route/retry/retry.go`, ENVOY.md §2.4).
+const ISTIO_DEFAULT_RETRY_ON: &str = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
 
 pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
     for (manifest, vs) in &model.virtual_services {
@@ -35,10 +45,36 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                     Some(format!("make perTryTimeout at most {timeout} (timeout / (attempts + 1) gives every attempt its share)")),
                 ));
             }
+            let retry_on = retries
+                .retry_on
+                .as_deref()
+                .filter(|r| !r.trim().is_empty());
+            if let Some(per_try) = retries.per_try_timeout
+                && !per_try.is_zero()
+                && retries.attempts.is_none_or(|a| a > 0)
+            {
+                let effective = retry_on.unwrap_or(ISTIO_DEFAULT_RETRY_ON);
+                if !effective
+                    .split(',')
+                    .any(|t| COVER_PER_TRY_TIMEOUT.contains(&t.trim()))
+                {
+                    let written = match retry_on {
+                        Some(r) => format!("retryOn {r:?} has"),
+                        None => format!("without retryOn, Istio's default {ISTIO_DEFAULT_RETRY_ON:?} has"),
+                    };
+                    out.push(diagnostic(
+                        manifest,
+                        codes::PER_TRY_TIMEOUT_NOT_RETRIED,
+                        format!("spec.http[{i}].retries.perTryTimeout"),
+                        format!("an attempt cut by perTryTimeout {per_try} is not retried: {written} none of reset, 5xx, gateway-error, the conditions under which Envoy retries a timed-out attempt; the call fails after {per_try} with UNAVAILABLE: upstream request timeout"),
+                        Some(format!("retryOn: {},reset", retry_on.unwrap_or(ISTIO_DEFAULT_RETRY_ON))),
+                    ));
+                }
+            }
             if !route_is_grpc(model, manifest, vs, route) {
                 continue;
             }
-            let Some(retry_on) = retries.retry_on.as_deref() else {
+            let Some(retry_on) = retry_on else {
                 continue;
             };
             let tokens: Vec<&str> = retry_on.split(',').map(str::trim).collect();
@@ -52,7 +88,7 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                     manifest,
                     codes::HTTP_RETRY_ON_GRPC,
                     format!("spec.http[{i}].retries.retryOn"),
-                    format!("{http:?} retry on HTTP status, but gRPC errors arrive as HTTP 200 with a grpc-status trailer: these never fire on this gRPC route"),
+                    format!("{http:?} retry on HTTP status, but gRPC errors arrive as HTTP 200 with a grpc-status trailer: these never fire on a gRPC error status (5xx and gateway-error fire only on resets and timed-out attempts, which reset covers alone)"),
                     Some("retry on gRPC codes (unavailable, cancelled, deadline-exceeded, internal) and transport conditions (connect-failure, refused-stream, reset)".to_owned()),
                 ));
             }

@@ -39,7 +39,7 @@ pub(crate) fn check(model: &Model<'_>, options: &Options, out: &mut Vec<Diagnost
                         manifest,
                         codes::STREAMING_TIMEOUT,
                         format!("spec.http[{i}].{field}"),
-                        format!("{field} {d} cuts the streaming method{} {} after {d}", if streaming.len() > 1 { "s" } else { "" }, streaming.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")),
+                        format!("{field} {d} cuts the streaming method{} {} after {d}: clients see INTERNAL: stream terminated by RST_STREAM with error code: INTERNAL_ERROR (or DEADLINE_EXCEEDED when the forwarded deadline fires first at the server)", if streaming.len() > 1 { "s" } else { "" }, streaming.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")),
                         Some(format!("remove {field} from this route, or route the streaming methods by their own prefix to a route without one")),
                     ));
                 }

@@ -46,6 +46,16 @@ struct Case {
 fn no_options() -> Options {
     Options::default()
 }
+/// A VirtualService bound to [`GATEWAY`] for grpc.example.com.
+fn gw_vs(name: &str, http: &str) -> String {
+    format!(
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: {name}}}\nspec:\n  hosts: [grpc.example.com]\n  gateways: [grpc-gateway]\n  http:\n{http}"
+    )
+}
+
+fn admin_service() -> Options {
+    Options::default().grpc_services(["mypackage.UserService", "mypackage.UserServiceAdmin"])
+}
 fn streaming() -> Options {
     Options::default().streaming_methods(["/mypackage.FeedService/Subscribe"])
 }
@@ -82,8 +92,8 @@ fn cases() -> Vec<Case> {
     let gateway2_other_host =
         gateway2.replace("hosts: [grpc.example.com]", "hosts: [web.example.com]");
     vec![
-        Case { name: "backend port named http (RST_STREAM)", code: codes::BACKEND_NOT_HTTP2, failing: format!("{HTTP_SERVICE}---\n{}", vs(ROUTE)), path: "spec.http[0].route[0].destination", passing: format!("{GRPC_SERVICE}---\n{}", vs(ROUTE)), options: no_options },
-        Case { name: "backend port unnamed (RST_STREAM)", code: codes::BACKEND_NOT_HTTP2, failing: format!("{UNNAMED_SERVICE}---\n{}", vs(ROUTE)), path: "spec.http[0].route[0].destination", passing: format!("{APP_PROTOCOL_SERVICE}---\n{}", vs(ROUTE)), options: no_options },
+        Case { name: "backend port named http (UNAVAILABLE protocol error)", code: codes::BACKEND_NOT_HTTP2, failing: format!("{HTTP_SERVICE}---\n{}", vs(ROUTE)), path: "spec.http[0].route[0].destination", passing: format!("{GRPC_SERVICE}---\n{}", vs(ROUTE)), options: no_options },
+        Case { name: "backend port unnamed (UNAVAILABLE protocol error)", code: codes::BACKEND_NOT_HTTP2, failing: format!("{UNNAMED_SERVICE}---\n{}", vs(ROUTE)), path: "spec.http[0].route[0].destination", passing: format!("{APP_PROTOCOL_SERVICE}---\n{}", vs(ROUTE)), options: no_options },
         Case { name: "gateway not in input", code: codes::REFERENCED_RESOURCE_NOT_FOUND, failing: bound_vs.clone(), path: "spec.gateways[0]", passing: format!("{GATEWAY}---\n{bound_vs}"), options: no_options },
         Case { name: "host not served by gateway", code: codes::HOST_NOT_FOUND_IN_GATEWAY, failing: format!("{}---\n{bound_vs}", GATEWAY.replace("hosts: [grpc.example.com]", "hosts: [other.example.com]")), path: "spec.hosts", passing: format!("{}---\n{bound_vs}", GATEWAY.replace("hosts: [grpc.example.com]", "hosts: ['*.example.com']")), options: no_options },
         Case { name: "credential secret missing", code: codes::REFERENCED_RESOURCE_NOT_FOUND, failing: format!("{GATEWAY}---\n{}", secret("  other: x\n").replace("grpc-tls-credential", "unrelated")), path: "spec.servers[0].tls.credentialName", passing: format!("{GATEWAY}---\n{}", secret("  tls.crt: c\n  tls.key: k\n")), options: no_options },
@@ -102,6 +112,11 @@ fn cases() -> Vec<Case> {
         Case { name: "route shadowed by a broader prefix", code: codes::UNREACHABLE_RULE, failing: vs("  - match: [{uri: {prefix: /mypackage}}]\n    route: [{destination: {host: a}}]\n  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: b}}]\n"), path: "spec.http[1]", passing: vs("  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: b}}]\n  - match: [{uri: {prefix: /mypackage}}]\n    route: [{destination: {host: a}}]\n"), options: no_options },
         Case { name: "two gateways claim host and port", code: codes::CONFLICTING_GATEWAYS, failing: format!("{GATEWAY}---\n{gateway2}"), path: "spec.servers", passing: format!("{GATEWAY}---\n{gateway2_other_host}"), options: no_options },
         Case { name: "invalid document", code: codes::INVALID_DOCUMENT, failing: vs(&format!("{ROUTE}    timout: 5s\n")), path: "spec.http[0].timout", passing: vs(&format!("{ROUTE}    timeout: 5s\n")), options: no_options },
+        Case { name: "prefix without its slash captures another route's service", code: codes::PREFIX_CAPTURES_SERVICE, failing: vs("  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: user}}]\n  - match: [{uri: {prefix: /mypackage.UserServiceAdmin/}}]\n    route: [{destination: {host: admin}}]\n"), path: "spec.http[0].match[0].uri.prefix", passing: vs("  - match: [{uri: {prefix: /mypackage.UserService/}}]\n    route: [{destination: {host: user}}]\n  - match: [{uri: {prefix: /mypackage.UserServiceAdmin/}}]\n    route: [{destination: {host: admin}}]\n"), options: no_options },
+        Case { name: "prefix without its slash captures a descriptor set's service", code: codes::PREFIX_CAPTURES_SERVICE, failing: vs("  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: user}}]\n"), path: "spec.http[0].match[0].uri.prefix", passing: vs("  - match: [{uri: {prefix: /mypackage.UserService/}}]\n    route: [{destination: {host: user}}]\n"), options: admin_service },
+        Case { name: "two VirtualServices on one gateway host each with a catch-all", code: codes::UNREACHABLE_CATCH_ALL, failing: format!("{GATEWAY}---\n{}---\n{}", gw_vs("a-first", "  - route: [{destination: {host: a}}]\n"), gw_vs("b-second", "  - match: [{uri: {prefix: /pkg.B/}}]\n    route: [{destination: {host: b}}]\n  - route: [{destination: {host: b}}]\n")), path: "spec.http[1]", passing: format!("{GATEWAY}---\n{}---\n{}", gw_vs("a-first", "  - route: [{destination: {host: a}}]\n"), gw_vs("b-second", "  - match: [{uri: {prefix: /pkg.B/}}]\n    route: [{destination: {host: b}}]\n")), options: no_options },
+        Case { name: "perTryTimeout whose timed-out attempt is not retried", code: codes::PER_TRY_TIMEOUT_NOT_RETRIED, failing: vs(&format!("{ROUTE}    retries: {{attempts: 3, perTryTimeout: 1s, retryOn: 'unavailable,cancelled'}}\n")), path: "spec.http[0].retries.perTryTimeout", passing: vs(&format!("{ROUTE}    retries: {{attempts: 3, perTryTimeout: 1s, retryOn: 'unavailable,cancelled,reset'}}\n")), options: no_options },
+        Case { name: "perTryTimeout under Istio's default retryOn", code: codes::PER_TRY_TIMEOUT_NOT_RETRIED, failing: vs(&format!("{ROUTE}    retries: {{attempts: 3, perTryTimeout: 1s}}\n")), path: "spec.http[0].retries.perTryTimeout", passing: vs(&format!("{ROUTE}    retries: {{attempts: 3, perTryTimeout: 1s, retryOn: 'unavailable,gateway-error'}}\n")), options: no_options },
         Case { name: "unchecked kind", code: codes::UNCHECKED_KIND, failing: "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: r}\nspec: {}\n".into(), path: "", passing: GRPC_SERVICE.into(), options: no_options },
     ]
 }
@@ -154,7 +169,7 @@ fn each_check_has_a_failing_and_a_passing_manifest() {
 }
 
 #[test]
-fn the_rst_stream_case_says_where_and_how_to_fix() {
+fn the_http1_backend_case_says_what_clients_see_where_and_how_to_fix() {
     let report = run(
         &format!("{HTTP_SERVICE}---\n{}", vs(ROUTE)),
         &Options::default(),
@@ -167,7 +182,9 @@ fn the_rst_stream_case_says_where_and_how_to_fix() {
     let text = d.to_string();
     assert!(text.starts_with("case.yaml:16  error  GRPC001  VirtualService default/grpc-vs: spec.http[0].route[0].destination: port 50051 of Service default/grpc-service is named \"http\""), "{text}");
     assert!(
-        text.contains("RST_STREAM") && text.contains("fix: name the port \"grpc\""),
+        text.contains("UNAVAILABLE: upstream connect error or disconnect/reset before headers. reset reason: protocol error")
+            && !text.contains("RST_STREAM")
+            && text.contains("fix: name the port \"grpc\""),
         "{text}"
     );
     assert_eq!(report.exit_code(), 1);
@@ -236,5 +253,234 @@ fn crd_schema_and_cel_checks_when_crds_are_given() {
         !codes_of(&good).contains(&"IST0106"),
         "{:?}",
         good.diagnostics()
+    );
+}
+
+#[test]
+fn a_timeout_cutting_a_stream_says_rst_stream() {
+    let report = run(
+        &vs("  - match: [{uri: {prefix: /mypackage.FeedService/}}]\n    route: [{destination: {host: feed}}]\n    timeout: 2s\n"),
+        &streaming(),
+    );
+    let d = report
+        .diagnostics()
+        .iter()
+        .find(|d| d.code == codes::STREAMING_TIMEOUT)
+        .unwrap_or_else(|| panic!("{:?}", report.diagnostics()));
+    assert!(
+        d.message
+            .contains("INTERNAL: stream terminated by RST_STREAM with error code: INTERNAL_ERROR"),
+        "{d}"
+    );
+}
+
+#[test]
+fn a_prefix_capture_names_the_service_and_the_fix() {
+    let report = run(
+        &vs("  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: user}}]\n"),
+        &admin_service(),
+    );
+    let d = report
+        .diagnostics()
+        .iter()
+        .find(|d| d.code == codes::PREFIX_CAPTURES_SERVICE)
+        .unwrap_or_else(|| panic!("{:?}", report.diagnostics()));
+    assert!(
+        d.message.contains("mypackage.UserServiceAdmin (/mypackage.UserServiceAdmin/"),
+        "{d}"
+    );
+    assert_eq!(d.fix.as_deref(), Some("prefix: /mypackage.UserService/"));
+    // a package-wide prefix is deliberate, and a lone service has nothing to capture
+    for quiet in [
+        "  - match: [{uri: {prefix: /mypackage}}]\n    route: [{destination: {host: user}}]\n",
+        "  - match: [{uri: {prefix: /other.Service}}]\n    route: [{destination: {host: user}}]\n",
+    ] {
+        let report = run(&vs(quiet), &admin_service());
+        assert!(
+            !codes_of(&report).contains(&codes::PREFIX_CAPTURES_SERVICE.id),
+            "{quiet}: {:?}",
+            report.diagnostics()
+        );
+    }
+}
+
+#[test]
+fn a_route_to_a_declared_service_is_grpc_even_without_a_package() {
+    // `/Greeter` alone is not taken for gRPC (REST paths look like it) unless declared
+    let yaml = format!(
+        "{HTTP_SERVICE}---\n{}",
+        vs("  - match: [{uri: {prefix: /Greeter/}}]\n    route: [{destination: {host: api, port: {number: 50051}}}]\n")
+            .replace("name: grpc-vs", "name: web")
+    )
+    .replace("grpc-service", "api");
+    assert!(!codes_of(&run(&yaml, &Options::default())).contains(&"GRPC001"));
+    let declared = Options::default().grpc_services(["Greeter"]);
+    assert!(codes_of(&run(&yaml, &declared)).contains(&"GRPC001"));
+}
+
+#[test]
+fn the_oldest_catch_all_wins_and_is_named() {
+    // b-second is older by creationTimestamp (as read back from a cluster), so it wins
+    let yaml = format!(
+        "{GATEWAY}---\n{}---\n{}",
+        gw_vs("a-first", "  - route: [{destination: {host: a}}]\n"),
+        gw_vs("b-second", "  - route: [{destination: {host: b}}]\n").replace(
+            "metadata: {name: b-second}",
+            "metadata: {name: b-second, creationTimestamp: '2024-01-01T00:00:00Z'}"
+        ),
+    );
+    let report = run(&yaml, &Options::default());
+    let found: Vec<_> = report
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == codes::UNREACHABLE_CATCH_ALL)
+        .collect();
+    assert_eq!(found.len(), 1, "{:?}", report.diagnostics());
+    let d = found[0];
+    assert_eq!(d.resource.as_ref().map(|r| r.name.as_str()), Some("a-first"));
+    assert!(
+        d.message.contains(
+            "host grpc.example.com on Gateway default/grpc-gateway: VirtualService default/b-second (spec.http[0]) wins"
+        ),
+        "{d}"
+    );
+    // bound only to the mesh: sidecars do not merge them this way
+    let mesh = yaml.replace("gateways: [grpc-gateway]", "gateways: [mesh]");
+    assert!(!codes_of(&run(&mesh, &Options::default())).contains(&codes::UNREACHABLE_CATCH_ALL.id));
+}
+
+#[test]
+fn a_per_try_timeout_finding_says_what_the_client_sees_and_the_fix() {
+    let report = run(
+        &vs(&format!("{ROUTE}    retries: {{attempts: 3, perTryTimeout: 1s, retryOn: unavailable}}\n")),
+        &Options::default(),
+    );
+    let d = report
+        .diagnostics()
+        .iter()
+        .find(|d| d.code == codes::PER_TRY_TIMEOUT_NOT_RETRIED)
+        .unwrap_or_else(|| panic!("{:?}", report.diagnostics()));
+    assert!(
+        d.message.contains("UNAVAILABLE: upstream request timeout"),
+        "{d}"
+    );
+    assert_eq!(d.fix.as_deref(), Some("retryOn: unavailable,reset"));
+    // attempts: 0 disables retries altogether: nothing to retry
+    let off = run(
+        &vs(&format!("{ROUTE}    retries: {{attempts: 0, perTryTimeout: 1s}}\n")),
+        &Options::default(),
+    );
+    assert!(!codes_of(&off).contains(&codes::PER_TRY_TIMEOUT_NOT_RETRIED.id));
+}
+
+/// Istio's CRDs from the reference data, or `None` (the test says it skipped).
+fn istio_crds() -> Option<istio_grpc_analyze::CrdSet> {
+    let istio = crate::support::istio_dir()?;
+    Some(
+        istio_grpc_analyze::CrdSet::from_yaml(
+            &std::fs::read_to_string(istio.join("crds/crd-all.gen.yaml")).expect("read"),
+        )
+        .expect("CRDs load"),
+    )
+}
+
+#[test]
+fn other_groups_kubernetes_and_unknown_crds_mixed_with_istio_give_no_error() {
+    let Some(crds) = istio_crds() else { return };
+    let options = Options::default().crds(crds);
+    let yaml = format!(
+        "{GATEWAY}---\n{}---\n{GRPC_SERVICE}---\n{}",
+        vs(ROUTE),
+        r#"apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: grpc-gateway, namespace: infra}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - {name: https, port: 443, protocol: HTTPS, hostname: grpc.example.com, tls: {mode: Terminate, certificateRefs: [{name: grpc-cert}]}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: users, namespace: infra}
+spec:
+  parentRefs: [{name: grpc-gateway}]
+  rules:
+  - matches: [{method: {service: mypackage.UserService}}]
+    backendRefs: [{name: grpc-service, port: 50051}]
+---
+apiVersion: v1
+kind: ConfigMap
+metadata: {name: settings}
+data: {k: v}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: grpc}
+spec:
+  selector: {matchLabels: {app: grpc}}
+  template:
+    metadata: {labels: {app: grpc}}
+    spec:
+      containers: [{name: app, image: app}]
+---
+apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: {name: grpc-cert, namespace: infra}
+spec: {secretName: grpc-cert, dnsNames: [grpc.example.com], issuerRef: {name: letsencrypt}}
+"#
+    );
+    let report = run(&yaml, &options);
+    let errors: Vec<String> = report
+        .diagnostics()
+        .iter()
+        .filter(|d| d.severity == istio_grpc_analyze::Severity::Error)
+        .map(ToString::to_string)
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // each kind nothing checks says so, naming its group
+    let unchecked: Vec<&str> = report
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == codes::UNCHECKED_KIND)
+        .map(|d| d.message.as_str())
+        .collect();
+    for expected in [
+        "gateway.networking.k8s.io/v1 Gateway is not checked",
+        "gateway.networking.k8s.io/v1 GRPCRoute is not checked",
+        "cert-manager.io/v1 Certificate is not checked",
+    ] {
+        assert!(
+            unchecked.iter().any(|m| m.starts_with(expected)),
+            "{expected}: {unchecked:?}"
+        );
+    }
+    // the same Gateway API Gateway, written with an Istio-only field, is still not Istio's:
+    // Istio's CRD would refuse `listeners` and want `servers`
+    assert!(!report.diagnostics().iter().any(|d| d.code == codes::SCHEMA_VALIDATION_ERROR));
+}
+
+#[test]
+fn the_crd_check_sees_the_values_the_types_read() {
+    let Some(crds) = istio_crds() else { return };
+    let options = Options::default().crds(crds);
+    // `001:db8::` is a one-key mapping for a YAML 1.1 reader, the string `001:db8::` for Kubernetes
+    let entry = "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: ext}\nspec:\n  hosts: [ext.example.com]\n  addresses: [1.2.3.4, 001:db8::]\n  ports: [{number: 443, name: https, protocol: HTTPS}]\n  resolution: STATIC\n  endpoints: [{address: 1.2.3.4}]\n";
+    let report = run(entry, &options);
+    assert!(
+        !report
+            .diagnostics()
+            .iter()
+            .any(|d| d.severity == istio_grpc_analyze::Severity::Error),
+        "{:#?}",
+        report.diagnostics()
+    );
+    // and a real schema error in the same object is still found
+    let bad = run(&entry.replace("resolution: STATIC", "resolution: SOMETIMES"), &options);
+    assert!(
+        bad.diagnostics()
+            .iter()
+            .any(|d| d.severity == istio_grpc_analyze::Severity::Error),
+        "{:#?}",
+        bad.diagnostics()
     );
 }

@@ -83,9 +83,9 @@ pub fn crds() -> Option<&'static Crds> {
 }
 
 impl Crds {
-    /// The openAPIV3Schema of `kind` at `version`.
-    pub fn schema(&self, kind: &str, version: &str) -> Option<&Value> {
-        self.set.schema(kind, version)
+    /// The openAPIV3Schema of `kind` at `apiVersion` (`networking.istio.io/v1`).
+    pub fn schema(&self, api_version: &str, kind: &str) -> Option<&Value> {
+        self.set.schema(api_version, kind)
     }
 
     /// Checks one object (JSON with apiVersion and kind) against its CRD.

@@ -84,7 +84,9 @@ fn every_crd_property_path_round_trips() {
         } else {
             ("networking.istio.io", "v1")
         };
-        let schema = crds.schema(kind, version).expect("kind in CRDs");
+        let schema = crds
+            .schema(&format!("{group}/{version}"), kind)
+            .expect("kind in CRDs");
         let spec = &schema["properties"]["spec"];
         let mut paths = Vec::new();
         property_paths(spec, "", &mut paths);

@@ -1,0 +1,135 @@
+//! `istio-grpc check`: read the inputs, analyze them, print the findings, choose the exit status.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::ValueEnum;
+use istio_grpc_analyze::{CrdSet, Inputs, Options, Report, Severity, analyze};
+
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// What to check.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// CRDs to check against (a crd-all.gen.yaml of another Istio release, or other CRDs)
+    /// instead of the Istio CRDs built into this binary.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_crds")]
+    crds: Option<PathBuf>,
+    /// Skip the structural-schema and CEL checks against CRDs.
+    #[arg(long)]
+    no_crds: bool,
+    /// A compiled FileDescriptorSet (protoc/protox `--descriptor_set_out`): routes to its
+    /// services are gRPC routes, routes serving its streaming methods must not carry a
+    /// timeout, and a prefix must not capture one of its services by accident.
+    #[arg(long, value_name = "FILE")]
+    descriptor_set: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Format {
+    /// `file:line  severity  code  resource: path: message  fix: …`
+    Human,
+    /// A JSON document with every diagnostic and the summary.
+    Json,
+}
+
+/// Why the command cannot run: printed as `istio-grpc: …`, exit status 2.
+type Failure = String;
+
+fn options(args: &Args) -> Result<Options, Failure> {
+    let mut options = Options::default();
+    if let Some(path) = &args.crds {
+        let set = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| CrdSet::from_yaml(&t).map_err(|e| e.to_string()))
+            .map_err(|e| format!("--crds {}: {e}", path.display()))?;
+        options = options.crds(set);
+    } else if !args.no_crds {
+        let set = CrdSet::istio().map_err(|e| format!("the built-in Istio CRDs: {e}"))?;
+        options = options.crds(set);
+    }
+    if let Some(path) = &args.descriptor_set {
+        let services = std::fs::read(path)
+            .map_err(|e| e.to_string())
+            .and_then(|b| istio_grpc_builder::descriptor::services(&b).map_err(|e| e.to_string()))
+            .map_err(|e| format!("--descriptor-set {}: {e}", path.display()))?;
+        let streaming = services.iter().flat_map(|s| {
+            s.methods
+                .iter()
+                .filter(|m| m.kind.is_streaming())
+                .map(move |m| s.method_path(m))
+        });
+        options = options
+            .streaming_methods(streaming)
+            .grpc_services(services.iter().map(|s| s.name.clone()));
+    }
+    Ok(options)
+}
+
+fn inputs(paths: &[PathBuf]) -> Result<Inputs, Failure> {
+    let mut inputs = Inputs::new();
+    for path in paths {
+        if path.as_os_str() == "-" {
+            let mut text = String::new();
+            std::io::stdin()
+                .read_to_string(&mut text)
+                .map_err(|e| format!("stdin: {e}"))?;
+            inputs.add_yaml(Some(std::path::Path::new("<stdin>")), &text);
+        } else {
+            inputs.add_path(path);
+        }
+    }
+    Ok(inputs)
+}
+
+fn render(report: &Report, format: Format) -> Result<String, Failure> {
+    Ok(match format {
+        Format::Human => {
+            let mut out = String::new();
+            for d in report.diagnostics() {
+                out.push_str(&format!("{d}\n"));
+            }
+            out.push_str(&format!("{}\n", report.summary()));
+            out
+        }
+        Format::Json => {
+            let doc = serde_json::json!({
+                "diagnostics": report.diagnostics(),
+                "summary": {
+                    "errors": report.count(Severity::Error),
+                    "warnings": report.count(Severity::Warning),
+                    "infos": report.count(Severity::Info),
+                    "documents": report.documents(),
+                },
+                "exitCode": report.exit_code(),
+            });
+            let mut text = serde_json::to_string_pretty(&doc)
+                .map_err(|e| format!("cannot write JSON: {e}"))?;
+            text.push('\n');
+            text
+        }
+    })
+}
+
+fn try_run(args: Args) -> Result<u8, Failure> {
+    let options = options(&args)?;
+    let inputs = inputs(&args.paths)?;
+    let report = analyze(&inputs, &options);
+    print!("{}", render(&report, args.format)?);
+    Ok(u8::try_from(report.exit_code()).unwrap_or(2))
+}
+
+/// Runs `istio-grpc check`. Exit status: 0 clean, 1 findings at the threshold, 2 unusable input.
+pub(crate) fn run(args: Args) -> ExitCode {
+    match try_run(args) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("istio-grpc: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
