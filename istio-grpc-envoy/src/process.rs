@@ -235,8 +235,11 @@ impl Envoy {
             .map_err(io("set timeout"))?;
         s.set_write_timeout(Some(timeout))
             .map_err(io("set timeout"))?;
-        write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
-            .map_err(io("send admin request"))?;
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        .map_err(io("send admin request"))?;
         let mut buf = Vec::new();
         s.take(16 << 20)
             .read_to_end(&mut buf)
@@ -251,7 +254,14 @@ impl Envoy {
         let chunked = head
             .lines()
             .any(|l| l.eq_ignore_ascii_case("transfer-encoding: chunked"));
-        Ok((status, if chunked { dechunk(body) } else { body.to_owned() }))
+        Ok((
+            status,
+            if chunked {
+                dechunk(body)
+            } else {
+                body.to_owned()
+            },
+        ))
     }
 
     /// Stops Envoy now (also done on drop).

@@ -501,7 +501,10 @@ fn envoy_starts_and_reports_listeners() {
     let running = process::Envoy::start(&envoy, &r, &dir, std::time::Duration::from_secs(10))
         .unwrap_or_else(|e| panic!("{e}"));
     let addrs = running.listener_addresses().unwrap();
-    eprintln!("Envoy ready in {:?}, listeners {addrs:?}", running.started_in());
+    eprintln!(
+        "Envoy ready in {:?}, listeners {addrs:?}",
+        running.started_in()
+    );
     let addr = addrs["0.0.0.0_80"];
     assert!(addr.ip().is_loopback() && addr.port() != 0, "{addr}");
     drop(running);

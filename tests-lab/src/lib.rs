@@ -138,7 +138,9 @@ impl Drop for Backend {
 }
 
 async fn spawn(router: tonic::transport::server::Router) -> Backend {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind backend");
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind backend");
     let addr = listener.local_addr().expect("backend address");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -265,7 +267,10 @@ impl Greeter for Controlled {
         let n = c.calls.fetch_add(1, Ordering::SeqCst) + 1;
         if n <= c.fail_first.load(Ordering::SeqCst) {
             let code = Code::from_i32(c.fail_code.load(Ordering::SeqCst) as i32);
-            return Err(Status::new(code, format!("{} failed call #{n} on purpose", c.label)));
+            return Err(Status::new(
+                code,
+                format!("{} failed call #{n} on purpose", c.label),
+            ));
         }
         if n <= c.slow_first.load(Ordering::SeqCst) {
             tokio::time::sleep(Duration::from_millis(c.slow_ms.load(Ordering::SeqCst))).await;
@@ -450,9 +455,10 @@ impl Gateway {
                 )
                 .expect("TLS config");
         }
-        endpoint.connect().await.unwrap_or_else(|e| {
-            panic!("connect through the gateway: {e:?}\n{}", self.envoy.log())
-        })
+        endpoint
+            .connect()
+            .await
+            .unwrap_or_else(|e| panic!("connect through the gateway: {e:?}\n{}", self.envoy.log()))
     }
 
     /// Access-log lines (`[ACCESS] …`) that mention `needle`, waiting up to 3 s for Envoy to
