@@ -5,10 +5,12 @@
 //! istio-grpc check --format json a.yaml b.yaml  # machine-readable
 //! istio-grpc check --crds crd-all.gen.yaml .    # another Istio release's CRDs than the built-in ones
 //! istio-grpc check --descriptor-set fds.bin .   # knows which methods stream
+//! istio-grpc preview deploy/ --upstream greeter=127.0.0.1:50051   # the gateway, live, on loopback
 //! ```
 //! Exit status: 0 clean, 1 errors found, 2 unusable input.
 
 mod check;
+mod preview;
 
 use std::process::ExitCode;
 
@@ -29,11 +31,14 @@ struct Cli {
 enum Command {
     /// Check manifests: files, folders (every .yaml/.yml/.json below), or - for stdin.
     Check(check::Args),
+    /// Run the gateway the manifests describe with a real Envoy on 127.0.0.1 (no cluster).
+    Preview(preview::Args),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Check(args) => check::run(args),
+        Command::Preview(args) => preview::run(args),
     }
 }

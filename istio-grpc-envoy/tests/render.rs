@@ -1,4 +1,5 @@
 //! The rendering against ENVOY.md's facts, Envoy's own validation, and a read snapshot.
+#![allow(clippy::unwrap_used)] // a test that panics reports the line; that is the message
 
 use std::path::PathBuf;
 
@@ -23,7 +24,7 @@ fn options() -> RenderOptions {
 }
 
 fn objects(mesh: &istio_grpc_builder::Mesh) -> Vec<Object> {
-    mesh.objects().iter().cloned().collect()
+    mesh.objects().to_vec()
 }
 
 fn whole() -> Rendered {

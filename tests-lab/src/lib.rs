@@ -495,7 +495,7 @@ impl Drop for Gateway {
 
 /// The objects of a mesh (works whether `objects()` returns a `Vec` or a slice).
 pub fn objects_of(mesh: &istio_grpc_builder::Mesh) -> Vec<Object> {
-    mesh.objects().iter().cloned().collect()
+    mesh.objects().to_vec()
 }
 
 /// One analyzer finding: code, whether it is an error, the whole message.

@@ -1,0 +1,312 @@
+//! `istio-grpc preview`: run the gateway the manifests describe on this machine, with a real
+//! Envoy on loopback, to reproduce a gateway problem without a cluster.
+//!
+//! ```text
+//! istio-grpc preview deploy/ --upstream greeter=127.0.0.1:50051
+//! ```
+//! The manifests are rendered into the bootstrap istiod would give the ingress gateway
+//! (`istio-grpc-envoy`; Istio-only filters and mTLS to sidecars are left out), Envoy starts on
+//! 127.0.0.1, and the listeners and grpcurl commands to try are printed. Ctrl-C stops Envoy.
+
+use std::collections::BTreeSet;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use istio_grpc_analyze::Inputs;
+use istio_grpc_envoy::RenderOptions;
+use istio_grpc_envoy::process::{self, Envoy};
+use istio_grpc_types::Object;
+
+/// Arguments of `istio-grpc preview`.
+#[derive(clap::Args)]
+pub struct Args {
+    /// Manifests: files, folders (every .yaml/.yml/.json below), or - for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    paths: Vec<PathBuf>,
+    /// Where a backend runs locally: a Service's short name or FQDN (optionally `:port`), `=`,
+    /// and an address (`127.0.0.1:50051`, or just `50051`). Repeat for each backend.
+    #[arg(long = "upstream", value_name = "HOST=ADDR")]
+    upstreams: Vec<String>,
+    /// Local port for a gateway port (`443=8443`); gateway ports not given get a free port.
+    #[arg(long = "port", value_name = "GATEWAY_PORT=LOCAL_PORT")]
+    ports: Vec<String>,
+    /// Certificate files for a credentialName (`grpc-tls-credential=tls.crt,tls.key`); without
+    /// one, a self-signed certificate is made for the gateway hosts.
+    #[arg(long = "cert", value_name = "CREDENTIAL=CERT,KEY")]
+    certs: Vec<String>,
+    /// The Envoy binary (else env ENVOY_BIN, else `envoy` on PATH).
+    #[arg(long, value_name = "PATH")]
+    envoy: Option<PathBuf>,
+    /// Envoy's admin port on 127.0.0.1 (0: any free port).
+    #[arg(long, default_value_t = 0)]
+    admin_port: u16,
+    /// Where to write the bootstrap, certificates and Envoy's log (default: a fresh temp folder).
+    #[arg(long, value_name = "DIR")]
+    work_dir: Option<PathBuf>,
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("istio-grpc preview: {message}");
+    ExitCode::from(2)
+}
+
+fn split_pair<'a>(flag: &str, text: &'a str) -> Result<(&'a str, &'a str), String> {
+    text.split_once('=')
+        .filter(|(k, v)| !k.is_empty() && !v.is_empty())
+        .ok_or_else(|| format!("--{flag} {text:?}: expected KEY=VALUE"))
+}
+
+fn parse_addr(text: &str) -> Result<SocketAddr, String> {
+    text.parse::<SocketAddr>()
+        .or_else(|_| {
+            text.parse::<u16>()
+                .map(|p| SocketAddr::from(([127, 0, 0, 1], p)))
+        })
+        .map_err(|_| format!("{text:?} is not an address (127.0.0.1:50051) or a port"))
+}
+
+/// Runs `preview`.
+pub fn run(args: Args) -> ExitCode {
+    let Some(envoy_bin) = process::find_envoy(args.envoy.as_deref()) else {
+        return fail(process::INSTALL_HINT);
+    };
+    let mut inputs = Inputs::new();
+    for path in &args.paths {
+        if path.as_os_str() == "-" {
+            let mut text = String::new();
+            if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
+                return fail(format!("stdin: {e}"));
+            }
+            inputs.add_yaml(Some(Path::new("<stdin>")), &text);
+        } else {
+            inputs.add_path(path);
+        }
+    }
+    if inputs.has_unusable_input() {
+        let report = istio_grpc_analyze::analyze(&inputs, &istio_grpc_analyze::Options::default());
+        for d in report.diagnostics() {
+            if matches!(d.code.id, "GRPC012" | "GRPC013") {
+                eprintln!("{d}");
+            }
+        }
+        return fail("some input could not be read (above); nothing was started");
+    }
+    let objects: Vec<Object> = inputs
+        .manifests()
+        .iter()
+        .map(|m| m.object.clone())
+        .collect();
+
+    let work_dir = args.work_dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("istio-grpc-preview-{}", std::process::id()))
+    });
+    if let Err(e) = std::fs::create_dir_all(&work_dir) {
+        return fail(format!("{}: {e}", work_dir.display()));
+    }
+
+    let mut options = RenderOptions::new(args.admin_port).access_log(true);
+    for u in &args.upstreams {
+        match split_pair("upstream", u).and_then(|(h, a)| Ok((h, parse_addr(a)?))) {
+            Ok((host, addr)) => options = options.upstream(host, addr),
+            Err(e) => return fail(e),
+        }
+    }
+    let mut given_ports = BTreeSet::new();
+    for p in &args.ports {
+        let parsed = split_pair("port", p).and_then(|(g, l)| {
+            Ok((
+                g.parse::<u32>()
+                    .map_err(|_| format!("--port {p:?}: {g:?} is not a port"))?,
+                l.parse::<u16>()
+                    .map_err(|_| format!("--port {p:?}: {l:?} is not a port"))?,
+            ))
+        });
+        match parsed {
+            Ok((g, l)) => {
+                given_ports.insert(g);
+                options = options.listen(g, l);
+            }
+            Err(e) => return fail(e),
+        }
+    }
+    let mut given_certs = BTreeSet::new();
+    for c in &args.certs {
+        let parsed = split_pair("cert", c).and_then(|(name, files)| {
+            files
+                .split_once(',')
+                .map(|(cert, key)| (name, cert, key))
+                .ok_or_else(|| format!("--cert {c:?}: expected CREDENTIAL=CERT,KEY"))
+        });
+        match parsed {
+            Ok((name, cert, key)) => {
+                given_certs.insert(name.to_owned());
+                options = options.credential(name, cert, key);
+            }
+            Err(e) => return fail(e),
+        }
+    }
+    // Gateway ports without a --port get a free one; credentials without --cert a self-signed
+    // certificate for the hosts of the servers that use them.
+    let mut ca_files = Vec::new();
+    let mut hosts_by_credential: std::collections::BTreeMap<String, BTreeSet<String>> =
+        Default::default();
+    for o in &objects {
+        if let Object::Gateway(g) = o {
+            for s in g.spec.servers.iter().flatten() {
+                if let Some(p) = s.port.as_ref().and_then(|p| p.number)
+                    && !given_ports.contains(&p)
+                {
+                    options = options.listen(p, 0);
+                }
+                if let Some(c) = s.tls.as_ref().and_then(|t| t.credential_name.clone())
+                    && !given_certs.contains(&c)
+                {
+                    let hosts = s
+                        .hosts
+                        .iter()
+                        .flatten()
+                        .map(|h| h.rsplit_once('/').map_or(h.as_str(), |(_, h)| h).to_owned());
+                    hosts_by_credential.entry(c).or_default().extend(hosts);
+                }
+            }
+        }
+    }
+    for (credential, hosts) in &hosts_by_credential {
+        match self_signed(&work_dir, credential, hosts) {
+            Ok((ca, cert, key)) => {
+                options = options.credential(credential, cert, key);
+                ca_files.push((credential.clone(), ca));
+            }
+            Err(e) => return fail(format!("cannot make a certificate for {credential}: {e}")),
+        }
+    }
+
+    let rendered = match istio_grpc_envoy::render(&objects, &options) {
+        Ok(r) => r,
+        Err(e) => return fail(e),
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    {
+        let stop = stop.clone();
+        if let Err(e) = ctrlc::set_handler(move || stop.store(true, Ordering::SeqCst)) {
+            return fail(format!("cannot handle Ctrl-C: {e}"));
+        }
+    }
+    let mut envoy = match Envoy::start(&envoy_bin, &rendered, &work_dir, Duration::from_secs(15)) {
+        Ok(e) => e,
+        Err(e) => return fail(e),
+    };
+    let addrs = match envoy.listener_addresses() {
+        Ok(a) => a,
+        Err(e) => return fail(e),
+    };
+    println!(
+        "Envoy {} (pid {}) ready in {:.2}s; admin http://{}",
+        envoy_bin.display(),
+        envoy.pid(),
+        envoy.started_in().as_secs_f64(),
+        envoy.admin()
+    );
+    println!(
+        "bootstrap {}, log {}",
+        work_dir.join("envoy.json").display(),
+        work_dir.join("envoy.log").display()
+    );
+    for note in &rendered.notes {
+        println!("note: {note}");
+    }
+    println!("listeners:");
+    let mut tries = Vec::new();
+    for l in &rendered.listeners {
+        let Some(addr) = addrs.get(&l.name) else {
+            continue;
+        };
+        let kind = if l.tls {
+            "TLS (ALPN h2, http/1.1)"
+        } else {
+            "h2c / HTTP/1.1"
+        };
+        let web = if l.grpc_web { ", gRPC-Web" } else { "" };
+        for host in &l.hosts {
+            println!(
+                "  {host:<28} gateway port {:<5} -> {addr}  {kind}{web}",
+                l.gateway_port
+            );
+            let (env, flags) = if l.tls {
+                let ca = ca_files
+                    .first()
+                    .map(|(_, ca)| format!("SSL_CERT_FILE={} ", ca.display()));
+                (ca.unwrap_or_default(), String::new())
+            } else {
+                (String::new(), "-plaintext ".to_owned())
+            };
+            tries.push(format!("{env}grpcurl {flags}-authority {host} {addr} list"));
+            tries.push(format!(
+                "{env}grpcurl {flags}-authority {host} {addr} grpc.health.v1.Health/Check"
+            ));
+        }
+    }
+    for (credential, ca) in &ca_files {
+        println!(
+            "self-signed certificate for {credential}: trust the CA in {}",
+            ca.display()
+        );
+    }
+    println!("try (grpcurl needs server reflection on the backend, and a route that takes it):");
+    for t in &tries {
+        println!("  {t}");
+    }
+    println!("ready; Ctrl-C stops Envoy");
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    while !stop.load(Ordering::SeqCst) {
+        std::thread::sleep(Duration::from_millis(100));
+        if envoy.admin_get("/ready").is_err() && !stop.load(Ordering::SeqCst) {
+            eprintln!(
+                "istio-grpc preview: Envoy stopped; its log:\n{}",
+                envoy.log()
+            );
+            return ExitCode::from(1);
+        }
+    }
+    envoy.stop();
+    println!("stopped Envoy (pid {})", envoy.pid());
+    ExitCode::SUCCESS
+}
+
+/// A CA and a leaf for `hosts`, written into `dir`: (CA file, cert file, key file).
+fn self_signed(
+    dir: &Path,
+    credential: &str,
+    hosts: &BTreeSet<String>,
+) -> Result<(PathBuf, PathBuf, PathBuf), String> {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let e = |e: rcgen::Error| e.to_string();
+    let ca_key = KeyPair::generate().map_err(e)?;
+    let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(e)?;
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca_params.distinguished_name.push(
+        rcgen::DnType::CommonName,
+        format!("istio-grpc preview CA ({credential})"),
+    );
+    let ca = ca_params.self_signed(&ca_key).map_err(e)?;
+    let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
+    let leaf_key = KeyPair::generate().map_err(e)?;
+    let names: Vec<String> = hosts.iter().filter(|h| *h != "*").cloned().collect();
+    let leaf = CertificateParams::new(names)
+        .map_err(e)?
+        .signed_by(&leaf_key, &issuer)
+        .map_err(e)?;
+    let ca_file = dir.join(format!("{credential}-ca.crt"));
+    let cert_file = dir.join(format!("{credential}.crt"));
+    let key_file = dir.join(format!("{credential}.key"));
+    let w = |p: &Path, s: String| std::fs::write(p, s).map_err(|e| format!("{}: {e}", p.display()));
+    w(&ca_file, ca.pem())?;
+    w(&cert_file, leaf.pem())?;
+    w(&key_file, leaf_key.serialize_pem())?;
+    Ok((ca_file, cert_file, key_file))
+}
