@@ -216,11 +216,7 @@ fn vendored_crds_are_the_reference_crds() {
         eprintln!("skipped: ../shared/istio not found");
         return;
     };
-    assert!(
-        text == istio_grpc_analyze::ISTIO_CRDS,
-        "the vendored CRDs differ from {}",
-        reference.display()
-    );
+    assert!(text == istio_grpc_analyze::ISTIO_CRDS, "the vendored CRDs differ from {}", reference.display());
     let set = istio_grpc_analyze::CrdSet::istio().expect("built-in CRDs load");
     assert!(set.covers("networking.istio.io/v1", "VirtualService"));
     assert!(!set.covers("gateway.networking.k8s.io/v1", "Gateway"));
