@@ -13,7 +13,7 @@ use istio_grpc_types::envoy_filter::{
 use istio_grpc_types::gateway::{GatewaySpec, Port, Server, ServerTlsMode, ServerTlsSettings};
 use istio_grpc_types::virtual_service::{
     CorsPolicy, Destination, HttpMatchRequest, HttpRetry, HttpRoute, HttpRouteDestination,
-    PortSelector, VirtualServiceSpec,
+    PortSelector, UnmatchedPreflights, VirtualServiceSpec,
 };
 use istio_grpc_types::{
     DestinationRule, EnvoyFilter, Gateway, Object, StringMatch, VirtualService,
@@ -27,8 +27,9 @@ use crate::backend::{BackendSpec, ServiceSource};
 use crate::grpc_web::{ALLOW_HEADERS, EXPOSE_HEADERS, Translation};
 use crate::ingress::{IngressSpec, TlsCredential};
 use crate::mesh::{CheckTarget, Mesh};
-use crate::route::{HEALTH_SERVICE, Route, Target};
+use crate::route::{HEALTH_SERVICE, RetryOn, Route, Target};
 use crate::{BuildError, validate};
+use istio_grpc_types::grpc;
 use istio_grpc_types::protocol::PortProtocol;
 
 /// Istio's protocol for a Service port (REFERENCE §c, `ConvertProtocol`), reduced to what
@@ -39,18 +40,6 @@ fn meta(name: &str, namespace: Option<&str>) -> ObjectMeta {
         namespace: namespace.map(str::to_owned),
         ..Default::default()
     }
-}
-
-/// A gRPC full name: dot-separated identifiers.
-fn grpc_name(name: &str) -> bool {
-    !name.is_empty()
-        && name.split('.').all(|part| {
-            let mut chars = part.chars();
-            chars
-                .next()
-                .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-                && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
-        })
 }
 
 fn route_label(target: &Target) -> String {
@@ -64,24 +53,21 @@ fn route_label(target: &Target) -> String {
 fn uri_match(target: &Target) -> Option<StringMatch> {
     match target {
         Target::All => None,
-        Target::Service(s) => Some(StringMatch::Prefix(format!("/{s}"))),
-        Target::Method(s, m) => Some(StringMatch::Exact(format!("/{s}/{m}"))),
+        Target::Service(s) => Some(StringMatch::Prefix(grpc::service_prefix(s))),
+        Target::Method(s, m) => Some(StringMatch::Exact(grpc::method_path(s, m))),
     }
 }
 
-/// Sort rank: most specific first, so that no route hides another. gRPC-Web routes for given
-/// services come first (they add a header match), a gRPC-Web route for all calls comes just
-/// before the catch-all gRPC route.
+/// Sort rank: most specific first, so that no route hides another: methods, services, health,
+/// then the catch-all.
 fn rank(target: &Target) -> u8 {
     match target {
-        Target::Method(..) => 1,
-        Target::Service(s) if s == HEALTH_SERVICE => 3,
-        Target::Service(_) => 2,
-        Target::All => 5,
+        Target::Method(..) => 0,
+        Target::Service(s) if s == HEALTH_SERVICE => 2,
+        Target::Service(_) => 1,
+        Target::All => 3,
     }
 }
-const RANK_WEB_SPECIFIC: u8 = 0;
-const RANK_WEB_ALL: u8 = 4;
 
 fn backend_host(b: &BackendSpec) -> String {
     match &b.namespace {
@@ -103,7 +89,37 @@ fn destination(b: &BackendSpec) -> Vec<HttpRouteDestination> {
     }]
 }
 
-fn http_route(b: &BackendSpec, route: &Route) -> Result<HttpRoute, BuildError> {
+/// Istio's default `retryOn` (`route/retry/retry.go`), as far as it names [`RetryOn`] values;
+/// the rest of the default, `retriable-status-codes`, retries nothing without status codes.
+const ISTIO_DEFAULT_RETRY_ON: [RetryOn; 4] = [
+    RetryOn::ConnectFailure,
+    RetryOn::RefusedStream,
+    RetryOn::Unavailable,
+    RetryOn::Cancelled,
+];
+
+/// The `retryOn` text. With a per-try timeout, `reset` is added when missing: Envoy retries a
+/// timed-out try only on `reset` or the 5xx family, never on gRPC status conditions alone
+/// (measured: gRPC-only conditions gave one try and `UNAVAILABLE: upstream request timeout`).
+fn retry_on(conditions: &[RetryOn], per_try_timeout: bool) -> Option<String> {
+    let mut on: Vec<RetryOn> = conditions.to_vec();
+    if per_try_timeout {
+        if on.is_empty() {
+            // Writing `reset` alone would replace Istio's default conditions: keep them.
+            on.extend(ISTIO_DEFAULT_RETRY_ON);
+        }
+        if !on.contains(&RetryOn::Reset) {
+            on.push(RetryOn::Reset);
+        }
+    }
+    (!on.is_empty()).then(|| on.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(","))
+}
+
+fn http_route(
+    b: &BackendSpec,
+    route: &Route,
+    cors_policy: Option<&CorsPolicy>,
+) -> Result<HttpRoute, BuildError> {
     let err = |reason: String| BuildError::Route {
         backend: b.name.clone(),
         route: route_label(&route.target),
@@ -112,19 +128,19 @@ fn http_route(b: &BackendSpec, route: &Route) -> Result<HttpRoute, BuildError> {
     match &route.target {
         Target::All => {}
         Target::Service(s) => {
-            if !grpc_name(s) {
+            if !grpc::is_service_name(s) {
                 return Err(err(format!(
                     "{s:?} is not a gRPC service name (`<package>.<Service>`)"
                 )));
             }
         }
         Target::Method(s, m) => {
-            if !grpc_name(s) {
+            if !grpc::is_service_name(s) {
                 return Err(err(format!(
                     "{s:?} is not a gRPC service name (`<package>.<Service>`)"
                 )));
             }
-            if !grpc_name(m) || m.contains('.') {
+            if !grpc::is_method_name(m) {
                 return Err(err(format!("{m:?} is not a gRPC method name")));
             }
         }
@@ -165,17 +181,7 @@ fn http_route(b: &BackendSpec, route: &Route) -> Result<HttpRoute, BuildError> {
                 i32::try_from(n).map_err(|_| err(format!("{n} retry attempts is too many")))?,
             ),
             per_try_timeout: per_try,
-            retry_on: if p.retry_on.is_empty() {
-                None
-            } else {
-                Some(
-                    p.retry_on
-                        .iter()
-                        .map(|c| c.as_str())
-                        .collect::<Vec<_>>()
-                        .join(","),
-                )
-            },
+            retry_on: retry_on(&p.retry_on, per_try.is_some()),
             ..Default::default()
         }),
     };
@@ -189,14 +195,16 @@ fn http_route(b: &BackendSpec, route: &Route) -> Result<HttpRoute, BuildError> {
         route: Some(destination(b)),
         timeout,
         retries,
+        cors_policy: cors_policy.cloned(),
         ..Default::default()
     })
 }
 
-fn grpc_web_route(
-    b: &BackendSpec,
-    routes: &[Route],
-) -> Result<Option<(bool, HttpRoute)>, BuildError> {
+/// The CORS policy of a gRPC-Web backend. It goes on every route of the backend: a browser's
+/// preflight (`OPTIONS`, no `content-type`) is answered by the route it matches, so the policy
+/// must sit on the routes that match the backend's paths, not on a route that requires
+/// `content-type: application/grpc-web` (which no preflight carries).
+fn cors_policy(b: &BackendSpec) -> Result<Option<CorsPolicy>, BuildError> {
     let Some(web) = &b.grpc_web else {
         return Ok(None);
     };
@@ -243,43 +251,18 @@ fn grpc_web_route(
             allow_headers.push(h);
         }
     }
-    let content_type = BTreeMap::from([(
-        "content-type".to_owned(),
-        StringMatch::Prefix("application/grpc-web".to_owned()),
-    )]);
-    let catch_all = routes.is_empty() || routes.iter().any(|r| r.target == Target::All);
-    let matches = if catch_all {
-        vec![HttpMatchRequest {
-            headers: Some(content_type),
-            ..Default::default()
-        }]
-    } else {
-        routes
-            .iter()
-            .map(|r| HttpMatchRequest {
-                uri: uri_match(&r.target),
-                headers: Some(content_type.clone()),
-                ..Default::default()
-            })
-            .collect()
-    };
-    Ok(Some((
-        catch_all,
-        HttpRoute {
-            match_: Some(matches),
-            cors_policy: Some(CorsPolicy {
-                allow_origins: Some(allow_origins),
-                allow_methods: Some(vec!["POST".to_owned()]),
-                allow_headers: Some(allow_headers),
-                expose_headers: Some(EXPOSE_HEADERS.iter().map(|h| (*h).to_owned()).collect()),
-                max_age: Some(max_age),
-                allow_credentials: web.allow_credentials,
-                ..Default::default()
-            }),
-            route: Some(destination(b)),
-            ..Default::default()
-        },
-    )))
+    Ok(Some(CorsPolicy {
+        allow_origins: Some(allow_origins),
+        allow_methods: Some(vec!["POST".to_owned()]),
+        allow_headers: Some(allow_headers),
+        expose_headers: Some(EXPOSE_HEADERS.iter().map(|h| (*h).to_owned()).collect()),
+        max_age: Some(max_age),
+        allow_credentials: web.allow_credentials,
+        // A preflight from an origin not allowed is answered by the gateway without
+        // Access-Control headers instead of reaching (and being retried on) the gRPC server.
+        unmatched_preflights: Some(UnmatchedPreflights::Ignore),
+        ..Default::default()
+    }))
 }
 
 fn secret(cred: &TlsCredential, namespace: &str) -> Result<Option<Secret>, BuildError> {
@@ -593,7 +576,6 @@ pub(crate) fn assemble(spec: &IngressSpec, tls: bool) -> Result<Mesh, BuildError
     }
 
     // Routes, most specific first.
-    let mut web_catch_alls = 0;
     let mut routes: Vec<(u8, usize, HttpRoute)> = Vec::with_capacity(spec.backends.len());
     let mut targets_seen: HashSet<&Target> = HashSet::with_capacity(spec.backends.len());
     let mut backends_seen: HashSet<(&str, Option<&str>)> =
@@ -627,6 +609,7 @@ pub(crate) fn assemble(spec: &IngressSpec, tls: bool) -> Result<Mesh, BuildError
         } else {
             &b.routes
         };
+        let cors = cors_policy(b)?;
         for r in backend_routes {
             if !targets_seen.insert(&r.target) {
                 return Err(BuildError::Duplicate {
@@ -634,19 +617,17 @@ pub(crate) fn assemble(spec: &IngressSpec, tls: bool) -> Result<Mesh, BuildError
                     value: format!("{} (backend {:?})", route_label(&r.target), b.name),
                 });
             }
-            routes.push((rank(&r.target), routes.len(), http_route(b, r)?));
+            routes.push((
+                rank(&r.target),
+                routes.len(),
+                http_route(b, r, cors.as_ref())?,
+            ));
             checks.push(CheckTarget::from_target(&r.target));
         }
-        if let Some(web) = grpc_web_route(b, &b.routes)? {
-            envoy_filter |= b
-                .grpc_web
-                .as_ref()
-                .is_some_and(|w| w.translation == Translation::EnvoyFilter);
-            let (all, route) = web;
-            web_catch_alls += usize::from(all);
-            let rank = if all { RANK_WEB_ALL } else { RANK_WEB_SPECIFIC };
-            routes.push((rank, routes.len(), route));
-        }
+        envoy_filter |= b
+            .grpc_web
+            .as_ref()
+            .is_some_and(|w| w.translation == Translation::EnvoyFilter);
         if let Some(dr) = destination_rule(b)? {
             dest_rules.push(dr);
         }
@@ -656,14 +637,6 @@ pub(crate) fn assemble(spec: &IngressSpec, tls: bool) -> Result<Mesh, BuildError
         if let Some(role) = b.proxyless {
             pod_annotations.insert(b.name.clone(), crate::proxyless_pod_annotations(role));
         }
-    }
-    if web_catch_alls > 1 {
-        return Err(BuildError::Duplicate {
-            what: "route",
-            value:
-                "grpc-web for all calls on more than one backend; give the backends service routes"
-                    .to_owned(),
-        });
     }
     routes.sort_by_key(|(rank, order, _)| (*rank, *order));
     let http: Vec<HttpRoute> = routes.into_iter().map(|(_, _, r)| r).collect();

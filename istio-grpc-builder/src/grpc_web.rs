@@ -70,8 +70,14 @@ pub(crate) enum Translation {
     ServicePort,
 }
 
-/// gRPC-Web for one backend: a route matched on `content-type: application/grpc-web*` with the
-/// CORS policy browsers need, placed before the backend's gRPC routes.
+/// gRPC-Web for one backend: the CORS policy browsers need, on every route of the backend.
+///
+/// The policy sits on the routes that match the backend's paths, because a browser's CORS
+/// preflight (`OPTIONS`, with no `content-type`) is answered with the policy of the route it
+/// matches; a route that requires `content-type: application/grpc-web` never matches a
+/// preflight. gRPC-Web calls and native gRPC calls then share the route's timeout and retries.
+/// A preflight from an origin that is not allowed gets no `Access-Control-*` headers and is not
+/// forwarded to the backend (`unmatchedPreflights: IGNORE`).
 ///
 /// Defaults (what gRPC-Web needs): `allowMethods: [POST]`; `allowHeaders: [content-type,
 /// grpc-timeout, x-grpc-web, x-user-agent]`; `exposeHeaders: [grpc-status, grpc-message,

@@ -33,7 +33,9 @@
 //!
 //! let yaml = mesh.to_yaml();
 //! assert!(!yaml.contains("timeout: 0s")); // streaming: no timeout (the CRD refuses `0s`)
-//! assert!(yaml.contains("retryOn: unavailable,resource-exhausted,internal"));
+//! // A timed-out try is retried only on `reset`, so the per-try timeout brings it along.
+//! assert!(yaml.contains("retryOn: unavailable,resource-exhausted,internal,reset"));
+//! assert!(yaml.contains("prefix: /mypackage.UserService/")); // not `/mypackage.UserServiceAdmin/…`
 //! for check in mesh.grpcurl_checks() {
 //!     println!("{check}");
 //! }

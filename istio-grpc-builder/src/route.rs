@@ -104,7 +104,7 @@ impl GrpcRetryCondition for &RetryOn {
 pub(crate) enum Target {
     /// Every call (no `match`).
     All,
-    /// `uri.prefix: /<service>`.
+    /// `uri.prefix: /<service>/`.
     Service(String),
     /// `uri.exact: /<service>/<method>`.
     Method(String, String),
@@ -167,8 +167,8 @@ impl Route {
     pub fn path(&self) -> Option<String> {
         match &self.target {
             Target::All => None,
-            Target::Service(s) => Some(format!("/{s}")),
-            Target::Method(s, m) => Some(format!("/{s}/{m}")),
+            Target::Service(s) => Some(istio_grpc_types::grpc::service_prefix(s)),
+            Target::Method(s, m) => Some(istio_grpc_types::grpc::method_path(s, m)),
         }
     }
 
@@ -223,6 +223,12 @@ macro_rules! route_policy_methods {
 
             /// The timeout of each try when retrying; not above the route timeout, and only with
             /// [`retries`](Self::retries) (both checked by `build()`). Only unary routes take one.
+            ///
+            /// A try that times out is retried: `build()` adds [`RetryOn::Reset`] to the
+            /// conditions when it is missing, because Envoy retries a timed-out try only on
+            /// `reset` (or HTTP 5xx conditions, which gRPC routes do not use), never on gRPC
+            /// status conditions alone. With no conditions given, Istio's default ones are
+            /// written out before it (`connect-failure,refused-stream,unavailable,cancelled`).
             ///
             /// ```
             #[doc = $example]
@@ -312,7 +318,8 @@ route_policy_methods!(
     "# use istio_grpc_builder::{MethodRoute, RetryOn, service::kind::Unary};\nlet r = MethodRoute::<Unary>::new(\"helloworld.Greeter\", \"SayHello\")\n    .retries(3, [RetryOn::Unavailable, RetryOn::Internal]);\n# let _ = r;"
 );
 
-/// A route for a whole gRPC service (`uri.prefix: /<package>.<Service>`), or for every call to a
+/// A route for a whole gRPC service (`uri.prefix: /<package>.<Service>/`, with the trailing slash
+/// so that `/<package>.<Service>Admin/…` is not taken), or for every call to a
 /// backend. `K` is [`Unary`] when every covered method is unary, [`Streaming`] otherwise.
 ///
 /// ```

@@ -226,6 +226,158 @@ fn method_routes_match_exact_paths_and_sort_first() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// What live traffic through Envoy showed (ENVOY.md §7): the builder writes what works.
+
+/// The `http` routes of every VirtualService, in order.
+fn http_routes(mesh: &Mesh) -> Vec<serde_json::Value> {
+    mesh.as_objects()
+        .iter()
+        .filter(|o| o.kind() == "VirtualService")
+        .flat_map(|o| {
+            let json = o.to_json().expect("json");
+            json["spec"]["http"].as_array().cloned().unwrap_or_default()
+        })
+        .collect()
+}
+
+#[test]
+fn a_service_prefix_takes_no_other_service() {
+    let mesh = built(ex::whole_setup());
+    let prefixes: Vec<String> = http_routes(&mesh)
+        .iter()
+        .flat_map(|r| r["match"].as_array().cloned().unwrap_or_default())
+        .filter_map(|m| m["uri"]["prefix"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        prefixes.contains(&"/mypackage.UserService/".to_owned()),
+        "{prefixes:?}"
+    );
+    assert!(
+        prefixes.contains(&"/grpc.health.v1.Health/".to_owned()),
+        "{prefixes:?}"
+    );
+    // Envoy's `prefix` is a plain string prefix: the trailing slash is what keeps
+    // `/mypackage.UserServiceAdmin/…` out.
+    for p in &prefixes {
+        assert!(p.ends_with('/'), "{p}");
+        assert!(
+            !"/mypackage.UserServiceAdmin/Get".starts_with(p.as_str()),
+            "{p}"
+        );
+    }
+    assert!("/mypackage.UserService/Get".starts_with("/mypackage.UserService/"));
+}
+
+#[test]
+fn a_grpc_web_preflight_meets_the_cors_policy() {
+    // A preflight is `OPTIONS <path>` without `content-type`: every route that can match the
+    // backend's paths must carry the policy, and none may require a content type.
+    for (way, web) in [
+        (
+            "envoy filter",
+            GrpcWeb::envoy_filter(Origins::exact("https://myapp.example.com")),
+        ),
+        (
+            "service port",
+            GrpcWeb::service_port(Origins::exact("https://myapp.example.com")),
+        ),
+    ] {
+        let mesh = built(
+            tls_ingress()
+                .backend(
+                    Backend::service("web")
+                        .route(ServiceRoute::unary("mypackage.UserService"))
+                        .route(ServiceRoute::health())
+                        .grpc_web(web),
+                )
+                .backend(Backend::service("native").route(ServiceRoute::unary("mypackage.Other")))
+                .build(),
+        );
+        let routes = http_routes(&mesh);
+        assert_eq!(routes.len(), 3, "{way}: {routes:#?}");
+        for r in &routes {
+            let host = r["route"][0]["destination"]["host"].as_str().unwrap_or("");
+            assert!(r["match"][0].get("headers").is_none(), "{way}: {r}");
+            let cors = &r["corsPolicy"];
+            if host == "web" {
+                assert_eq!(
+                    cors["allowOrigins"],
+                    serde_json::json!([{"exact": "https://myapp.example.com"}]),
+                    "{way}"
+                );
+                assert_eq!(cors["allowMethods"], serde_json::json!(["POST"]), "{way}");
+                for h in ["content-type", "x-grpc-web", "x-user-agent", "grpc-timeout"] {
+                    assert!(
+                        cors["allowHeaders"]
+                            .as_array()
+                            .is_some_and(|a| a.contains(&h.into())),
+                        "{way}: {h}"
+                    );
+                }
+                assert_eq!(
+                    cors["exposeHeaders"],
+                    serde_json::json!(["grpc-status", "grpc-message", "grpc-status-details-bin"]),
+                    "{way}"
+                );
+                assert_eq!(cors["maxAge"], "86400s", "{way}");
+                assert_eq!(cors["unmatchedPreflights"], "IGNORE", "{way}");
+            } else {
+                assert!(cors.is_null(), "{way}: CORS only where asked for: {r}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_per_try_timeout_is_retried_when_it_fires() {
+    let retry_on = |route: ServiceRoute| -> String {
+        let mesh = built(
+            tls_ingress()
+                .backend(Backend::service("a").route(route))
+                .build(),
+        );
+        http_routes(&mesh)[0]["retries"]["retryOn"]
+            .as_str()
+            .unwrap_or("(none)")
+            .to_owned()
+    };
+    let unary = || ServiceRoute::unary("pkg.Svc").timeout(Duration::from_secs(10));
+    // gRPC conditions alone never retry a timed-out try: `reset` is added.
+    assert_eq!(
+        retry_on(
+            unary()
+                .retries(2, [RetryOn::Unavailable])
+                .per_try_timeout(Duration::from_secs(3))
+        ),
+        "unavailable,reset"
+    );
+    // Already there: not repeated.
+    assert_eq!(
+        retry_on(
+            unary()
+                .retries(2, [RetryOn::Reset, RetryOn::Unavailable])
+                .per_try_timeout(Duration::from_secs(3))
+        ),
+        "reset,unavailable"
+    );
+    // No conditions: Istio's default ones stay, plus `reset`.
+    assert_eq!(
+        retry_on(
+            unary()
+                .retries(2, [] as [RetryOn; 0])
+                .per_try_timeout(Duration::from_secs(3))
+        ),
+        "connect-failure,refused-stream,unavailable,cancelled,reset"
+    );
+    // Without a per-try timeout, the conditions are written as given.
+    assert_eq!(
+        retry_on(unary().retries(2, [RetryOn::Unavailable])),
+        "unavailable"
+    );
+    assert_eq!(retry_on(unary().retries(2, [] as [RetryOn; 0])), "(none)");
+}
+
+// ---------------------------------------------------------------------------------------------
 // build() errors name the offending part.
 
 fn build_err(ingress: Ingress<istio_grpc_builder::transport::Tls>) -> String {
@@ -540,6 +692,10 @@ mod props {
             // Refusals are fine; what is accepted must be valid.
             let Ok(mesh) = result else { return Ok(()) };
             let yaml = mesh.to_yaml();
+            // Istio merges VirtualServices for one host, and only the first catch-all of the
+            // merged list is reachable: the builder writes at most one.
+            let catch_alls = http_routes(&mesh).iter().filter(|r| r.get("match").is_none()).count();
+            prop_assert!(catch_alls <= 1, "{catch_alls} catch-all routes:\n{yaml}");
             let back = istio_grpc_types::yaml::objects_from_str(&yaml).expect("reads back");
             prop_assert_eq!(&back, &mesh.objects());
             let Some(crds) = crate::support::crds() else { return Ok(()) };

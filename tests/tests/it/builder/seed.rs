@@ -10,6 +10,18 @@
 //! release) and by Istio's webhook (`ValidateDuration`). The builder writes the same meaning,
 //! "no timeout" (Istio's default, disabled); `streaming_zero_timeout_is_refused_by_the_crd`
 //! shows why.
+//!
+//! Three more deviations are deliberate, because the seed's YAML breaks live traffic through a
+//! real Envoy (each is applied to the seed's value below, by the function that names it):
+//! * service prefixes end in `/` (`prefix: /mypackage.UserService/`): Istio writes a plain
+//!   Envoy `prefix`, so the seed's `/mypackage.UserService` also takes
+//!   `/mypackage.UserServiceAdmin/…` ([`service_prefixes_end_in_a_slash`]);
+//! * a per-try timeout comes with `reset` in `retryOn`: with gRPC conditions alone Envoy does
+//!   not retry a try that timed out, so the seed's `perTryTimeout: 20s` gave one 20 s try
+//!   ([`per_try_timeouts_retry_on_reset`]);
+//! * gRPC-Web's CORS policy sits on the backend's own route, not on a route matched by
+//!   `content-type: application/grpc-web`: a browser's preflight carries no `content-type`,
+//!   so with the seed's route it never met the policy ([`cors_on_the_backends_route`]).
 
 use serde_json::Value;
 
@@ -311,6 +323,47 @@ fn h2c_gateway_is_the_tls_one_on_80_without_tls() {
     assert!(mesh.as_objects().iter().all(|o| o.kind() != "Secret"));
 }
 
+/// Deviation: `prefix: /<package>.<Service>` becomes `/<package>.<Service>/`.
+fn service_prefixes_end_in_a_slash(vs: &mut Value) {
+    for route in vs["spec"]["http"].as_array_mut().into_iter().flatten() {
+        // `get_mut`, not `[..]`: indexing would insert the missing key as null.
+        for m in route
+            .get_mut("match")
+            .and_then(Value::as_array_mut)
+            .into_iter()
+            .flatten()
+        {
+            if let Some(Value::String(prefix)) = m.pointer_mut("/uri/prefix") {
+                prefix.push('/');
+            }
+        }
+    }
+}
+
+/// Deviation: a route with a per-try timeout also retries on `reset`.
+fn per_try_timeouts_retry_on_reset(vs: &mut Value) {
+    for route in vs["spec"]["http"].as_array_mut().into_iter().flatten() {
+        if let Some(retries) = route.get_mut("retries")
+            && retries.get("perTryTimeout").is_some()
+            && let Some(Value::String(on)) = retries.get_mut("retryOn")
+        {
+            on.push_str(",reset");
+        }
+    }
+}
+
+/// Deviation: the gRPC-Web route's CORS policy moves onto the backend's gRPC route (which the
+/// preflight matches), and preflights from other origins are not forwarded.
+fn cors_on_the_backends_route(web_vs: &Value, grpc_route: &Value) -> Value {
+    let mut vs = web_vs.clone();
+    let mut cors = web_vs["spec"]["http"][0]["corsPolicy"].clone();
+    cors["unmatchedPreflights"] = Value::String("IGNORE".into());
+    let mut route = grpc_route.clone();
+    route["corsPolicy"] = cors;
+    vs["spec"]["http"] = Value::Array(vec![route]);
+    vs
+}
+
 #[test]
 fn virtual_services() {
     for (mesh, seed) in [
@@ -319,11 +372,24 @@ fn virtual_services() {
         (ex::resilience(), GRPC_RESILIENCE),
     ] {
         let mesh = built(mesh);
-        assert_same(
-            &value_of(find(mesh.as_objects(), "VirtualService")),
-            &seed_value(seed),
-        );
+        let mut seed = seed_value(seed);
+        service_prefixes_end_in_a_slash(&mut seed);
+        per_try_timeouts_retry_on_reset(&mut seed);
+        assert_same(&value_of(find(mesh.as_objects(), "VirtualService")), &seed);
     }
+    // The deviations change what they say they change, and nothing else.
+    let mut routing = seed_value(GRPC_ROUTING);
+    service_prefixes_end_in_a_slash(&mut routing);
+    assert_eq!(
+        routing["spec"]["http"][0]["match"][0]["uri"]["prefix"],
+        "/mypackage.UserService/"
+    );
+    let mut resilience = seed_value(GRPC_RESILIENCE);
+    per_try_timeouts_retry_on_reset(&mut resilience);
+    assert_eq!(
+        resilience["spec"]["http"][0]["retries"]["retryOn"],
+        "unavailable,resource-exhausted,internal,reset"
+    );
 }
 
 /// The seed's streaming VirtualService, with `timeout: 0s` read as what it means: no timeout.
@@ -378,9 +444,9 @@ spec:
     assert_same(&value_of(find(mesh.as_objects(), "Service")), &expected);
 }
 
-/// The builder keeps the gRPC-Web route and the gRPC route to the same host in one
-/// VirtualService (two VirtualServices for one gateway host merge in no guaranteed order), so
-/// the seed's `grpc-web-vs` is its first route.
+/// The seed's EnvoyFilter as is; its `grpc-web-vs` with the CORS policy on the backend's route
+/// (see [`cors_on_the_backends_route`]): one VirtualService for the host, so no second
+/// catch-all.
 #[test]
 fn grpc_web_filter_and_route() {
     let mesh = built(ex::grpc_web());
@@ -388,12 +454,18 @@ fn grpc_web_filter_and_route() {
         &value_of(find(mesh.as_objects(), "EnvoyFilter")),
         &seed_value(GRPC_WEB_FILTER),
     );
-    let mut ours = value_of(find(mesh.as_objects(), "VirtualService"));
-    let http = ours["spec"]["http"].as_array_mut().expect("http routes");
-    assert_eq!(http.len(), 2, "the gRPC-Web route, then the gRPC route");
-    let grpc_route = http.pop().expect("the gRPC route");
-    assert_same(&grpc_route, &seed_value(GRPC_VS)["spec"]["http"][0]);
-    assert_same(&ours, &seed_value(GRPC_WEB_VS));
+    let ours = value_of(find(mesh.as_objects(), "VirtualService"));
+    let expected = cors_on_the_backends_route(
+        &seed_value(GRPC_WEB_VS),
+        &seed_value(GRPC_VS)["spec"]["http"][0],
+    );
+    assert_same(&ours, &expected);
+    // The seed's route required the gRPC-Web content type, which no preflight carries.
+    assert!(
+        seed_value(GRPC_WEB_VS)["spec"]["http"][0]["match"][0]["headers"]["content-type"]
+            .is_object()
+    );
+    assert!(ours["spec"]["http"][0].get("match").is_none());
 }
 
 #[test]
