@@ -157,22 +157,24 @@ fn routes_follow_istiod() {
         "envoy.retry_host_predicates.previous_hosts"
     );
     assert!(feed.match_.case_sensitive);
-    // The gRPC-Web route: header prefix match with CORS per route.
+    // Service prefixes as the builder writes them: plain Envoy prefixes, trailing slash kept.
+    assert_eq!(
+        routes[0].match_.prefix.as_deref(),
+        Some("/mypackage.UserService/")
+    );
+    // CORS per route (typed_per_filter_config), on the gRPC-Web backend's route.
     let web = routes
         .iter()
-        .find(|r| !r.match_.headers.is_empty())
-        .expect("a header-matched gRPC-Web route");
-    assert_eq!(
-        web.match_.headers[0],
-        json!({"name": "content-type", "string_match": {"prefix": "application/grpc-web"}})
-    );
+        .find(|r| !r.typed_per_filter_config.is_empty())
+        .expect("a route with a CORS policy");
     let cors = &web.typed_per_filter_config["envoy.filters.http.cors"];
     assert_eq!(
         cors["allow_origin_string_match"],
         json!([{"exact": "https://myapp.example.com"}])
     );
     assert_eq!(cors["max_age"], "86400");
-    assert_eq!(cors["forward_not_matching_preflights"], true);
+    // `unmatchedPreflights: IGNORE` (the builder's choice) → not forwarded.
+    assert_eq!(cors["forward_not_matching_preflights"], false);
     assert_eq!(cors["filter_enabled"]["default_value"]["numerator"], 100);
 }
 

@@ -345,8 +345,14 @@ async fn p4_retries() {
 
 /// Point 4, per-try timeout: the builder's per-try timeout leads to a retry on live traffic;
 /// a hand-written one with gRPC-only `retryOn` does not, and the analyzer says so.
+///
+/// Observed: Envoy forwards the per-try timeout to the server as `grpc-timeout`, so tonic's
+/// own deadline (`CANCELLED: Timeout expired`) races Envoy's per-try timer (`UT`). The
+/// builder's `unavailable,reset` retries the `UT` outcome (attempts 2, OK in most runs) but
+/// not the `CANCELLED` one (attempts 1, seen in 1 of about 12 runs under load); with
+/// `cancelled,deadline-exceeded` added, 5 of 5 runs recovered.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs builder fix: a per-try timeout with gRPC-only retryOn is not retried (add reset, or refuse it)"]
+#[ignore = "needs builder fix: a per-try timeout must also retry `cancelled` (tonic) and `deadline-exceeded` (grpc-go): Envoy forwards the per-try timeout as grpc-timeout and the server's deadline can fire first; with `unavailable,reset` only, this test is flaky"]
 async fn p4_per_try_timeout_is_retried() {
     let Some(bin) = envoy("p4t") else { return };
     let certs = Certs::new("p4t", HOST);
@@ -391,9 +397,13 @@ async fn p4_per_try_timeout_is_retried() {
         err.message(),
         control.calls()
     );
-    assert_eq!(err.code(), Code::Unavailable);
+    // Envoy's per-try timer (`UNAVAILABLE: upstream request timeout`) and the server's own
+    // deadline (Envoy forwards the per-try timeout as `grpc-timeout`; tonic answers
+    // `CANCELLED: Timeout expired`) fire at the same instant: either may be seen. Neither is
+    // retried.
     assert!(
-        err.message().contains("upstream request timeout"),
+        (err.code() == Code::Unavailable && err.message().contains("upstream request timeout"))
+            || err.code() == Code::Cancelled,
         "{err:?}"
     );
     assert_eq!(control.calls(), 1);
@@ -529,51 +539,70 @@ async fn check_grpc_web(gw: &Gateway, tag: &str) {
     let other = preflight("https://evil.example.com")
         .await
         .expect("preflight");
-    let leaked: Vec<String> = other
+    let cors: Vec<String> = other
         .headers()
-        .keys()
-        .map(|k| k.as_str().to_owned())
-        .filter(|k| k.starts_with("access-control-allow"))
+        .iter()
+        .filter(|(k, _)| k.as_str().starts_with("access-control-"))
+        .map(|(k, v)| format!("{k}: {}", v.to_str().unwrap_or("?")))
         .collect();
     eprintln!(
-        "{tag}: preflight from another origin → {}, access-control-allow-*: {leaked:?}",
+        "{tag}: preflight from another origin → {}, {cors:?}",
         other.status()
     );
-    assert!(leaked.is_empty(), "{tag}: {leaked:?}");
+    // What makes a browser refuse the call: no Access-Control-Allow-Origin (nor -Credentials).
+    // Envoy 1.40 still answers allow-methods/allow-headers here (observed with
+    // `unmatchedPreflights: IGNORE`), which grant nothing without an allowed origin.
+    assert!(
+        !cors
+            .iter()
+            .any(|h| h.starts_with("access-control-allow-origin")
+                || h.starts_with("access-control-allow-credentials")),
+        "{tag}: {cors:?}"
+    );
 }
 
-/// Point 5: gRPC-Web from the builder, both ways: message and `grpc-status` in the trailer
-/// frame; preflights answered for the allowed origin only.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs builder fix: the CORS preflight carries no content-type, so it misses the gRPC-Web route and gets no Access-Control-Allow-* headers"]
-async fn p5_grpc_web() {
-    let Some(bin) = envoy("p5") else { return };
-    let certs = Certs::new("p5", HOST);
+async fn grpc_web_case(tag: &str, web: GrpcWeb) {
+    let Some(bin) = envoy(tag) else { return };
+    let certs = Certs::new(tag, HOST);
     let backend = greeter().await;
-    for (tag, web) in [
-        (
-            "p5-envoy-filter",
-            GrpcWeb::envoy_filter(Origins::exact(ORIGIN)),
-        ),
-        (
-            "p5-service-port",
-            GrpcWeb::service_port(Origins::exact(ORIGIN)),
-        ),
-    ] {
-        let mesh = tls_ingress()
-            .backend(
-                Backend::service("greeter")
-                    .route(ServiceRoute::unary("helloworld.Greeter"))
-                    .grpc_web(web),
-            )
-            .build()
-            .unwrap();
-        let objects = objects_of(&mesh);
-        let findings = analyze(&objects);
-        assert!(findings.iter().all(|f| !f.error), "{tag}: {findings:?}");
-        let gw = Gateway::start(&bin, tag, &objects, &[("greeter", backend.addr)], &certs);
-        check_grpc_web(&gw, tag).await;
-    }
+    let mesh = tls_ingress()
+        .backend(
+            Backend::service("greeter")
+                .route(ServiceRoute::unary("helloworld.Greeter"))
+                .grpc_web(web),
+        )
+        .build()
+        .unwrap();
+    let objects = objects_of(&mesh);
+    let findings = analyze(&objects);
+    assert!(findings.iter().all(|f| !f.error), "{tag}: {findings:?}");
+    let gw = Gateway::start(&bin, tag, &objects, &[("greeter", backend.addr)], &certs);
+    check_grpc_web(&gw, tag).await;
+}
+
+/// Point 5: gRPC-Web from the builder through the EnvoyFilter: message and `grpc-status` in
+/// the trailer frame; preflights answered for the allowed origin only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn p5_grpc_web_envoy_filter() {
+    grpc_web_case(
+        "p5-envoy-filter",
+        GrpcWeb::envoy_filter(Origins::exact(ORIGIN)),
+    )
+    .await;
+}
+
+/// Point 5, the GRPC-Web Service port: istiod inserts `grpc_web` for a `grpc-web` Service port
+/// only on the backend's sidecar (inbound), never at the gateway's HTTPS listener (ENVOY.md §4).
+/// The lab runs no sidecar, so the gateway passes `application/grpc-web+proto` through and the
+/// reply comes back as `application/grpc` with HTTP/2 trailers (no trailer frame): observed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs the backend's sidecar (the lab runs none) or a builder change: GrpcWeb::service_port relies on the sidecar's inbound grpc_web filter; at the gateway the reply is application/grpc with no trailer frame"]
+async fn p5_grpc_web_service_port() {
+    grpc_web_case(
+        "p5-service-port",
+        GrpcWeb::service_port(Origins::exact(ORIGIN)),
+    )
+    .await;
 }
 
 async fn call_path(ch: &Channel, path: &'static str) -> Result<HelloReply, tonic::Status> {
@@ -595,7 +624,6 @@ async fn call_path(ch: &Channel, path: &'static str) -> Result<HelloReply, tonic
 /// `/helloworld.GreeterAdmin/…`; a hand-written prefix without the slash does, and the
 /// analyzer warns.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs builder fix: service prefixes without the trailing slash also take /pkg.SvcAdmin/..."]
 async fn p6_service_prefix_is_exact() {
     let Some(bin) = envoy("p6") else { return };
     let certs = Certs::new("p6", HOST);
