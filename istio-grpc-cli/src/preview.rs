@@ -175,11 +175,22 @@ pub fn run(args: Args) -> ExitCode {
             }
         }
     }
+    for o in &objects {
+        if let Object::Secret(secret) = o
+            && let Some(name) = secret.metadata.name.as_deref()
+            && hosts_by_credential.contains_key(name)
+        {
+            println!(
+                "note: Secret {name} in the input is not used (a local run reads certificate files); a self-signed certificate stands in, or give --cert {name}=CERT,KEY"
+            );
+        }
+    }
     for (credential, hosts) in &hosts_by_credential {
-        match self_signed(&work_dir, credential, hosts) {
-            Ok((ca, cert, key)) => {
-                options = options.credential(credential, cert, key);
-                ca_files.push((credential.clone(), ca));
+        let hosts: Vec<String> = hosts.iter().cloned().collect();
+        match istio_grpc_envoy::certs::self_signed(&work_dir, credential, &hosts) {
+            Ok(made) => {
+                options = options.credential(credential, &made.cert_file, &made.key_file);
+                ca_files.push((credential.clone(), made.ca_file));
             }
             Err(e) => return fail(format!("cannot make a certificate for {credential}: {e}")),
         }
@@ -276,37 +287,4 @@ pub fn run(args: Args) -> ExitCode {
     envoy.stop();
     println!("stopped Envoy (pid {})", envoy.pid());
     ExitCode::SUCCESS
-}
-
-/// A CA and a leaf for `hosts`, written into `dir`: (CA file, cert file, key file).
-fn self_signed(
-    dir: &Path,
-    credential: &str,
-    hosts: &BTreeSet<String>,
-) -> Result<(PathBuf, PathBuf, PathBuf), String> {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
-    let e = |e: rcgen::Error| e.to_string();
-    let ca_key = KeyPair::generate().map_err(e)?;
-    let mut ca_params = CertificateParams::new(Vec::<String>::new()).map_err(e)?;
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca_params.distinguished_name.push(
-        rcgen::DnType::CommonName,
-        format!("istio-grpc preview CA ({credential})"),
-    );
-    let ca = ca_params.self_signed(&ca_key).map_err(e)?;
-    let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
-    let leaf_key = KeyPair::generate().map_err(e)?;
-    let names: Vec<String> = hosts.iter().filter(|h| *h != "*").cloned().collect();
-    let leaf = CertificateParams::new(names)
-        .map_err(e)?
-        .signed_by(&leaf_key, &issuer)
-        .map_err(e)?;
-    let ca_file = dir.join(format!("{credential}-ca.crt"));
-    let cert_file = dir.join(format!("{credential}.crt"));
-    let key_file = dir.join(format!("{credential}.key"));
-    let w = |p: &Path, s: String| std::fs::write(p, s).map_err(|e| format!("{}: {e}", p.display()));
-    w(&ca_file, ca.pem())?;
-    w(&cert_file, leaf.pem())?;
-    w(&key_file, leaf_key.serialize_pem())?;
-    Ok((ca_file, cert_file, key_file))
 }

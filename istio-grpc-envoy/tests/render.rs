@@ -419,7 +419,9 @@ fn envoy_validates_the_renderings() {
         std::env::temp_dir().join(format!("istio-grpc-envoy-validate-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     // Envoy reads the certificate files while validating: give it real PEM files.
-    let cert = rcgen_free_cert(&dir);
+    let made = istio_grpc_envoy::certs::self_signed(&dir, "tls", &["grpc.example.com".to_owned()])
+        .unwrap();
+    let cert = (made.cert_file, made.key_file);
     type Example = fn() -> Result<istio_grpc_builder::Mesh, istio_grpc_builder::BuildError>;
     let examples: [(&str, Example); 8] = [
         ("tls_gateway", istio_grpc_examples::tls_gateway),
@@ -443,41 +445,6 @@ fn envoy_validates_the_renderings() {
         process::validate(&envoy, &r, &dir).unwrap_or_else(|e| panic!("{name}: {e}"));
     }
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// The lab's certificates come from rcgen; here the validation only needs Envoy to load a
-/// well-formed pair, so the envoy-lab's committed test pair is not used: a key made by
-/// `openssl` would do too. To avoid a dev-dependency on rcgen in this crate, the lab crate
-/// covers live TLS; this writes the pair from the lab data when present.
-fn rcgen_free_cert(dir: &std::path::Path) -> (PathBuf, PathBuf) {
-    let cert = dir.join("tls.crt");
-    let key = dir.join("tls.key");
-    let out = std::process::Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=grpc.example.com",
-            "-keyout",
-        ])
-        .arg(&key)
-        .arg("-out")
-        .arg(&cert)
-        .output()
-        .expect("openssl runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (cert, key)
 }
 
 /// The article's setup, rendered (read against ENVOY.md §6 before accepting).

@@ -81,35 +81,17 @@ pub struct Certs {
 impl Certs {
     /// Makes the CA and the leaf for `host` in a fresh folder named after `tag`.
     pub fn new(tag: &str, host: &str) -> Certs {
-        use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
         let dir = std::env::temp_dir().join(format!("istio-grpc-lab-{tag}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create cert dir");
-        let ca_key = KeyPair::generate().expect("CA key");
-        let mut ca_params = CertificateParams::new(Vec::<String>::new()).expect("CA params");
-        ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-        ca_params
-            .distinguished_name
-            .push(rcgen::DnType::CommonName, "istio-grpc lab CA");
-        let ca = ca_params.self_signed(&ca_key).expect("CA cert");
-        let issuer = rcgen::Issuer::from_params(&ca_params, &ca_key);
-        let leaf_key = KeyPair::generate().expect("leaf key");
-        let leaf = CertificateParams::new(vec![host.to_owned()])
-            .expect("leaf params")
-            .signed_by(&leaf_key, &issuer)
-            .expect("leaf cert");
-        let ca_file = dir.join("ca.crt");
-        let cert_file = dir.join("tls.crt");
-        let key_file = dir.join("tls.key");
-        std::fs::write(&ca_file, ca.pem()).expect("write CA");
-        std::fs::write(&cert_file, leaf.pem()).expect("write cert");
-        std::fs::write(&key_file, leaf_key.serialize_pem()).expect("write key");
+        let made = istio_grpc_envoy::certs::self_signed(&dir, "tls", &[host.to_owned()])
+            .expect("test certificates");
         Certs {
             dir,
-            ca_pem: ca.pem(),
-            ca_file,
-            cert_file,
-            key_file,
+            ca_pem: made.ca_pem,
+            ca_file: made.ca_file,
+            cert_file: made.cert_file,
+            key_file: made.key_file,
         }
     }
 }
