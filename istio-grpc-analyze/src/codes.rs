@@ -44,6 +44,8 @@ pub struct Code {
     pub severity: Severity,
     /// Short name (Istio's message name for IST codes).
     pub name: &'static str,
+    /// One sentence on what it finds (its line in the table above).
+    pub title: &'static str,
 }
 
 impl fmt::Display for Code {
@@ -59,8 +61,8 @@ impl Serialize for Code {
 }
 
 macro_rules! codes {
-    ($($(#[$doc:meta])* $const:ident = ($id:literal, $sev:ident, $name:literal);)*) => {
-        $($(#[$doc])* pub const $const: Code = Code { id: $id, severity: Severity::$sev, name: $name };)*
+    ($(#[doc = $title:literal] $const:ident = ($id:literal, $sev:ident, $name:literal);)*) => {
+        $(#[doc = $title] pub const $const: Code = Code { id: $id, severity: Severity::$sev, name: $name, title: $title.trim_ascii() };)*
         /// Every code, in the order of the table above.
         pub const ALL: &[Code] = &[$($const),*];
     };

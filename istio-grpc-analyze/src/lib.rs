@@ -44,14 +44,17 @@ mod crd;
 mod diagnostic;
 mod input;
 mod model;
+pub mod output;
+mod suppress;
 pub use istio_grpc_types::protocol;
 
 use std::collections::BTreeSet;
 
 pub use codes::Code;
 pub use crd::{CrdError, CrdSet, Findings, ISTIO_CRDS};
-pub use diagnostic::{Diagnostic, Resource, Severity};
+pub use diagnostic::{Diagnostic, Resource, Severity, TextEdit};
 pub use input::{Inputs, Manifest};
+pub use suppress::{Baseline, BaselineEntry, SUPPRESS_ANNOTATION, Suppression};
 use istio_grpc_types::Object;
 
 /// What the analyzer knows beyond the manifests.
@@ -66,6 +69,9 @@ pub struct Options {
     /// descriptor set): routes to them are gRPC routes, and a prefix that captures one of them
     /// by accident is reported.
     pub grpc_services: BTreeSet<String>,
+    /// Codes not to report on some resources (`--suppress CODE=RESOURCE`). The
+    /// [`SUPPRESS_ANNOTATION`] on an object is always honoured.
+    pub suppressions: Vec<Suppression>,
 }
 
 impl Options {
@@ -86,6 +92,12 @@ impl Options {
         self
     }
 
+    /// Adds suppressions.
+    pub fn suppress(mut self, suppressions: impl IntoIterator<Item = Suppression>) -> Self {
+        self.suppressions.extend(suppressions);
+        self
+    }
+
     /// Adds CRDs to check objects against.
     pub fn crds(mut self, crds: CrdSet) -> Self {
         self.crds = Some(crds);
@@ -99,6 +111,8 @@ pub struct Report {
     diagnostics: Vec<Diagnostic>,
     documents: usize,
     unusable: bool,
+    suppressed: usize,
+    accepted: usize,
 }
 
 impl Report {
@@ -127,24 +141,55 @@ impl Report {
 
     /// `0` clean, `1` errors found, `2` unusable input: the CLI's exit status.
     pub fn exit_code(&self) -> i32 {
+        self.exit_code_at(Severity::Error)
+    }
+
+    /// `0` clean, `1` a finding at `threshold` or worse (`Warning`: warnings and errors), `2`
+    /// unusable input.
+    pub fn exit_code_at(&self, threshold: Severity) -> i32 {
         if self.unusable {
             2
-        } else if self.count(Severity::Error) > 0 {
+        } else if self.diagnostics.iter().any(|d| d.severity <= threshold) {
             1
         } else {
             0
         }
     }
 
+    /// How many findings a suppression (annotation or [`Options::suppressions`]) removed.
+    pub fn suppressed(&self) -> usize {
+        self.suppressed
+    }
+
+    /// How many findings a baseline accepted ([`Report::accept`]).
+    pub fn accepted(&self) -> usize {
+        self.accepted
+    }
+
+    /// Removes the findings the baseline accepts (a finding about unusable input stays).
+    pub fn accept(&mut self, baseline: &Baseline) {
+        let before = self.diagnostics.len();
+        self.diagnostics
+            .retain(|d| d.code == codes::UNUSABLE_INPUT || !baseline.accepts(d));
+        self.accepted += before - self.diagnostics.len();
+    }
+
     /// `N errors, M warnings in K documents`.
     pub fn summary(&self) -> String {
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-        format!(
+        let mut out = format!(
             "{}, {} in {}",
             plural(self.count(Severity::Error), "error"),
             plural(self.count(Severity::Warning), "warning"),
             plural(self.documents, "document")
-        )
+        );
+        if self.suppressed > 0 {
+            out.push_str(&format!(" ({} suppressed)", self.suppressed));
+        }
+        if self.accepted > 0 {
+            out.push_str(&format!(" ({} accepted by the baseline)", self.accepted));
+        }
+        out
     }
 }
 
@@ -206,6 +251,7 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
             ))
     });
     out.dedup();
+    let suppressed = suppress::apply(&mut out, &inputs.manifests, &options.suppressions);
     let unusable = inputs.has_unusable_input() || inputs.documents == 0;
     if inputs.documents == 0 && inputs.problems.is_empty() {
         out.push(Diagnostic {
@@ -217,11 +263,14 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
             location: None,
             message: "no documents found in the input".into(),
             fix: Some("pass files or folders holding Kubernetes manifests, or - for stdin".into()),
+            edit: None,
         });
     }
     Report {
         diagnostics: out,
         documents: inputs.documents,
         unusable,
+        suppressed,
+        accepted: 0,
     }
 }

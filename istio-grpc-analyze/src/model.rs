@@ -163,6 +163,7 @@ pub(crate) fn diagnostic(
         file: manifest.file.clone(),
         message: message.into(),
         fix,
+        edit: None,
     }
 }
 
