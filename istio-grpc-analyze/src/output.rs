@@ -53,6 +53,15 @@ fn fix(d: &Diagnostic, lines: &mut BTreeMap<std::path::PathBuf, Vec<String>>) ->
     }))
 }
 
+/// `resource: path: message`, as the human format writes it.
+fn headline(d: &Diagnostic) -> String {
+    match &d.resource {
+        Some(r) if !d.path.is_empty() => format!("{r}: {}: {}", d.path, d.message),
+        Some(r) => format!("{r}: {}", d.message),
+        None => d.message.clone(),
+    }
+}
+
 /// The report as a SARIF 2.1.0 log: one run, every code as a rule (with its default level), every
 /// finding as a result with its level, file, line and column, the object and field path as a
 /// logical location, and the fix (in the message, and as a SARIF `fix` where it is a text edit).
@@ -79,11 +88,7 @@ pub fn sarif(report: &Report) -> Value {
         .diagnostics()
         .iter()
         .map(|d| {
-            let mut text = match &d.resource {
-                Some(r) if !d.path.is_empty() => format!("{r}: {}: {}", d.path, d.message),
-                Some(r) => format!("{r}: {}", d.message),
-                None => d.message.clone(),
-            };
+            let mut text = headline(d);
             if let Some(f) = &d.fix {
                 text.push_str(&format!(" Fix: {f}"));
             }
@@ -177,11 +182,7 @@ pub fn github(report: &Report) -> String {
             "title={}",
             escape_property(&format!("{} {}", d.code.id, d.code.name))
         ));
-        let mut message = match &d.resource {
-            Some(r) if !d.path.is_empty() => format!("{r}: {}: {}", d.path, d.message),
-            Some(r) => format!("{r}: {}", d.message),
-            None => d.message.clone(),
-        };
+        let mut message = headline(d);
         if let Some(f) = &d.fix {
             message.push_str(&format!("\nfix: {f}"));
         }
