@@ -8,6 +8,7 @@
 //! | `IST0101` | error | a referenced Gateway or Secret is not in the input (ReferencedResourceNotFound) |
 //! | `IST0106` | error | the object fails its CRD's structural schema or a CEL rule (SchemaValidationError) |
 //! | `IST0130` | warning | a route can never match: an earlier, broader route takes its traffic (VirtualServiceUnreachableRule) |
+//! | `IST0131` | info | a match an earlier rule's match already takes, the same or broader (VirtualServiceIneffectiveMatch) |
 //! | `IST0132` | warning | a VirtualService host is not served by the Gateway it binds to (VirtualServiceHostNotFoundInGateway) |
 //! | `IST0145` | error | two Gateways select the same workload and claim the same port and host (ConflictingGateways) |
 //! | `IST0161` | error | the gateway's TLS Secret lacks `tls.crt`/`tls.key` (InvalidGatewayCredential) |
@@ -75,6 +76,8 @@ codes! {
     SCHEMA_VALIDATION_ERROR = ("IST0106", Error, "SchemaValidationError");
     /// A route can never match.
     UNREACHABLE_RULE = ("IST0130", Warning, "VirtualServiceUnreachableRule");
+    /// A match an earlier rule's match already takes.
+    INEFFECTIVE_MATCH = ("IST0131", Info, "VirtualServiceIneffectiveMatch");
     /// A VirtualService host not served by its Gateway.
     HOST_NOT_FOUND_IN_GATEWAY = ("IST0132", Warning, "VirtualServiceHostNotFoundInGateway");
     /// Two Gateways claim the same workload, port and host.

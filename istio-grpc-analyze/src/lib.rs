@@ -205,6 +205,7 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
     checks::grpc_web::check(&model, &mut out);
     checks::proxyless::check(&model, &mut out);
     checks::shadowing::check(&model, &mut out);
+    checks::dup_matches::check(&model, &mut out);
     checks::prefixes::check(&model, &mut out);
     checks::catch_all::check(&model, &mut out);
     checks::gateway_conflicts::check(&model, &mut out);

@@ -4,6 +4,7 @@ pub(crate) mod backend_protocol;
 pub(crate) mod catch_all;
 pub(crate) mod crd_schema;
 pub(crate) mod credentials;
+pub(crate) mod dup_matches;
 pub(crate) mod gateway_binding;
 pub(crate) mod gateway_conflicts;
 pub(crate) mod grpc_web;
