@@ -7,11 +7,15 @@
 //! | --- | --- | --- |
 //! | `IST0101` | error | a referenced Gateway or Secret is not in the input (ReferencedResourceNotFound) |
 //! | `IST0106` | error | the object fails its CRD's structural schema or a CEL rule (SchemaValidationError) |
+//! | `IST0109` | error | VirtualServices bound to the mesh define the same host: which one sidecars use is undefined (ConflictingMeshGatewayVirtualServiceHosts) |
+//! | `IST0128` | warning | DestinationRule TLS `SIMPLE`/`MUTUAL` without `caCertificates`: the server is not verified (NoServerCertificateVerificationDestinationLevel) |
+//! | `IST0129` | warning | the same, in a port-level setting (NoServerCertificateVerificationPortLevel) |
 //! | `IST0130` | warning | a route can never match: an earlier, broader route takes its traffic (VirtualServiceUnreachableRule) |
 //! | `IST0131` | info | a match an earlier rule's match already takes, the same or broader (VirtualServiceIneffectiveMatch) |
 //! | `IST0132` | warning | a VirtualService host is not served by the Gateway it binds to (VirtualServiceHostNotFoundInGateway) |
 //! | `IST0145` | error | two Gateways select the same workload and claim the same port and host (ConflictingGateways) |
 //! | `IST0161` | error | the gateway's TLS Secret lacks `tls.crt`/`tls.key` (InvalidGatewayCredential) |
+//! | `IST0171` | warning | a status condition the controller set negative: the object is not (fully) in effect (NegativeConditionStatus) |
 //! | `GRPC001` | error | a gRPC route reaches a Service port not declared HTTP/2: the gateway speaks HTTP/1.1 and calls fail with `UNAVAILABLE … reset reason: protocol error` |
 //! | `GRPC002` | error | a finite timeout on a route that serves a streaming method cuts its streams (`INTERNAL … RST_STREAM`) |
 //! | `GRPC003` | error | `timeout`/`perTryTimeout` of `0s`: the CRD requires at least 1ms (omit the timeout to disable it) |
@@ -74,6 +78,12 @@ codes! {
     REFERENCED_RESOURCE_NOT_FOUND = ("IST0101", Error, "ReferencedResourceNotFound");
     /// CRD structural schema or CEL rule violation.
     SCHEMA_VALIDATION_ERROR = ("IST0106", Error, "SchemaValidationError");
+    /// Mesh VirtualServices defining the same host.
+    CONFLICTING_MESH_GATEWAY_HOSTS = ("IST0109", Error, "ConflictingMeshGatewayVirtualServiceHosts");
+    /// DestinationRule TLS without caCertificates.
+    NO_CERT_VERIFICATION_DESTINATION = ("IST0128", Warning, "NoServerCertificateVerificationDestinationLevel");
+    /// Port-level DestinationRule TLS without caCertificates.
+    NO_CERT_VERIFICATION_PORT = ("IST0129", Warning, "NoServerCertificateVerificationPortLevel");
     /// A route can never match.
     UNREACHABLE_RULE = ("IST0130", Warning, "VirtualServiceUnreachableRule");
     /// A match an earlier rule's match already takes.
@@ -84,6 +94,8 @@ codes! {
     CONFLICTING_GATEWAYS = ("IST0145", Error, "ConflictingGateways");
     /// A gateway TLS Secret without `tls.crt`/`tls.key`.
     INVALID_GATEWAY_CREDENTIAL = ("IST0161", Error, "InvalidGatewayCredential");
+    /// A negative status condition.
+    NEGATIVE_CONDITION = ("IST0171", Warning, "NegativeConditionStatus");
     /// A gRPC route to a port not declared HTTP/2 (`UNAVAILABLE … protocol error`).
     BACKEND_NOT_HTTP2 = ("GRPC001", Error, "GrpcBackendPortNotHttp2");
     /// A finite timeout on a streaming route.

@@ -208,6 +208,9 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
     checks::dup_matches::check(&model, &mut out);
     checks::prefixes::check(&model, &mut out);
     checks::catch_all::check(&model, &mut out);
+    checks::mesh_hosts::check(&model, &mut out);
+    checks::ca_certificates::check(&model, &mut out);
+    checks::conditions::check(&inputs.manifests, &mut out);
     checks::gateway_conflicts::check(&model, &mut out);
     if let Some(crds) = &options.crds {
         checks::crd_schema::check(&inputs.manifests, crds, &mut out);

@@ -1,13 +1,16 @@
 //! The checks, one file each. Each reads the [`Model`] and pushes diagnostics.
 
 pub(crate) mod backend_protocol;
+pub(crate) mod ca_certificates;
 pub(crate) mod catch_all;
+pub(crate) mod conditions;
 pub(crate) mod crd_schema;
 pub(crate) mod credentials;
 pub(crate) mod dup_matches;
 pub(crate) mod gateway_binding;
 pub(crate) mod gateway_conflicts;
 pub(crate) mod grpc_web;
+pub(crate) mod mesh_hosts;
 pub(crate) mod prefixes;
 pub(crate) mod proxyless;
 pub(crate) mod retries;

@@ -46,6 +46,20 @@ struct Case {
 fn no_options() -> Options {
     Options::default()
 }
+/// A VirtualService bound to the mesh (no `gateways`) for one host.
+fn mesh_vs(name: &str, host: &str) -> String {
+    format!(
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: {name}}}\nspec:\n  hosts: [{host}]\n  http:\n  - route: [{{destination: {{host: {host}}}}}]\n"
+    )
+}
+
+/// A DestinationRule for an external database with `spec` lines after its host.
+fn dr_tls(spec: &str) -> String {
+    format!(
+        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {{name: db-tls}}\nspec:\n  host: db.example.com\n{spec}"
+    )
+}
+
 /// A VirtualService bound to [`GATEWAY`] for grpc.example.com.
 fn gw_vs(name: &str, http: &str) -> String {
     format!(
@@ -119,6 +133,10 @@ fn cases() -> Vec<Case> {
         Case { name: "perTryTimeout under Istio's default retryOn", code: codes::PER_TRY_TIMEOUT_NOT_RETRIED, failing: vs(&format!("{ROUTE}    retries: {{attempts: 3, perTryTimeout: 1s}}\n")), path: "spec.http[0].retries.perTryTimeout", passing: vs(&format!("{ROUTE}    retries: {{attempts: 3, perTryTimeout: 1s, retryOn: 'unavailable,gateway-error'}}\n")), options: no_options },
         Case { name: "a match an earlier rule's broader prefix takes (Istio's overlap rule)", code: codes::INEFFECTIVE_MATCH, failing: vs("  - match: [{uri: {prefix: /api}}]\n    route: [{destination: {host: a}}]\n  - match: [{uri: {prefix: /api/v2}}, {uri: {prefix: /other}}]\n    route: [{destination: {host: b}}]\n"), path: "spec.http[1]", passing: vs("  - match: [{uri: {prefix: /api/v2}}, {uri: {prefix: /other}}]\n    route: [{destination: {host: b}}]\n  - match: [{uri: {prefix: /api}}]\n    route: [{destination: {host: a}}]\n"), options: no_options },
         Case { name: "a TCP rule whose every match an earlier rule has", code: codes::UNREACHABLE_RULE, failing: "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: tcp}\nspec:\n  hosts: [tcp.example.com]\n  tcp:\n  - match: [{port: 31400}]\n    route: [{destination: {host: a}}]\n  - match: [{port: 31400}]\n    route: [{destination: {host: b}}]\n".into(), path: "spec.tcp[1]", passing: "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: tcp}\nspec:\n  hosts: [tcp.example.com]\n  tcp:\n  - match: [{port: 31400}]\n    route: [{destination: {host: a}}]\n  - match: [{port: 31401}]\n    route: [{destination: {host: b}}]\n".into(), options: no_options },
+        Case { name: "two mesh VirtualServices for one host", code: codes::CONFLICTING_MESH_GATEWAY_HOSTS, failing: format!("{}---\n{}", mesh_vs("a", "ratings"), mesh_vs("b", "ratings.default.svc.cluster.local")), path: "spec.hosts", passing: format!("{}---\n{}", mesh_vs("a", "ratings"), mesh_vs("b", "reviews")), options: no_options },
+        Case { name: "DestinationRule TLS without caCertificates", code: codes::NO_CERT_VERIFICATION_DESTINATION, failing: dr_tls("  trafficPolicy:\n    tls: {mode: SIMPLE}\n"), path: "spec.trafficPolicy.tls", passing: dr_tls("  trafficPolicy:\n    tls: {mode: SIMPLE, caCertificates: /etc/certs/ca.pem}\n"), options: no_options },
+        Case { name: "port-level DestinationRule TLS without caCertificates", code: codes::NO_CERT_VERIFICATION_PORT, failing: dr_tls("  trafficPolicy:\n    portLevelSettings:\n    - port: {number: 443}\n      tls: {mode: MUTUAL, clientCertificate: /c.pem, privateKey: /k.pem}\n"), path: "spec.trafficPolicy.portLevelSettings[0].tls", passing: dr_tls("  workloadSelector: {matchLabels: {app: db}}\n  trafficPolicy:\n    portLevelSettings:\n    - port: {number: 443}\n      tls: {mode: MUTUAL, credentialName: db-credential}\n"), options: no_options },
+        Case { name: "negative status condition", code: codes::NEGATIVE_CONDITION, failing: format!("{GRPC_SERVICE}status:\n  conditions:\n  - {{type: istio.io/WaypointBound, status: 'False', reason: NotFound, message: waypoint missing, lastTransitionTime: '2024-01-01T00:00:00Z'}}\n"), path: "status.conditions[0]", passing: format!("{GRPC_SERVICE}status:\n  conditions:\n  - {{type: argocd.argoproj.io/Synced, status: 'False', reason: r, message: m, lastTransitionTime: '2024-01-01T00:00:00Z'}}\n  - {{type: istio.io/WaypointBound, status: 'True', reason: r, message: m, lastTransitionTime: '2024-01-01T00:00:00Z'}}\n"), options: no_options },
         Case { name: "unchecked kind", code: codes::UNCHECKED_KIND, failing: "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: r}\nspec: {}\n".into(), path: "", passing: GRPC_SERVICE.into(), options: no_options },
     ]
 }
@@ -153,6 +171,18 @@ fn each_check_has_a_failing_and_a_passing_manifest() {
             }
         }
         let passing = run(&case.passing, &options);
+        // a passing manifest that does not even read proves nothing
+        if passing
+            .diagnostics()
+            .iter()
+            .any(|d| d.code == codes::INVALID_DOCUMENT || d.code == codes::UNUSABLE_INPUT)
+        {
+            failures.push(format!(
+                "{}: passing manifest does not read: {:?}",
+                case.name,
+                passing.diagnostics()
+            ));
+        }
         if passing.diagnostics().iter().any(|d| d.code == case.code) {
             failures.push(format!(
                 "{}: passing manifest flagged: {:?}",
