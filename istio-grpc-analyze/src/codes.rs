@@ -8,13 +8,17 @@
 //! | `IST0101` | error | a referenced Gateway or Secret is not in the input (ReferencedResourceNotFound) |
 //! | `IST0106` | error | the object fails its CRD's structural schema or a CEL rule (SchemaValidationError) |
 //! | `IST0109` | error | VirtualServices bound to the mesh define the same host: which one sidecars use is undefined (ConflictingMeshGatewayVirtualServiceHosts) |
+//! | `IST0110` | error | several Sidecars select the same pod: which applies is undefined (ConflictingSidecarWorkloadSelectors) |
+//! | `IST0111` | error | several Sidecars without selector in one namespace (MultipleSidecarsWithoutWorkloadSelectors) |
 //! | `IST0128` | warning | DestinationRule TLS `SIMPLE`/`MUTUAL` without `caCertificates`: the server is not verified (NoServerCertificateVerificationDestinationLevel) |
 //! | `IST0129` | warning | the same, in a port-level setting (NoServerCertificateVerificationPortLevel) |
 //! | `IST0130` | warning | a route can never match: an earlier, broader route takes its traffic (VirtualServiceUnreachableRule) |
 //! | `IST0131` | info | a match an earlier rule's match already takes, the same or broader (VirtualServiceIneffectiveMatch) |
 //! | `IST0132` | warning | a VirtualService host is not served by the Gateway it binds to (VirtualServiceHostNotFoundInGateway) |
+//! | `IST0138` | warning | two Gateways on one workload serve the same certificate: HTTP/2 connection re-use gives 404s (GatewayDuplicateCertificate) |
 //! | `IST0145` | error | two Gateways select the same workload and claim the same port and host (ConflictingGateways) |
 //! | `IST0161` | error | the gateway's TLS Secret lacks `tls.crt`/`tls.key` (InvalidGatewayCredential) |
+//! | `IST0162` | warning | a Gateway port that no Service of its workload targets (GatewayPortNotDefinedOnService) |
 //! | `IST0171` | warning | a status condition the controller set negative: the object is not (fully) in effect (NegativeConditionStatus) |
 //! | `GRPC001` | error | a gRPC route reaches a Service port not declared HTTP/2: the gateway speaks HTTP/1.1 and calls fail with `UNAVAILABLE … reset reason: protocol error` |
 //! | `GRPC002` | error | a finite timeout on a route that serves a streaming method cuts its streams (`INTERNAL … RST_STREAM`) |
@@ -80,6 +84,10 @@ codes! {
     SCHEMA_VALIDATION_ERROR = ("IST0106", Error, "SchemaValidationError");
     /// Mesh VirtualServices defining the same host.
     CONFLICTING_MESH_GATEWAY_HOSTS = ("IST0109", Error, "ConflictingMeshGatewayVirtualServiceHosts");
+    /// Several Sidecars selecting one pod.
+    CONFLICTING_SIDECAR_SELECTORS = ("IST0110", Error, "ConflictingSidecarWorkloadSelectors");
+    /// Several Sidecars without selector in one namespace.
+    MULTIPLE_SIDECARS_WITHOUT_SELECTOR = ("IST0111", Error, "MultipleSidecarsWithoutWorkloadSelectors");
     /// DestinationRule TLS without caCertificates.
     NO_CERT_VERIFICATION_DESTINATION = ("IST0128", Warning, "NoServerCertificateVerificationDestinationLevel");
     /// Port-level DestinationRule TLS without caCertificates.
@@ -90,10 +98,14 @@ codes! {
     INEFFECTIVE_MATCH = ("IST0131", Info, "VirtualServiceIneffectiveMatch");
     /// A VirtualService host not served by its Gateway.
     HOST_NOT_FOUND_IN_GATEWAY = ("IST0132", Warning, "VirtualServiceHostNotFoundInGateway");
+    /// Two Gateways on one workload with the same certificate.
+    GATEWAY_DUPLICATE_CERTIFICATE = ("IST0138", Warning, "GatewayDuplicateCertificate");
     /// Two Gateways claim the same workload, port and host.
     CONFLICTING_GATEWAYS = ("IST0145", Error, "ConflictingGateways");
     /// A gateway TLS Secret without `tls.crt`/`tls.key`.
     INVALID_GATEWAY_CREDENTIAL = ("IST0161", Error, "InvalidGatewayCredential");
+    /// A Gateway port no Service of its workload targets.
+    GATEWAY_PORT_NOT_ON_SERVICE = ("IST0162", Warning, "GatewayPortNotDefinedOnService");
     /// A negative status condition.
     NEGATIVE_CONDITION = ("IST0171", Warning, "NegativeConditionStatus");
     /// A gRPC route to a port not declared HTTP/2 (`UNAVAILABLE … protocol error`).

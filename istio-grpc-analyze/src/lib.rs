@@ -211,6 +211,9 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
     checks::mesh_hosts::check(&model, &mut out);
     checks::ca_certificates::check(&model, &mut out);
     checks::conditions::check(&inputs.manifests, &mut out);
+    checks::sidecar_selector::check(&model, &mut out);
+    checks::gateway_certs::check(&model, &mut out);
+    checks::gateway_ports::check(&model, &mut out);
     checks::gateway_conflicts::check(&model, &mut out);
     if let Some(crds) = &options.crds {
         checks::crd_schema::check(&inputs.manifests, crds, &mut out);

@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use istio_grpc_types::{
-    DestinationRule, EnvoyFilter, Gateway, Object, PeerAuthentication, VirtualService,
+    DestinationRule, EnvoyFilter, Gateway, Object, PeerAuthentication, ServiceEntry, Sidecar,
+    VirtualService,
 };
 use k8s_openapi::api::core::v1::{Secret, Service};
 
@@ -23,6 +24,8 @@ pub(crate) struct Model<'a> {
     pub(crate) destination_rules: Vec<(&'a Manifest, &'a DestinationRule)>,
     pub(crate) envoy_filters: Vec<(&'a Manifest, &'a EnvoyFilter)>,
     pub(crate) peer_authentications: Vec<(&'a Manifest, &'a PeerAuthentication)>,
+    pub(crate) sidecars: Vec<(&'a Manifest, &'a Sidecar)>,
+    pub(crate) service_entries: Vec<(&'a Manifest, &'a ServiceEntry)>,
     pub(crate) services: Vec<(&'a Manifest, &'a Service)>,
     pub(crate) secrets: Vec<(&'a Manifest, &'a Secret)>,
     pub(crate) workloads: Vec<Workload<'a>>,
@@ -41,6 +44,8 @@ impl<'a> Model<'a> {
             destination_rules: vec![],
             envoy_filters: vec![],
             peer_authentications: vec![],
+            sidecars: vec![],
+            service_entries: vec![],
             services: vec![],
             secrets: vec![],
             workloads: vec![],
@@ -63,6 +68,8 @@ impl<'a> Model<'a> {
                 Object::DestinationRule(o) => m.destination_rules.push((manifest, o)),
                 Object::EnvoyFilter(o) => m.envoy_filters.push((manifest, o)),
                 Object::PeerAuthentication(o) => m.peer_authentications.push((manifest, o)),
+                Object::Sidecar(o) => m.sidecars.push((manifest, o)),
+                Object::ServiceEntry(o) => m.service_entries.push((manifest, o)),
                 Object::Service(o) => m.services.push((manifest, o)),
                 Object::Secret(o) => m.secrets.push((manifest, o)),
                 Object::Deployment(o) => m.workloads.extend(template(&o.spec.template.metadata)),

@@ -8,13 +8,16 @@ pub(crate) mod crd_schema;
 pub(crate) mod credentials;
 pub(crate) mod dup_matches;
 pub(crate) mod gateway_binding;
+pub(crate) mod gateway_certs;
 pub(crate) mod gateway_conflicts;
+pub(crate) mod gateway_ports;
 pub(crate) mod grpc_web;
 pub(crate) mod mesh_hosts;
 pub(crate) mod prefixes;
 pub(crate) mod proxyless;
 pub(crate) mod retries;
 pub(crate) mod shadowing;
+pub(crate) mod sidecar_selector;
 pub(crate) mod timeouts;
 
 use istio_grpc_types::{StringMatch, grpc};

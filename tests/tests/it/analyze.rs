@@ -46,6 +46,31 @@ struct Case {
 fn no_options() -> Options {
     Options::default()
 }
+/// A pod of the `grpc` workload.
+const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: grpc-1, labels: {app: grpc, tier: backend}}\nspec:\n  containers: [{name: app, image: app}]\n";
+
+/// A pod of the default ingress gateway, in istio-system.
+const INGRESS_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: ingress-1, namespace: istio-system, labels: {istio: ingressgateway}}\nspec:\n  containers: [{name: istio-proxy, image: proxyv2}]\n";
+
+/// The ingress gateway's Service, sending port 443 to `target`.
+fn ingress_service(target: u16) -> String {
+    format!(
+        "apiVersion: v1\nkind: Service\nmetadata: {{name: istio-ingressgateway, namespace: istio-system}}\nspec:\n  selector: {{istio: ingressgateway}}\n  ports: [{{name: https, port: 443, targetPort: {target}}}]\n"
+    )
+}
+
+/// A Sidecar with a workload selector (`{}` for none).
+fn sidecar(name: &str, labels: &str) -> String {
+    let selector = if labels == "{}" {
+        String::new()
+    } else {
+        format!("  workloadSelector: {{labels: {labels}}}\n")
+    };
+    format!(
+        "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {{name: {name}}}\nspec:\n{selector}  egress: [{{hosts: ['./*']}}]\n"
+    )
+}
+
 /// A VirtualService bound to the mesh (no `gateways`) for one host.
 fn mesh_vs(name: &str, host: &str) -> String {
     format!(
@@ -137,6 +162,12 @@ fn cases() -> Vec<Case> {
         Case { name: "DestinationRule TLS without caCertificates", code: codes::NO_CERT_VERIFICATION_DESTINATION, failing: dr_tls("  trafficPolicy:\n    tls: {mode: SIMPLE}\n"), path: "spec.trafficPolicy.tls", passing: dr_tls("  trafficPolicy:\n    tls: {mode: SIMPLE, caCertificates: /etc/certs/ca.pem}\n"), options: no_options },
         Case { name: "port-level DestinationRule TLS without caCertificates", code: codes::NO_CERT_VERIFICATION_PORT, failing: dr_tls("  trafficPolicy:\n    portLevelSettings:\n    - port: {number: 443}\n      tls: {mode: MUTUAL, clientCertificate: /c.pem, privateKey: /k.pem}\n"), path: "spec.trafficPolicy.portLevelSettings[0].tls", passing: dr_tls("  workloadSelector: {matchLabels: {app: db}}\n  trafficPolicy:\n    portLevelSettings:\n    - port: {number: 443}\n      tls: {mode: MUTUAL, credentialName: db-credential}\n"), options: no_options },
         Case { name: "negative status condition", code: codes::NEGATIVE_CONDITION, failing: format!("{GRPC_SERVICE}status:\n  conditions:\n  - {{type: istio.io/WaypointBound, status: 'False', reason: NotFound, message: waypoint missing, lastTransitionTime: '2024-01-01T00:00:00Z'}}\n"), path: "status.conditions[0]", passing: format!("{GRPC_SERVICE}status:\n  conditions:\n  - {{type: argocd.argoproj.io/Synced, status: 'False', reason: r, message: m, lastTransitionTime: '2024-01-01T00:00:00Z'}}\n  - {{type: istio.io/WaypointBound, status: 'True', reason: r, message: m, lastTransitionTime: '2024-01-01T00:00:00Z'}}\n"), options: no_options },
+        Case { name: "two Sidecars select one pod", code: codes::CONFLICTING_SIDECAR_SELECTORS, failing: format!("{POD}---\n{}---\n{}", sidecar("a", "{app: grpc}"), sidecar("b", "{tier: backend}")), path: "spec.workloadSelector", passing: format!("{POD}---\n{}---\n{}", sidecar("a", "{app: grpc}"), sidecar("b", "{tier: frontend}")), options: no_options },
+        Case { name: "a Sidecar selector that selects no pod", code: codes::REFERENCED_RESOURCE_NOT_FOUND, failing: format!("{POD}---\n{}", sidecar("a", "{app: bogus}")), path: "spec.workloadSelector.labels", passing: format!("{POD}---\n{}", sidecar("a", "{app: grpc}")), options: no_options },
+        Case { name: "two Sidecars without selector in one namespace", code: codes::MULTIPLE_SIDECARS_WITHOUT_SELECTOR, failing: format!("{}---\n{}", sidecar("a", "{}"), sidecar("b", "{}")), path: "spec", passing: format!("{}---\n{}", sidecar("a", "{}"), sidecar("b", "{app: grpc}")), options: no_options },
+        Case { name: "two Gateways on one workload with one certificate", code: codes::GATEWAY_DUPLICATE_CERTIFICATE, failing: format!("{GATEWAY}---\n{}", GATEWAY.replace("name: grpc-gateway", "name: web-gateway").replace("hosts: [grpc.example.com]", "hosts: [web.example.com]")), path: "metadata.name", passing: format!("{GATEWAY}---\n{}", GATEWAY.replace("name: grpc-gateway", "name: web-gateway").replace("hosts: [grpc.example.com]", "hosts: [web.example.com]").replace("credentialName: grpc-tls-credential", "credentialName: web-tls-credential")), options: no_options },
+        Case { name: "a Gateway port its workload's Service does not target", code: codes::GATEWAY_PORT_NOT_ON_SERVICE, failing: format!("{GATEWAY}---\n{INGRESS_POD}---\n{}", ingress_service(8080)), path: "spec.servers[0].port.number", passing: format!("{GATEWAY}---\n{INGRESS_POD}---\n{}", ingress_service(443)), options: no_options },
+        Case { name: "a Gateway selector that selects no workload", code: codes::REFERENCED_RESOURCE_NOT_FOUND, failing: format!("{}---\n{INGRESS_POD}---\n{}", GATEWAY.replace("istio: ingressgateway", "istio: ingresstypo"), ingress_service(443)), path: "spec.selector", passing: format!("{GATEWAY}---\n{INGRESS_POD}---\n{}", ingress_service(443)), options: no_options },
         Case { name: "unchecked kind", code: codes::UNCHECKED_KIND, failing: "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: r}\nspec: {}\n".into(), path: "", passing: GRPC_SERVICE.into(), options: no_options },
     ]
 }
