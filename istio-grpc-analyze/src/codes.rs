@@ -10,6 +10,7 @@
 //! | `IST0109` | error | VirtualServices bound to the mesh define the same host: which one sidecars use is undefined (ConflictingMeshGatewayVirtualServiceHosts) |
 //! | `IST0110` | error | several Sidecars select the same pod: which applies is undefined (ConflictingSidecarWorkloadSelectors) |
 //! | `IST0111` | error | several Sidecars without selector in one namespace (MultipleSidecarsWithoutWorkloadSelectors) |
+//! | `IST0118` | info | a Service port name naming no protocol Istio knows (PortNameIsNotUnderNamingConvention) |
 //! | `IST0128` | warning | DestinationRule TLS `SIMPLE`/`MUTUAL` without `caCertificates`: the server is not verified (NoServerCertificateVerificationDestinationLevel) |
 //! | `IST0129` | warning | the same, in a port-level setting (NoServerCertificateVerificationPortLevel) |
 //! | `IST0130` | warning | a route can never match: an earlier, broader route takes its traffic (VirtualServiceUnreachableRule) |
@@ -88,6 +89,8 @@ codes! {
     CONFLICTING_SIDECAR_SELECTORS = ("IST0110", Error, "ConflictingSidecarWorkloadSelectors");
     /// Several Sidecars without selector in one namespace.
     MULTIPLE_SIDECARS_WITHOUT_SELECTOR = ("IST0111", Error, "MultipleSidecarsWithoutWorkloadSelectors");
+    /// A port name outside Istio's naming convention.
+    PORT_NAME_CONVENTION = ("IST0118", Info, "PortNameIsNotUnderNamingConvention");
     /// DestinationRule TLS without caCertificates.
     NO_CERT_VERIFICATION_DESTINATION = ("IST0128", Warning, "NoServerCertificateVerificationDestinationLevel");
     /// Port-level DestinationRule TLS without caCertificates.

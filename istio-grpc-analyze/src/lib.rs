@@ -214,6 +214,8 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
     checks::sidecar_selector::check(&model, &mut out);
     checks::gateway_certs::check(&model, &mut out);
     checks::gateway_ports::check(&model, &mut out);
+    checks::subsets::check(&model, &mut out);
+    checks::port_names::check(&model, &mut out);
     checks::gateway_conflicts::check(&model, &mut out);
     if let Some(crds) = &options.crds {
         checks::crd_schema::check(&inputs.manifests, crds, &mut out);

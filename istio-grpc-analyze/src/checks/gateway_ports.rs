@@ -33,6 +33,14 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
             .map(|(k, v)| format!("{k}={v}"))
             .collect::<Vec<_>>()
             .join(",");
+        // the default gateways come with the Istio install, not with the manifests of an app
+        let default_gateway = selector.len() == 1
+            && selector
+                .get("istio")
+                .is_some_and(|v| v == "ingressgateway" || v == "egressgateway");
+        if selected.is_empty() && default_gateway {
+            continue;
+        }
         if selected.is_empty() {
             out.push(diagnostic(
                 manifest,

@@ -10,7 +10,7 @@ use crate::model::{Model, diagnostic, host_covers};
 use crate::{Diagnostic, codes};
 
 /// Istio's `ConvertHostToFQDN`: a short name is a Service in the VirtualService's namespace.
-fn fqdn(host: &str, namespace: &str) -> String {
+pub(crate) fn fqdn(host: &str, namespace: &str) -> String {
     if host.contains('.') || host.contains('*') {
         host.to_owned()
     } else {

@@ -13,11 +13,13 @@ pub(crate) mod gateway_conflicts;
 pub(crate) mod gateway_ports;
 pub(crate) mod grpc_web;
 pub(crate) mod mesh_hosts;
+pub(crate) mod port_names;
 pub(crate) mod prefixes;
 pub(crate) mod proxyless;
 pub(crate) mod retries;
 pub(crate) mod shadowing;
 pub(crate) mod sidecar_selector;
+pub(crate) mod subsets;
 pub(crate) mod timeouts;
 
 use istio_grpc_types::{StringMatch, grpc};

@@ -46,6 +46,13 @@ struct Case {
 fn no_options() -> Options {
     Options::default()
 }
+/// A DestinationRule for `reviews` with one subset.
+fn subset_dr(subset: &str) -> String {
+    format!(
+        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {{name: reviews}}\nspec:\n  host: reviews.default.svc.cluster.local\n  subsets: [{{name: {subset}, labels: {{version: {subset}}}}}]\n"
+    )
+}
+
 /// A pod of the `grpc` workload.
 const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: grpc-1, labels: {app: grpc, tier: backend}}\nspec:\n  containers: [{name: app, image: app}]\n";
 
@@ -168,6 +175,8 @@ fn cases() -> Vec<Case> {
         Case { name: "two Gateways on one workload with one certificate", code: codes::GATEWAY_DUPLICATE_CERTIFICATE, failing: format!("{GATEWAY}---\n{}", GATEWAY.replace("name: grpc-gateway", "name: web-gateway").replace("hosts: [grpc.example.com]", "hosts: [web.example.com]")), path: "metadata.name", passing: format!("{GATEWAY}---\n{}", GATEWAY.replace("name: grpc-gateway", "name: web-gateway").replace("hosts: [grpc.example.com]", "hosts: [web.example.com]").replace("credentialName: grpc-tls-credential", "credentialName: web-tls-credential")), options: no_options },
         Case { name: "a Gateway port its workload's Service does not target", code: codes::GATEWAY_PORT_NOT_ON_SERVICE, failing: format!("{GATEWAY}---\n{INGRESS_POD}---\n{}", ingress_service(8080)), path: "spec.servers[0].port.number", passing: format!("{GATEWAY}---\n{INGRESS_POD}---\n{}", ingress_service(443)), options: no_options },
         Case { name: "a Gateway selector that selects no workload", code: codes::REFERENCED_RESOURCE_NOT_FOUND, failing: format!("{}---\n{INGRESS_POD}---\n{}", GATEWAY.replace("istio: ingressgateway", "istio: ingresstypo"), ingress_service(443)), path: "spec.selector", passing: format!("{GATEWAY}---\n{INGRESS_POD}---\n{}", ingress_service(443)), options: no_options },
+        Case { name: "a route to a subset its host's DestinationRule lacks", code: codes::REFERENCED_RESOURCE_NOT_FOUND, failing: format!("{}---\n{}", subset_dr("v1"), vs("  - route: [{destination: {host: reviews, subset: v2}}]\n")), path: "spec.http[0].route[0].destination.subset", passing: format!("{}---\n{}", subset_dr("v2"), vs("  - route: [{destination: {host: reviews, subset: v2}}]\n")), options: no_options },
+        Case { name: "a port name outside Istio's convention", code: codes::PORT_NAME_CONVENTION, failing: GRPC_SERVICE.replace("name: grpc, port", "name: api, port"), path: "spec.ports[0]", passing: GRPC_SERVICE.into(), options: no_options },
         Case { name: "unchecked kind", code: codes::UNCHECKED_KIND, failing: "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: r}\nspec: {}\n".into(), path: "", passing: GRPC_SERVICE.into(), options: no_options },
     ]
 }
