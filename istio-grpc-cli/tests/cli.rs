@@ -134,8 +134,13 @@ fn stdin_and_json_output() {
     let o = child.wait_with_output().expect("wait");
     assert_eq!(o.status.code(), Some(1));
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON output");
-    let d = &doc["diagnostics"][0];
-    assert_eq!(d["code"], "GRPC001");
+    let diagnostics = doc["diagnostics"].as_array().expect("diagnostics");
+    // the unnamed port is also IST0118 (info), on the Service
+    assert!(diagnostics.iter().any(|d| d["code"] == "IST0118"), "{doc:#}");
+    let d = diagnostics
+        .iter()
+        .find(|d| d["code"] == "GRPC001")
+        .unwrap_or_else(|| panic!("{doc:#}"));
     assert_eq!(d["severity"], "error");
     assert_eq!(d["file"], "<stdin>");
     assert_eq!(d["location"]["line"], 15);
