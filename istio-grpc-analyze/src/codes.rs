@@ -18,6 +18,9 @@
 //! | `IST0132` | warning | a VirtualService host is not served by the Gateway it binds to (VirtualServiceHostNotFoundInGateway) |
 //! | `IST0138` | warning | two Gateways on one workload serve the same certificate: HTTP/2 connection re-use gives 404s (GatewayDuplicateCertificate) |
 //! | `IST0145` | error | two Gateways select the same workload and claim the same port and host (ConflictingGateways) |
+//! | `IST0151` | warning | a relative EnvoyFilter patch without priority may not apply (EnvoyFilterUsesRelativeOperation) |
+//! | `IST0153` | error | ADD on ROUTE_CONFIGURATION/HTTP_ROUTE is ignored (EnvoyFilterUsesAddOperationIncorrectly) |
+//! | `IST0155` | warning | a relative patch without priority, on a filter patched under a proxyVersion match (EnvoyFilterUsesRelativeOperationWithProxyVersion) |
 //! | `IST0161` | error | the gateway's TLS Secret lacks `tls.crt`/`tls.key` (InvalidGatewayCredential) |
 //! | `IST0162` | warning | a Gateway port that no Service of its workload targets (GatewayPortNotDefinedOnService) |
 //! | `IST0171` | warning | a status condition the controller set negative: the object is not (fully) in effect (NegativeConditionStatus) |
@@ -105,6 +108,12 @@ codes! {
     GATEWAY_DUPLICATE_CERTIFICATE = ("IST0138", Warning, "GatewayDuplicateCertificate");
     /// Two Gateways claim the same workload, port and host.
     CONFLICTING_GATEWAYS = ("IST0145", Error, "ConflictingGateways");
+    /// A relative EnvoyFilter patch without priority.
+    ENVOY_FILTER_RELATIVE_OPERATION = ("IST0151", Warning, "EnvoyFilterUsesRelativeOperation");
+    /// ADD where Istio ignores it.
+    ENVOY_FILTER_ADD_INCORRECT = ("IST0153", Error, "EnvoyFilterUsesAddOperationIncorrectly");
+    /// A relative patch without priority next to a proxyVersion match.
+    ENVOY_FILTER_RELATIVE_WITH_PROXY_VERSION = ("IST0155", Warning, "EnvoyFilterUsesRelativeOperationWithProxyVersion");
     /// A gateway TLS Secret without `tls.crt`/`tls.key`.
     INVALID_GATEWAY_CREDENTIAL = ("IST0161", Error, "InvalidGatewayCredential");
     /// A Gateway port no Service of its workload targets.

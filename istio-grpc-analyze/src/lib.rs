@@ -216,6 +216,7 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
     checks::gateway_ports::check(&model, &mut out);
     checks::subsets::check(&model, &mut out);
     checks::port_names::check(&model, &mut out);
+    checks::envoy_filter_patches::check(&model, &mut out);
     checks::gateway_conflicts::check(&model, &mut out);
     if let Some(crds) = &options.crds {
         checks::crd_schema::check(&inputs.manifests, crds, &mut out);

@@ -7,6 +7,7 @@ pub(crate) mod conditions;
 pub(crate) mod crd_schema;
 pub(crate) mod credentials;
 pub(crate) mod dup_matches;
+pub(crate) mod envoy_filter_patches;
 pub(crate) mod gateway_binding;
 pub(crate) mod gateway_certs;
 pub(crate) mod gateway_conflicts;
