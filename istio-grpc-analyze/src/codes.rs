@@ -16,6 +16,7 @@
 //! | `IST0130` | warning | a route can never match: an earlier, broader route takes its traffic (VirtualServiceUnreachableRule) |
 //! | `IST0131` | info | a match an earlier rule's match already takes, the same or broader (VirtualServiceIneffectiveMatch) |
 //! | `IST0132` | warning | a VirtualService host is not served by the Gateway it binds to (VirtualServiceHostNotFoundInGateway) |
+//! | `IST0134` | warning | a ServiceEntry TCP port without addresses (ServiceEntryAddressesRequired) |
 //! | `IST0138` | warning | two Gateways on one workload serve the same certificate: HTTP/2 connection re-use gives 404s (GatewayDuplicateCertificate) |
 //! | `IST0145` | error | two Gateways select the same workload and claim the same port and host (ConflictingGateways) |
 //! | `IST0151` | warning | a relative EnvoyFilter patch without priority may not apply (EnvoyFilterUsesRelativeOperation) |
@@ -24,6 +25,8 @@
 //! | `IST0161` | error | the gateway's TLS Secret lacks `tls.crt`/`tls.key` (InvalidGatewayCredential) |
 //! | `IST0162` | warning | a Gateway port that no Service of its workload targets (GatewayPortNotDefinedOnService) |
 //! | `IST0171` | warning | a status condition the controller set negative: the object is not (fully) in effect (NegativeConditionStatus) |
+//! | `IST0173` | error | a DestinationRule subset selecting no pod in the input: 503 UH (DestinationRuleSubsetNotSelectPods) |
+//! | `IST0174` | warning | a DestinationRule host with no Service or ServiceEntry in the input (UnknownDestinationRuleHost) |
 //! | `GRPC001` | error | a gRPC route reaches a Service port not declared HTTP/2: the gateway speaks HTTP/1.1 and calls fail with `UNAVAILABLE … reset reason: protocol error` |
 //! | `GRPC002` | error | a finite timeout on a route that serves a streaming method cuts its streams (`INTERNAL … RST_STREAM`) |
 //! | `GRPC003` | error | `timeout`/`perTryTimeout` of `0s`: the CRD requires at least 1ms (omit the timeout to disable it) |
@@ -104,6 +107,8 @@ codes! {
     INEFFECTIVE_MATCH = ("IST0131", Info, "VirtualServiceIneffectiveMatch");
     /// A VirtualService host not served by its Gateway.
     HOST_NOT_FOUND_IN_GATEWAY = ("IST0132", Warning, "VirtualServiceHostNotFoundInGateway");
+    /// A ServiceEntry TCP port without addresses.
+    SERVICE_ENTRY_ADDRESSES_REQUIRED = ("IST0134", Warning, "ServiceEntryAddressesRequired");
     /// Two Gateways on one workload with the same certificate.
     GATEWAY_DUPLICATE_CERTIFICATE = ("IST0138", Warning, "GatewayDuplicateCertificate");
     /// Two Gateways claim the same workload, port and host.
@@ -120,6 +125,10 @@ codes! {
     GATEWAY_PORT_NOT_ON_SERVICE = ("IST0162", Warning, "GatewayPortNotDefinedOnService");
     /// A negative status condition.
     NEGATIVE_CONDITION = ("IST0171", Warning, "NegativeConditionStatus");
+    /// A DestinationRule subset that selects no pod.
+    SUBSET_SELECTS_NO_POD = ("IST0173", Error, "DestinationRuleSubsetNotSelectPods");
+    /// A DestinationRule host nothing in the input defines.
+    UNKNOWN_DESTINATION_RULE_HOST = ("IST0174", Warning, "UnknownDestinationRuleHost");
     /// A gRPC route to a port not declared HTTP/2 (`UNAVAILABLE … protocol error`).
     BACKEND_NOT_HTTP2 = ("GRPC001", Error, "GrpcBackendPortNotHttp2");
     /// A finite timeout on a streaming route.

@@ -53,6 +53,13 @@ fn subset_dr(subset: &str) -> String {
     )
 }
 
+/// A ServiceEntry for an external database with `spec` lines after its hosts.
+fn service_entry(spec: &str) -> String {
+    format!(
+        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {{name: db}}\nspec:\n  hosts: [db.example.com]\n  location: MESH_EXTERNAL\n  resolution: DNS\n{spec}"
+    )
+}
+
 /// A pod of the `grpc` workload.
 const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: grpc-1, labels: {app: grpc, tier: backend}}\nspec:\n  containers: [{name: app, image: app}]\n";
 
@@ -180,6 +187,9 @@ fn cases() -> Vec<Case> {
         Case { name: "a relative EnvoyFilter patch without priority", code: codes::ENVOY_FILTER_RELATIVE_OPERATION, failing: web_filter.into(), path: "spec.configPatches[0]", passing: web_filter.replace("spec:\n", "spec:\n  priority: 10\n"), options: no_options },
         Case { name: "an ADD patch on an HTTP route", code: codes::ENVOY_FILTER_ADD_INCORRECT, failing: web_filter.replace("applyTo: HTTP_FILTER", "applyTo: HTTP_ROUTE").replace("operation: INSERT_BEFORE", "operation: ADD"), path: "spec.configPatches[0]", passing: web_filter.replace("operation: INSERT_BEFORE", "operation: INSERT_FIRST"), options: no_options },
         Case { name: "a relative patch on a filter patched under a proxyVersion match", code: codes::ENVOY_FILTER_RELATIVE_WITH_PROXY_VERSION, failing: format!("{}---\n{}", web_filter.replace("context: GATEWAY\n", "context: GATEWAY\n      proxy: {proxyVersion: '^1\\.2.*'}\n").replace("name: grpc-web-filter", "name: a"), web_filter.replace("name: grpc-web-filter", "name: b")), path: "spec.configPatches[0]", passing: format!("{}---\n{}", web_filter.replace("context: GATEWAY\n", "context: GATEWAY\n      proxy: {proxyVersion: '^1\\.2.*'}\n").replace("name: grpc-web-filter", "name: a"), web_filter.replace("name: grpc-web-filter", "name: b").replace("spec:\n", "spec:\n  priority: 10\n")), options: no_options },
+        Case { name: "a ServiceEntry TCP port without addresses", code: codes::SERVICE_ENTRY_ADDRESSES_REQUIRED, failing: service_entry("  ports: [{number: 5432, name: pg, protocol: TCP}]\n"), path: "spec.ports[0]", passing: service_entry("  addresses: [240.0.0.10]\n  ports: [{number: 5432, name: pg, protocol: TCP}]\n"), options: no_options },
+        Case { name: "a DestinationRule for a host nothing defines", code: codes::UNKNOWN_DESTINATION_RULE_HOST, failing: subset_dr("v1"), path: "spec.host", passing: format!("{}---\n{}", subset_dr("v1"), GRPC_SERVICE.replace("grpc-service", "reviews")), options: no_options },
+        Case { name: "a DestinationRule subset that selects no pod", code: codes::SUBSET_SELECTS_NO_POD, failing: format!("{}---\n{}---\n{POD}", subset_dr("v1"), GRPC_SERVICE.replace("grpc-service", "reviews")), path: "spec.subsets[0]", passing: format!("{}---\n{}---\n{}", subset_dr("v1"), GRPC_SERVICE.replace("grpc-service", "reviews"), POD.replace("tier: backend", "tier: backend, version: v1")), options: no_options },
         Case { name: "unchecked kind", code: codes::UNCHECKED_KIND, failing: "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: r}\nspec: {}\n".into(), path: "", passing: GRPC_SERVICE.into(), options: no_options },
     ]
 }
