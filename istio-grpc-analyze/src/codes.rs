@@ -24,6 +24,7 @@
 //! | `IST0155` | warning | a relative patch without priority, on a filter patched under a proxyVersion match (EnvoyFilterUsesRelativeOperationWithProxyVersion) |
 //! | `IST0161` | error | the gateway's TLS Secret lacks `tls.crt`/`tls.key` (InvalidGatewayCredential) |
 //! | `IST0162` | warning | a Gateway port that no Service of its workload targets (GatewayPortNotDefinedOnService) |
+//! | `IST0165` | warning | a VirtualService bound to a Gateway istiod generates (ReferencedInternalGateway) |
 //! | `IST0171` | warning | a status condition the controller set negative: the object is not (fully) in effect (NegativeConditionStatus) |
 //! | `IST0173` | error | a DestinationRule subset selecting no pod in the input: 503 UH (DestinationRuleSubsetNotSelectPods) |
 //! | `IST0174` | warning | a DestinationRule host with no Service or ServiceEntry in the input (UnknownDestinationRuleHost) |
@@ -123,6 +124,8 @@ codes! {
     INVALID_GATEWAY_CREDENTIAL = ("IST0161", Error, "InvalidGatewayCredential");
     /// A Gateway port no Service of its workload targets.
     GATEWAY_PORT_NOT_ON_SERVICE = ("IST0162", Warning, "GatewayPortNotDefinedOnService");
+    /// A reference to an implementation-generated Gateway.
+    REFERENCED_INTERNAL_GATEWAY = ("IST0165", Warning, "ReferencedInternalGateway");
     /// A negative status condition.
     NEGATIVE_CONDITION = ("IST0171", Warning, "NegativeConditionStatus");
     /// A DestinationRule subset that selects no pod.
