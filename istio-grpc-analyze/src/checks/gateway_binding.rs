@@ -6,6 +6,20 @@
 use crate::model::{Model, diagnostic, host_covers, server_host_covers};
 use crate::{Diagnostic, codes};
 
+/// The VirtualService's hosts that `served` does not cover.
+fn missing_hosts<'v>(
+    vs: &'v istio_grpc_types::VirtualService,
+    served: impl Fn(&str) -> bool,
+) -> Vec<&'v str> {
+    vs.spec
+        .hosts
+        .iter()
+        .flatten()
+        .map(String::as_str)
+        .filter(|h| !served(h))
+        .collect()
+}
+
 pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
     for (manifest, vs) in &model.virtual_services {
         let ns = manifest.namespace();
@@ -41,14 +55,7 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                     .flatten()
                     .map(|l| l.get("hostname").and_then(|h| h.as_str()).unwrap_or("*"))
                     .collect();
-                let missing: Vec<&str> = vs
-                    .spec
-                    .hosts
-                    .iter()
-                    .flatten()
-                    .map(String::as_str)
-                    .filter(|h| !hostnames.iter().any(|p| host_covers(p, h)))
-                    .collect();
+                let missing = missing_hosts(vs, |h| hostnames.iter().any(|p| host_covers(p, h)));
                 if !missing.is_empty() {
                     out.push(diagnostic(
                         manifest,
@@ -78,18 +85,11 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                 .flat_map(|s| s.hosts.iter().flatten())
                 .map(String::as_str)
                 .collect();
-            let missing: Vec<&str> = vs
-                .spec
-                .hosts
-                .iter()
-                .flatten()
-                .map(String::as_str)
-                .filter(|h| {
-                    !server_hosts
-                        .iter()
-                        .any(|sh| server_host_covers(sh, h, ns, gw_manifest.namespace()))
-                })
-                .collect();
+            let missing = missing_hosts(vs, |h| {
+                server_hosts
+                    .iter()
+                    .any(|sh| server_host_covers(sh, h, ns, gw_manifest.namespace()))
+            });
             if !missing.is_empty() {
                 out.push(diagnostic(
                     manifest,
