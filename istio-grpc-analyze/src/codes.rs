@@ -10,6 +10,7 @@
 //! | `IST0109` | error | VirtualServices bound to the mesh define the same host: which one sidecars use is undefined (ConflictingMeshGatewayVirtualServiceHosts) |
 //! | `IST0110` | error | several Sidecars select the same pod: which applies is undefined (ConflictingSidecarWorkloadSelectors) |
 //! | `IST0111` | error | several Sidecars without selector in one namespace (MultipleSidecarsWithoutWorkloadSelectors) |
+//! | `IST0116` | warning | Services selecting a Deployment use one port with different protocols (DeploymentAssociatedToMultipleServices) |
 //! | `IST0118` | info | a Service port name naming no protocol Istio knows (PortNameIsNotUnderNamingConvention) |
 //! | `IST0128` | warning | DestinationRule TLS `SIMPLE`/`MUTUAL` without `caCertificates`: the server is not verified (NoServerCertificateVerificationDestinationLevel) |
 //! | `IST0129` | warning | the same, in a port-level setting (NoServerCertificateVerificationPortLevel) |
@@ -17,6 +18,7 @@
 //! | `IST0131` | info | a match an earlier rule's match already takes, the same or broader (VirtualServiceIneffectiveMatch) |
 //! | `IST0132` | warning | a VirtualService host is not served by the Gateway it binds to (VirtualServiceHostNotFoundInGateway) |
 //! | `IST0134` | warning | a ServiceEntry TCP port without addresses (ServiceEntryAddressesRequired) |
+//! | `IST0137` | warning | Services selecting a Deployment send one targetPort from different ports (DeploymentConflictingPorts) |
 //! | `IST0138` | warning | two Gateways on one workload serve the same certificate: HTTP/2 connection re-use gives 404s (GatewayDuplicateCertificate) |
 //! | `IST0145` | error | two Gateways select the same workload and claim the same port and host (ConflictingGateways) |
 //! | `IST0151` | warning | a relative EnvoyFilter patch without priority may not apply (EnvoyFilterUsesRelativeOperation) |
@@ -96,6 +98,8 @@ codes! {
     CONFLICTING_SIDECAR_SELECTORS = ("IST0110", Error, "ConflictingSidecarWorkloadSelectors");
     /// Several Sidecars without selector in one namespace.
     MULTIPLE_SIDECARS_WITHOUT_SELECTOR = ("IST0111", Error, "MultipleSidecarsWithoutWorkloadSelectors");
+    /// One port, several protocols, for one Deployment.
+    DEPLOYMENT_MULTIPLE_SERVICES = ("IST0116", Warning, "DeploymentAssociatedToMultipleServices");
     /// A port name outside Istio's naming convention.
     PORT_NAME_CONVENTION = ("IST0118", Info, "PortNameIsNotUnderNamingConvention");
     /// DestinationRule TLS without caCertificates.
@@ -110,6 +114,8 @@ codes! {
     HOST_NOT_FOUND_IN_GATEWAY = ("IST0132", Warning, "VirtualServiceHostNotFoundInGateway");
     /// A ServiceEntry TCP port without addresses.
     SERVICE_ENTRY_ADDRESSES_REQUIRED = ("IST0134", Warning, "ServiceEntryAddressesRequired");
+    /// One targetPort, several ports, for one Deployment.
+    DEPLOYMENT_CONFLICTING_PORTS = ("IST0137", Warning, "DeploymentConflictingPorts");
     /// Two Gateways on one workload with the same certificate.
     GATEWAY_DUPLICATE_CERTIFICATE = ("IST0138", Warning, "GatewayDuplicateCertificate");
     /// Two Gateways claim the same workload, port and host.

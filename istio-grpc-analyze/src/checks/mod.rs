@@ -6,6 +6,7 @@ pub(crate) mod catch_all;
 pub(crate) mod conditions;
 pub(crate) mod crd_schema;
 pub(crate) mod credentials;
+pub(crate) mod deployment_services;
 pub(crate) mod destination_hosts;
 pub(crate) mod dup_matches;
 pub(crate) mod envoy_filter_patches;
