@@ -5,6 +5,7 @@
 //!
 //! | code | severity | what |
 //! | --- | --- | --- |
+//! | `IST0002` | warning | a deprecated field (Deprecated) |
 //! | `IST0101` | error | a referenced Gateway or Secret is not in the input (ReferencedResourceNotFound) |
 //! | `IST0106` | error | the object fails its CRD's structural schema or a CEL rule (SchemaValidationError) |
 //! | `IST0109` | error | VirtualServices bound to the mesh define the same host: which one sidecars use is undefined (ConflictingMeshGatewayVirtualServiceHosts) |
@@ -20,6 +21,7 @@
 //! | `IST0134` | warning | a ServiceEntry TCP port without addresses (ServiceEntryAddressesRequired) |
 //! | `IST0137` | warning | Services selecting a Deployment send one targetPort from different ports (DeploymentConflictingPorts) |
 //! | `IST0138` | warning | two Gateways on one workload serve the same certificate: HTTP/2 connection re-use gives 404s (GatewayDuplicateCertificate) |
+//! | `IST0140` | warning | a gateway route to a host another VirtualService splits by subsets: the split does not apply (IngressRouteRulesNotAffected) |
 //! | `IST0145` | error | two Gateways select the same workload and claim the same port and host (ConflictingGateways) |
 //! | `IST0151` | warning | a relative EnvoyFilter patch without priority may not apply (EnvoyFilterUsesRelativeOperation) |
 //! | `IST0153` | error | ADD on ROUTE_CONFIGURATION/HTTP_ROUTE is ignored (EnvoyFilterUsesAddOperationIncorrectly) |
@@ -88,6 +90,8 @@ macro_rules! codes {
 }
 
 codes! {
+    /// A deprecated field.
+    DEPRECATED = ("IST0002", Warning, "Deprecated");
     /// A referenced Gateway or Secret is not in the input.
     REFERENCED_RESOURCE_NOT_FOUND = ("IST0101", Error, "ReferencedResourceNotFound");
     /// CRD structural schema or CEL rule violation.
@@ -118,6 +122,8 @@ codes! {
     DEPLOYMENT_CONFLICTING_PORTS = ("IST0137", Warning, "DeploymentConflictingPorts");
     /// Two Gateways on one workload with the same certificate.
     GATEWAY_DUPLICATE_CERTIFICATE = ("IST0138", Warning, "GatewayDuplicateCertificate");
+    /// A gateway route that bypasses another VirtualService's subsets.
+    INGRESS_ROUTE_RULES_NOT_AFFECTED = ("IST0140", Warning, "IngressRouteRulesNotAffected");
     /// Two Gateways claim the same workload, port and host.
     CONFLICTING_GATEWAYS = ("IST0145", Error, "ConflictingGateways");
     /// A relative EnvoyFilter patch without priority.
