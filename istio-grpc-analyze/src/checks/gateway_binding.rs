@@ -75,6 +75,14 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                     format!("Referenced gateway not found: \"{gw_ns}/{gw_name}\" (a short name means the VirtualService's own namespace)"),
                     Some(format!("add Gateway {gw_name} in namespace {gw_ns}, or write the reference as <namespace>/{gw_name}")),
                 ));
+                // istioctl reports the hosts as not served as well: no server serves them
+                out.push(diagnostic(
+                    manifest,
+                    codes::HOST_NOT_FOUND_IN_GATEWAY,
+                    "spec.hosts",
+                    format!("one or more host {:?} defined in VirtualService {ns}/{} not found in Gateway {gw_ns}/{gw_name}: that Gateway is not in the input, so no server of it serves them", missing_hosts(vs, |_| false), manifest.object.name().unwrap_or("")),
+                    Some(format!("add Gateway {gw_name} in namespace {gw_ns} with a server for these hosts")),
+                ));
                 continue;
             };
             let server_hosts: Vec<&str> = gw

@@ -18,6 +18,7 @@ pub(crate) mod gateway_ports;
 pub(crate) mod grpc_web;
 pub(crate) mod ingress_subsets;
 pub(crate) mod mesh_hosts;
+pub(crate) mod peer_auth_ports;
 pub(crate) mod port_names;
 pub(crate) mod prefixes;
 pub(crate) mod proxyless;
