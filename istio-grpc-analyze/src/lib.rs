@@ -54,8 +54,8 @@ pub use codes::Code;
 pub use crd::{CrdError, CrdSet, Findings, ISTIO_CRDS};
 pub use diagnostic::{Diagnostic, Resource, Severity, TextEdit};
 pub use input::{Inputs, Manifest};
-pub use suppress::{Baseline, BaselineEntry, SUPPRESS_ANNOTATION, Suppression};
 use istio_grpc_types::Object;
+pub use suppress::{Baseline, BaselineEntry, SUPPRESS_ANNOTATION, Suppression};
 
 /// What the analyzer knows beyond the manifests.
 #[derive(Debug, Default)]
@@ -86,7 +86,10 @@ impl Options {
     }
 
     /// Adds gRPC services, as `<package>.<Service>`.
-    pub fn grpc_services<I: IntoIterator<Item = S>, S: Into<String>>(mut self, services: I) -> Self {
+    pub fn grpc_services<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        services: I,
+    ) -> Self {
         self.grpc_services
             .extend(services.into_iter().map(Into::into));
         self

@@ -104,7 +104,8 @@ pub fn sarif(report: &Report) -> Value {
             if let Some(file) = &d.file {
                 let mut physical = json!({"artifactLocation": {"uri": artifact_uri(file)}});
                 if let Some(at) = d.location {
-                    physical["region"] = json!({"startLine": at.line.max(1), "startColumn": at.column.max(1)});
+                    physical["region"] =
+                        json!({"startLine": at.line.max(1), "startColumn": at.column.max(1)});
                 }
                 location.insert("physicalLocation".into(), physical);
             }

@@ -37,7 +37,9 @@ impl std::str::FromStr for Suppression {
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let (code, resource) = s.split_once('=').ok_or_else(|| {
-            format!("{s:?} is not CODE=RESOURCE (for example \"IST0132=VirtualService grpc-vs.shop\")")
+            format!(
+                "{s:?} is not CODE=RESOURCE (for example \"IST0132=VirtualService grpc-vs.shop\")"
+            )
         })?;
         let (code, resource) = (code.trim(), resource.trim());
         if code.is_empty() || resource.is_empty() {
@@ -69,8 +71,7 @@ fn glob(pattern: &str, text: &str) -> bool {
         return pattern == text;
     }
     let (first, last) = (parts[0], parts[parts.len() - 1]);
-    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last)
-    {
+    if !text.starts_with(first) || text.len() < first.len() + last.len() || !text.ends_with(last) {
         return false;
     }
     let mut rest = &text[first.len()..text.len() - last.len()];
@@ -210,7 +211,10 @@ mod tests {
     fn globs() {
         assert!(glob("VirtualService *", "VirtualService a.b"));
         assert!(glob("VirtualService *.shop", "VirtualService grpc-vs.shop"));
-        assert!(!glob("VirtualService *.shop", "VirtualService grpc-vs.shopping"));
+        assert!(!glob(
+            "VirtualService *.shop",
+            "VirtualService grpc-vs.shopping"
+        ));
         assert!(glob("* grpc-*.s*p", "Gateway grpc-gw.shop"));
         assert!(glob("Gateway g.default", "Gateway g.default"));
         assert!(!glob("Gateway g", "Gateway g.default"));

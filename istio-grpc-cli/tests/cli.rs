@@ -136,7 +136,10 @@ fn stdin_and_json_output() {
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON output");
     let diagnostics = doc["diagnostics"].as_array().expect("diagnostics");
     // the unnamed port is also IST0118 (info), on the Service
-    assert!(diagnostics.iter().any(|d| d["code"] == "IST0118"), "{doc:#}");
+    assert!(
+        diagnostics.iter().any(|d| d["code"] == "IST0118"),
+        "{doc:#}"
+    );
     let d = diagnostics
         .iter()
         .find(|d| d["code"] == "GRPC001")
@@ -221,7 +224,11 @@ fn vendored_crds_are_the_reference_crds() {
         eprintln!("skipped: ../shared/istio not found");
         return;
     };
-    assert!(text == istio_grpc_analyze::ISTIO_CRDS, "the vendored CRDs differ from {}", reference.display());
+    assert!(
+        text == istio_grpc_analyze::ISTIO_CRDS,
+        "the vendored CRDs differ from {}",
+        reference.display()
+    );
     let set = istio_grpc_analyze::CrdSet::istio().expect("built-in CRDs load");
     assert!(set.covers("networking.istio.io/v1", "VirtualService"));
     assert!(!set.covers("gateway.networking.k8s.io/v1", "Gateway"));
@@ -282,8 +289,8 @@ fn descriptor_set_tells_which_methods_stream() {
 const WARNINGS_ONLY: &str = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: grpc-vs, namespace: shop}\nspec:\n  hosts: [grpc.example.com]\n  http:\n  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: user}}]\n    retries: {attempts: 2, perTryTimeout: 1s, retryOn: unavailable}\n  - match: [{uri: {prefix: '/mypackage.UserServiceAdmin/'}}]\n    route: [{destination: {host: admin}}]\n";
 
 fn sarif_schema() -> Option<serde_json::Value> {
-    let path =
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/sarif/sarif-schema-2.1.0.json");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/sarif/sarif-schema-2.1.0.json");
     let Ok(text) = std::fs::read_to_string(&path) else {
         assert!(
             !std::env::var("CI").is_ok_and(|v| v == "true"),
@@ -325,9 +332,13 @@ fn sarif_output_validates_and_carries_rules_levels_locations_and_fixes() {
     assert!(!validator.is_valid(&broken));
     let run = &log["runs"][0];
     let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
-    assert!(rules.iter().any(|r| r["id"] == "GRPC001"
-        && r["defaultConfiguration"]["level"] == "error"
-        && r["shortDescription"]["text"].as_str().is_some_and(|t| !t.is_empty())));
+    assert!(rules.iter().any(|r| {
+        r["id"] == "GRPC001"
+            && r["defaultConfiguration"]["level"] == "error"
+            && r["shortDescription"]["text"]
+                .as_str()
+                .is_some_and(|t| !t.is_empty())
+    }));
     let results = run["results"].as_array().expect("results");
     let by_rule = |id: &str| {
         results
@@ -343,7 +354,12 @@ fn sarif_output_validates_and_carries_rules_levels_locations_and_fixes() {
         rules[grpc001["ruleIndex"].as_u64().expect("ruleIndex") as usize]["id"],
         "GRPC001"
     );
-    assert!(grpc001["message"]["text"].as_str().unwrap_or("").contains("Fix: name the port"));
+    assert!(
+        grpc001["message"]["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Fix: name the port")
+    );
     // a fix that is a text edit becomes a SARIF fix with the exact region of the old text
     let grpc015 = results
         .iter()
@@ -357,13 +373,24 @@ fn sarif_output_validates_and_carries_rules_levels_locations_and_fixes() {
     assert_eq!(grpc015["level"], "warning");
     let change = &grpc015["fixes"][0]["artifactChanges"][0];
     let replacement = &change["replacements"][0];
-    assert_eq!(replacement["insertedContent"]["text"], "/mypackage.UserService/");
+    assert_eq!(
+        replacement["insertedContent"]["text"],
+        "/mypackage.UserService/"
+    );
     let deleted = &replacement["deletedRegion"];
     let line = WARNINGS_ONLY.lines().nth(6).expect("line 7");
     let start = line.find("/mypackage.UserService").expect("prefix") + 1;
     assert_eq!(
-        (&deleted["startLine"], &deleted["startColumn"], &deleted["endColumn"]),
-        (&7.into(), &start.into(), &(start + "/mypackage.UserService".len()).into()),
+        (
+            &deleted["startLine"],
+            &deleted["startColumn"],
+            &deleted["endColumn"]
+        ),
+        (
+            &7.into(),
+            &start.into(),
+            &(start + "/mypackage.UserService".len()).into()
+        ),
         "{grpc015:#}"
     );
     // the unreadable path is a result without an object
@@ -383,7 +410,10 @@ fn github_annotations() {
     assert!(
         line.starts_with(&format!(
             "::warning file={},line=7,col=",
-            f.display().to_string().replace(':', "%3A").replace(',', "%2C")
+            f.display()
+                .to_string()
+                .replace(':', "%3A")
+                .replace(',', "%2C")
         )),
         "{line}"
     );
@@ -391,9 +421,16 @@ fn github_annotations() {
         line.contains(",title=GRPC015 GrpcPrefixCapturesOtherService::VirtualService shop/grpc-vs: spec.http[0].match[0].uri.prefix: prefix /mypackage.UserService also takes"),
         "{line}"
     );
-    assert!(line.contains("%0Afix: prefix: /mypackage.UserService/"), "{line}");
+    assert!(
+        line.contains("%0Afix: prefix: /mypackage.UserService/"),
+        "{line}"
+    );
     // and IST0130: the second route is shadowed by the first one's prefix
-    assert_eq!(out.lines().filter(|l| l.starts_with("::warning")).count(), 3, "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("::warning")).count(),
+        3,
+        "{out}"
+    );
 }
 
 #[test]
@@ -437,7 +474,11 @@ fn a_baseline_accepts_known_findings_and_reports_new_ones() {
     std::fs::write(&f, grown).expect("write");
     let o = check(&["--baseline".as_ref(), baseline.as_os_str(), f.as_os_str()]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
-    assert!(stdout(&o).contains("spec.http[1].route[0].destination"), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("spec.http[1].route[0].destination"),
+        "{}",
+        stdout(&o)
+    );
     let bad = write("not-a-baseline.json", "[1, 2]");
     let o = check(&["--baseline".as_ref(), bad.as_os_str(), f.as_os_str()]);
     assert_eq!(o.status.code(), Some(2));
@@ -463,7 +504,11 @@ fn suppression_by_flag_and_by_annotation() {
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     let o = check(&["--suppress".as_ref(), "GRPC001".as_ref(), f.as_os_str()]);
-    assert_eq!(o.status.code(), Some(2), "a malformed --suppress is a usage error");
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a malformed --suppress is a usage error"
+    );
     let annotated = write(
         "suppress-annotation.yaml",
         &broken.replace(

@@ -16,18 +16,30 @@ fn unverified(tls: Option<&ClientTlsSettings>, has_selector: bool) -> Option<&'s
         ClientTlsMode::Mutual => "MUTUAL",
         _ => return None,
     };
-    let ca = tls.ca_certificates.as_deref().is_some_and(|c| !c.is_empty());
-    let credential = tls.credential_name.as_deref().is_some_and(|c| !c.is_empty());
+    let ca = tls
+        .ca_certificates
+        .as_deref()
+        .is_some_and(|c| !c.is_empty());
+    let credential = tls
+        .credential_name
+        .as_deref()
+        .is_some_and(|c| !c.is_empty());
     (!ca && !(credential && has_selector)).then_some(mode)
 }
 
 pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
     for (manifest, dr) in &model.destination_rules {
-        let name = format!("{}/{}", manifest.namespace(), manifest.object.name().unwrap_or(""));
+        let name = format!(
+            "{}/{}",
+            manifest.namespace(),
+            manifest.object.name().unwrap_or("")
+        );
         let ns = manifest.namespace();
         let host = dr.spec.host.as_deref().unwrap_or("");
         let has_selector = dr.spec.workload_selector.is_some();
-        let Some(policy) = &dr.spec.traffic_policy else { continue };
+        let Some(policy) = &dr.spec.traffic_policy else {
+            continue;
+        };
         if let Some(mode) = unverified(policy.tls.as_ref(), has_selector) {
             out.push(diagnostic(
                 manifest,
@@ -39,7 +51,12 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
         }
         for (i, p) in policy.port_level_settings.iter().flatten().enumerate() {
             if let Some(mode) = unverified(p.tls.as_ref(), has_selector) {
-                let port = p.port.as_ref().and_then(|s| s.number).map(|n| format!("number:{n}")).unwrap_or_default();
+                let port = p
+                    .port
+                    .as_ref()
+                    .and_then(|s| s.number)
+                    .map(|n| format!("number:{n}"))
+                    .unwrap_or_default();
                 out.push(diagnostic(
                     manifest,
                     codes::NO_CERT_VERIFICATION_PORT,

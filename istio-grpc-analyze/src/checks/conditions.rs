@@ -41,11 +41,26 @@ pub(crate) fn check(manifests: &[Manifest], out: &mut Vec<Diagnostic>) {
         }
         // routes keep their conditions per parent
         let mut conditions: Vec<(String, &Value)> = Vec::new();
-        for (i, c) in json["status"]["conditions"].as_array().into_iter().flatten().enumerate() {
+        for (i, c) in json["status"]["conditions"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             conditions.push((format!("status.conditions[{i}]"), c));
         }
-        for (p, parent) in json["status"]["parents"].as_array().into_iter().flatten().enumerate() {
-            for (i, c) in parent["conditions"].as_array().into_iter().flatten().enumerate() {
+        for (p, parent) in json["status"]["parents"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
+            for (i, c) in parent["conditions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .enumerate()
+            {
                 conditions.push((format!("status.parents[{p}].conditions[{i}]"), c));
             }
         }

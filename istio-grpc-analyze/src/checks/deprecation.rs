@@ -10,7 +10,12 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
         let Ok(json) = manifest.object.to_json() else {
             continue;
         };
-        for (i, route) in json["spec"]["http"].as_array().into_iter().flatten().enumerate() {
+        for (i, route) in json["spec"]["http"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .enumerate()
+        {
             if route["fault"]["delay"]["percent"]
                 .as_i64()
                 .is_some_and(|p| p > 0)

@@ -22,32 +22,31 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         // the workload selector of what the host names: a Service's selector, a ServiceEntry's
-        let selector: Option<BTreeMap<String, String>> =
-            match model.service_for_host(host, ns) {
-                Some((_, svc)) => Some(
-                    svc.spec
+        let selector: Option<BTreeMap<String, String>> = match model.service_for_host(host, ns) {
+            Some((_, svc)) => Some(
+                svc.spec
+                    .as_ref()
+                    .and_then(|s| s.selector.clone())
+                    .unwrap_or_default(),
+            ),
+            None => model
+                .service_entries
+                .iter()
+                .find(|(sm, se)| {
+                    se.spec
+                        .hosts
+                        .iter()
+                        .flatten()
+                        .any(|h| host_covers(&fqdn(h, sm.namespace()), &fqdn(host, ns)))
+                })
+                .map(|(_, se)| {
+                    se.spec
+                        .workload_selector
                         .as_ref()
-                        .and_then(|s| s.selector.clone())
-                        .unwrap_or_default(),
-                ),
-                None => model
-                    .service_entries
-                    .iter()
-                    .find(|(sm, se)| {
-                        se.spec
-                            .hosts
-                            .iter()
-                            .flatten()
-                            .any(|h| host_covers(&fqdn(h, sm.namespace()), &fqdn(host, ns)))
-                    })
-                    .map(|(_, se)| {
-                        se.spec
-                            .workload_selector
-                            .as_ref()
-                            .and_then(|w| w.labels.clone())
-                            .unwrap_or_default()
-                    }),
-            };
+                        .and_then(|w| w.labels.clone())
+                        .unwrap_or_default()
+                }),
+        };
         let Some(selector) = selector else {
             out.push(diagnostic(
                 manifest,
@@ -65,7 +64,10 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
             let mut wanted = selector.clone();
             wanted.extend(subset.labels.clone().unwrap_or_default());
             let selected = model.workloads.iter().any(|w| {
-                w.manifest.namespace() == model.service_for_host(host, ns).map_or(ns, |(m, _)| m.namespace())
+                w.manifest.namespace()
+                    == model
+                        .service_for_host(host, ns)
+                        .map_or(ns, |(m, _)| m.namespace())
                     && wanted.iter().all(|(k, v)| w.labels.get(k) == Some(v))
             });
             if !selected {

@@ -146,8 +146,10 @@ fn prefixed(rule: usize, match_index: usize, m: &HttpMatchRequest) -> Option<Pre
 fn covered(a: &Prefixed, b: &Prefixed) -> bool {
     let maps = |x: &BTreeMap<String, String>, y: &BTreeMap<String, String>| {
         x.len() == y.len()
-            && x.iter()
-                .all(|(k, v)| y.get(k).is_some_and(|w| v == w || v.starts_with(w.as_str())))
+            && x.iter().all(|(k, v)| {
+                y.get(k)
+                    .is_some_and(|w| v == w || v.starts_with(w.as_str()))
+            })
     };
     b.prefix.starts_with(&a.prefix)
         && a.port == b.port
@@ -244,7 +246,8 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                     Some(if code == codes::UNREACHABLE_RULE {
                         "remove the rule, or give it a match no earlier rule takes".to_owned()
                     } else {
-                        "remove the match, or move it above the rule that takes its requests".to_owned()
+                        "remove the match, or move it above the rule that takes its requests"
+                            .to_owned()
                     }),
                 ));
             }

@@ -50,7 +50,13 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
             };
             let relative = match operation {
                 "ADD" if route_level => {
-                    report(codes::ENVOY_FILTER_ADD_INCORRECT, format!("The ADD operation will be ignored when applyTo is set to ROUTE_CONFIGURATION, or HTTP_ROUTE (here {apply_to}): this patch changes nothing"), "use MERGE to change the route configuration, or apply ADD to a cluster, listener or filter chain");
+                    report(
+                        codes::ENVOY_FILTER_ADD_INCORRECT,
+                        format!(
+                            "The ADD operation will be ignored when applyTo is set to ROUTE_CONFIGURATION, or HTTP_ROUTE (here {apply_to}): this patch changes nothing"
+                        ),
+                        "use MERGE to change the route configuration, or apply ADD to a cluster, listener or filter chain",
+                    );
                     false
                 }
                 "REMOVE" | "REPLACE" | "INSERT_BEFORE" | "INSERT_AFTER" | "MERGE" => true,
@@ -60,7 +66,13 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                 if versioned.contains(&name) {
                     report(codes::ENVOY_FILTER_RELATIVE_WITH_PROXY_VERSION, "This EnvoyFilter does not have a priority and has a relative patch operation (INSERT_BEFORE/AFTER, REPLACE, MERGE, DELETE) and proxyVersion set which can cause the EnvoyFilter not to be applied during an upgrade".to_owned(), "set spec.priority, or use INSERT_FIRST or ADD");
                 } else {
-                    report(codes::ENVOY_FILTER_RELATIVE_OPERATION, format!("This EnvoyFilter does not have a priority and has a relative patch operation ({operation}) which can cause the EnvoyFilter not to be applied: its anchor may not be there yet when it applies"), "set spec.priority, or use INSERT_FIRST or ADD");
+                    report(
+                        codes::ENVOY_FILTER_RELATIVE_OPERATION,
+                        format!(
+                            "This EnvoyFilter does not have a priority and has a relative patch operation ({operation}) which can cause the EnvoyFilter not to be applied: its anchor may not be there yet when it applies"
+                        ),
+                        "set spec.priority, or use INSERT_FIRST or ADD",
+                    );
                 }
             }
             if patch["match"]["proxy"]["proxyVersion"]

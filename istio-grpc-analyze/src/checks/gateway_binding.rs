@@ -44,7 +44,10 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
             if model.gateway(reference, ns).is_none()
                 && let Some((k8s_manifest, k8s_gw)) = model.k8s_gateways.iter().find(|(m, g)| {
                     m.namespace() == gw_ns
-                        && g.get("metadata").and_then(|md| md.get("name")).and_then(|n| n.as_str()) == Some(gw_name)
+                        && g.get("metadata")
+                            .and_then(|md| md.get("name"))
+                            .and_then(|n| n.as_str())
+                            == Some(gw_name)
                 })
             {
                 let hostnames: Vec<&str> = k8s_gw

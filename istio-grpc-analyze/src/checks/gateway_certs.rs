@@ -31,9 +31,7 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
     for (i, (ma, ga)) in model.gateways.iter().enumerate() {
         let selector = ga.spec.selector.clone().unwrap_or_default();
         for (j, (mb, gb)) in model.gateways.iter().enumerate() {
-            if i == j
-                || (ma.namespace() == mb.namespace()
-                    && ma.object.name() == mb.object.name())
+            if i == j || (ma.namespace() == mb.namespace() && ma.object.name() == mb.object.name())
             {
                 continue;
             }
@@ -42,9 +40,9 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let shared = ga.spec.servers.iter().flatten().any(|sa| {
-                gb.spec.servers.iter().flatten().any(|sb| {
-                    matches!((&sa.tls, &sb.tls), (Some(x), Some(y)) if same_certificate(x, y))
-                })
+                gb.spec.servers.iter().flatten().any(
+                    |sb| matches!((&sa.tls, &sb.tls), (Some(x), Some(y)) if same_certificate(x, y)),
+                )
             });
             if shared {
                 let names = [

@@ -19,7 +19,11 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                     && vs.spec.hosts.iter().flatten().any(|h| h == host)
                 {
                     split.push((
-                        format!("{}/{}", manifest.namespace(), manifest.object.name().unwrap_or("")),
+                        format!(
+                            "{}/{}",
+                            manifest.namespace(),
+                            manifest.object.name().unwrap_or("")
+                        ),
                         host,
                     ));
                 }
@@ -33,7 +37,11 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
         if vs.spec.gateways.as_deref().unwrap_or_default().is_empty() {
             continue;
         }
-        let me = format!("{}/{}", manifest.namespace(), manifest.object.name().unwrap_or(""));
+        let me = format!(
+            "{}/{}",
+            manifest.namespace(),
+            manifest.object.name().unwrap_or("")
+        );
         for (i, route) in vs.spec.http.iter().flatten().enumerate() {
             for (j, d) in route.route.iter().flatten().enumerate() {
                 let Some(dest) = &d.destination else { continue };

@@ -29,8 +29,8 @@ pub(crate) mod sidecar_selector;
 pub(crate) mod subsets;
 pub(crate) mod timeouts;
 
-use istio_grpc_types::{StringMatch, grpc};
 use istio_grpc_types::virtual_service::{HttpMatchRequest, HttpRoute, VirtualService};
+use istio_grpc_types::{StringMatch, grpc};
 
 use crate::Manifest;
 use crate::model::Model;
@@ -43,9 +43,9 @@ use crate::protocol::PortProtocol;
 /// `/Greeter` is only taken for gRPC when declared: too many REST paths look like it.
 pub(crate) fn grpc_service<'p>(model: &Model<'_>, path: &'p str) -> Option<&'p str> {
     let (service, _) = grpc::split_path(path)?;
-    let styled = service.rsplit_once('.').is_some_and(|(_, last)| {
-        last.starts_with(|c: char| c.is_ascii_uppercase())
-    });
+    let styled = service
+        .rsplit_once('.')
+        .is_some_and(|(_, last)| last.starts_with(|c: char| c.is_ascii_uppercase()));
     (styled || model.grpc_services.contains(service)).then_some(service)
 }
 

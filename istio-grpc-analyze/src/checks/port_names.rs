@@ -9,7 +9,13 @@ use crate::protocol::PortProtocol;
 use crate::{Diagnostic, codes};
 
 /// Namespaces Istio's injector ignores (`inject.IgnoredNamespaces`) and its control plane's.
-const SKIPPED: &[&str] = &["kube-system", "kube-public", "kube-node-lease", "local-path-storage", "istio-system"];
+const SKIPPED: &[&str] = &[
+    "kube-system",
+    "kube-public",
+    "kube-node-lease",
+    "local-path-storage",
+    "istio-system",
+];
 
 pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
     for (manifest, svc) in &model.services {
@@ -30,8 +36,12 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                 continue;
             }
             let target = match &port.target_port {
-                Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(n)) => n.to_string(),
-                Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String(s)) => s.clone(),
+                Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(n)) => {
+                    n.to_string()
+                }
+                Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String(s)) => {
+                    s.clone()
+                }
                 None => port.port.to_string(),
             };
             out.push(diagnostic(

@@ -32,7 +32,9 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
         let mut any = false;
         for (w, workload) in model.workloads.iter().enumerate() {
             if workload.manifest.namespace() == ns
-                && labels.iter().all(|(k, v)| workload.labels.get(k) == Some(v))
+                && labels
+                    .iter()
+                    .all(|(k, v)| workload.labels.get(k) == Some(v))
             {
                 any = true;
                 selected_by.entry(w).or_default().push(index);

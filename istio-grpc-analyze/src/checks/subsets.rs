@@ -30,13 +30,25 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
         for (section, routes) in [
-            ("tcp", vs.spec.tcp.iter().flatten().map(|r| &r.route).collect::<Vec<_>>()),
-            ("tls", vs.spec.tls.iter().flatten().map(|r| &r.route).collect()),
+            (
+                "tcp",
+                vs.spec
+                    .tcp
+                    .iter()
+                    .flatten()
+                    .map(|r| &r.route)
+                    .collect::<Vec<_>>(),
+            ),
+            (
+                "tls",
+                vs.spec.tls.iter().flatten().map(|r| &r.route).collect(),
+            ),
         ] {
             for (i, route) in routes.into_iter().enumerate() {
                 for (j, d) in route.iter().flatten().enumerate() {
                     if let Some(dest) = &d.destination {
-                        destinations.push((format!("spec.{section}[{i}].route[{j}].destination"), dest));
+                        destinations
+                            .push((format!("spec.{section}[{i}].route[{j}].destination"), dest));
                     }
                 }
             }
@@ -50,7 +62,10 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                 .destination_rules
                 .iter()
                 .filter(|(dm, dr)| {
-                    host_covers(&fqdn(dr.spec.host.as_deref().unwrap_or(""), dm.namespace()), &host)
+                    host_covers(
+                        &fqdn(dr.spec.host.as_deref().unwrap_or(""), dm.namespace()),
+                        &host,
+                    )
                 })
                 .collect();
             // no rule for the host here: it is elsewhere, and says nothing

@@ -357,7 +357,9 @@ fn crd_schema_and_cel_checks_when_crds_are_given() {
 #[test]
 fn a_timeout_cutting_a_stream_says_rst_stream() {
     let report = run(
-        &vs("  - match: [{uri: {prefix: /mypackage.FeedService/}}]\n    route: [{destination: {host: feed}}]\n    timeout: 2s\n"),
+        &vs(
+            "  - match: [{uri: {prefix: /mypackage.FeedService/}}]\n    route: [{destination: {host: feed}}]\n    timeout: 2s\n",
+        ),
         &streaming(),
     );
     let d = report
@@ -375,7 +377,9 @@ fn a_timeout_cutting_a_stream_says_rst_stream() {
 #[test]
 fn a_prefix_capture_names_the_service_and_the_fix() {
     let report = run(
-        &vs("  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: user}}]\n"),
+        &vs(
+            "  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: user}}]\n",
+        ),
         &admin_service(),
     );
     let d = report
@@ -384,7 +388,8 @@ fn a_prefix_capture_names_the_service_and_the_fix() {
         .find(|d| d.code == codes::PREFIX_CAPTURES_SERVICE)
         .unwrap_or_else(|| panic!("{:?}", report.diagnostics()));
     assert!(
-        d.message.contains("mypackage.UserServiceAdmin (/mypackage.UserServiceAdmin/"),
+        d.message
+            .contains("mypackage.UserServiceAdmin (/mypackage.UserServiceAdmin/"),
         "{d}"
     );
     assert_eq!(d.fix.as_deref(), Some("prefix: /mypackage.UserService/"));
@@ -435,7 +440,10 @@ fn the_oldest_catch_all_wins_and_is_named() {
         .collect();
     assert_eq!(found.len(), 1, "{:?}", report.diagnostics());
     let d = found[0];
-    assert_eq!(d.resource.as_ref().map(|r| r.name.as_str()), Some("a-first"));
+    assert_eq!(
+        d.resource.as_ref().map(|r| r.name.as_str()),
+        Some("a-first")
+    );
     assert!(
         d.message.contains(
             "host grpc.example.com on Gateway default/grpc-gateway: VirtualService default/b-second (spec.http[0]) wins"
@@ -450,7 +458,9 @@ fn the_oldest_catch_all_wins_and_is_named() {
 #[test]
 fn a_per_try_timeout_finding_says_what_the_client_sees_and_the_fix() {
     let report = run(
-        &vs(&format!("{ROUTE}    retries: {{attempts: 3, perTryTimeout: 1s, retryOn: unavailable}}\n")),
+        &vs(&format!(
+            "{ROUTE}    retries: {{attempts: 3, perTryTimeout: 1s, retryOn: unavailable}}\n"
+        )),
         &Options::default(),
     );
     let d = report
@@ -465,7 +475,9 @@ fn a_per_try_timeout_finding_says_what_the_client_sees_and_the_fix() {
     assert_eq!(d.fix.as_deref(), Some("retryOn: unavailable,reset"));
     // attempts: 0 disables retries altogether: nothing to retry
     let off = run(
-        &vs(&format!("{ROUTE}    retries: {{attempts: 0, perTryTimeout: 1s}}\n")),
+        &vs(&format!(
+            "{ROUTE}    retries: {{attempts: 0, perTryTimeout: 1s}}\n"
+        )),
         &Options::default(),
     );
     assert!(!codes_of(&off).contains(&codes::PER_TRY_TIMEOUT_NOT_RETRIED.id));
@@ -554,7 +566,12 @@ spec: {secretName: grpc-cert, dnsNames: [grpc.example.com], issuerRef: {name: le
     }
     // the same Gateway API Gateway, written with an Istio-only field, is still not Istio's:
     // Istio's CRD would refuse `listeners` and want `servers`
-    assert!(!report.diagnostics().iter().any(|d| d.code == codes::SCHEMA_VALIDATION_ERROR));
+    assert!(
+        !report
+            .diagnostics()
+            .iter()
+            .any(|d| d.code == codes::SCHEMA_VALIDATION_ERROR)
+    );
 }
 
 #[test]
@@ -573,7 +590,10 @@ fn the_crd_check_sees_the_values_the_types_read() {
         report.diagnostics()
     );
     // and a real schema error in the same object is still found
-    let bad = run(&entry.replace("resolution: STATIC", "resolution: SOMETIMES"), &options);
+    let bad = run(
+        &entry.replace("resolution: STATIC", "resolution: SOMETIMES"),
+        &options,
+    );
     assert!(
         bad.diagnostics()
             .iter()
