@@ -248,6 +248,8 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
                 "",
                 if schema {
                     format!("{api} {kind} is checked against its CRD only: no rule of this analyzer reads it")
+                } else if kind == "Gateway" && api.starts_with("gateway.networking.k8s.io/") {
+                    format!("{api} {kind} is not checked: no CRD of this analyzer covers its group and kind (VirtualServices bound to it are checked against its listeners)")
                 } else {
                     format!("{api} {kind} is not checked: no rule and no CRD of this analyzer covers its group and kind")
                 },

@@ -24,7 +24,7 @@ fn unverified(tls: Option<&ClientTlsSettings>, has_selector: bool) -> Option<&'s
         .credential_name
         .as_deref()
         .is_some_and(|c| !c.is_empty());
-    (!ca && !(credential && has_selector)).then_some(mode)
+    (!(ca || (credential && has_selector))).then_some(mode)
 }
 
 pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {

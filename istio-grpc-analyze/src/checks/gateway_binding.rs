@@ -7,10 +7,10 @@ use crate::model::{Model, diagnostic, host_covers, server_host_covers};
 use crate::{Diagnostic, codes};
 
 /// The VirtualService's hosts that `served` does not cover.
-fn missing_hosts<'v>(
-    vs: &'v istio_grpc_types::VirtualService,
+fn missing_hosts(
+    vs: &istio_grpc_types::VirtualService,
     served: impl Fn(&str) -> bool,
-) -> Vec<&'v str> {
+) -> Vec<&str> {
     vs.spec
         .hosts
         .iter()
