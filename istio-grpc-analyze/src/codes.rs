@@ -5,12 +5,33 @@
 //!
 //! | code | severity | what |
 //! | --- | --- | --- |
+//! | `IST0002` | warning | a deprecated field (Deprecated) |
 //! | `IST0101` | error | a referenced Gateway or Secret is not in the input (ReferencedResourceNotFound) |
 //! | `IST0106` | error | the object fails its CRD's structural schema or a CEL rule (SchemaValidationError) |
+//! | `IST0109` | error | VirtualServices bound to the mesh define the same host: which one sidecars use is undefined (ConflictingMeshGatewayVirtualServiceHosts) |
+//! | `IST0110` | error | several Sidecars select the same pod: which applies is undefined (ConflictingSidecarWorkloadSelectors) |
+//! | `IST0111` | error | several Sidecars without selector in one namespace (MultipleSidecarsWithoutWorkloadSelectors) |
+//! | `IST0116` | warning | Services selecting a Deployment use one port with different protocols (DeploymentAssociatedToMultipleServices) |
+//! | `IST0118` | info | a Service port name naming no protocol Istio knows (PortNameIsNotUnderNamingConvention) |
+//! | `IST0128` | warning | DestinationRule TLS `SIMPLE`/`MUTUAL` without `caCertificates`: the server is not verified (NoServerCertificateVerificationDestinationLevel) |
+//! | `IST0129` | warning | the same, in a port-level setting (NoServerCertificateVerificationPortLevel) |
 //! | `IST0130` | warning | a route can never match: an earlier, broader route takes its traffic (VirtualServiceUnreachableRule) |
+//! | `IST0131` | info | a match an earlier rule's match already takes, the same or broader (VirtualServiceIneffectiveMatch) |
 //! | `IST0132` | warning | a VirtualService host is not served by the Gateway it binds to (VirtualServiceHostNotFoundInGateway) |
+//! | `IST0134` | warning | a ServiceEntry TCP port without addresses (ServiceEntryAddressesRequired) |
+//! | `IST0137` | warning | Services selecting a Deployment send one targetPort from different ports (DeploymentConflictingPorts) |
+//! | `IST0138` | warning | two Gateways on one workload serve the same certificate: HTTP/2 connection re-use gives 404s (GatewayDuplicateCertificate) |
+//! | `IST0140` | warning | a gateway route to a host another VirtualService splits by subsets: the split does not apply (IngressRouteRulesNotAffected) |
 //! | `IST0145` | error | two Gateways select the same workload and claim the same port and host (ConflictingGateways) |
+//! | `IST0151` | warning | a relative EnvoyFilter patch without priority may not apply (EnvoyFilterUsesRelativeOperation) |
+//! | `IST0153` | error | ADD on ROUTE_CONFIGURATION/HTTP_ROUTE is ignored (EnvoyFilterUsesAddOperationIncorrectly) |
+//! | `IST0155` | warning | a relative patch without priority, on a filter patched under a proxyVersion match (EnvoyFilterUsesRelativeOperationWithProxyVersion) |
 //! | `IST0161` | error | the gateway's TLS Secret lacks `tls.crt`/`tls.key` (InvalidGatewayCredential) |
+//! | `IST0162` | warning | a Gateway port that no Service of its workload targets (GatewayPortNotDefinedOnService) |
+//! | `IST0165` | warning | a VirtualService bound to a Gateway istiod generates (ReferencedInternalGateway) |
+//! | `IST0171` | warning | a status condition the controller set negative: the object is not (fully) in effect (NegativeConditionStatus) |
+//! | `IST0173` | error | a DestinationRule subset selecting no pod in the input: 503 UH (DestinationRuleSubsetNotSelectPods) |
+//! | `IST0174` | warning | a DestinationRule host with no Service or ServiceEntry in the input (UnknownDestinationRuleHost) |
 //! | `GRPC001` | error | a gRPC route reaches a Service port not declared HTTP/2: the gateway speaks HTTP/1.1 and calls fail with `UNAVAILABLE … reset reason: protocol error` |
 //! | `GRPC002` | error | a finite timeout on a route that serves a streaming method cuts its streams (`INTERNAL … RST_STREAM`) |
 //! | `GRPC003` | error | `timeout`/`perTryTimeout` of `0s`: the CRD requires at least 1ms (omit the timeout to disable it) |
@@ -44,6 +65,8 @@ pub struct Code {
     pub severity: Severity,
     /// Short name (Istio's message name for IST codes).
     pub name: &'static str,
+    /// One sentence on what it finds (its line in the table above).
+    pub title: &'static str,
 }
 
 impl fmt::Display for Code {
@@ -59,26 +82,68 @@ impl Serialize for Code {
 }
 
 macro_rules! codes {
-    ($($(#[$doc:meta])* $const:ident = ($id:literal, $sev:ident, $name:literal);)*) => {
-        $($(#[$doc])* pub const $const: Code = Code { id: $id, severity: Severity::$sev, name: $name };)*
+    ($(#[doc = $title:literal] $const:ident = ($id:literal, $sev:ident, $name:literal);)*) => {
+        $(#[doc = $title] pub const $const: Code = Code { id: $id, severity: Severity::$sev, name: $name, title: $title.trim_ascii() };)*
         /// Every code, in the order of the table above.
         pub const ALL: &[Code] = &[$($const),*];
     };
 }
 
 codes! {
+    /// A deprecated field.
+    DEPRECATED = ("IST0002", Warning, "Deprecated");
     /// A referenced Gateway or Secret is not in the input.
     REFERENCED_RESOURCE_NOT_FOUND = ("IST0101", Error, "ReferencedResourceNotFound");
     /// CRD structural schema or CEL rule violation.
     SCHEMA_VALIDATION_ERROR = ("IST0106", Error, "SchemaValidationError");
+    /// Mesh VirtualServices defining the same host.
+    CONFLICTING_MESH_GATEWAY_HOSTS = ("IST0109", Error, "ConflictingMeshGatewayVirtualServiceHosts");
+    /// Several Sidecars selecting one pod.
+    CONFLICTING_SIDECAR_SELECTORS = ("IST0110", Error, "ConflictingSidecarWorkloadSelectors");
+    /// Several Sidecars without selector in one namespace.
+    MULTIPLE_SIDECARS_WITHOUT_SELECTOR = ("IST0111", Error, "MultipleSidecarsWithoutWorkloadSelectors");
+    /// One port, several protocols, for one Deployment.
+    DEPLOYMENT_MULTIPLE_SERVICES = ("IST0116", Warning, "DeploymentAssociatedToMultipleServices");
+    /// A port name outside Istio's naming convention.
+    PORT_NAME_CONVENTION = ("IST0118", Info, "PortNameIsNotUnderNamingConvention");
+    /// DestinationRule TLS without caCertificates.
+    NO_CERT_VERIFICATION_DESTINATION = ("IST0128", Warning, "NoServerCertificateVerificationDestinationLevel");
+    /// Port-level DestinationRule TLS without caCertificates.
+    NO_CERT_VERIFICATION_PORT = ("IST0129", Warning, "NoServerCertificateVerificationPortLevel");
     /// A route can never match.
     UNREACHABLE_RULE = ("IST0130", Warning, "VirtualServiceUnreachableRule");
+    /// A match an earlier rule's match already takes.
+    INEFFECTIVE_MATCH = ("IST0131", Info, "VirtualServiceIneffectiveMatch");
     /// A VirtualService host not served by its Gateway.
     HOST_NOT_FOUND_IN_GATEWAY = ("IST0132", Warning, "VirtualServiceHostNotFoundInGateway");
+    /// A ServiceEntry TCP port without addresses.
+    SERVICE_ENTRY_ADDRESSES_REQUIRED = ("IST0134", Warning, "ServiceEntryAddressesRequired");
+    /// One targetPort, several ports, for one Deployment.
+    DEPLOYMENT_CONFLICTING_PORTS = ("IST0137", Warning, "DeploymentConflictingPorts");
+    /// Two Gateways on one workload with the same certificate.
+    GATEWAY_DUPLICATE_CERTIFICATE = ("IST0138", Warning, "GatewayDuplicateCertificate");
+    /// A gateway route that bypasses another VirtualService's subsets.
+    INGRESS_ROUTE_RULES_NOT_AFFECTED = ("IST0140", Warning, "IngressRouteRulesNotAffected");
     /// Two Gateways claim the same workload, port and host.
     CONFLICTING_GATEWAYS = ("IST0145", Error, "ConflictingGateways");
+    /// A relative EnvoyFilter patch without priority.
+    ENVOY_FILTER_RELATIVE_OPERATION = ("IST0151", Warning, "EnvoyFilterUsesRelativeOperation");
+    /// ADD where Istio ignores it.
+    ENVOY_FILTER_ADD_INCORRECT = ("IST0153", Error, "EnvoyFilterUsesAddOperationIncorrectly");
+    /// A relative patch without priority next to a proxyVersion match.
+    ENVOY_FILTER_RELATIVE_WITH_PROXY_VERSION = ("IST0155", Warning, "EnvoyFilterUsesRelativeOperationWithProxyVersion");
     /// A gateway TLS Secret without `tls.crt`/`tls.key`.
     INVALID_GATEWAY_CREDENTIAL = ("IST0161", Error, "InvalidGatewayCredential");
+    /// A Gateway port no Service of its workload targets.
+    GATEWAY_PORT_NOT_ON_SERVICE = ("IST0162", Warning, "GatewayPortNotDefinedOnService");
+    /// A reference to an implementation-generated Gateway.
+    REFERENCED_INTERNAL_GATEWAY = ("IST0165", Warning, "ReferencedInternalGateway");
+    /// A negative status condition.
+    NEGATIVE_CONDITION = ("IST0171", Warning, "NegativeConditionStatus");
+    /// A DestinationRule subset that selects no pod.
+    SUBSET_SELECTS_NO_POD = ("IST0173", Error, "DestinationRuleSubsetNotSelectPods");
+    /// A DestinationRule host nothing in the input defines.
+    UNKNOWN_DESTINATION_RULE_HOST = ("IST0174", Warning, "UnknownDestinationRuleHost");
     /// A gRPC route to a port not declared HTTP/2 (`UNAVAILABLE … protocol error`).
     BACKEND_NOT_HTTP2 = ("GRPC001", Error, "GrpcBackendPortNotHttp2");
     /// A finite timeout on a streaming route.

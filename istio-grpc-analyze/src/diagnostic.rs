@@ -66,6 +66,19 @@ pub struct Diagnostic {
     pub message: String,
     /// What to do about it, where there is a fix.
     pub fix: Option<String>,
+    /// The fix as a text edit, where it is one: replace [`TextEdit::old`], written at
+    /// [`Diagnostic::location`], by [`TextEdit::new`] (SARIF output turns it into a `fix`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub edit: Option<TextEdit>,
+}
+
+/// A fix that is a replacement of the text at a finding's location.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TextEdit {
+    /// The text as written (a scalar's value, unquoted).
+    pub old: String,
+    /// What to write instead.
+    pub new: String,
 }
 
 impl fmt::Display for Diagnostic {

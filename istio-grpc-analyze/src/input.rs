@@ -165,6 +165,7 @@ fn unusable(file: Option<&Path>, message: String) -> Diagnostic {
         location: None,
         message,
         fix: None,
+        edit: None,
     }
 }
 
@@ -219,5 +220,6 @@ fn problem(file: Option<&Path>, e: &Error) -> Diagnostic {
         location: e.location(),
         message,
         fix,
+        edit: None,
     }
 }

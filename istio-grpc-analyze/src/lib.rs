@@ -44,15 +44,18 @@ mod crd;
 mod diagnostic;
 mod input;
 mod model;
+pub mod output;
+mod suppress;
 pub use istio_grpc_types::protocol;
 
 use std::collections::BTreeSet;
 
 pub use codes::Code;
 pub use crd::{CrdError, CrdSet, Findings, ISTIO_CRDS};
-pub use diagnostic::{Diagnostic, Resource, Severity};
+pub use diagnostic::{Diagnostic, Resource, Severity, TextEdit};
 pub use input::{Inputs, Manifest};
 use istio_grpc_types::Object;
+pub use suppress::{Baseline, BaselineEntry, SUPPRESS_ANNOTATION, Suppression};
 
 /// What the analyzer knows beyond the manifests.
 #[derive(Debug, Default)]
@@ -66,6 +69,9 @@ pub struct Options {
     /// descriptor set): routes to them are gRPC routes, and a prefix that captures one of them
     /// by accident is reported.
     pub grpc_services: BTreeSet<String>,
+    /// Codes not to report on some resources (`--suppress CODE=RESOURCE`). The
+    /// [`SUPPRESS_ANNOTATION`] on an object is always honoured.
+    pub suppressions: Vec<Suppression>,
 }
 
 impl Options {
@@ -80,9 +86,18 @@ impl Options {
     }
 
     /// Adds gRPC services, as `<package>.<Service>`.
-    pub fn grpc_services<I: IntoIterator<Item = S>, S: Into<String>>(mut self, services: I) -> Self {
+    pub fn grpc_services<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        services: I,
+    ) -> Self {
         self.grpc_services
             .extend(services.into_iter().map(Into::into));
+        self
+    }
+
+    /// Adds suppressions.
+    pub fn suppress(mut self, suppressions: impl IntoIterator<Item = Suppression>) -> Self {
+        self.suppressions.extend(suppressions);
         self
     }
 
@@ -99,6 +114,8 @@ pub struct Report {
     diagnostics: Vec<Diagnostic>,
     documents: usize,
     unusable: bool,
+    suppressed: usize,
+    accepted: usize,
 }
 
 impl Report {
@@ -127,24 +144,55 @@ impl Report {
 
     /// `0` clean, `1` errors found, `2` unusable input: the CLI's exit status.
     pub fn exit_code(&self) -> i32 {
+        self.exit_code_at(Severity::Error)
+    }
+
+    /// `0` clean, `1` a finding at `threshold` or worse (`Warning`: warnings and errors), `2`
+    /// unusable input.
+    pub fn exit_code_at(&self, threshold: Severity) -> i32 {
         if self.unusable {
             2
-        } else if self.count(Severity::Error) > 0 {
+        } else if self.diagnostics.iter().any(|d| d.severity <= threshold) {
             1
         } else {
             0
         }
     }
 
+    /// How many findings a suppression (annotation or [`Options::suppressions`]) removed.
+    pub fn suppressed(&self) -> usize {
+        self.suppressed
+    }
+
+    /// How many findings a baseline accepted ([`Report::accept`]).
+    pub fn accepted(&self) -> usize {
+        self.accepted
+    }
+
+    /// Removes the findings the baseline accepts (a finding about unusable input stays).
+    pub fn accept(&mut self, baseline: &Baseline) {
+        let before = self.diagnostics.len();
+        self.diagnostics
+            .retain(|d| d.code == codes::UNUSABLE_INPUT || !baseline.accepts(d));
+        self.accepted += before - self.diagnostics.len();
+    }
+
     /// `N errors, M warnings in K documents`.
     pub fn summary(&self) -> String {
         let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
-        format!(
+        let mut out = format!(
             "{}, {} in {}",
             plural(self.count(Severity::Error), "error"),
             plural(self.count(Severity::Warning), "warning"),
             plural(self.documents, "document")
-        )
+        );
+        if self.suppressed > 0 {
+            out.push_str(&format!(" ({} suppressed)", self.suppressed));
+        }
+        if self.accepted > 0 {
+            out.push_str(&format!(" ({} accepted by the baseline)", self.accepted));
+        }
+        out
     }
 }
 
@@ -160,8 +208,24 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
     checks::grpc_web::check(&model, &mut out);
     checks::proxyless::check(&model, &mut out);
     checks::shadowing::check(&model, &mut out);
+    checks::dup_matches::check(&model, &mut out);
     checks::prefixes::check(&model, &mut out);
     checks::catch_all::check(&model, &mut out);
+    checks::mesh_hosts::check(&model, &mut out);
+    checks::ca_certificates::check(&model, &mut out);
+    checks::conditions::check(&inputs.manifests, &mut out);
+    checks::sidecar_selector::check(&model, &mut out);
+    checks::gateway_certs::check(&model, &mut out);
+    checks::gateway_ports::check(&model, &mut out);
+    checks::subsets::check(&model, &mut out);
+    checks::port_names::check(&model, &mut out);
+    checks::envoy_filter_patches::check(&model, &mut out);
+    checks::service_entry_addresses::check(&model, &mut out);
+    checks::destination_hosts::check(&model, &mut out);
+    checks::deployment_services::check(&model, &mut out);
+    checks::deprecation::check(&model, &mut out);
+    checks::ingress_subsets::check(&model, &mut out);
+    checks::peer_auth_ports::check(&model, &mut out);
     checks::gateway_conflicts::check(&model, &mut out);
     if let Some(crds) = &options.crds {
         checks::crd_schema::check(&inputs.manifests, crds, &mut out);
@@ -184,6 +248,8 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
                 "",
                 if schema {
                     format!("{api} {kind} is checked against its CRD only: no rule of this analyzer reads it")
+                } else if kind == "Gateway" && api.starts_with("gateway.networking.k8s.io/") {
+                    format!("{api} {kind} is not checked: no CRD of this analyzer covers its group and kind (VirtualServices bound to it are checked against its listeners)")
                 } else {
                     format!("{api} {kind} is not checked: no rule and no CRD of this analyzer covers its group and kind")
                 },
@@ -206,6 +272,7 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
             ))
     });
     out.dedup();
+    let suppressed = suppress::apply(&mut out, &inputs.manifests, &options.suppressions);
     let unusable = inputs.has_unusable_input() || inputs.documents == 0;
     if inputs.documents == 0 && inputs.problems.is_empty() {
         out.push(Diagnostic {
@@ -217,11 +284,14 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
             location: None,
             message: "no documents found in the input".into(),
             fix: Some("pass files or folders holding Kubernetes manifests, or - for stdin".into()),
+            edit: None,
         });
     }
     Report {
         diagnostics: out,
         documents: inputs.documents,
         unusable,
+        suppressed,
+        accepted: 0,
     }
 }

@@ -4,7 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use istio_grpc_types::{
-    DestinationRule, EnvoyFilter, Gateway, Object, PeerAuthentication, VirtualService,
+    DestinationRule, EnvoyFilter, Gateway, Object, PeerAuthentication, ServiceEntry, Sidecar,
+    VirtualService,
 };
 use k8s_openapi::api::core::v1::{Secret, Service};
 
@@ -23,6 +24,10 @@ pub(crate) struct Model<'a> {
     pub(crate) destination_rules: Vec<(&'a Manifest, &'a DestinationRule)>,
     pub(crate) envoy_filters: Vec<(&'a Manifest, &'a EnvoyFilter)>,
     pub(crate) peer_authentications: Vec<(&'a Manifest, &'a PeerAuthentication)>,
+    pub(crate) sidecars: Vec<(&'a Manifest, &'a Sidecar)>,
+    /// Gateway API Gateways (`gateway.networking.k8s.io`), as written.
+    pub(crate) k8s_gateways: Vec<(&'a Manifest, &'a serde_json::Map<String, serde_json::Value>)>,
+    pub(crate) service_entries: Vec<(&'a Manifest, &'a ServiceEntry)>,
     pub(crate) services: Vec<(&'a Manifest, &'a Service)>,
     pub(crate) secrets: Vec<(&'a Manifest, &'a Secret)>,
     pub(crate) workloads: Vec<Workload<'a>>,
@@ -41,6 +46,9 @@ impl<'a> Model<'a> {
             destination_rules: vec![],
             envoy_filters: vec![],
             peer_authentications: vec![],
+            sidecars: vec![],
+            k8s_gateways: vec![],
+            service_entries: vec![],
             services: vec![],
             secrets: vec![],
             workloads: vec![],
@@ -63,6 +71,17 @@ impl<'a> Model<'a> {
                 Object::DestinationRule(o) => m.destination_rules.push((manifest, o)),
                 Object::EnvoyFilter(o) => m.envoy_filters.push((manifest, o)),
                 Object::PeerAuthentication(o) => m.peer_authentications.push((manifest, o)),
+                Object::Sidecar(o) => m.sidecars.push((manifest, o)),
+                Object::Other(o)
+                    if o.as_json().get("kind").and_then(|k| k.as_str()) == Some("Gateway")
+                        && o.as_json()
+                            .get("apiVersion")
+                            .and_then(|v| v.as_str())
+                            .is_some_and(|v| v.starts_with("gateway.networking.k8s.io/")) =>
+                {
+                    m.k8s_gateways.push((manifest, o.as_json()))
+                }
+                Object::ServiceEntry(o) => m.service_entries.push((manifest, o)),
                 Object::Service(o) => m.services.push((manifest, o)),
                 Object::Secret(o) => m.secrets.push((manifest, o)),
                 Object::Deployment(o) => m.workloads.extend(template(&o.spec.template.metadata)),
@@ -163,6 +182,7 @@ pub(crate) fn diagnostic(
         file: manifest.file.clone(),
         message: message.into(),
         fix,
+        edit: None,
     }
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use istio_grpc_analyze::{CrdSet, Inputs, Options, Report, Severity, analyze};
+use istio_grpc_analyze::{Baseline, CrdSet, Inputs, Options, Report, Severity, analyze};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -27,6 +27,30 @@ pub(crate) struct Args {
     /// timeout, and a prefix must not capture one of its services by accident.
     #[arg(long, value_name = "FILE")]
     descriptor_set: Option<PathBuf>,
+    /// The lowest severity that makes the exit status 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
+    fail_on: FailOn,
+    /// Do not report a code on resources matching a pattern, as istioctl's --suppress:
+    /// "CODE=<Kind> <name>.<namespace>", `*` matching anything ("IST0132=VirtualService *.shop").
+    /// Repeatable. The galley.istio.io/analyze-suppress annotation on an object is always honoured.
+    #[arg(long, value_name = "CODE=RESOURCE")]
+    suppress: Vec<istio_grpc_analyze::Suppression>,
+    /// Accept the findings listed in this file (written by --write-baseline): only new ones are
+    /// reported and count for the exit status.
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+    /// Write every finding (after suppressions and --baseline) to this file as a baseline, then
+    /// report as usual.
+    #[arg(long, value_name = "FILE")]
+    write_baseline: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum FailOn {
+    /// Exit 1 on errors (the default).
+    Error,
+    /// Exit 1 on warnings and errors.
+    Warning,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -35,13 +59,17 @@ enum Format {
     Human,
     /// A JSON document with every diagnostic and the summary.
     Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+    /// GitHub Actions workflow commands: annotations on the pull request.
+    Github,
 }
 
 /// Why the command cannot run: printed as `istio-grpc: …`, exit status 2.
 type Failure = String;
 
 fn options(args: &Args) -> Result<Options, Failure> {
-    let mut options = Options::default();
+    let mut options = Options::default().suppress(args.suppress.iter().cloned());
     if let Some(path) = &args.crds {
         let set = std::fs::read_to_string(path)
             .map_err(|e| e.to_string())
@@ -86,7 +114,7 @@ fn inputs(paths: &[PathBuf]) -> Result<Inputs, Failure> {
     Ok(inputs)
 }
 
-fn render(report: &Report, format: Format) -> Result<String, Failure> {
+fn render(report: &Report, format: Format, exit_code: i32) -> Result<String, Failure> {
     Ok(match format {
         Format::Human => {
             let mut out = String::new();
@@ -105,11 +133,22 @@ fn render(report: &Report, format: Format) -> Result<String, Failure> {
                     "infos": report.count(Severity::Info),
                     "documents": report.documents(),
                 },
-                "exitCode": report.exit_code(),
+                "exitCode": exit_code,
             });
             let mut text = serde_json::to_string_pretty(&doc)
                 .map_err(|e| format!("cannot write JSON: {e}"))?;
             text.push('\n');
+            text
+        }
+        Format::Sarif => {
+            let mut text = serde_json::to_string_pretty(&istio_grpc_analyze::output::sarif(report))
+                .map_err(|e| format!("cannot write SARIF: {e}"))?;
+            text.push('\n');
+            text
+        }
+        Format::Github => {
+            let mut text = istio_grpc_analyze::output::github(report);
+            text.push_str(&format!("{}\n", report.summary()));
             text
         }
     })
@@ -118,9 +157,30 @@ fn render(report: &Report, format: Format) -> Result<String, Failure> {
 fn try_run(args: Args) -> Result<u8, Failure> {
     let options = options(&args)?;
     let inputs = inputs(&args.paths)?;
-    let report = analyze(&inputs, &options);
-    print!("{}", render(&report, args.format)?);
-    Ok(u8::try_from(report.exit_code()).unwrap_or(2))
+    let mut report = analyze(&inputs, &options);
+    if let Some(path) = &args.baseline {
+        let baseline = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| Baseline::from_json(&t))
+            .map_err(|e| format!("--baseline {}: {e}", path.display()))?;
+        report.accept(&baseline);
+    }
+    if let Some(path) = &args.write_baseline {
+        let baseline = Baseline::of(
+            report
+                .diagnostics()
+                .iter()
+                .filter(|d| d.code != istio_grpc_analyze::codes::UNUSABLE_INPUT),
+        );
+        std::fs::write(path, baseline.to_json() + "\n")
+            .map_err(|e| format!("--write-baseline {}: {e}", path.display()))?;
+    }
+    let exit_code = report.exit_code_at(match args.fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+    });
+    print!("{}", render(&report, args.format, exit_code)?);
+    Ok(u8::try_from(exit_code).unwrap_or(2))
 }
 
 /// Runs `istio-grpc check`. Exit status: 0 clean, 1 findings at the threshold, 2 unusable input.

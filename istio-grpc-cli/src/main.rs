@@ -5,9 +5,14 @@
 //! istio-grpc check --format json a.yaml b.yaml  # machine-readable
 //! istio-grpc check --crds crd-all.gen.yaml .    # another Istio release's CRDs than the built-in ones
 //! istio-grpc check --descriptor-set fds.bin .   # knows which methods stream
+//! istio-grpc check --format sarif . > out.sarif  # GitHub code scanning; --format github: annotations
+//! istio-grpc check --fail-on warning .           # warnings fail the build too
+//! istio-grpc check --baseline known.json .       # accept known findings (--write-baseline FILE)
+//! istio-grpc check --suppress "IST0132=VirtualService *.shop" .
 //! istio-grpc preview deploy/ --upstream greeter=127.0.0.1:50051   # the gateway, live, on loopback
 //! ```
-//! Exit status: 0 clean, 1 errors found, 2 unusable input.
+//! Exit status: 0 clean, 1 findings at the `--fail-on` severity (errors by default), 2 unusable
+//! input.
 
 mod check;
 mod preview;

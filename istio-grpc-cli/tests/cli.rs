@@ -134,8 +134,16 @@ fn stdin_and_json_output() {
     let o = child.wait_with_output().expect("wait");
     assert_eq!(o.status.code(), Some(1));
     let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON output");
-    let d = &doc["diagnostics"][0];
-    assert_eq!(d["code"], "GRPC001");
+    let diagnostics = doc["diagnostics"].as_array().expect("diagnostics");
+    // the unnamed port is also IST0118 (info), on the Service
+    assert!(
+        diagnostics.iter().any(|d| d["code"] == "IST0118"),
+        "{doc:#}"
+    );
+    let d = diagnostics
+        .iter()
+        .find(|d| d["code"] == "GRPC001")
+        .unwrap_or_else(|| panic!("{doc:#}"));
     assert_eq!(d["severity"], "error");
     assert_eq!(d["file"], "<stdin>");
     assert_eq!(d["location"]["line"], 15);
@@ -216,7 +224,11 @@ fn vendored_crds_are_the_reference_crds() {
         eprintln!("skipped: ../shared/istio not found");
         return;
     };
-    assert!(text == istio_grpc_analyze::ISTIO_CRDS, "the vendored CRDs differ from {}", reference.display());
+    assert!(
+        text == istio_grpc_analyze::ISTIO_CRDS,
+        "the vendored CRDs differ from {}",
+        reference.display()
+    );
     let set = istio_grpc_analyze::CrdSet::istio().expect("built-in CRDs load");
     assert!(set.covers("networking.istio.io/v1", "VirtualService"));
     assert!(!set.covers("gateway.networking.k8s.io/v1", "Gateway"));
@@ -270,4 +282,240 @@ fn descriptor_set_tells_which_methods_stream() {
         Some(2),
         "a YAML file is not a descriptor set"
     );
+}
+
+/// Only warnings: GRPC015 (a prefix that takes another service) and GRPC017 (a per-try timeout
+/// that is not retried) on the first route, IST0130 on the second (the first one shadows it).
+const WARNINGS_ONLY: &str = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: grpc-vs, namespace: shop}\nspec:\n  hosts: [grpc.example.com]\n  http:\n  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: user}}]\n    retries: {attempts: 2, perTryTimeout: 1s, retryOn: unavailable}\n  - match: [{uri: {prefix: '/mypackage.UserServiceAdmin/'}}]\n    route: [{destination: {host: admin}}]\n";
+
+fn sarif_schema() -> Option<serde_json::Value> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/sarif/sarif-schema-2.1.0.json");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        assert!(
+            !std::env::var("CI").is_ok_and(|v| v == "true"),
+            "{} is missing; CI needs it",
+            path.display()
+        );
+        eprintln!("skipped: {} not found", path.display());
+        return None;
+    };
+    Some(serde_json::from_str(&text).expect("the SARIF schema is JSON"))
+}
+
+#[test]
+fn sarif_output_validates_and_carries_rules_levels_locations_and_fixes() {
+    let Some(schema) = sarif_schema() else { return };
+    let validator = jsonschema::validator_for(&schema).expect("the SARIF schema compiles");
+    let warnings = write("sarif-warnings.yaml", WARNINGS_ONLY);
+    let errors = write(
+        "sarif-errors.yaml",
+        &CLEAN.replace("name: grpc, port", "name: http-api, port"),
+    );
+    let o = check(&[
+        "--format".as_ref(),
+        "sarif".as_ref(),
+        warnings.as_os_str(),
+        errors.as_os_str(),
+        "/nonexistent/input.yaml".as_ref(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "unusable input keeps exit 2");
+    let log: serde_json::Value = serde_json::from_slice(&o.stdout).expect("SARIF is JSON");
+    let problems: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(problems.is_empty(), "{problems:#?}\n{log:#}");
+    // the validator does look: a level SARIF does not know is refused
+    let mut broken = log.clone();
+    broken["runs"][0]["results"][0]["level"] = "fatal".into();
+    assert!(!validator.is_valid(&broken));
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    assert!(rules.iter().any(|r| {
+        r["id"] == "GRPC001"
+            && r["defaultConfiguration"]["level"] == "error"
+            && r["shortDescription"]["text"]
+                .as_str()
+                .is_some_and(|t| !t.is_empty())
+    }));
+    let results = run["results"].as_array().expect("results");
+    let by_rule = |id: &str| {
+        results
+            .iter()
+            .find(|r| r["ruleId"] == id)
+            .unwrap_or_else(|| panic!("no {id} in {log:#}"))
+    };
+    let grpc001 = by_rule("GRPC001");
+    assert_eq!(grpc001["level"], "error");
+    let region = &grpc001["locations"][0]["physicalLocation"]["region"];
+    assert_eq!(region["startLine"], 15, "{grpc001:#}");
+    assert_eq!(
+        rules[grpc001["ruleIndex"].as_u64().expect("ruleIndex") as usize]["id"],
+        "GRPC001"
+    );
+    assert!(
+        grpc001["message"]["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("Fix: name the port")
+    );
+    // a fix that is a text edit becomes a SARIF fix with the exact region of the old text
+    let grpc015 = results
+        .iter()
+        .find(|r| {
+            r["ruleId"] == "GRPC015"
+                && r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                    .as_str()
+                    .is_some_and(|u| u.ends_with("sarif-warnings.yaml"))
+        })
+        .unwrap_or_else(|| panic!("no GRPC015 in sarif-warnings.yaml: {log:#}"));
+    assert_eq!(grpc015["level"], "warning");
+    let change = &grpc015["fixes"][0]["artifactChanges"][0];
+    let replacement = &change["replacements"][0];
+    assert_eq!(
+        replacement["insertedContent"]["text"],
+        "/mypackage.UserService/"
+    );
+    let deleted = &replacement["deletedRegion"];
+    let line = WARNINGS_ONLY.lines().nth(6).expect("line 7");
+    let start = line.find("/mypackage.UserService").expect("prefix") + 1;
+    assert_eq!(
+        (
+            &deleted["startLine"],
+            &deleted["startColumn"],
+            &deleted["endColumn"]
+        ),
+        (
+            &7.into(),
+            &start.into(),
+            &(start + "/mypackage.UserService".len()).into()
+        ),
+        "{grpc015:#}"
+    );
+    // the unreadable path is a result without an object
+    assert!(results.iter().any(|r| r["ruleId"] == "GRPC013"));
+}
+
+#[test]
+fn github_annotations() {
+    let f = write("gh.yaml", WARNINGS_ONLY);
+    let o = check(&["--format".as_ref(), "github".as_ref(), f.as_os_str()]);
+    assert_eq!(o.status.code(), Some(0), "warnings do not fail by default");
+    let out = stdout(&o);
+    let line = out
+        .lines()
+        .find(|l| l.contains("GRPC015"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(
+        line.starts_with(&format!(
+            "::warning file={},line=7,col=",
+            f.display()
+                .to_string()
+                .replace(':', "%3A")
+                .replace(',', "%2C")
+        )),
+        "{line}"
+    );
+    assert!(
+        line.contains(",title=GRPC015 GrpcPrefixCapturesOtherService::VirtualService shop/grpc-vs: spec.http[0].match[0].uri.prefix: prefix /mypackage.UserService also takes"),
+        "{line}"
+    );
+    assert!(
+        line.contains("%0Afix: prefix: /mypackage.UserService/"),
+        "{line}"
+    );
+    // and IST0130: the second route is shadowed by the first one's prefix
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("::warning")).count(),
+        3,
+        "{out}"
+    );
+}
+
+#[test]
+fn fail_on_warning() {
+    let f = write("fail-on.yaml", WARNINGS_ONLY);
+    assert_eq!(check(&[f.as_os_str()]).status.code(), Some(0));
+    let o = check(&["--fail-on".as_ref(), "warning".as_ref(), f.as_os_str()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let clean = write("fail-on-clean.yaml", CLEAN);
+    let o = check(&["--fail-on".as_ref(), "warning".as_ref(), clean.as_os_str()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+}
+
+#[test]
+fn a_baseline_accepts_known_findings_and_reports_new_ones() {
+    let f = write(
+        "baseline-input.yaml",
+        &CLEAN.replace("name: grpc, port", "name: http-api, port"),
+    );
+    let baseline = dir().join("baseline.json");
+    let first = check(&[
+        "--write-baseline".as_ref(),
+        baseline.as_os_str(),
+        f.as_os_str(),
+    ]);
+    assert_eq!(first.status.code(), Some(1), "writing reports as usual");
+    let written = std::fs::read_to_string(&baseline).expect("baseline written");
+    assert!(written.contains("\"code\": \"GRPC001\""), "{written}");
+    let o = check(&["--baseline".as_ref(), baseline.as_os_str(), f.as_os_str()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("0 errors, 0 warnings in 2 documents (1 accepted by the baseline)"),
+        "{}",
+        stdout(&o)
+    );
+    // a new finding (another route to the same port) is not in the baseline
+    let grown = format!(
+        "{}  - match: [{{uri: {{prefix: /mypackage.OrderService/}}}}]\n    route: [{{destination: {{host: grpc-service, port: {{number: 50051}}}}}}]\n",
+        CLEAN.replace("name: grpc, port", "name: http-api, port")
+    );
+    std::fs::write(&f, grown).expect("write");
+    let o = check(&["--baseline".as_ref(), baseline.as_os_str(), f.as_os_str()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("spec.http[1].route[0].destination"),
+        "{}",
+        stdout(&o)
+    );
+    let bad = write("not-a-baseline.json", "[1, 2]");
+    let o = check(&["--baseline".as_ref(), bad.as_os_str(), f.as_os_str()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a baseline"));
+}
+
+#[test]
+fn suppression_by_flag_and_by_annotation() {
+    let broken = CLEAN.replace("name: grpc, port", "name: http-api, port");
+    let f = write("suppress.yaml", &broken);
+    let o = check(&[
+        "--suppress".as_ref(),
+        "GRPC001=VirtualService grpc-*.default".as_ref(),
+        f.as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    assert!(stdout(&o).contains("(1 suppressed)"), "{}", stdout(&o));
+    // another namespace's pattern does not match
+    let o = check(&[
+        "--suppress".as_ref(),
+        "GRPC001=VirtualService grpc-vs.shop".as_ref(),
+        f.as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    let o = check(&["--suppress".as_ref(), "GRPC001".as_ref(), f.as_os_str()]);
+    assert_eq!(
+        o.status.code(),
+        Some(2),
+        "a malformed --suppress is a usage error"
+    );
+    let annotated = write(
+        "suppress-annotation.yaml",
+        &broken.replace(
+            "metadata: {name: grpc-vs}",
+            "metadata:\n  name: grpc-vs\n  annotations: {galley.istio.io/analyze-suppress: 'IST0101,GRPC001'}",
+        ),
+    );
+    let o = check(&[annotated.as_os_str()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
 }

@@ -1,20 +1,36 @@
 //! The checks, one file each. Each reads the [`Model`] and pushes diagnostics.
 
 pub(crate) mod backend_protocol;
+pub(crate) mod ca_certificates;
 pub(crate) mod catch_all;
+pub(crate) mod conditions;
 pub(crate) mod crd_schema;
 pub(crate) mod credentials;
+pub(crate) mod deployment_services;
+pub(crate) mod deprecation;
+pub(crate) mod destination_hosts;
+pub(crate) mod dup_matches;
+pub(crate) mod envoy_filter_patches;
 pub(crate) mod gateway_binding;
+pub(crate) mod gateway_certs;
 pub(crate) mod gateway_conflicts;
+pub(crate) mod gateway_ports;
 pub(crate) mod grpc_web;
+pub(crate) mod ingress_subsets;
+pub(crate) mod mesh_hosts;
+pub(crate) mod peer_auth_ports;
+pub(crate) mod port_names;
 pub(crate) mod prefixes;
 pub(crate) mod proxyless;
 pub(crate) mod retries;
+pub(crate) mod service_entry_addresses;
 pub(crate) mod shadowing;
+pub(crate) mod sidecar_selector;
+pub(crate) mod subsets;
 pub(crate) mod timeouts;
 
-use istio_grpc_types::{StringMatch, grpc};
 use istio_grpc_types::virtual_service::{HttpMatchRequest, HttpRoute, VirtualService};
+use istio_grpc_types::{StringMatch, grpc};
 
 use crate::Manifest;
 use crate::model::Model;
@@ -27,9 +43,9 @@ use crate::protocol::PortProtocol;
 /// `/Greeter` is only taken for gRPC when declared: too many REST paths look like it.
 pub(crate) fn grpc_service<'p>(model: &Model<'_>, path: &'p str) -> Option<&'p str> {
     let (service, _) = grpc::split_path(path)?;
-    let styled = service.rsplit_once('.').is_some_and(|(_, last)| {
-        last.starts_with(|c: char| c.is_ascii_uppercase())
-    });
+    let styled = service
+        .rsplit_once('.')
+        .is_some_and(|(_, last)| last.starts_with(|c: char| c.is_ascii_uppercase()));
     (styled || model.grpc_services.contains(service)).then_some(service)
 }
 

@@ -10,7 +10,7 @@ use istio_grpc_types::{StringMatch, grpc};
 
 use crate::checks::grpc_service;
 use crate::model::{Model, diagnostic};
-use crate::{Diagnostic, codes};
+use crate::{Diagnostic, TextEdit, codes};
 
 /// Every gRPC service the analyzer can see: the declared ones and those routes name.
 fn seen_services<'m>(model: &'m Model<'_>) -> BTreeSet<&'m str> {
@@ -65,7 +65,7 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                     .map(|s| grpc::service_prefix(s))
                     .collect::<Vec<_>>()
                     .join(", ");
-                out.push(diagnostic(
+                let mut d = diagnostic(
                     manifest,
                     codes::PREFIX_CAPTURES_SERVICE,
                     format!("spec.http[{i}].match[{k}].uri.prefix"),
@@ -74,7 +74,12 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                         captured.join(", ")
                     ),
                     Some(format!("prefix: {}", grpc::service_prefix(service))),
-                ));
+                );
+                d.edit = Some(TextEdit {
+                    old: prefix.clone(),
+                    new: grpc::service_prefix(service),
+                });
+                out.push(d);
             }
         }
     }

@@ -25,7 +25,8 @@ const HTTP_ONLY: &[&str] = &[
 const COVER_PER_TRY_TIMEOUT: &[&str] = &["reset", "5xx", "gateway-error"];
 
 /// Istio's `retry_on` when `retryOn` is empty or absent (`route/retry/retry.go`, ENVOY.md §2.4).
-const ISTIO_DEFAULT_RETRY_ON: &str = "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
+const ISTIO_DEFAULT_RETRY_ON: &str =
+    "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
 
 pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
     for (manifest, vs) in &model.virtual_services {
@@ -45,10 +46,7 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                     Some(format!("make perTryTimeout at most {timeout} (timeout / (attempts + 1) gives every attempt its share)")),
                 ));
             }
-            let retry_on = retries
-                .retry_on
-                .as_deref()
-                .filter(|r| !r.trim().is_empty());
+            let retry_on = retries.retry_on.as_deref().filter(|r| !r.trim().is_empty());
             if let Some(per_try) = retries.per_try_timeout
                 && !per_try.is_zero()
                 && retries.attempts.is_none_or(|a| a > 0)
@@ -60,7 +58,9 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                 {
                     let written = match retry_on {
                         Some(r) => format!("retryOn {r:?} has"),
-                        None => format!("without retryOn, Istio's default {ISTIO_DEFAULT_RETRY_ON:?} has"),
+                        None => format!(
+                            "without retryOn, Istio's default {ISTIO_DEFAULT_RETRY_ON:?} has"
+                        ),
                     };
                     out.push(diagnostic(
                         manifest,

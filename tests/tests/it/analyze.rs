@@ -46,6 +46,65 @@ struct Case {
 fn no_options() -> Options {
     Options::default()
 }
+/// A DestinationRule for `reviews` with one subset.
+fn subset_dr(subset: &str) -> String {
+    format!(
+        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {{name: reviews}}\nspec:\n  host: reviews.default.svc.cluster.local\n  subsets: [{{name: {subset}, labels: {{version: {subset}}}}}]\n"
+    )
+}
+
+/// A ServiceEntry for an external database with `spec` lines after its hosts.
+fn service_entry(spec: &str) -> String {
+    format!(
+        "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {{name: db}}\nspec:\n  hosts: [db.example.com]\n  location: MESH_EXTERNAL\n  resolution: DNS\n{spec}"
+    )
+}
+
+/// A Gateway API Gateway in namespace `infra` listening for grpc.example.com.
+const K8S_GATEWAY: &str = "apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: grpc-gateway, namespace: infra}\nspec:\n  gatewayClassName: istio\n  listeners:\n  - {name: https, port: 443, protocol: HTTPS, hostname: grpc.example.com}\n";
+
+/// The `grpc` Deployment.
+const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: grpc}\nspec:\n  selector: {matchLabels: {app: grpc}}\n  template:\n    metadata: {labels: {app: grpc}}\n    spec:\n      containers: [{name: app, image: app}]\n";
+
+/// A pod of the `grpc` workload.
+const POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: grpc-1, labels: {app: grpc, tier: backend}}\nspec:\n  containers: [{name: app, image: app}]\n";
+
+/// A pod of the default ingress gateway, in istio-system.
+const INGRESS_POD: &str = "apiVersion: v1\nkind: Pod\nmetadata: {name: ingress-1, namespace: istio-system, labels: {istio: ingressgateway}}\nspec:\n  containers: [{name: istio-proxy, image: proxyv2}]\n";
+
+/// The ingress gateway's Service, sending port 443 to `target`.
+fn ingress_service(target: u16) -> String {
+    format!(
+        "apiVersion: v1\nkind: Service\nmetadata: {{name: istio-ingressgateway, namespace: istio-system}}\nspec:\n  selector: {{istio: ingressgateway}}\n  ports: [{{name: https, port: 443, targetPort: {target}}}]\n"
+    )
+}
+
+/// A Sidecar with a workload selector (`{}` for none).
+fn sidecar(name: &str, labels: &str) -> String {
+    let selector = if labels == "{}" {
+        String::new()
+    } else {
+        format!("  workloadSelector: {{labels: {labels}}}\n")
+    };
+    format!(
+        "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {{name: {name}}}\nspec:\n{selector}  egress: [{{hosts: ['./*']}}]\n"
+    )
+}
+
+/// A VirtualService bound to the mesh (no `gateways`) for one host.
+fn mesh_vs(name: &str, host: &str) -> String {
+    format!(
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: {name}}}\nspec:\n  hosts: [{host}]\n  http:\n  - route: [{{destination: {{host: {host}}}}}]\n"
+    )
+}
+
+/// A DestinationRule for an external database with `spec` lines after its host.
+fn dr_tls(spec: &str) -> String {
+    format!(
+        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {{name: db-tls}}\nspec:\n  host: db.example.com\n{spec}"
+    )
+}
+
 /// A VirtualService bound to [`GATEWAY`] for grpc.example.com.
 fn gw_vs(name: &str, http: &str) -> String {
     format!(
@@ -117,6 +176,33 @@ fn cases() -> Vec<Case> {
         Case { name: "two VirtualServices on one gateway host each with a catch-all", code: codes::UNREACHABLE_CATCH_ALL, failing: format!("{GATEWAY}---\n{}---\n{}", gw_vs("a-first", "  - route: [{destination: {host: a}}]\n"), gw_vs("b-second", "  - match: [{uri: {prefix: /pkg.B/}}]\n    route: [{destination: {host: b}}]\n  - route: [{destination: {host: b}}]\n")), path: "spec.http[1]", passing: format!("{GATEWAY}---\n{}---\n{}", gw_vs("a-first", "  - route: [{destination: {host: a}}]\n"), gw_vs("b-second", "  - match: [{uri: {prefix: /pkg.B/}}]\n    route: [{destination: {host: b}}]\n")), options: no_options },
         Case { name: "perTryTimeout whose timed-out attempt is not retried", code: codes::PER_TRY_TIMEOUT_NOT_RETRIED, failing: vs(&format!("{ROUTE}    retries: {{attempts: 3, perTryTimeout: 1s, retryOn: 'unavailable,cancelled'}}\n")), path: "spec.http[0].retries.perTryTimeout", passing: vs(&format!("{ROUTE}    retries: {{attempts: 3, perTryTimeout: 1s, retryOn: 'unavailable,cancelled,reset'}}\n")), options: no_options },
         Case { name: "perTryTimeout under Istio's default retryOn", code: codes::PER_TRY_TIMEOUT_NOT_RETRIED, failing: vs(&format!("{ROUTE}    retries: {{attempts: 3, perTryTimeout: 1s}}\n")), path: "spec.http[0].retries.perTryTimeout", passing: vs(&format!("{ROUTE}    retries: {{attempts: 3, perTryTimeout: 1s, retryOn: 'unavailable,gateway-error'}}\n")), options: no_options },
+        Case { name: "a match an earlier rule's broader prefix takes (Istio's overlap rule)", code: codes::INEFFECTIVE_MATCH, failing: vs("  - match: [{uri: {prefix: /api}}]\n    route: [{destination: {host: a}}]\n  - match: [{uri: {prefix: /api/v2}}, {uri: {prefix: /other}}]\n    route: [{destination: {host: b}}]\n"), path: "spec.http[1]", passing: vs("  - match: [{uri: {prefix: /api/v2}}, {uri: {prefix: /other}}]\n    route: [{destination: {host: b}}]\n  - match: [{uri: {prefix: /api}}]\n    route: [{destination: {host: a}}]\n"), options: no_options },
+        Case { name: "a TCP rule whose every match an earlier rule has", code: codes::UNREACHABLE_RULE, failing: "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: tcp}\nspec:\n  hosts: [tcp.example.com]\n  tcp:\n  - match: [{port: 31400}]\n    route: [{destination: {host: a}}]\n  - match: [{port: 31400}]\n    route: [{destination: {host: b}}]\n".into(), path: "spec.tcp[1]", passing: "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: tcp}\nspec:\n  hosts: [tcp.example.com]\n  tcp:\n  - match: [{port: 31400}]\n    route: [{destination: {host: a}}]\n  - match: [{port: 31401}]\n    route: [{destination: {host: b}}]\n".into(), options: no_options },
+        Case { name: "two mesh VirtualServices for one host", code: codes::CONFLICTING_MESH_GATEWAY_HOSTS, failing: format!("{}---\n{}", mesh_vs("a", "ratings"), mesh_vs("b", "ratings.default.svc.cluster.local")), path: "spec.hosts", passing: format!("{}---\n{}", mesh_vs("a", "ratings"), mesh_vs("b", "reviews")), options: no_options },
+        Case { name: "DestinationRule TLS without caCertificates", code: codes::NO_CERT_VERIFICATION_DESTINATION, failing: dr_tls("  trafficPolicy:\n    tls: {mode: SIMPLE}\n"), path: "spec.trafficPolicy.tls", passing: dr_tls("  trafficPolicy:\n    tls: {mode: SIMPLE, caCertificates: /etc/certs/ca.pem}\n"), options: no_options },
+        Case { name: "port-level DestinationRule TLS without caCertificates", code: codes::NO_CERT_VERIFICATION_PORT, failing: dr_tls("  trafficPolicy:\n    portLevelSettings:\n    - port: {number: 443}\n      tls: {mode: MUTUAL, clientCertificate: /c.pem, privateKey: /k.pem}\n"), path: "spec.trafficPolicy.portLevelSettings[0].tls", passing: dr_tls("  workloadSelector: {matchLabels: {app: db}}\n  trafficPolicy:\n    portLevelSettings:\n    - port: {number: 443}\n      tls: {mode: MUTUAL, credentialName: db-credential}\n"), options: no_options },
+        Case { name: "negative status condition", code: codes::NEGATIVE_CONDITION, failing: format!("{GRPC_SERVICE}status:\n  conditions:\n  - {{type: istio.io/WaypointBound, status: 'False', reason: NotFound, message: waypoint missing, lastTransitionTime: '2024-01-01T00:00:00Z'}}\n"), path: "status.conditions[0]", passing: format!("{GRPC_SERVICE}status:\n  conditions:\n  - {{type: argocd.argoproj.io/Synced, status: 'False', reason: r, message: m, lastTransitionTime: '2024-01-01T00:00:00Z'}}\n  - {{type: istio.io/WaypointBound, status: 'True', reason: r, message: m, lastTransitionTime: '2024-01-01T00:00:00Z'}}\n"), options: no_options },
+        Case { name: "two Sidecars select one pod", code: codes::CONFLICTING_SIDECAR_SELECTORS, failing: format!("{POD}---\n{}---\n{}", sidecar("a", "{app: grpc}"), sidecar("b", "{tier: backend}")), path: "spec.workloadSelector", passing: format!("{POD}---\n{}---\n{}", sidecar("a", "{app: grpc}"), sidecar("b", "{tier: frontend}")), options: no_options },
+        Case { name: "a Sidecar selector that selects no pod", code: codes::REFERENCED_RESOURCE_NOT_FOUND, failing: format!("{POD}---\n{}", sidecar("a", "{app: bogus}")), path: "spec.workloadSelector.labels", passing: format!("{POD}---\n{}", sidecar("a", "{app: grpc}")), options: no_options },
+        Case { name: "two Sidecars without selector in one namespace", code: codes::MULTIPLE_SIDECARS_WITHOUT_SELECTOR, failing: format!("{}---\n{}", sidecar("a", "{}"), sidecar("b", "{}")), path: "spec", passing: format!("{}---\n{}", sidecar("a", "{}"), sidecar("b", "{app: grpc}")), options: no_options },
+        Case { name: "two Gateways on one workload with one certificate", code: codes::GATEWAY_DUPLICATE_CERTIFICATE, failing: format!("{GATEWAY}---\n{}", GATEWAY.replace("name: grpc-gateway", "name: web-gateway").replace("hosts: [grpc.example.com]", "hosts: [web.example.com]")), path: "metadata.name", passing: format!("{GATEWAY}---\n{}", GATEWAY.replace("name: grpc-gateway", "name: web-gateway").replace("hosts: [grpc.example.com]", "hosts: [web.example.com]").replace("credentialName: grpc-tls-credential", "credentialName: web-tls-credential")), options: no_options },
+        Case { name: "a Gateway port its workload's Service does not target", code: codes::GATEWAY_PORT_NOT_ON_SERVICE, failing: format!("{GATEWAY}---\n{INGRESS_POD}---\n{}", ingress_service(8080)), path: "spec.servers[0].port.number", passing: format!("{GATEWAY}---\n{INGRESS_POD}---\n{}", ingress_service(443)), options: no_options },
+        Case { name: "a Gateway selector that selects no workload", code: codes::REFERENCED_RESOURCE_NOT_FOUND, failing: format!("{}---\n{INGRESS_POD}---\n{}", GATEWAY.replace("istio: ingressgateway", "istio: ingresstypo"), ingress_service(443)), path: "spec.selector", passing: format!("{GATEWAY}---\n{INGRESS_POD}---\n{}", ingress_service(443)), options: no_options },
+        Case { name: "a route to a subset its host's DestinationRule lacks", code: codes::REFERENCED_RESOURCE_NOT_FOUND, failing: format!("{}---\n{}", subset_dr("v1"), vs("  - route: [{destination: {host: reviews, subset: v2}}]\n")), path: "spec.http[0].route[0].destination.subset", passing: format!("{}---\n{}", subset_dr("v2"), vs("  - route: [{destination: {host: reviews, subset: v2}}]\n")), options: no_options },
+        Case { name: "a port name outside Istio's convention", code: codes::PORT_NAME_CONVENTION, failing: GRPC_SERVICE.replace("name: grpc, port", "name: api, port"), path: "spec.ports[0]", passing: GRPC_SERVICE.into(), options: no_options },
+        Case { name: "a relative EnvoyFilter patch without priority", code: codes::ENVOY_FILTER_RELATIVE_OPERATION, failing: web_filter.into(), path: "spec.configPatches[0]", passing: web_filter.replace("spec:\n", "spec:\n  priority: 10\n"), options: no_options },
+        Case { name: "an ADD patch on an HTTP route", code: codes::ENVOY_FILTER_ADD_INCORRECT, failing: web_filter.replace("applyTo: HTTP_FILTER", "applyTo: HTTP_ROUTE").replace("operation: INSERT_BEFORE", "operation: ADD"), path: "spec.configPatches[0]", passing: web_filter.replace("operation: INSERT_BEFORE", "operation: INSERT_FIRST"), options: no_options },
+        Case { name: "a relative patch on a filter patched under a proxyVersion match", code: codes::ENVOY_FILTER_RELATIVE_WITH_PROXY_VERSION, failing: format!("{}---\n{}", web_filter.replace("context: GATEWAY\n", "context: GATEWAY\n      proxy: {proxyVersion: '^1\\.2.*'}\n").replace("name: grpc-web-filter", "name: a"), web_filter.replace("name: grpc-web-filter", "name: b")), path: "spec.configPatches[0]", passing: format!("{}---\n{}", web_filter.replace("context: GATEWAY\n", "context: GATEWAY\n      proxy: {proxyVersion: '^1\\.2.*'}\n").replace("name: grpc-web-filter", "name: a"), web_filter.replace("name: grpc-web-filter", "name: b").replace("spec:\n", "spec:\n  priority: 10\n")), options: no_options },
+        Case { name: "a ServiceEntry TCP port without addresses", code: codes::SERVICE_ENTRY_ADDRESSES_REQUIRED, failing: service_entry("  ports: [{number: 5432, name: pg, protocol: TCP}]\n"), path: "spec.ports[0]", passing: service_entry("  addresses: [240.0.0.10]\n  ports: [{number: 5432, name: pg, protocol: TCP}]\n"), options: no_options },
+        Case { name: "a DestinationRule for a host nothing defines", code: codes::UNKNOWN_DESTINATION_RULE_HOST, failing: subset_dr("v1"), path: "spec.host", passing: format!("{}---\n{}", subset_dr("v1"), GRPC_SERVICE.replace("grpc-service", "reviews")), options: no_options },
+        Case { name: "a DestinationRule subset that selects no pod", code: codes::SUBSET_SELECTS_NO_POD, failing: format!("{}---\n{}---\n{POD}", subset_dr("v1"), GRPC_SERVICE.replace("grpc-service", "reviews")), path: "spec.subsets[0]", passing: format!("{}---\n{}---\n{}", subset_dr("v1"), GRPC_SERVICE.replace("grpc-service", "reviews"), POD.replace("tier: backend", "tier: backend, version: v1")), options: no_options },
+        Case { name: "a VirtualService bound to a generated Gateway", code: codes::REFERENCED_INTERNAL_GATEWAY, failing: bound_vs.replace("gateways: [grpc-gateway]", "gateways: ['istio-ingress/gateway~istio-autogenerated-k8s-gateway~grpc']"), path: "spec.gateways[0]", passing: format!("{K8S_GATEWAY}---\n{}", bound_vs.replace("gateways: [grpc-gateway]", "gateways: [infra/grpc-gateway]")), options: no_options },
+        Case { name: "a host no Gateway API listener serves", code: codes::HOST_NOT_FOUND_IN_GATEWAY, failing: format!("{}---\n{}", K8S_GATEWAY.replace("hostname: grpc.example.com", "hostname: web.example.com"), bound_vs.replace("gateways: [grpc-gateway]", "gateways: [infra/grpc-gateway]")), path: "spec.hosts", passing: format!("{K8S_GATEWAY}---\n{}", bound_vs.replace("gateways: [grpc-gateway]", "gateways: [infra/grpc-gateway]")), options: no_options },
+        Case { name: "one port, two protocols, for one Deployment", code: codes::DEPLOYMENT_MULTIPLE_SERVICES, failing: format!("{DEPLOYMENT}---\n{GRPC_SERVICE}---\n{}", GRPC_SERVICE.replace("name: grpc-service", "name: grpc-udp").replace("{name: grpc, port: 50051}", "{name: udp, port: 50051, protocol: UDP}")), path: "metadata.name", passing: format!("{DEPLOYMENT}---\n{GRPC_SERVICE}---\n{}", GRPC_SERVICE.replace("name: grpc-service", "name: grpc-udp").replace("{name: grpc, port: 50051}", "{name: udp, port: 50052, protocol: UDP}")), options: no_options },
+        Case { name: "one targetPort from two ports, for one Deployment", code: codes::DEPLOYMENT_CONFLICTING_PORTS, failing: format!("{DEPLOYMENT}---\n{GRPC_SERVICE}---\n{}", GRPC_SERVICE.replace("name: grpc-service", "name: grpc-alt").replace("{name: grpc, port: 50051}", "{name: grpc, port: 443, targetPort: 50051}")), path: "metadata.name", passing: format!("{DEPLOYMENT}---\n{GRPC_SERVICE}---\n{}", GRPC_SERVICE.replace("name: grpc-service", "name: grpc-alt")), options: no_options },
+        Case { name: "a deprecated fault delay percent", code: codes::DEPRECATED, failing: vs("  - fault: {delay: {percent: 50, fixedDelay: 5s}}\n    route: [{destination: {host: a}}]\n"), path: "spec.http[0].fault.delay.percent", passing: vs("  - fault: {delay: {percentage: {value: 50}, fixedDelay: 5s}}\n    route: [{destination: {host: a}}]\n"), options: no_options },
+        Case { name: "a gateway route that bypasses another VirtualService's subsets", code: codes::INGRESS_ROUTE_RULES_NOT_AFFECTED, failing: format!("{GATEWAY}---\n{}---\n{}", mesh_vs("canary", "reviews").replace("{destination: {host: reviews}}", "{destination: {host: reviews, subset: v2}}"), bound_vs.replace("host: grpc-service", "host: reviews")), path: "spec.http[0].route[0].destination", passing: format!("{GATEWAY}---\n{}---\n{}", mesh_vs("canary", "reviews").replace("{destination: {host: reviews}}", "{destination: {host: reviews, subset: v2}}"), bound_vs.replace("host: grpc-service", "host: reviews, subset: v2")), options: no_options },
+        Case { name: "a portLevelMtls key that is not a port", code: codes::SCHEMA_VALIDATION_ERROR, failing: pa("STRICT").replace("mtls: {mode: STRICT}", "portLevelMtls: {acd: {mode: STRICT}}"), path: "spec.portLevelMtls.acd", passing: pa("STRICT").replace("mtls: {mode: STRICT}", "portLevelMtls: {'8080': {mode: STRICT}}"), options: no_options },
         Case { name: "unchecked kind", code: codes::UNCHECKED_KIND, failing: "apiVersion: gateway.networking.k8s.io/v1\nkind: GRPCRoute\nmetadata: {name: r}\nspec: {}\n".into(), path: "", passing: GRPC_SERVICE.into(), options: no_options },
     ]
 }
@@ -151,6 +237,18 @@ fn each_check_has_a_failing_and_a_passing_manifest() {
             }
         }
         let passing = run(&case.passing, &options);
+        // a passing manifest that does not even read proves nothing
+        if passing
+            .diagnostics()
+            .iter()
+            .any(|d| d.code == codes::INVALID_DOCUMENT || d.code == codes::UNUSABLE_INPUT)
+        {
+            failures.push(format!(
+                "{}: passing manifest does not read: {:?}",
+                case.name,
+                passing.diagnostics()
+            ));
+        }
         if passing.diagnostics().iter().any(|d| d.code == case.code) {
             failures.push(format!(
                 "{}: passing manifest flagged: {:?}",
@@ -259,7 +357,9 @@ fn crd_schema_and_cel_checks_when_crds_are_given() {
 #[test]
 fn a_timeout_cutting_a_stream_says_rst_stream() {
     let report = run(
-        &vs("  - match: [{uri: {prefix: /mypackage.FeedService/}}]\n    route: [{destination: {host: feed}}]\n    timeout: 2s\n"),
+        &vs(
+            "  - match: [{uri: {prefix: /mypackage.FeedService/}}]\n    route: [{destination: {host: feed}}]\n    timeout: 2s\n",
+        ),
         &streaming(),
     );
     let d = report
@@ -277,7 +377,9 @@ fn a_timeout_cutting_a_stream_says_rst_stream() {
 #[test]
 fn a_prefix_capture_names_the_service_and_the_fix() {
     let report = run(
-        &vs("  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: user}}]\n"),
+        &vs(
+            "  - match: [{uri: {prefix: /mypackage.UserService}}]\n    route: [{destination: {host: user}}]\n",
+        ),
         &admin_service(),
     );
     let d = report
@@ -286,7 +388,8 @@ fn a_prefix_capture_names_the_service_and_the_fix() {
         .find(|d| d.code == codes::PREFIX_CAPTURES_SERVICE)
         .unwrap_or_else(|| panic!("{:?}", report.diagnostics()));
     assert!(
-        d.message.contains("mypackage.UserServiceAdmin (/mypackage.UserServiceAdmin/"),
+        d.message
+            .contains("mypackage.UserServiceAdmin (/mypackage.UserServiceAdmin/"),
         "{d}"
     );
     assert_eq!(d.fix.as_deref(), Some("prefix: /mypackage.UserService/"));
@@ -337,7 +440,10 @@ fn the_oldest_catch_all_wins_and_is_named() {
         .collect();
     assert_eq!(found.len(), 1, "{:?}", report.diagnostics());
     let d = found[0];
-    assert_eq!(d.resource.as_ref().map(|r| r.name.as_str()), Some("a-first"));
+    assert_eq!(
+        d.resource.as_ref().map(|r| r.name.as_str()),
+        Some("a-first")
+    );
     assert!(
         d.message.contains(
             "host grpc.example.com on Gateway default/grpc-gateway: VirtualService default/b-second (spec.http[0]) wins"
@@ -352,7 +458,9 @@ fn the_oldest_catch_all_wins_and_is_named() {
 #[test]
 fn a_per_try_timeout_finding_says_what_the_client_sees_and_the_fix() {
     let report = run(
-        &vs(&format!("{ROUTE}    retries: {{attempts: 3, perTryTimeout: 1s, retryOn: unavailable}}\n")),
+        &vs(&format!(
+            "{ROUTE}    retries: {{attempts: 3, perTryTimeout: 1s, retryOn: unavailable}}\n"
+        )),
         &Options::default(),
     );
     let d = report
@@ -367,7 +475,9 @@ fn a_per_try_timeout_finding_says_what_the_client_sees_and_the_fix() {
     assert_eq!(d.fix.as_deref(), Some("retryOn: unavailable,reset"));
     // attempts: 0 disables retries altogether: nothing to retry
     let off = run(
-        &vs(&format!("{ROUTE}    retries: {{attempts: 0, perTryTimeout: 1s}}\n")),
+        &vs(&format!(
+            "{ROUTE}    retries: {{attempts: 0, perTryTimeout: 1s}}\n"
+        )),
         &Options::default(),
     );
     assert!(!codes_of(&off).contains(&codes::PER_TRY_TIMEOUT_NOT_RETRIED.id));
@@ -456,7 +566,12 @@ spec: {secretName: grpc-cert, dnsNames: [grpc.example.com], issuerRef: {name: le
     }
     // the same Gateway API Gateway, written with an Istio-only field, is still not Istio's:
     // Istio's CRD would refuse `listeners` and want `servers`
-    assert!(!report.diagnostics().iter().any(|d| d.code == codes::SCHEMA_VALIDATION_ERROR));
+    assert!(
+        !report
+            .diagnostics()
+            .iter()
+            .any(|d| d.code == codes::SCHEMA_VALIDATION_ERROR)
+    );
 }
 
 #[test]
@@ -475,7 +590,10 @@ fn the_crd_check_sees_the_values_the_types_read() {
         report.diagnostics()
     );
     // and a real schema error in the same object is still found
-    let bad = run(&entry.replace("resolution: STATIC", "resolution: SOMETIMES"), &options);
+    let bad = run(
+        &entry.replace("resolution: STATIC", "resolution: SOMETIMES"),
+        &options,
+    );
     assert!(
         bad.diagnostics()
             .iter()

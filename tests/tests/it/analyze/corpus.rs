@@ -157,6 +157,92 @@ fn document_ranges(text: &str) -> Vec<(usize, usize, bool)> {
     ranges
 }
 
+/// The expected findings the analyzer does not report, each with its reason:
+/// `(file, reason in the table, object, why)`.
+const KNOWN_MISSES: &[(&str, &str, &str, &str)] = &[
+    (
+        "virtualservice_dupmatches.yaml",
+        "IST0131",
+        "VirtualService non-method-get",
+        HELD_OUT,
+    ),
+    (
+        "virtualservice_dupmatches.yaml",
+        "IST0131",
+        "VirtualService overlapping-in-single-match",
+        HELD_OUT,
+    ),
+    (
+        "virtualservice_dupmatches.yaml",
+        "IST0131",
+        "VirtualService overlapping-in-two-matches",
+        HELD_OUT,
+    ),
+    (
+        "virtualservice_dupmatches.yaml",
+        "IST0131",
+        "VirtualService overlapping-mathes-with-different-methods",
+        HELD_OUT,
+    ),
+    (
+        "gateway-no-workload.yaml",
+        "IST0101",
+        "Gateway httpbin-gateway",
+        "the input holds no gateway workload; istioctl's test adds the cluster's ingress gateway pod, and without one in the input the gateway's deployment is elsewhere",
+    ),
+    (
+        "gateway-no-port.yaml",
+        "IST0162",
+        "Gateway httpbin-gateway",
+        "needs the default ingress gateway's pod and Service, which istioctl's test supplies and the input does not hold",
+    ),
+    (
+        "destinationrule-subsets-not-select-pods.yaml",
+        "IST0173",
+        "DestinationRule default/subsets-not-select-pods",
+        "the input holds no pod at all: the pods are in the cluster, and \"selects no pod\" would say nothing",
+    ),
+    (
+        "virtualservice_jwtclaimroute.yaml",
+        "IST0149",
+        "VirtualService foo",
+        "needs the gateway's pods and the RequestAuthentications applied to them, from the cluster (istioctl's test supplies them)",
+    ),
+    (
+        "tests__integration__pilot__testdata__gateway.yaml",
+        "IST0101",
+        "Gateway (selector matches no gateway workload)",
+        INTEGRATION,
+    ),
+    (
+        "tests__integration__pilot__testdata__virtualservice.yaml",
+        "IST0101",
+        "VirtualService (subset not defined until testdata/destinationrule.yaml is applied)",
+        INTEGRATION,
+    ),
+    (
+        "tests__integration__pilot__testdata__some-dir__missing-gateway.yaml",
+        "IST0106",
+        "VirtualService missing-gateway (no http/tcp/tls)",
+        INTEGRATION,
+    ),
+    (
+        "condition-analyzer.yaml",
+        "schema: Required value",
+        "AuthorizationPolicy negative-condition-authz",
+        NO_SPEC,
+    ),
+    (
+        "condition-analyzer.yaml",
+        "schema: Required value",
+        "AuthorizationPolicy negative-condition-authz-partially-invalid",
+        NO_SPEC,
+    ),
+];
+const HELD_OUT: &str = "its expectation comes from analyzing it with virtualservice_overlappingmatches.yaml, which is held out of the corpus";
+const INTEGRATION: &str = "an integration test against a live cluster: the expectation names no object, and its inputs are cluster state";
+const NO_SPEC: &str = "an AuthorizationPolicy without spec: the index's strict check requires spec, Istio's CRD does not, and the API server accepts it";
+
 /// For each reason `manifests-invalid/NOTES.md` gives (an `_err:` rejection, an `istioctl
 /// analyze` message, a strict-schema failure), how many instances the analyzer (with the CRDs)
 /// catches. The table is a reviewed snapshot, so a change in what is caught shows in review.
@@ -179,10 +265,15 @@ fn invalid_manifests_caught_per_reason() {
             .expect("json");
     // reason -> (instances, caught)
     let mut table: BTreeMap<String, (usize, usize)> = BTreeMap::new();
-    let mut bump = |reason: String, caught: bool| {
-        let e = table.entry(reason).or_default();
+    // what is missed: (file, reason, the object or document)
+    let mut missed: Vec<(String, String, String)> = Vec::new();
+    let mut bump = |reason: String, caught: bool, file: &str, what: String| {
+        let e = table.entry(reason.clone()).or_default();
         e.0 += 1;
         e.1 += usize::from(caught);
+        if !caught {
+            missed.push((file.to_owned(), reason, what));
+        }
     };
     for path in support::yaml_files(&istio.join("manifests-invalid")) {
         let rel = format!(
@@ -210,6 +301,8 @@ fn invalid_manifests_caught_per_reason() {
                 bump(
                     "_err: rejected by the API server (CRD schema or CEL)".into(),
                     caught,
+                    &rel,
+                    format!("lines {start}-{end}"),
                 );
             }
         }
@@ -238,6 +331,8 @@ fn invalid_manifests_caught_per_reason() {
                         e["level"].as_str().unwrap_or("")
                     ),
                     caught,
+                    &rel,
+                    resource.to_owned(),
                 );
             }
         }
@@ -277,6 +372,8 @@ fn invalid_manifests_caught_per_reason() {
                             .unwrap_or("")
                     ),
                     caught,
+                    &rel,
+                    format!("{kind} {name}"),
                 );
             }
         }
@@ -291,6 +388,33 @@ fn invalid_manifests_caught_per_reason() {
     rendered.push_str(&format!("all | {total} | {caught}\n"));
     eprintln!("{rendered}");
     insta::assert_snapshot!("invalid_manifests_caught_per_reason", rendered);
+    // every miss is named with its reason, and every named miss still happens
+    let mut unexplained = Vec::new();
+    for (file, reason, what) in &missed {
+        let named = KNOWN_MISSES
+            .iter()
+            .any(|(f, r, w, _)| file.ends_with(f) && reason.contains(r) && what == w);
+        if !named {
+            unexplained.push(format!("({file:?}, {reason:?}, {what:?})"));
+        }
+    }
+    assert!(
+        unexplained.is_empty(),
+        "misses without a reason in KNOWN_MISSES:\n{}",
+        unexplained.join("\n")
+    );
+    let stale: Vec<_> = KNOWN_MISSES
+        .iter()
+        .filter(|(f, r, w, _)| {
+            !missed
+                .iter()
+                .any(|(file, reason, what)| file.ends_with(f) && reason.contains(r) && what == w)
+        })
+        .collect();
+    assert!(
+        stale.is_empty(),
+        "named misses that are caught now: {stale:?}"
+    );
 }
 
 #[test]

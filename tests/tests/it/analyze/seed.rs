@@ -35,6 +35,8 @@ fn whole_setup_checks_clean() {
     // The warnings are the seed's own choices: it retries on resource-exhausted (GRPC005), and
     // its perTryTimeout 20s comes with gRPC-only retryOn, so a timed-out attempt is not retried
     // (GRPC017, ENVOY.md lab d″) — until the builder adds `reset` for it (issue 8, point 4).
+    // Its gRPC-Web EnvoyFilter inserts before the router without a priority: istioctl reports
+    // IST0151 on it too (harmless here: the router is always there), until the builder sets one.
     let warnings: Vec<&str> = report
         .diagnostics()
         .iter()
@@ -44,7 +46,10 @@ fn whole_setup_checks_clean() {
     let without_per_try: Vec<&str> = warnings
         .iter()
         .copied()
-        .filter(|c| *c != codes::PER_TRY_TIMEOUT_NOT_RETRIED.id)
+        .filter(|c| {
+            *c != codes::PER_TRY_TIMEOUT_NOT_RETRIED.id
+                && *c != codes::ENVOY_FILTER_RELATIVE_OPERATION.id
+        })
         .collect();
     assert_eq!(
         without_per_try,
@@ -52,7 +57,7 @@ fn whole_setup_checks_clean() {
         "{:#?}",
         report.diagnostics()
     );
-    assert!(warnings.len() <= 2, "{:#?}", report.diagnostics());
+    assert!(warnings.len() <= 3, "{:#?}", report.diagnostics());
     assert_eq!(report.exit_code(), 0);
 }
 
