@@ -32,13 +32,16 @@ pub(crate) struct Args {
     pub(crate) renames: Vec<(Ident, LitStr)>,
     /// `crate = path`: where the builder's runtime lives (default `::istio_grpc_builder`).
     pub(crate) krate: Option<Path>,
+    /// `descriptor = "descriptor.bin"`: the compiled `FileDescriptorSet` that knows the exact
+    /// `.proto` names (relative to `$OUT_DIR`, or absolute).
+    pub(crate) descriptor: Option<LitStr>,
     /// The attribute's own span, for errors about what is missing.
     pub(crate) span: Span,
 }
 
-const KNOWN: &str = "expected `package`, `name`, `service`, `rename` or `crate`";
+const KNOWN: &str = "expected `package`, `name`, `service`, `descriptor`, `rename` or `crate`";
 
-/// Parses `package = "..", name = "..", service = .., rename(..), crate = ..`.
+/// Parses `package = "..", name = "..", service = .., descriptor = "..", rename(..), crate = ..`.
 pub(crate) fn args(attr: TokenStream, errors: &mut Errors) -> Args {
     let span = if attr.is_empty() {
         Span::call_site()
@@ -49,6 +52,7 @@ pub(crate) fn args(attr: TokenStream, errors: &mut Errors) -> Args {
         service: None,
         renames: Vec::new(),
         krate: None,
+        descriptor: None,
         span,
     };
     let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(attr) {
@@ -71,6 +75,9 @@ pub(crate) fn args(attr: TokenStream, errors: &mut Errors) -> Args {
         match (ident.as_str(), meta) {
             ("package", Meta::NameValue(nv)) => set_once(&mut package, string(&nv, errors), &nv, errors),
             ("name", Meta::NameValue(nv)) => set_once(&mut name, string(&nv, errors), &nv, errors),
+            ("descriptor", Meta::NameValue(nv)) => {
+                set_once(&mut args.descriptor, string(&nv, errors), &nv, errors);
+            }
             ("service", Meta::NameValue(nv)) => {
                 let value = Some((nv.path.clone(), nv.value.clone()));
                 set_once(&mut service, value, &nv, errors);
@@ -103,7 +110,7 @@ pub(crate) fn args(attr: TokenStream, errors: &mut Errors) -> Args {
                     Err(err) => errors.push(err),
                 }
             }
-            ("package" | "name" | "service" | "crate", meta) => {
+            ("package" | "name" | "service" | "descriptor" | "crate", meta) => {
                 errors.error(meta, format!("`{ident}` takes a value: `{ident} = ..`"));
             }
             ("rename", meta) => errors.error(
