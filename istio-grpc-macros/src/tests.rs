@@ -336,6 +336,8 @@ fn argument_errors() {
             errors(quote!(package = helloworld, package = "b"), item.clone()),
             errors(quote!(service = 1 + 2, name = "X"), item.clone()),
             errors(quote!(service = "Greeter/Say"), item.clone()),
+            errors(quote!(pakage = "helloworld"), item.clone()),
+            errors(quote!(package = "a", rename = "SayHello"), item.clone()),
         ]
     );
 }

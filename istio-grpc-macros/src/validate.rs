@@ -101,7 +101,7 @@ pub(crate) struct Service {
 
 /// Checks the trait against the arguments; every problem found is added to `errors`.
 pub(crate) fn service(args: Args, item: ItemTrait, errors: &mut Errors) -> Service {
-    let name = service_name(args.service, &item, args.span, errors);
+    let name = service_name(args.service, &item, args.span, args.failed, errors);
     let descriptor = args
         .descriptor
         .as_ref()
@@ -143,6 +143,7 @@ pub(crate) fn service(args: Args, item: ItemTrait, errors: &mut Errors) -> Servi
                     renames: &renames,
                     described,
                     descriptor_given: args.descriptor.is_some(),
+                    args_failed: args.failed,
                 };
                 let proto_name = naming.proto_name(f, signature.as_ref(), errors);
                 if let Some((kind, _)) = signature {
@@ -224,6 +225,7 @@ fn service_name(
     source: Option<ServiceSource>,
     item: &ItemTrait,
     span: Span,
+    args_failed: bool,
     errors: &mut Errors,
 ) -> ServiceName {
     match source {
@@ -255,6 +257,7 @@ fn service_name(
             ServiceName::Literal(lit)
         }
         Some(ServiceSource::Const(path)) => ServiceName::Const(path),
+        None if args_failed => ServiceName::Literal(LitStr::new("", span)),
         None => {
             errors.push(syn::Error::new(
                 span,
@@ -374,6 +377,8 @@ struct Naming<'a> {
     /// `descriptor = ".."` was given: if `described` is `None` it failed, and that error is
     /// the one to fix (no error per method on top of it).
     descriptor_given: bool,
+    /// The arguments did not parse: the renames may be lost, so no error per method either.
+    args_failed: bool,
 }
 
 impl Naming<'_> {
@@ -436,7 +441,7 @@ impl Naming<'_> {
         if let Some(name) = response.and_then(|r| stream_name(r, &rust_name)) {
             return Some(name);
         }
-        if signature.is_some() && !self.descriptor_given {
+        if signature.is_some() && !self.descriptor_given && !self.args_failed {
             let candidates = proto_candidates(&rust_name);
             let likeliest = candidates
                 .first()
