@@ -13,6 +13,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let protos = [
         "proto/helloworld.proto",
         "proto/grpc/health/v1/health.proto",
+        "proto/billing/v1/invoices.proto",
     ];
     for proto in protos {
         println!("cargo:rerun-if-changed={proto}");
@@ -23,17 +24,15 @@ fn main() -> Result<(), Box<dyn Error>> {
 
     // tonic-build matches `trait_attribute` patterns against the bare service name (`Greeter`),
     // not the package-qualified one: `"helloworld.Greeter"` would silently match nothing.
+    // `#[routes]` reads the exact `.proto` names (service and methods) from the descriptor set
+    // just written (`descriptor` is relative to `$OUT_DIR`); the generated module's
+    // `SERVICE_NAME` is checked against it at compile time.
+    let routes =
+        "#[istio_grpc_builder::routes(service = SERVICE_NAME, descriptor = \"descriptor.bin\")]";
     tonic_prost_build::configure()
-        // `package` names the proto package; the method names follow tonic's snake_case.
-        .trait_attribute(
-            "Greeter",
-            "#[istio_grpc_builder::routes(package = \"helloworld\")]",
-        )
-        // The generated module's `SERVICE_NAME` const is the exact full name.
-        .trait_attribute(
-            "Health",
-            "#[istio_grpc_builder::routes(service = SERVICE_NAME)]",
-        )
+        .trait_attribute("Greeter", routes)
+        .trait_attribute("Health", routes)
+        .trait_attribute("Invoices", routes)
         .compile_fds(fds.clone())?;
 
     // The manifests, from the same descriptor set: one prefix route per service, typed by

@@ -9,24 +9,91 @@ use quote::{format_ident, quote, quote_spanned};
 
 use crate::{
     errors::Errors,
-    parse,
-    validate::{self, Kind, Service, ServiceName},
+    fallback, parse,
+    validate::{self, Kind, Method, Service, ServiceName},
 };
 
+/// The errors of a failed expansion, and the stand-in `<Trait>Routes` when the item was a trait.
+pub struct Failure {
+    pub error: syn::Error,
+    pub fallback: TokenStream,
+}
+
 /// `#[routes(attr)] item`: the expansion, or every error found.
+#[cfg(test)]
 pub fn routes(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    routes_or_fallback(attr, item).map_err(|failure| failure.error)
+}
+
+/// `#[routes(attr)] item`: the expansion, or every error found with a fallback.
+pub fn routes_or_fallback(attr: TokenStream, item: TokenStream) -> Result<TokenStream, Failure> {
     let mut errors = Errors::default();
     let args = parse::args(attr, &mut errors);
     let item = match parse::item(item) {
         Ok(item) => item,
         Err(err) => {
             errors.push(err);
-            return errors.finish().map(|()| TokenStream::new());
+            return match errors.finish() {
+                Ok(()) => Ok(TokenStream::new()),
+                Err(error) => Err(Failure {
+                    error,
+                    fallback: TokenStream::new(),
+                }),
+            };
         }
     };
     let service = validate::service(args, item, &mut errors);
-    errors.finish()?;
-    Ok(emit(&service))
+    match errors.finish() {
+        Ok(()) => Ok(emit(&service)),
+        Err(error) => Err(Failure {
+            error,
+            fallback: fallback::emit(&service),
+        }),
+    }
+}
+
+/// `SERVICE_NAME`'s value, and how the docs describe it.
+pub(crate) fn service_name_tokens(name: &ServiceName) -> (TokenStream, String) {
+    match name {
+        ServiceName::Literal(lit) => (quote!(#lit), format!("`{}`", lit.value())),
+        ServiceName::Const(path) => (quote!(#path), format!("named by `{}`", quote!(#path))),
+    }
+}
+
+/// One route function per method, each typed by the method's kind.
+pub(crate) fn route_fns<'a>(
+    service: &Service,
+    methods: impl IntoIterator<Item = &'a Method>,
+    private: &TokenStream,
+) -> Vec<TokenStream> {
+    let vis = &service.item.vis;
+    methods
+        .into_iter()
+        .map(|m| {
+            let ident = &m.ident;
+            let proto = &m.proto_name;
+            let kind = kind_ident(m.kind);
+            let doc = format!(
+                " The route for `{proto}` ({}), matching `/<service>/{proto}`.",
+                match m.kind {
+                    Kind::Unary => "unary: it may take a timeout",
+                    Kind::ClientStreaming => "client-streaming: no timeout",
+                    Kind::ServerStreaming => "server-streaming: no timeout",
+                    Kind::BidiStreaming => "bidirectional streaming: no timeout",
+                }
+            );
+            // Spanned on the user's method, so a type error about this route points at it.
+            quote_spanned! {m.span=>
+                #[doc = #doc]
+                #vis fn #ident() -> #private::MethodRoute<#private::kind::#kind> {
+                    #private::MethodRoute::<#private::kind::#kind>::new(
+                        <Self as #private::GrpcService>::SERVICE_NAME,
+                        #proto,
+                    )
+                }
+            }
+        })
+        .collect()
 }
 
 fn emit(service: &Service) -> TokenStream {
@@ -35,16 +102,16 @@ fn emit(service: &Service) -> TokenStream {
         krate,
         name,
         methods,
+        unnamed: _,
+        descriptor,
+        described_name,
     } = service;
     let private = quote!(#krate::__private);
     let trait_ident = &item.ident;
     let vis = &item.vis;
     let routes = format_ident!("{}Routes", trait_ident);
 
-    let (service_name, described) = match name {
-        ServiceName::Literal(lit) => (quote!(#lit), format!("`{}`", lit.value())),
-        ServiceName::Const(path) => (quote!(#path), format!("named by `{}`", quote!(#path))),
-    };
+    let (service_name, described) = service_name_tokens(name);
     let struct_doc = format!(
         " Istio routes for the gRPC service {described}, one per method of [`{trait_ident}`], each \
          typed by the method's kind: streaming methods' routes cannot take a timeout.\n\n \
@@ -60,33 +127,36 @@ fn emit(service: &Service) -> TokenStream {
         }
     });
 
-    let fns = methods.iter().map(|m| {
-        let ident = &m.ident;
-        let proto = &m.proto_name;
-        let kind = kind_ident(m.kind);
-        let doc = format!(
-            " The route for `{proto}` ({}), matching `/<service>/{proto}`.",
-            match m.kind {
-                Kind::Unary => "unary: it may take a timeout",
-                Kind::ClientStreaming => "client-streaming: no timeout",
-                Kind::ServerStreaming => "server-streaming: no timeout",
-                Kind::BidiStreaming => "bidirectional streaming: no timeout",
-            }
+    let fns = route_fns(service, methods, &private);
+
+    // rustc tracks a file the expansion includes: a new descriptor set re-expands the trait.
+    let track = descriptor.as_ref().map(|path| {
+        let path = path.to_string_lossy();
+        quote! { const _: &[u8] = ::core::include_bytes!(#path); }
+    });
+    let same_name = described_name.as_ref().map(|described| {
+        let message = format!(
+            "`SERVICE_NAME` is not `{described}`, the service the descriptor set names for this trait"
         );
-        // Spanned on the user's method, so a type error about this route points at it.
-        quote_spanned! {m.span=>
-            #[doc = #doc]
-            #vis fn #ident() -> #private::MethodRoute<#private::kind::#kind> {
-                #private::MethodRoute::<#private::kind::#kind>::new(
-                    <Self as #private::GrpcService>::SERVICE_NAME,
-                    #proto,
-                )
-            }
+        quote! {
+            const _: () = {
+                let (a, b) = (#service_name.as_bytes(), #described.as_bytes());
+                let mut same = a.len() == b.len();
+                let mut i = 0;
+                while same && i < a.len() {
+                    same = a[i] == b[i];
+                    i += 1;
+                }
+                ::core::assert!(same, #message);
+            };
         }
     });
 
     quote! {
         #item
+
+        #track
+        #same_name
 
         #[doc = #struct_doc]
         #[derive(Clone, Copy, Debug, PartialEq, Eq)]

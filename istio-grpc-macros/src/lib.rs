@@ -7,8 +7,11 @@
 //! each method's signature into a kind, `expand` into the routes type. Errors point at the
 //! user's tokens and are all reported at once.
 
+mod descriptor;
 mod errors;
 mod expand;
+mod fallback;
+mod grpc;
 mod parse;
 mod validate;
 
@@ -32,15 +35,25 @@ use proc_macro::TokenStream;
 /// - `service = "helloworld.Greeter"` or `service = SERVICE_NAME`: the full name, written out or
 ///   as a `&str` constant (tonic generates `SERVICE_NAME` in the trait's module). Exactly one of
 ///   `package` and `service` is required.
-/// - `rename(say_hello = "SayHello", ..)`: exact `.proto` method names. Without it, a method's
-///   name is its Rust name in UpperCamelCase (or, for a streaming method with tonic's
-///   `XStream` response type, `X`), which is a guess for names like `GetHTTPStatus`.
+/// - `descriptor = "descriptor.bin"`: the `FileDescriptorSet` the build script wrote, relative
+///   to `$OUT_DIR` (or an absolute path). The macro reads the exact `.proto` name of the service
+///   and of every method from it (tonic's snake_case Rust names lose case and underscores:
+///   `GetHTTPStatus`, `getLowerCamel` and `Get_Snake_Case` become `get_http_status`,
+///   `get_lower_camel` and `get_snake_case`), checks each method's kind against it, and
+///   refuses a trait that lacks one of the service's methods. The expansion `include_bytes!`s
+///   the file, so a changed `.proto` re-expands the trait. With `service = SERVICE_NAME`, the
+///   service is the one tonic generated this trait for, and the constant is checked against it
+///   at compile time.
+/// - `rename(say_hello = "SayHello", ..)`: exact `.proto` method names, for a trait without a
+///   descriptor set. Without either, the only name the macro knows exactly is a streaming
+///   method's with tonic's `XStream` response type (`X`); for any other method it refuses to
+///   guess and says so on the method, with both fixes.
 /// - `crate = ::istio_grpc`: the path of the crate that re-exports istio-grpc-builder.
 ///
 /// # Example
 ///
 /// ```ignore
-/// #[istio_grpc_builder::routes(package = "helloworld")]
+/// #[istio_grpc_builder::routes(package = "helloworld", rename(say_hello = "SayHello"))]
 /// #[tonic::async_trait]
 /// pub trait Greeter: Send + Sync + 'static {
 ///     async fn say_hello(&self, request: Request<HelloRequest>)
@@ -54,17 +67,29 @@ use proc_macro::TokenStream;
 /// let stream = GreeterRoutes::lots_of_replies();             // no `.timeout(..)` here
 /// ```
 ///
-/// In `build.rs`, place it on a trait tonic generates with
-/// `tonic_prost_build::configure().trait_attribute("helloworld.Greeter", "#[istio_grpc_builder::routes(service = SERVICE_NAME)]")`.
+/// In `build.rs`, write the descriptor set to `$OUT_DIR` and place the attribute on the traits
+/// tonic generates (`trait_attribute` matches the bare service name):
+///
+/// ```ignore
+/// let fds = protox::compile(["proto/helloworld.proto"], ["proto"])?;
+/// std::fs::write(out_dir.join("descriptor.bin"), fds.encode_to_vec())?;
+/// tonic_prost_build::configure()
+///     .trait_attribute(
+///         "Greeter",
+///         r#"#[istio_grpc_builder::routes(service = SERVICE_NAME, descriptor = "descriptor.bin")]"#,
+///     )
+///     .compile_fds(fds)?;
+/// ```
 #[proc_macro_attribute]
 pub fn routes(attr: TokenStream, item: TokenStream) -> TokenStream {
     let item2 = proc_macro2::TokenStream::from(item);
-    match expand::routes(attr.into(), item2.clone()) {
+    match expand::routes_or_fallback(attr.into(), item2.clone()) {
         Ok(tokens) => tokens.into(),
-        Err(err) => {
-            // Keep the item so the errors above are the only ones the user sees.
-            let errors = err.to_compile_error();
-            quote::quote!(#item2 #errors).into()
+        Err(expand::Failure { error, fallback }) => {
+            // Keep the item, and `<Trait>Routes` with what parsed, so the errors above are the
+            // only ones the user sees.
+            let errors = error.to_compile_error();
+            quote::quote!(#item2 #fallback #errors).into()
         }
     }
 }

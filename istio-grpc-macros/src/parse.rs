@@ -1,11 +1,10 @@
 //! Parse: turn the attribute's arguments and the annotated item into syntax, without judging
-//! them yet. Every problem found here is collected, so the user sees all of them at once.
+//! them yet. Every problem found here is collected, so the user sees all of them at once. The
+//! arguments' grammar is darling's (typed keys, "did you mean" for a misspelt one).
 
+use darling::{FromMeta, ast::NestedMeta};
 use proc_macro2::{Span, TokenStream};
-use syn::{
-    Expr, ExprLit, Ident, Item, ItemTrait, Lit, LitStr, Meta, MetaNameValue, Path, Token,
-    parse::Parser, punctuated::Punctuated, spanned::Spanned,
-};
+use syn::{Expr, ExprLit, Ident, Item, ItemTrait, Lit, LitStr, Meta, Path, spanned::Spanned};
 
 use crate::errors::Errors;
 
@@ -32,13 +31,111 @@ pub(crate) struct Args {
     pub(crate) renames: Vec<(Ident, LitStr)>,
     /// `crate = path`: where the builder's runtime lives (default `::istio_grpc_builder`).
     pub(crate) krate: Option<Path>,
+    /// `descriptor = "descriptor.bin"`: the compiled `FileDescriptorSet` that knows the exact
+    /// `.proto` names (relative to `$OUT_DIR`, or absolute).
+    pub(crate) descriptor: Option<LitStr>,
     /// The attribute's own span, for errors about what is missing.
     pub(crate) span: Span,
+    /// The arguments did not parse (the error says why): what depends on them (the service's
+    /// name, the methods' names) is not reported on top.
+    pub(crate) failed: bool,
 }
 
-const KNOWN: &str = "expected `package`, `name`, `service`, `rename` or `crate`";
+/// `RawArgs`'s keys.
+const KEYS: [&str; 6] = [
+    "package",
+    "name",
+    "service",
+    "descriptor",
+    "rename",
+    "crate",
+];
 
-/// Parses `package = "..", name = "..", service = .., rename(..), crate = ..`.
+/// The arguments as darling reads them: typed keys, each at most once, unknown keys refused
+/// with a "did you mean" suggestion.
+#[derive(FromMeta)]
+struct RawArgs {
+    package: Option<Str>,
+    name: Option<Str>,
+    service: Option<AnyExpr>,
+    descriptor: Option<Str>,
+    rename: Option<Renames>,
+    #[darling(rename = "crate")]
+    krate: Option<Path>,
+}
+
+/// A string literal, refused in our words otherwise.
+struct Str(LitStr);
+
+impl FromMeta for Str {
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        match expr {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(lit), ..
+            }) => Ok(Str(lit.clone())),
+            other => Err(darling::Error::custom(
+                "expected a string literal, such as `\"helloworld\"`",
+            )
+            .with_span(other)),
+        }
+    }
+}
+
+/// Any expression, as written (darling would parse a string literal's contents as one).
+struct AnyExpr(Expr);
+
+impl FromMeta for AnyExpr {
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        Ok(AnyExpr(expr.clone()))
+    }
+}
+
+const RENAME_FORM: &str =
+    "`rename` takes a list of exact `.proto` names: `rename(say_hello = \"SayHello\")`";
+
+/// `rename(say_hello = "SayHello", ..)`, in the order written, with the user's spans.
+struct Renames(Vec<(Ident, LitStr)>);
+
+impl FromMeta for Renames {
+    fn from_word() -> darling::Result<Self> {
+        Err(darling::Error::custom(RENAME_FORM))
+    }
+
+    fn from_expr(expr: &Expr) -> darling::Result<Self> {
+        Err(darling::Error::custom(RENAME_FORM).with_span(expr))
+    }
+
+    fn from_list(items: &[NestedMeta]) -> darling::Result<Self> {
+        let mut errors = darling::Error::accumulator();
+        let mut pairs = Vec::new();
+        for item in items {
+            let pair = match item {
+                NestedMeta::Meta(Meta::NameValue(nv)) => match (nv.path.get_ident(), &nv.value) {
+                    (
+                        Some(method),
+                        Expr::Lit(ExprLit {
+                            lit: Lit::Str(lit), ..
+                        }),
+                    ) => Some((method.clone(), lit.clone())),
+                    _ => None,
+                },
+                _ => None,
+            };
+            match pair {
+                Some(pair) => pairs.push(pair),
+                None => errors.push(
+                    darling::Error::custom(
+                        "`rename` takes `rust_method = \"ProtoMethod\"` pairs, such as `rename(say_hello = \"SayHello\")`",
+                    )
+                    .with_span(item),
+                ),
+            }
+        }
+        errors.finish_with(Renames(pairs))
+    }
+}
+
+/// Parses `package = "..", name = "..", service = .., descriptor = "..", rename(..), crate = ..`.
 pub(crate) fn args(attr: TokenStream, errors: &mut Errors) -> Args {
     let span = if attr.is_empty() {
         Span::call_site()
@@ -49,88 +146,61 @@ pub(crate) fn args(attr: TokenStream, errors: &mut Errors) -> Args {
         service: None,
         renames: Vec::new(),
         krate: None,
+        descriptor: None,
         span,
+        failed: false,
     };
-    let metas = match Punctuated::<Meta, Token![,]>::parse_terminated.parse2(attr) {
-        Ok(metas) => metas,
+    let items = match NestedMeta::parse_meta_list(attr) {
+        Ok(items) => items,
         Err(err) => {
             errors.push(err);
+            args.failed = true;
             return args;
         }
     };
-
-    let mut package: Option<LitStr> = None;
-    let mut name: Option<LitStr> = None;
-    let mut service: Option<(Path, Expr)> = None;
-    for meta in metas {
-        let key = meta.path();
-        let Some(ident) = key.get_ident().map(ToString::to_string) else {
-            errors.error(key, format!("unknown argument: {KNOWN}"));
-            continue;
-        };
-        match (ident.as_str(), meta) {
-            ("package", Meta::NameValue(nv)) => set_once(&mut package, string(&nv, errors), &nv, errors),
-            ("name", Meta::NameValue(nv)) => set_once(&mut name, string(&nv, errors), &nv, errors),
-            ("service", Meta::NameValue(nv)) => {
-                let value = Some((nv.path.clone(), nv.value.clone()));
-                set_once(&mut service, value, &nv, errors);
-            }
-            ("crate", Meta::NameValue(nv)) => match nv.value {
-                Expr::Path(ref p) if p.qself.is_none() => {
-                    let value = Some(p.path.clone());
-                    set_once(&mut args.krate, value, &nv, errors);
-                }
-                ref other => errors.error(
-                    other,
-                    "`crate` takes a path to the crate that re-exports istio-grpc-builder, such as `crate = ::istio_grpc`",
-                ),
-            },
-            ("rename", Meta::List(list)) => {
-                match Punctuated::<MetaNameValue, Token![,]>::parse_terminated
-                    .parse2(list.tokens.clone())
-                {
-                    Ok(pairs) => {
-                        for nv in pairs {
-                            let Some(method) = nv.path.get_ident().cloned() else {
-                                errors.error(&nv.path, "`rename` takes `rust_method = \"ProtoMethod\"` pairs");
-                                continue;
-                            };
-                            if let Some(lit) = string(&nv, errors) {
-                                args.renames.push((method, lit));
-                            }
-                        }
-                    }
-                    Err(err) => errors.push(err),
-                }
-            }
-            ("package" | "name" | "service" | "crate", meta) => {
-                errors.error(meta, format!("`{ident}` takes a value: `{ident} = ..`"));
-            }
-            ("rename", meta) => errors.error(
-                meta,
-                "`rename` takes a list of exact `.proto` names: `rename(say_hello = \"SayHello\")`",
-            ),
-            (_, meta) => errors.error(meta.path(), format!("unknown argument `{ident}`: {KNOWN}")),
+    // An unknown key would make darling drop every other argument: each is reported on its
+    // own (darling's message, with its "did you mean"), and the others are still read.
+    let (known, unknown): (Vec<NestedMeta>, Vec<NestedMeta>) =
+        items.into_iter().partition(|item| match item {
+            NestedMeta::Meta(meta) => KEYS.iter().any(|key| meta.path().is_ident(key)),
+            NestedMeta::Lit(_) => true,
+        });
+    for item in unknown {
+        if let Err(err) = RawArgs::from_list(&[item]) {
+            errors.push(err.into());
         }
     }
-
-    args.service = match (package, service) {
+    let raw = match RawArgs::from_list(&known) {
+        Ok(raw) => raw,
+        Err(err) => {
+            errors.push(err.into());
+            args.failed = true;
+            return args;
+        }
+    };
+    args.renames = raw.rename.map(|r| r.0).unwrap_or_default();
+    args.krate = raw.krate;
+    args.descriptor = raw.descriptor.map(|s| s.0);
+    let name = raw.name.map(|s| s.0);
+    let package = raw.package.map(|s| s.0);
+    args.service = match (package, raw.service.map(|e| e.0)) {
         (Some(package), None) => Some(ServiceSource::Package { package, name }),
-        (None, Some((key, value))) => {
+        (None, Some(value)) => {
             if let Some(name) = &name {
                 errors.error(
                     name,
                     "`name` goes with `package`; `service` already names the service in full",
                 );
             }
+            let at = value.span();
             service_value(value, errors).or_else(|| {
                 // Keep going as if a literal were given so the other errors still show.
-                Some(ServiceSource::Literal(LitStr::new("invalid", key.span())))
+                Some(ServiceSource::Literal(LitStr::new("invalid", at)))
             })
         }
-        (Some(package), Some((key, _))) => {
+        (Some(package), Some(value)) => {
             errors.error(
-                &key,
+                &value,
                 "give either `package` or `service`, not both: `service` is the full name `<package>.<Service>`",
             );
             Some(ServiceSource::Package { package, name })
@@ -153,32 +223,6 @@ fn service_value(value: Expr, errors: &mut Errors) -> Option<ServiceSource> {
             );
             None
         }
-    }
-}
-
-fn string(nv: &MetaNameValue, errors: &mut Errors) -> Option<LitStr> {
-    match &nv.value {
-        Expr::Lit(ExprLit {
-            lit: Lit::Str(lit), ..
-        }) => Some(lit.clone()),
-        other => {
-            errors.error(other, "expected a string literal, such as `\"helloworld\"`");
-            None
-        }
-    }
-}
-
-fn set_once<T>(slot: &mut Option<T>, value: Option<T>, at: &MetaNameValue, errors: &mut Errors) {
-    let Some(value) = value else { return };
-    if slot.is_some() {
-        let key = at
-            .path
-            .get_ident()
-            .map(ToString::to_string)
-            .unwrap_or_default();
-        errors.error(&at.path, format!("`{key}` is given twice"));
-    } else {
-        *slot = Some(value);
     }
 }
 

@@ -1,9 +1,12 @@
 //! A tonic Greeter whose Istio routes follow its `.proto`.
 //!
-//! `build.rs` compiles `proto/helloworld.proto` and `proto/grpc/health/v1/health.proto` with
-//! protox and tonic-prost-build, placing `#[istio_grpc_builder::routes(..)]` on each generated
-//! server trait. That gives [`GreeterRoutes`] and [`HealthRoutes`]: the services' full names, their
-//! methods with their kinds, and one typed route per method.
+//! `build.rs` compiles `proto/helloworld.proto`, `proto/grpc/health/v1/health.proto` and
+//! `proto/billing/v1/invoices.proto` with protox and tonic-prost-build, placing
+//! `#[istio_grpc_builder::routes(service = SERVICE_NAME, descriptor = "descriptor.bin")]` on each
+//! generated server trait. That gives [`GreeterRoutes`], [`HealthRoutes`] and [`InvoicesRoutes`]:
+//! the services' full names, their methods with their exact `.proto` names (read from the
+//! descriptor set, not guessed from tonic's snake_case) and kinds, and one typed route per
+//! method.
 //!
 //! ```
 //! use istio_grpc_builder::service::{GrpcService, MethodKind};
@@ -12,6 +15,11 @@
 //! assert_eq!(GreeterRoutes::SERVICE_NAME, "helloworld.Greeter");
 //! assert_eq!(GreeterRoutes::METHODS[1].name, "LotsOfReplies");
 //! assert_eq!(GreeterRoutes::METHODS[1].kind, MethodKind::ServerStreaming);
+//!
+//! // `rpc GetHTTPStatus` is `get_http_status` in Rust; its route is the `.proto` name's.
+//! use istio_grpc_example_greeter::InvoicesRoutes;
+//! let route: istio_grpc_builder::Route = InvoicesRoutes::get_http_status().into();
+//! assert_eq!(route.path().as_deref(), Some("/billing.v1.Invoices/GetHTTPStatus"));
 //! ```
 
 use std::{future::Future, pin::Pin};
@@ -33,11 +41,23 @@ pub mod pb {
     pub mod health {
         tonic::include_proto!("grpc.health.v1");
     }
+
+    /// `package billing.v1;`: method names with acronyms, digits, a lower-case first letter
+    /// and underscores, one of each kind.
+    #[allow(missing_docs, clippy::all, clippy::pedantic)]
+    pub mod billing {
+        tonic::include_proto!("billing.v1");
+    }
 }
 
+pub use pb::billing::invoices_server::InvoicesRoutes;
 pub use pb::health::health_server::HealthRoutes;
 pub use pb::helloworld::greeter_server::GreeterRoutes;
 
+use pb::billing::{
+    Echo, Note,
+    invoices_server::{Invoices, InvoicesServer},
+};
 use pb::health::{
     HealthCheckRequest, HealthCheckResponse,
     health_check_response::ServingStatus,
@@ -162,7 +182,83 @@ impl Health for MyHealth {
     }
 }
 
-/// Serves the Greeter and Health on `listener` until `shutdown` completes.
+/// Invoices: every method answers with its own exact `.proto` name and the texts it was sent
+/// (streaming methods: one reply per text), so a caller sees which method a path reached.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct MyInvoices;
+
+fn echo(method: &str, texts: Vec<String>) -> Echo {
+    Echo {
+        method: method.to_owned(),
+        texts,
+    }
+}
+
+async fn texts(request: Request<Streaming<Note>>) -> Result<Vec<String>, Status> {
+    let mut stream = request.into_inner();
+    let mut texts = Vec::new();
+    while let Some(note) = stream.next().await {
+        texts.push(note?.text);
+    }
+    Ok(texts)
+}
+
+#[tonic::async_trait]
+impl Invoices for MyInvoices {
+    async fn get_http_status(&self, request: Request<Note>) -> Result<Response<Echo>, Status> {
+        Ok(Response::new(echo(
+            "GetHTTPStatus",
+            vec![request.into_inner().text],
+        )))
+    }
+
+    type ListInvoicesV2Stream = ReplyStream<Echo>;
+
+    async fn list_invoices_v2(
+        &self,
+        request: Request<Note>,
+    ) -> Result<Response<Self::ListInvoicesV2Stream>, Status> {
+        let text = request.into_inner().text;
+        let replies =
+            (1..=REPLIES).map(move |i| Ok(echo("ListInvoicesV2", vec![format!("{text} #{i}")])));
+        Ok(Response::new(Box::pin(tokio_stream::iter(replies))))
+    }
+
+    async fn upload_csv(
+        &self,
+        request: Request<Streaming<Note>>,
+    ) -> Result<Response<Echo>, Status> {
+        Ok(Response::new(echo("UploadCSV", texts(request).await?)))
+    }
+
+    type Sync2WayStream = ReplyStream<Echo>;
+
+    async fn sync2_way(
+        &self,
+        request: Request<Streaming<Note>>,
+    ) -> Result<Response<Self::Sync2WayStream>, Status> {
+        let replies = request
+            .into_inner()
+            .map(|note| note.map(|note| echo("Sync2Way", vec![note.text])));
+        Ok(Response::new(Box::pin(replies)))
+    }
+
+    async fn get_lower_camel(&self, request: Request<Note>) -> Result<Response<Echo>, Status> {
+        Ok(Response::new(echo(
+            "getLowerCamel",
+            vec![request.into_inner().text],
+        )))
+    }
+
+    async fn get_snake_case(&self, request: Request<Note>) -> Result<Response<Echo>, Status> {
+        Ok(Response::new(echo(
+            "Get_Snake_Case",
+            vec![request.into_inner().text],
+        )))
+    }
+}
+
+/// Serves the Greeter, Health and Invoices on `listener` until `shutdown` completes.
 ///
 /// # Errors
 /// When the transport fails.
@@ -173,6 +269,7 @@ pub async fn serve(
     Server::builder()
         .add_service(GreeterServer::new(MyGreeter))
         .add_service(HealthServer::new(MyHealth))
+        .add_service(InvoicesServer::new(MyInvoices))
         .serve_with_incoming_shutdown(TcpListenerStream::new(listener), shutdown)
         .await
 }

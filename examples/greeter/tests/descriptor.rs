@@ -1,17 +1,74 @@
 //! The descriptor-based derivation, on the same `.proto` files, agrees with `#[routes]`.
 
 use istio_grpc_builder::descriptor::{self, DescribedService};
-use istio_grpc_example_greeter::{FILE_DESCRIPTOR_SET, GreeterRoutes, HealthRoutes};
+use istio_grpc_builder::service::{GrpcService, MethodKind};
+use istio_grpc_example_greeter::{
+    FILE_DESCRIPTOR_SET, GreeterRoutes, HealthRoutes, InvoicesRoutes,
+};
 
 #[test]
 fn descriptor_set_and_macro_derive_the_same_services() -> Result<(), descriptor::DescriptorError> {
     let mut from_descriptors = descriptor::services(FILE_DESCRIPTOR_SET)?;
     from_descriptors.sort_by(|a, b| a.name.cmp(&b.name));
     let from_macro = vec![
+        DescribedService::of::<InvoicesRoutes>(),
         DescribedService::of::<HealthRoutes>(),
         DescribedService::of::<GreeterRoutes>(),
     ];
     assert_eq!(from_descriptors, from_macro);
+    Ok(())
+}
+
+/// The names tonic's snake_case loses (acronyms, digits, a lower-case first letter,
+/// underscores): every path `#[routes]` derives is the descriptor's, and every kind too.
+#[test]
+fn invoices_paths_are_the_descriptor_paths() -> Result<(), descriptor::DescriptorError> {
+    let services = descriptor::services(FILE_DESCRIPTOR_SET)?;
+    let Some(described) = services.iter().find(|s| s.name == "billing.v1.Invoices") else {
+        panic!("billing.v1.Invoices is not in the descriptor set: {services:?}");
+    };
+    let from_descriptor: Vec<(String, MethodKind)> = described
+        .methods
+        .iter()
+        .map(|m| (described.method_path(m), m.kind))
+        .collect();
+    let from_macro: Vec<(String, MethodKind)> = InvoicesRoutes::METHODS
+        .iter()
+        .map(|m| {
+            let path = format!("/{}/{}", InvoicesRoutes::SERVICE_NAME, m.name);
+            (path, m.kind)
+        })
+        .collect();
+    assert_eq!(from_macro, from_descriptor);
+    assert_eq!(
+        from_macro,
+        [
+            (
+                "/billing.v1.Invoices/GetHTTPStatus".to_owned(),
+                MethodKind::Unary
+            ),
+            (
+                "/billing.v1.Invoices/ListInvoicesV2".to_owned(),
+                MethodKind::ServerStreaming
+            ),
+            (
+                "/billing.v1.Invoices/UploadCSV".to_owned(),
+                MethodKind::ClientStreaming
+            ),
+            (
+                "/billing.v1.Invoices/Sync2Way".to_owned(),
+                MethodKind::BidiStreaming
+            ),
+            (
+                "/billing.v1.Invoices/getLowerCamel".to_owned(),
+                MethodKind::Unary
+            ),
+            (
+                "/billing.v1.Invoices/Get_Snake_Case".to_owned(),
+                MethodKind::Unary
+            ),
+        ]
+    );
     Ok(())
 }
 
@@ -41,7 +98,8 @@ fn routes_from_the_descriptor_set_follow_the_proto() -> Result<(), Box<dyn std::
     let yaml = mesh.to_yaml();
     assert!(
         yaml.contains("prefix: /helloworld.Greeter")
-            && yaml.contains("prefix: /grpc.health.v1.Health"),
+            && yaml.contains("prefix: /grpc.health.v1.Health")
+            && yaml.contains("prefix: /billing.v1.Invoices"),
         "{yaml}"
     );
     assert!(!yaml.contains("timeout"), "{yaml}");
@@ -63,7 +121,8 @@ fn build_rs_manifests_follow_the_proto() {
     );
     assert!(
         yaml.contains("prefix: /helloworld.Greeter")
-            && yaml.contains("prefix: /grpc.health.v1.Health"),
+            && yaml.contains("prefix: /grpc.health.v1.Health")
+            && yaml.contains("prefix: /billing.v1.Invoices"),
         "{yaml}"
     );
     assert!(!yaml.contains("timeout:"), "{yaml}");

@@ -9,8 +9,9 @@ use istio_grpc_builder::{
     service::{GrpcService, MethodInfo, MethodKind},
 };
 use istio_grpc_example_greeter::{
-    GreeterRoutes, HealthRoutes, REPLIES,
+    GreeterRoutes, HealthRoutes, InvoicesRoutes, REPLIES,
     pb::{
+        billing::{Echo, Note},
         health::{HealthCheckRequest, HealthCheckResponse, health_check_response::ServingStatus},
         helloworld::{HelloReply, HelloRequest},
     },
@@ -143,8 +144,45 @@ async fn call_health(channel: Channel, method: &MethodInfo) -> Result<(), String
     }
 }
 
-#[tokio::test]
-async fn every_derived_path_is_served_and_answers() -> TestResult {
+/// Each Invoices method answers with its own `.proto` name: the derived path reached the method
+/// it names, not merely some method.
+async fn call_invoices(channel: Channel, method: &MethodInfo) -> Result<(), String> {
+    let path = path(InvoicesRoutes::SERVICE_NAME, method);
+    let notes: Vec<Note> = ["a", "b"]
+        .iter()
+        .map(|t| Note {
+            text: (*t).to_owned(),
+        })
+        .collect();
+    let texts = |texts: &[&str]| -> Vec<String> { texts.iter().map(|t| (*t).to_owned()).collect() };
+    let expected: Vec<Vec<String>> = match method.kind {
+        MethodKind::Unary => vec![texts(&["a"])],
+        MethodKind::ClientStreaming => vec![texts(&["a", "b"])],
+        MethodKind::ServerStreaming => (1..=REPLIES).map(|i| vec![format!("a #{i}")]).collect(),
+        MethodKind::BidiStreaming => vec![texts(&["a"]), texts(&["b"])],
+    };
+    let got = call::<_, Echo>(channel, &path, method.kind, notes, 10)
+        .await
+        .map_err(|status| format!("{path}: {status}"))?;
+    let answered_by: Vec<&str> = got.iter().map(|e| e.method.as_str()).collect();
+    let got_texts: Vec<Vec<String>> = got.iter().map(|e| e.texts.clone()).collect();
+    if answered_by.iter().all(|m| *m == method.name) && got_texts == expected {
+        Ok(())
+    } else {
+        Err(format!(
+            "{path}: expected {expected:?} from {}, got {got_texts:?} from {answered_by:?}",
+            method.name
+        ))
+    }
+}
+
+/// Serves on 127.0.0.1, runs `calls` on a channel to the server (bounded by [`LIMIT`]), then
+/// stops the server and waits (bounded) for it to end.
+async fn against_server<T, F, Fut>(calls: F) -> Result<T, Box<dyn std::error::Error>>
+where
+    F: FnOnce(Channel) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
@@ -156,8 +194,48 @@ async fn every_derived_path_is_served_and_answers() -> TestResult {
         .timeout(LIMIT)
         .connect()
         .await?;
+    let outcome = tokio::time::timeout(LIMIT, calls(channel)).await;
+    let _ = stop.send(());
+    tokio::time::timeout(LIMIT, server).await???;
+    Ok(outcome?)
+}
 
-    let outcome = tokio::time::timeout(LIMIT, async {
+/// Every method of `billing.v1.Invoices` (acronyms, digits, a lower-case first letter,
+/// underscores; every kind) on the path `#[routes]` derived: each answers, as the method the
+/// path names.
+#[tokio::test]
+async fn every_invoices_path_is_served_by_its_method() -> TestResult {
+    let (failures, answered) = against_server(|channel| async move {
+        let mut failures = Vec::new();
+        let mut answered = Vec::new();
+        for method in InvoicesRoutes::METHODS {
+            match call_invoices(channel.clone(), method).await {
+                Ok(()) => answered.push(path(InvoicesRoutes::SERVICE_NAME, method)),
+                Err(err) => failures.push(err),
+            }
+        }
+        (failures, answered)
+    })
+    .await?;
+    assert!(failures.is_empty(), "{failures:#?}");
+    // The table, read off live calls: every row right.
+    assert_eq!(
+        answered,
+        [
+            "/billing.v1.Invoices/GetHTTPStatus",
+            "/billing.v1.Invoices/ListInvoicesV2",
+            "/billing.v1.Invoices/UploadCSV",
+            "/billing.v1.Invoices/Sync2Way",
+            "/billing.v1.Invoices/getLowerCamel",
+            "/billing.v1.Invoices/Get_Snake_Case",
+        ]
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn every_derived_path_is_served_and_answers() -> TestResult {
+    let failures = against_server(|channel| async move {
         let mut failures = Vec::new();
         for method in GreeterRoutes::METHODS {
             if let Err(err) = call_greeter(channel.clone(), method).await {
@@ -190,11 +268,7 @@ async fn every_derived_path_is_served_and_answers() -> TestResult {
         }
         failures
     })
-    .await;
-
-    let _ = stop.send(());
-    tokio::time::timeout(LIMIT, server).await???;
-    let failures = outcome?;
+    .await?;
     assert!(failures.is_empty(), "{failures:#?}");
     Ok(())
 }

@@ -1,4 +1,6 @@
-// A hand-written tonic trait, every kind, `self: Arc<Self>`, default `BoxStream` stubs.
+// A hand-written tonic trait, every kind, `self: Arc<Self>`, default `BoxStream` stubs. Without a
+// descriptor set, the exact `.proto` names come from `rename` (or, for `lots_of_replies`, from
+// tonic's `LotsOfRepliesStream` type).
 use std::{pin::Pin, sync::Arc, time::Duration};
 
 use istio_grpc_builder::{Route, service::{GrpcService, MethodKind}};
@@ -8,7 +10,10 @@ pub struct HelloRequest;
 pub struct HelloReply;
 type BoxStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send + 'static>>;
 
-#[istio_grpc_builder::routes(package = "helloworld", rename(say_hello = "SayHello"))]
+#[istio_grpc_builder::routes(
+    package = "helloworld",
+    rename(say_hello = "SayHello", lots_of_greetings = "LotsOfGreetings", bidi_hello = "BidiHello")
+)]
 #[tonic::async_trait]
 pub trait Greeter: Send + Sync + 'static {
     async fn say_hello(&self, request: Request<HelloRequest>) -> Result<Response<HelloReply>, Status>;
