@@ -94,8 +94,7 @@ fn replace_bare_urls(text: &str, urls: &mut Vec<String>) -> String {
             // the last character of the run that may end a URL
             let end = rest[scheme..run]
                 .char_indices()
-                .filter(|(_, c)| !matches!(c, '.' | ',' | ';' | ':'))
-                .next_back()
+                .rfind(|(_, c)| !matches!(c, '.' | ',' | ';' | ':'))
                 .map(|(at, c)| scheme + at + c.len_utf8());
             if let Some(end) = end {
                 out.push_str(&keep(&rest[..end], urls));

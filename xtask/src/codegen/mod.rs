@@ -21,6 +21,12 @@ use model::Inventory;
 
 /// The vendored inventory, relative to the workspace root.
 pub(crate) const INVENTORY: &str = "xtask/data/field-inventory.json";
+/// The Istio API the inventory describes, as stamped into every generated header.
+pub(crate) const ISTIO_API: &str = "Istio's API at istio/api@b8f8791d9653 (1.31 development, after 1.30.3), \
+     with the CRD-only fields of istio/istio@86c9f01fd735";
+/// The istio/api commit the inventory must say it was taken from.
+const ISTIO_API_COMMIT: &str = "istio/api@b8f8791d9653b2edc77a071d48887e582cfe84bf";
+
 /// Where the generated modules go, relative to the workspace root.
 const OUT: &str = "istio-grpc-types/src";
 
@@ -30,6 +36,13 @@ pub(crate) fn run(root: &Path, check: bool) -> Result<String, String> {
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let inventory = Inventory::parse(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+    if !inventory.source.contains(ISTIO_API_COMMIT) {
+        return Err(format!(
+            "{} comes from {:?}, but the headers would say {ISTIO_API_COMMIT}: update ISTIO_API",
+            path.display(),
+            inventory.source
+        ));
+    }
     let generated = generate(&inventory)?;
     let mut stale = Vec::new();
     for (module, source) in &generated.files {
@@ -150,3 +163,88 @@ fn rustfmt(root: &Path, text: &str) -> Result<String, String> {
 
 /// Messages by proto file, then by dotted name.
 pub(crate) type ByFile<'a, T> = BTreeMap<&'a str, BTreeMap<&'a str, &'a T>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inventory(json: &str) -> Inventory {
+        Inventory::parse(json).expect("test inventory parses")
+    }
+
+    /// A proto oneof becomes a Rust enum, with a wire struct whose members are sibling keys
+    /// and a conversion that refuses two members at once.
+    #[test]
+    fn oneof_becomes_an_enum_with_a_checked_wire_form() {
+        let inv = inventory(
+            r#"{"source": "test", "messages": [{
+                "proto": "networking/v1alpha3/virtual_service.proto", "name": "HTTPBody",
+                "doc": "A body.", "oneofs": {"specifier": ["string", "bytes"]},
+                "fields": [
+                  {"json": "string", "type": "string", "repeated": false, "oneof": "specifier", "doc": "Text."},
+                  {"json": "bytes", "type": "bytes", "repeated": false, "oneof": "specifier", "doc": ""}
+                ]}], "enums": []}"#,
+        );
+        let generated = generate(&inv).expect("generates");
+        let (_, vs) = &generated.files[0];
+        for expected in [
+            "#[serde(try_from = \"HttpBodyWire\", into = \"HttpBodyWire\")]",
+            "pub struct HttpBody {",
+            "pub specifier: Option<BodySpecifier>,",
+            "pub enum BodySpecifier {",
+            "    String(String),",
+            "    /// `bytes`: (no description in the API)",
+            "    Bytes(String),",
+            "pub struct HttpBodyWire {",
+            "only one of `string`, `bytes` may be set (Istio oneof `specifier`)",
+            "Some(BodySpecifier::Bytes(x)) => wire.bytes = Some(x),",
+        ] {
+            assert!(vs.contains(expected), "missing {expected:?} in:\n{vs}");
+        }
+        assert!(
+            !vs.contains("use std::collections::BTreeMap;"),
+            "unused import written"
+        );
+    }
+
+    #[test]
+    fn resources_get_spec_names_and_the_resource_macro() {
+        let inv = inventory(
+            r#"{"source": "test", "messages": [{
+                "proto": "security/v1beta1/peer_authentication.proto", "name": "PeerAuthentication",
+                "doc": "Mutual TLS.", "oneofs": {},
+                "fields": [{"json": "portLevelMtls", "type": "map<uint32,string>", "repeated": false, "oneof": null, "doc": ""}]
+                }], "enums": []}"#,
+        );
+        let generated = generate(&inv).expect("generates");
+        let (module, pa) = generated
+            .files
+            .iter()
+            .find(|(m, _)| m == "peer_authentication")
+            .expect("module");
+        assert_eq!(module, "peer_authentication");
+        assert!(pa.contains("pub struct PeerAuthenticationSpec {"), "{pa}");
+        assert!(
+            pa.contains("pub port_level_mtls: Option<BTreeMap<String, String>>,"),
+            "{pa}"
+        );
+        assert!(pa.contains("use std::collections::BTreeMap;"), "{pa}");
+        assert!(pa.contains("versions: [V1, V1beta1],"), "{pa}");
+        assert!(
+            pa.contains(ISTIO_API),
+            "the header names the Istio API: {pa}"
+        );
+    }
+
+    #[test]
+    fn unknown_types_are_an_error_not_a_guess() {
+        let inv = inventory(
+            r#"{"source": "test", "messages": [{
+                "proto": "networking/v1alpha3/sidecar.proto", "name": "Sidecar", "doc": "", "oneofs": {},
+                "fields": [{"json": "x", "type": "NoSuchMessage", "repeated": false, "oneof": null, "doc": ""}]
+                }], "enums": []}"#,
+        );
+        let err = generate(&inv).err().expect("fails");
+        assert!(err.contains("cannot resolve NoSuchMessage"), "{err}");
+    }
+}

@@ -43,6 +43,8 @@ pub(crate) struct EnumValue {
 
 /// The inventory: every message and enum of the protos it covers.
 pub(crate) struct Inventory {
+    /// Where the inventory was taken from (`istio/api@<commit> …`).
+    pub(crate) source: String,
     pub(crate) messages: Vec<Message>,
     pub(crate) enums: Vec<Enum>,
 }
@@ -126,6 +128,10 @@ impl Inventory {
                 })
             })
             .collect::<Result<_, String>>()?;
-        Ok(Inventory { messages, enums })
+        Ok(Inventory {
+            source: str_of(&root, "source"),
+            messages,
+            enums,
+        })
     }
 }
