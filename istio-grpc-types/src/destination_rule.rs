@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 ///
 /// Istio: `ClientTLSSettings` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ClientTlsSettings {
     /// Indicates whether connections to this port should be secured using TLS.
     #[serde(rename = "mode", default, skip_serializing_if = "Option::is_none")]
@@ -64,13 +63,35 @@ pub struct ClientTlsSettings {
     /// OPTIONAL: The path to the file containing the certificate revocation list (CRL) to use in verifying a presented server certificate.
     #[serde(rename = "caCrl", default, skip_serializing_if = "Option::is_none")]
     pub ca_crl: Option<String>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for ClientTlsSettings {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "mode",
+                "clientCertificate",
+                "privateKey",
+                "caCertificates",
+                "credentialName",
+                "subjectAltNames",
+                "sni",
+                "insecureSkipVerify",
+                "caCrl",
+            ],
+        );
+    }
 }
 
 /// Connection pool settings for an upstream host.
 ///
 /// Istio: `ConnectionPoolSettings` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ConnectionPoolSettings {
     /// Settings common to both HTTP and TCP upstream connections.
     #[serde(rename = "tcp", default, skip_serializing_if = "Option::is_none")]
@@ -78,13 +99,24 @@ pub struct ConnectionPoolSettings {
     /// HTTP connection pool settings.
     #[serde(rename = "http", default, skip_serializing_if = "Option::is_none")]
     pub http: Option<HttpSettings>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for ConnectionPoolSettings {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["tcp", "http"]);
+        w.field("tcp", &self.tcp);
+        w.field("http", &self.http);
+    }
 }
 
 /// Settings applicable to HTTP1.1/HTTP2/GRPC connections.
 ///
 /// Istio: `ConnectionPoolSettings.HTTPSettings` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct HttpSettings {
     /// Maximum number of requests that will be queued while waiting for a ready connection pool connection.
     #[serde(
@@ -149,13 +181,36 @@ pub struct HttpSettings {
         skip_serializing_if = "Option::is_none"
     )]
     pub http2_keep_alive: Option<ConnectionKeepalive>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for HttpSettings {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "http1MaxPendingRequests",
+                "http2MaxRequests",
+                "maxRequestsPerConnection",
+                "maxRetries",
+                "idleTimeout",
+                "h2UpgradePolicy",
+                "useClientProtocol",
+                "maxConcurrentStreams",
+                "http2KeepAlive",
+            ],
+        );
+        w.field("http2KeepAlive", &self.http2_keep_alive);
+    }
 }
 
 /// Settings for HTTP/2 PING frames.
 ///
 /// Istio: `ConnectionPoolSettings.HTTPSettings.ConnectionKeepalive` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ConnectionKeepalive {
     /// Send HTTP/2 PING frames at this interval.
     #[serde(rename = "interval", default, skip_serializing_if = "Option::is_none")]
@@ -163,13 +218,22 @@ pub struct ConnectionKeepalive {
     /// How long to wait for a response to an HTTP/2 PING frame before closing the connection.
     #[serde(rename = "timeout", default, skip_serializing_if = "Option::is_none")]
     pub timeout: Option<crate::Duration>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for ConnectionKeepalive {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["interval", "timeout"]);
+    }
 }
 
 /// Settings common to both HTTP and TCP upstream connections.
 ///
 /// Istio: `ConnectionPoolSettings.TCPSettings` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct TcpSettings {
     /// Maximum number of HTTP1 /TCP connections to a destination host.
     #[serde(
@@ -206,13 +270,32 @@ pub struct TcpSettings {
         skip_serializing_if = "Option::is_none"
     )]
     pub idle_timeout: Option<crate::Duration>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for TcpSettings {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "maxConnections",
+                "connectTimeout",
+                "tcpKeepalive",
+                "maxConnectionDuration",
+                "idleTimeout",
+            ],
+        );
+        w.field("tcpKeepalive", &self.tcp_keepalive);
+    }
 }
 
 /// TCP keepalive.
 ///
 /// Istio: `ConnectionPoolSettings.TCPSettings.TcpKeepalive` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct TcpKeepalive {
     /// Maximum number of keepalive probes to send without response before deciding the connection is dead.
     #[serde(rename = "probes", default, skip_serializing_if = "Option::is_none")]
@@ -223,13 +306,22 @@ pub struct TcpKeepalive {
     /// The time duration between keep-alive probes.
     #[serde(rename = "interval", default, skip_serializing_if = "Option::is_none")]
     pub interval: Option<crate::Duration>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for TcpKeepalive {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["probes", "time", "interval"]);
+    }
 }
 
 /// DestinationRule defines policies that apply to traffic intended for a service after routing has occurred.
 ///
 /// Istio: `DestinationRule` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct DestinationRuleSpec {
     /// The name of a service from the service registry.
     #[serde(rename = "host", default, skip_serializing_if = "Option::is_none")]
@@ -259,6 +351,28 @@ pub struct DestinationRuleSpec {
         skip_serializing_if = "Option::is_none"
     )]
     pub workload_selector: Option<crate::selector::MatchLabelsSelector>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for DestinationRuleSpec {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "host",
+                "trafficPolicy",
+                "subsets",
+                "exportTo",
+                "workloadSelector",
+            ],
+        );
+        w.field("trafficPolicy", &self.traffic_policy);
+        w.field("subsets", &self.subsets);
+        w.field("workloadSelector", &self.workload_selector);
+    }
 }
 
 /// Load balancing policies to apply for a specific destination.
@@ -297,6 +411,31 @@ pub struct LoadBalancerSettings {
     /// The `lb_policy` oneof: at most one of `simple`, `consistentHash`, `backendUtilization`.
     #[serde(skip)]
     pub lb_policy: Option<LbPolicy>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(skip)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for LoadBalancerSettings {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "simple",
+                "consistentHash",
+                "localityLbSetting",
+                "zoneAwareLbSetting",
+                "warmupDurationSecs",
+                "warmup",
+                "backendUtilization",
+            ],
+        );
+        w.field("localityLbSetting", &self.locality_lb_setting);
+        w.field("zoneAwareLbSetting", &self.zone_aware_lb_setting);
+        w.field("warmup", &self.warmup);
+        crate::unknown::Walk::walk(&self.lb_policy, w);
+    }
 }
 
 /// The `lb_policy` oneof of [`LoadBalancerSettings`]: Istio accepts at most one of these keys.
@@ -310,9 +449,18 @@ pub enum LbPolicy {
     BackendUtilization(BackendUtilization),
 }
 
+impl crate::unknown::Walk for LbPolicy {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        match self {
+            Self::ConsistentHash(v) => w.field("consistentHash", v),
+            Self::BackendUtilization(v) => w.field("backendUtilization", v),
+            _ => {}
+        }
+    }
+}
+
 /// Wire form of [`LoadBalancerSettings`]: oneof members are sibling keys.
 #[derive(Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 #[doc(hidden)]
 pub struct LoadBalancerSettingsWire {
     /// Standard load balancing algorithms that require no tuning.
@@ -356,6 +504,10 @@ pub struct LoadBalancerSettingsWire {
         skip_serializing_if = "Option::is_none"
     )]
     backend_utilization: Option<BackendUtilization>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    extra: crate::Extra,
 }
 
 impl TryFrom<LoadBalancerSettingsWire> for LoadBalancerSettings {
@@ -384,6 +536,7 @@ impl TryFrom<LoadBalancerSettingsWire> for LoadBalancerSettings {
             warmup_duration_secs: wire.warmup_duration_secs,
             warmup: wire.warmup,
             lb_policy: lb_policy.pop().map(|(_, v)| v),
+            extra: wire.extra,
         })
     }
 }
@@ -395,6 +548,7 @@ impl From<LoadBalancerSettings> for LoadBalancerSettingsWire {
             zone_aware_lb_setting: v.zone_aware_lb_setting,
             warmup_duration_secs: v.warmup_duration_secs,
             warmup: v.warmup,
+            extra: v.extra,
             ..Self::default()
         };
         match v.lb_policy {
@@ -411,7 +565,6 @@ impl From<LoadBalancerSettings> for LoadBalancerSettingsWire {
 ///
 /// Istio: `LoadBalancerSettings.BackendUtilization` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct BackendUtilization {
     /// Penalty applied to endpoints that report errors, as a percentage.
     #[serde(
@@ -449,6 +602,25 @@ pub struct BackendUtilization {
         skip_serializing_if = "Option::is_none"
     )]
     pub weight_update_period: Option<crate::Duration>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for BackendUtilization {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "errorUtilizationPenaltyPercent",
+                "metricNamesForComputingUtilization",
+                "weightExpirationPeriod",
+                "weightStabilizationPeriod",
+                "weightUpdatePeriod",
+            ],
+        );
+    }
 }
 
 /// Consistent Hash-based load balancing can be used to provide soft session affinity based on HTTP headers, cookies or other properties.
@@ -472,6 +644,29 @@ pub struct ConsistentHashLb {
     /// The `hash_algorithm` oneof: at most one of `ringHash`, `maglev`.
     #[serde(skip)]
     pub hash_algorithm: Option<HashAlgorithm>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(skip)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for ConsistentHashLb {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "httpHeaderName",
+                "httpCookie",
+                "useSourceIp",
+                "httpQueryParameterName",
+                "ringHash",
+                "maglev",
+                "minimumRingSize",
+            ],
+        );
+        crate::unknown::Walk::walk(&self.hash_key, w);
+        crate::unknown::Walk::walk(&self.hash_algorithm, w);
+    }
 }
 
 /// The `hash_key` oneof of [`ConsistentHashLb`]: Istio accepts at most one of these keys.
@@ -487,6 +682,14 @@ pub enum HashKey {
     HttpQueryParameterName(String),
 }
 
+impl crate::unknown::Walk for HashKey {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        if let Self::HttpCookie(v) = self {
+            w.field("httpCookie", v);
+        }
+    }
+}
+
 /// The `hash_algorithm` oneof of [`ConsistentHashLb`]: Istio accepts at most one of these keys.
 #[derive(Clone, Debug, PartialEq)]
 pub enum HashAlgorithm {
@@ -496,9 +699,17 @@ pub enum HashAlgorithm {
     Maglev(MagLev),
 }
 
+impl crate::unknown::Walk for HashAlgorithm {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        match self {
+            Self::RingHash(v) => w.field("ringHash", v),
+            Self::Maglev(v) => w.field("maglev", v),
+        }
+    }
+}
+
 /// Wire form of [`ConsistentHashLb`]: oneof members are sibling keys.
 #[derive(Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 #[doc(hidden)]
 pub struct ConsistentHashLbWire {
     /// Hash based on a specific HTTP header.
@@ -544,6 +755,10 @@ pub struct ConsistentHashLbWire {
         skip_serializing_if = "Option::is_none"
     )]
     minimum_ring_size: Option<u64>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    extra: crate::Extra,
 }
 
 impl TryFrom<ConsistentHashLbWire> for ConsistentHashLb {
@@ -587,6 +802,7 @@ impl TryFrom<ConsistentHashLbWire> for ConsistentHashLb {
             minimum_ring_size: wire.minimum_ring_size,
             hash_key: hash_key.pop().map(|(_, v)| v),
             hash_algorithm: hash_algorithm.pop().map(|(_, v)| v),
+            extra: wire.extra,
         })
     }
 }
@@ -595,6 +811,7 @@ impl From<ConsistentHashLb> for ConsistentHashLbWire {
     fn from(v: ConsistentHashLb) -> Self {
         let mut wire = Self {
             minimum_ring_size: v.minimum_ring_size,
+            extra: v.extra,
             ..Self::default()
         };
         match v.hash_key {
@@ -617,7 +834,6 @@ impl From<ConsistentHashLb> for ConsistentHashLbWire {
 ///
 /// Istio: `LoadBalancerSettings.ConsistentHashLB.HTTPCookie` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct HttpCookie {
     /// Name of the cookie.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
@@ -635,13 +851,23 @@ pub struct HttpCookie {
         skip_serializing_if = "Option::is_none"
     )]
     pub attributes: Option<Vec<HttpCookieAttribute>>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for HttpCookie {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["name", "path", "ttl", "attributes"]);
+        w.field("attributes", &self.attributes);
+    }
 }
 
 /// Attribute defines an API for adding additional attributes for a HTTP cookie.
 ///
 /// Istio: `LoadBalancerSettings.ConsistentHashLB.HTTPCookie.Attribute` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct HttpCookieAttribute {
     /// The name of the cookie attribute.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
@@ -649,20 +875,38 @@ pub struct HttpCookieAttribute {
     /// The optional value of the cookie attribute.
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<String>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for HttpCookieAttribute {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["name", "value"]);
+    }
 }
 
 /// Istio: `LoadBalancerSettings.ConsistentHashLB.MagLev` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct MagLev {
     /// The table size for Maglev hashing.
     #[serde(rename = "tableSize", default, skip_serializing_if = "Option::is_none")]
     pub table_size: Option<u64>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for MagLev {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["tableSize"]);
+    }
 }
 
 /// Istio: `LoadBalancerSettings.ConsistentHashLB.RingHash` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RingHash {
     /// The minimum number of virtual nodes to use for the hash ring.
     #[serde(
@@ -671,13 +915,22 @@ pub struct RingHash {
         skip_serializing_if = "Option::is_none"
     )]
     pub minimum_ring_size: Option<u64>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for RingHash {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["minimumRingSize"]);
+    }
 }
 
 /// Locality-weighted load balancing allows administrators to control the distribution of traffic to endpoints based on the localities of where the traffic originates and where it will terminate.
 ///
 /// Istio: `LocalityLoadBalancerSetting` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct LocalityLoadBalancerSetting {
     /// Optional: only one of distribute, failover or failoverPriority can be set.
     #[serde(
@@ -700,13 +953,27 @@ pub struct LocalityLoadBalancerSetting {
     /// Enable locality load balancing.
     #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for LocalityLoadBalancerSetting {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &["distribute", "failover", "failoverPriority", "enabled"],
+        );
+        w.field("distribute", &self.distribute);
+        w.field("failover", &self.failover);
+    }
 }
 
 /// Describes how traffic originating in the 'from' zone or sub-zone is distributed over a set of 'to' zones.
 ///
 /// Istio: `LocalityLoadBalancerSetting.Distribute` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct LocalityDistribute {
     /// Originating locality, '/' separated, e.g.
     #[serde(rename = "from", default, skip_serializing_if = "Option::is_none")]
@@ -714,13 +981,22 @@ pub struct LocalityDistribute {
     /// Map of upstream localities to traffic distribution weights.
     #[serde(rename = "to", default, skip_serializing_if = "Option::is_none")]
     pub to: Option<BTreeMap<String, u32>>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for LocalityDistribute {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["from", "to"]);
+    }
 }
 
 /// Specify the traffic failover policy across regions.
 ///
 /// Istio: `LocalityLoadBalancerSetting.Failover` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct LocalityFailover {
     /// Originating region.
     #[serde(rename = "from", default, skip_serializing_if = "Option::is_none")]
@@ -728,13 +1004,22 @@ pub struct LocalityFailover {
     /// Destination region the traffic will fail over to when endpoints in the 'from' region becomes unhealthy.
     #[serde(rename = "to", default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for LocalityFailover {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["from", "to"]);
+    }
 }
 
 /// A Circuit breaker implementation that tracks the status of each individual host in the upstream service.
 ///
 /// Istio: `OutlierDetection` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct OutlierDetection {
     /// Number of errors before a host is ejected from the connection pool.
     ///
@@ -804,13 +1089,36 @@ pub struct OutlierDetection {
         skip_serializing_if = "Option::is_none"
     )]
     pub outlier_detection_http_error_codes: Option<Vec<u32>>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for OutlierDetection {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "consecutiveErrors",
+                "splitExternalLocalOriginErrors",
+                "consecutiveLocalOriginFailures",
+                "consecutiveGatewayErrors",
+                "consecutive5xxErrors",
+                "interval",
+                "baseEjectionTime",
+                "maxEjectionPercent",
+                "minHealthPercent",
+                "outlierDetectionHttpErrorCodes",
+            ],
+        );
+    }
 }
 
 /// A subset of endpoints of a service.
 ///
 /// Istio: `Subset` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Subset {
     /// Name of the subset.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
@@ -825,13 +1133,23 @@ pub struct Subset {
         skip_serializing_if = "Option::is_none"
     )]
     pub traffic_policy: Option<TrafficPolicy>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for Subset {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["name", "labels", "trafficPolicy"]);
+        w.field("trafficPolicy", &self.traffic_policy);
+    }
 }
 
 /// Traffic policies to apply for a specific destination, across all destination ports.
 ///
 /// Istio: `TrafficPolicy` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct TrafficPolicy {
     /// Settings controlling the load balancer algorithms.
     #[serde(
@@ -881,13 +1199,42 @@ pub struct TrafficPolicy {
         skip_serializing_if = "Option::is_none"
     )]
     pub retry_budget: Option<RetryBudget>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for TrafficPolicy {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "loadBalancer",
+                "connectionPool",
+                "outlierDetection",
+                "tls",
+                "portLevelSettings",
+                "tunnel",
+                "proxyProtocol",
+                "retryBudget",
+            ],
+        );
+        w.field("loadBalancer", &self.load_balancer);
+        w.field("connectionPool", &self.connection_pool);
+        w.field("outlierDetection", &self.outlier_detection);
+        w.field("tls", &self.tls);
+        w.field("portLevelSettings", &self.port_level_settings);
+        w.field("tunnel", &self.tunnel);
+        w.field("proxyProtocol", &self.proxy_protocol);
+        w.field("retryBudget", &self.retry_budget);
+    }
 }
 
 /// Traffic policies that apply to specific ports of the service
 ///
 /// Istio: `TrafficPolicy.PortTrafficPolicy` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct PortTrafficPolicy {
     /// Specifies the number of a port on the destination service on which this policy is being applied.
     #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
@@ -916,20 +1263,52 @@ pub struct PortTrafficPolicy {
     /// TLS related settings for connections to the upstream service.
     #[serde(rename = "tls", default, skip_serializing_if = "Option::is_none")]
     pub tls: Option<ClientTlsSettings>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for PortTrafficPolicy {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "port",
+                "loadBalancer",
+                "connectionPool",
+                "outlierDetection",
+                "tls",
+            ],
+        );
+        w.field("port", &self.port);
+        w.field("loadBalancer", &self.load_balancer);
+        w.field("connectionPool", &self.connection_pool);
+        w.field("outlierDetection", &self.outlier_detection);
+        w.field("tls", &self.tls);
+    }
 }
 
 /// Istio: `TrafficPolicy.ProxyProtocol` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ProxyProtocol {
     /// The PROXY protocol version to use.
     #[serde(rename = "version", default, skip_serializing_if = "Option::is_none")]
     pub version: Option<ProxyProtocolVersion>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for ProxyProtocol {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["version"]);
+    }
 }
 
 /// Istio: `TrafficPolicy.RetryBudget` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RetryBudget {
     /// Specifies the limit on concurrent retries as a percentage of the sum of active requests and active pending requests.
     #[serde(rename = "percent", default, skip_serializing_if = "Option::is_none")]
@@ -948,11 +1327,23 @@ pub struct RetryBudget {
         skip_serializing_if = "Option::is_none"
     )]
     pub budget_interval: Option<crate::Duration>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for RetryBudget {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &["percent", "minRetryConcurrency", "budgetInterval"],
+        );
+    }
 }
 
 /// Istio: `TrafficPolicy.TunnelSettings` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct TunnelSettings {
     /// Specifies which protocol to use for tunneling the downstream connection.
     #[serde(rename = "protocol", default, skip_serializing_if = "Option::is_none")]
@@ -971,11 +1362,20 @@ pub struct TunnelSettings {
         skip_serializing_if = "Option::is_none"
     )]
     pub target_port: Option<u32>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for TunnelSettings {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["protocol", "targetHost", "targetPort"]);
+    }
 }
 
 /// Istio: `WarmupConfiguration` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct WarmupConfiguration {
     /// Duration of warmup mode
     #[serde(rename = "duration", default, skip_serializing_if = "Option::is_none")]
@@ -994,13 +1394,22 @@ pub struct WarmupConfiguration {
         skip_serializing_if = "Option::is_none"
     )]
     pub aggression: Option<f64>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for WarmupConfiguration {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["duration", "minimumPercent", "aggression"]);
+    }
 }
 
 /// Zone Aware Load Balancer automatically routes traffic to endpoints in the same availability zone as the downstream proxy, reducing cross-zone latency and inter-zone data transfer costs.
 ///
 /// Istio: `ZoneAwareLoadBalancerSetting` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ZoneAwareLoadBalancerSetting {
     /// Enable zone aware load balancing.
     #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
@@ -1023,13 +1432,26 @@ pub struct ZoneAwareLoadBalancerSetting {
         skip_serializing_if = "Option::is_none"
     )]
     pub min_cluster_size: Option<u64>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for ZoneAwareLoadBalancerSetting {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &["enabled", "failover", "failoverPriority", "minClusterSize"],
+        );
+        w.field("failover", &self.failover);
+    }
 }
 
 /// Specify the traffic failover policy across regions.
 ///
 /// Istio: `ZoneAwareLoadBalancerSetting.Failover` in `networking/v1alpha3/destination_rule.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ZoneAwareFailover {
     /// Originating region.
     #[serde(rename = "from", default, skip_serializing_if = "Option::is_none")]
@@ -1037,6 +1459,16 @@ pub struct ZoneAwareFailover {
     /// Destination region the traffic will fail over to when endpoints in the 'from' region becomes unhealthy.
     #[serde(rename = "to", default, skip_serializing_if = "Option::is_none")]
     pub to: Option<String>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for ZoneAwareFailover {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["from", "to"]);
+    }
 }
 
 /// Istio enum `ClientTLSSettings.TLSmode`; the first variant is the proto zero value (Istio's default).

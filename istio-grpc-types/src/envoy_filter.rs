@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 ///
 /// Istio: `EnvoyFilter` in `networking/v1alpha3/envoy_filter.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct EnvoyFilterSpec {
     /// Criteria used to select the specific set of pods/VMs on which this patch configuration should be applied.
     #[serde(
@@ -36,13 +35,33 @@ pub struct EnvoyFilterSpec {
     /// Priority defines the order in which patch sets are applied within a context.
     #[serde(rename = "priority", default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<i32>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for EnvoyFilterSpec {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "workloadSelector",
+                "targetRefs",
+                "configPatches",
+                "priority",
+            ],
+        );
+        w.field("workloadSelector", &self.workload_selector);
+        w.field("targetRefs", &self.target_refs);
+        w.field("configPatches", &self.config_patches);
+    }
 }
 
 /// Conditions specified in `ClusterMatch` must be met for the patch to be applied to a cluster.
 ///
 /// Istio: `EnvoyFilter.ClusterMatch` in `networking/v1alpha3/envoy_filter.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ClusterMatch {
     /// The service port for which this cluster was generated.
     #[serde(
@@ -60,6 +79,16 @@ pub struct ClusterMatch {
     /// The exact name of the cluster to match.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for ClusterMatch {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["portNumber", "service", "subset", "name"]);
+    }
 }
 
 /// One or more match conditions to be met before a patch is applied to the generated configuration for a given proxy.
@@ -80,6 +109,28 @@ pub struct EnvoyConfigObjectMatch {
     /// The `object_types` oneof: at most one of `listener`, `routeConfiguration`, `cluster`, `waypoint`.
     #[serde(skip)]
     pub object_types: Option<ObjectTypes>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(skip)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for EnvoyConfigObjectMatch {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "context",
+                "proxy",
+                "listener",
+                "routeConfiguration",
+                "cluster",
+                "waypoint",
+            ],
+        );
+        w.field("proxy", &self.proxy);
+        crate::unknown::Walk::walk(&self.object_types, w);
+    }
 }
 
 /// The `object_types` oneof of [`EnvoyConfigObjectMatch`]: Istio accepts at most one of these keys.
@@ -95,9 +146,19 @@ pub enum ObjectTypes {
     Waypoint(WaypointMatch),
 }
 
+impl crate::unknown::Walk for ObjectTypes {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        match self {
+            Self::Listener(v) => w.field("listener", v),
+            Self::RouteConfiguration(v) => w.field("routeConfiguration", v),
+            Self::Cluster(v) => w.field("cluster", v),
+            Self::Waypoint(v) => w.field("waypoint", v),
+        }
+    }
+}
+
 /// Wire form of [`EnvoyConfigObjectMatch`]: oneof members are sibling keys.
 #[derive(Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 #[doc(hidden)]
 pub struct EnvoyConfigObjectMatchWire {
     /// The specific config generation context to match on.
@@ -122,6 +183,10 @@ pub struct EnvoyConfigObjectMatchWire {
     /// Match on waypoint attributes.
     #[serde(rename = "waypoint", default, skip_serializing_if = "Option::is_none")]
     waypoint: Option<WaypointMatch>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    extra: crate::Extra,
 }
 
 impl TryFrom<EnvoyConfigObjectMatchWire> for EnvoyConfigObjectMatch {
@@ -151,6 +216,7 @@ impl TryFrom<EnvoyConfigObjectMatchWire> for EnvoyConfigObjectMatch {
             context: wire.context,
             proxy: wire.proxy,
             object_types: object_types.pop().map(|(_, v)| v),
+            extra: wire.extra,
         })
     }
 }
@@ -160,6 +226,7 @@ impl From<EnvoyConfigObjectMatch> for EnvoyConfigObjectMatchWire {
         let mut wire = Self {
             context: v.context,
             proxy: v.proxy,
+            extra: v.extra,
             ..Self::default()
         };
         match v.object_types {
@@ -177,7 +244,6 @@ impl From<EnvoyConfigObjectMatch> for EnvoyConfigObjectMatchWire {
 ///
 /// Istio: `EnvoyFilter.EnvoyConfigObjectPatch` in `networking/v1alpha3/envoy_filter.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct EnvoyConfigObjectPatch {
     /// Specifies where in the Envoy configuration, the patch should be applied.
     #[serde(rename = "applyTo", default, skip_serializing_if = "Option::is_none")]
@@ -188,13 +254,24 @@ pub struct EnvoyConfigObjectPatch {
     /// The patch to apply along with the operation.
     #[serde(rename = "patch", default, skip_serializing_if = "Option::is_none")]
     pub patch: Option<Patch>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for EnvoyConfigObjectPatch {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["applyTo", "match", "patch"]);
+        w.field("match", &self.match_);
+        w.field("patch", &self.patch);
+    }
 }
 
 /// Conditions specified in a listener match must be met for the patch to be applied to a specific listener across all filter chains, or a specific filter chain inside the listener.
 ///
 /// Istio: `EnvoyFilter.ListenerMatch` in `networking/v1alpha3/envoy_filter.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ListenerMatch {
     /// The service port/gateway port to which traffic is being sent/received.
     #[serde(
@@ -223,13 +300,32 @@ pub struct ListenerMatch {
     /// Match a specific listener by its name.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for ListenerMatch {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "portNumber",
+                "portName",
+                "filterChain",
+                "listenerFilter",
+                "name",
+            ],
+        );
+        w.field("filterChain", &self.filter_chain);
+    }
 }
 
 /// For listeners with multiple filter chains (e.g., inbound listeners on sidecars with permissive mTLS, gateway listeners with multiple SNI matches), the filter chain match can be used to select a specific filter chain to patch.
 ///
 /// Istio: `EnvoyFilter.ListenerMatch.FilterChainMatch` in `networking/v1alpha3/envoy_filter.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct FilterChainMatch {
     /// The name assigned to the filter chain.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
@@ -268,13 +364,34 @@ pub struct FilterChainMatch {
         skip_serializing_if = "Option::is_none"
     )]
     pub transport_socket: Option<String>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for FilterChainMatch {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "name",
+                "sni",
+                "transportProtocol",
+                "applicationProtocols",
+                "filter",
+                "destinationPort",
+                "transportSocket",
+            ],
+        );
+        w.field("filter", &self.filter);
+    }
 }
 
 /// Conditions to match a specific filter within a filter chain.
 ///
 /// Istio: `EnvoyFilter.ListenerMatch.FilterMatch` in `networking/v1alpha3/envoy_filter.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ListenerFilterMatch {
     /// The filter name to match on.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
@@ -282,24 +399,43 @@ pub struct ListenerFilterMatch {
     /// The next level filter within this filter to match upon.
     #[serde(rename = "subFilter", default, skip_serializing_if = "Option::is_none")]
     pub sub_filter: Option<ListenerSubFilterMatch>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for ListenerFilterMatch {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["name", "subFilter"]);
+        w.field("subFilter", &self.sub_filter);
+    }
 }
 
 /// Conditions to match a specific filter within another filter.
 ///
 /// Istio: `EnvoyFilter.ListenerMatch.SubFilterMatch` in `networking/v1alpha3/envoy_filter.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ListenerSubFilterMatch {
     /// The filter name to match on.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for ListenerSubFilterMatch {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["name"]);
+    }
 }
 
 /// Patch specifies how the selected object should be modified.
 ///
 /// Istio: `EnvoyFilter.Patch` in `networking/v1alpha3/envoy_filter.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Patch {
     /// Determines how the patch should be applied.
     #[serde(rename = "operation", default, skip_serializing_if = "Option::is_none")]
@@ -314,13 +450,22 @@ pub struct Patch {
         skip_serializing_if = "Option::is_none"
     )]
     pub filter_class: Option<PatchFilterClass>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for Patch {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["operation", "value", "filterClass"]);
+    }
 }
 
 /// One or more properties of the proxy to match on.
 ///
 /// Istio: `EnvoyFilter.ProxyMatch` in `networking/v1alpha3/envoy_filter.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ProxyMatch {
     /// A regular expression in golang regex format (RE2) that can be used to select proxies using a specific version of istio proxy.
     #[serde(
@@ -332,13 +477,22 @@ pub struct ProxyMatch {
     /// Match on the node metadata supplied by a proxy when connecting to istiod.
     #[serde(rename = "metadata", default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<BTreeMap<String, String>>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for ProxyMatch {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["proxyVersion", "metadata"]);
+    }
 }
 
 /// Conditions specified in RouteConfigurationMatch must be met for the patch to be applied to a route configuration object or a specific virtual host within the route configuration.
 ///
 /// Istio: `EnvoyFilter.RouteConfigurationMatch` in `networking/v1alpha3/envoy_filter.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RouteConfigurationMatch {
     /// The service port number or gateway server port number for which this route configuration was generated.
     #[serde(
@@ -359,13 +513,26 @@ pub struct RouteConfigurationMatch {
     /// Route configuration name to match on.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for RouteConfigurationMatch {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &["portNumber", "portName", "gateway", "vhost", "name"],
+        );
+        w.field("vhost", &self.vhost);
+    }
 }
 
 /// Match a specific route inside a virtual host in a route configuration.
 ///
 /// Istio: `EnvoyFilter.RouteConfigurationMatch.RouteMatch` in `networking/v1alpha3/envoy_filter.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RouteConfigurationRouteMatch {
     /// The Route objects generated by default are named as default.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
@@ -373,13 +540,22 @@ pub struct RouteConfigurationRouteMatch {
     /// Match a route with specific action type.
     #[serde(rename = "action", default, skip_serializing_if = "Option::is_none")]
     pub action: Option<RouteMatchAction>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for RouteConfigurationRouteMatch {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["name", "action"]);
+    }
 }
 
 /// Match a specific virtual host inside a route configuration.
 ///
 /// Istio: `EnvoyFilter.RouteConfigurationMatch.VirtualHostMatch` in `networking/v1alpha3/envoy_filter.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct VirtualHostMatch {
     /// The VirtualHosts objects generated by Istio are named as host:port, where the host typically corresponds to the VirtualService's host field or the hostname of a service in the registry.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
@@ -394,11 +570,21 @@ pub struct VirtualHostMatch {
     /// Match a specific route within the virtual host.
     #[serde(rename = "route", default, skip_serializing_if = "Option::is_none")]
     pub route: Option<RouteConfigurationRouteMatch>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for VirtualHostMatch {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["name", "domainName", "route"]);
+        w.field("route", &self.route);
+    }
 }
 
 /// Istio: `EnvoyFilter.WaypointMatch` in `networking/v1alpha3/envoy_filter.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct WaypointMatch {
     /// The service port to match on.
     #[serde(
@@ -413,13 +599,24 @@ pub struct WaypointMatch {
     /// The name of a specific filter to apply the patch to.
     #[serde(rename = "filter", default, skip_serializing_if = "Option::is_none")]
     pub filter: Option<WaypointFilterMatch>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for WaypointMatch {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["portNumber", "route", "filter"]);
+        w.field("route", &self.route);
+        w.field("filter", &self.filter);
+    }
 }
 
 /// Conditions to match a specific filter within a filter chain.
 ///
 /// Istio: `EnvoyFilter.WaypointMatch.FilterMatch` in `networking/v1alpha3/envoy_filter.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct WaypointFilterMatch {
     /// The filter name to match on.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
@@ -427,28 +624,57 @@ pub struct WaypointFilterMatch {
     /// The next level filter within this filter to match on.
     #[serde(rename = "subFilter", default, skip_serializing_if = "Option::is_none")]
     pub sub_filter: Option<WaypointSubFilterMatch>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for WaypointFilterMatch {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["name", "subFilter"]);
+        w.field("subFilter", &self.sub_filter);
+    }
 }
 
 /// Conditions to match a specific filter within another filter.
 ///
 /// Istio: `EnvoyFilter.WaypointMatch.FilterMatch.SubFilterMatch` in `networking/v1alpha3/envoy_filter.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct WaypointSubFilterMatch {
     /// The filter name to match on.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for WaypointSubFilterMatch {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["name"]);
+    }
 }
 
 /// Conditions specified in `RouteMatch` must be met for the patch to be applied to a route.
 ///
 /// Istio: `EnvoyFilter.WaypointMatch.RouteMatch` in `networking/v1alpha3/envoy_filter.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct WaypointRouteMatch {
     /// The Route objects generated by default are named as default.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for WaypointRouteMatch {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["name"]);
+    }
 }
 
 /// Istio enum `EnvoyFilter.ApplyTo`; the first variant is the proto zero value (Istio's default).

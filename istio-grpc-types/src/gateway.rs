@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 ///
 /// Istio: `Gateway` in `networking/v1alpha3/gateway.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct GatewaySpec {
     /// A list of server specifications.
     #[serde(rename = "servers", default, skip_serializing_if = "Option::is_none")]
@@ -18,13 +17,23 @@ pub struct GatewaySpec {
     /// One or more labels that indicate a specific set of pods/VMs on which this gateway configuration should be applied.
     #[serde(rename = "selector", default, skip_serializing_if = "Option::is_none")]
     pub selector: Option<BTreeMap<String, String>>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for GatewaySpec {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["servers", "selector"]);
+        w.field("servers", &self.servers);
+    }
 }
 
 /// Port describes the properties of a specific port of a service.
 ///
 /// Istio: `Port` in `networking/v1alpha3/gateway.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Port {
     /// A valid non-negative integer port number.
     #[serde(rename = "number", default, skip_serializing_if = "Option::is_none")]
@@ -44,13 +53,22 @@ pub struct Port {
         skip_serializing_if = "Option::is_none"
     )]
     pub target_port: Option<u32>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for Port {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["number", "protocol", "name", "targetPort"]);
+    }
 }
 
 /// `Server` describes the properties of the proxy on a given load balancer port.
 ///
 /// Istio: `Server` in `networking/v1alpha3/gateway.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Server {
     /// The Port on which the proxy should listen for incoming connections.
     #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
@@ -79,11 +97,25 @@ pub struct Server {
     /// An optional name of the server, when set must be unique across all servers.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for Server {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &["port", "bind", "hosts", "tls", "defaultEndpoint", "name"],
+        );
+        w.field("port", &self.port);
+        w.field("tls", &self.tls);
+    }
 }
 
 /// Istio: `ServerTLSSettings` in `networking/v1alpha3/gateway.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ServerTlsSettings {
     /// If set to true, the load balancer will send a 301 redirect for all http connections, asking the clients to use HTTPS.
     #[serde(
@@ -209,13 +241,45 @@ pub struct ServerTlsSettings {
         deserialize_with = "crate::serde_helpers::string_list"
     )]
     pub ecdh_curves: Option<Vec<String>>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for ServerTlsSettings {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "httpsRedirect",
+                "mode",
+                "serverCertificate",
+                "privateKey",
+                "caCertificates",
+                "caCrl",
+                "credentialName",
+                "credentialNames",
+                "caCertCredentialName",
+                "tlsCertificates",
+                "subjectAltNames",
+                "verifyCertificateSpki",
+                "verifyCertificateHash",
+                "minProtocolVersion",
+                "maxProtocolVersion",
+                "cipherSuites",
+                "insecureSkipVerify",
+                "ecdhCurves",
+            ],
+        );
+        w.field("tlsCertificates", &self.tls_certificates);
+    }
 }
 
 /// TLSCertificate describes the server's TLS certificate.
 ///
 /// Istio: `ServerTLSSettings.TLSCertificate` in `networking/v1alpha3/gateway.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct TlsCertificate {
     /// REQUIRED if mode is `SIMPLE` or `MUTUAL`.
     #[serde(
@@ -238,6 +302,19 @@ pub struct TlsCertificate {
         skip_serializing_if = "Option::is_none"
     )]
     pub ca_certificates: Option<String>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for TlsCertificate {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &["serverCertificate", "privateKey", "caCertificates"],
+        );
+    }
 }
 
 /// Istio enum `ServerTLSSettings.TLSProtocol`; the first variant is the proto zero value (Istio's default).

@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 ///
 /// Istio: `PeerAuthentication` in `security/v1beta1/peer_authentication.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct PeerAuthenticationSpec {
     /// The selector determines the workloads to apply the PeerAuthentication on.
     #[serde(rename = "selector", default, skip_serializing_if = "Option::is_none")]
@@ -25,17 +24,39 @@ pub struct PeerAuthenticationSpec {
         skip_serializing_if = "Option::is_none"
     )]
     pub port_level_mtls: Option<BTreeMap<String, MutualTls>>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for PeerAuthenticationSpec {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["selector", "mtls", "portLevelMtls"]);
+        w.field("selector", &self.selector);
+        w.field("mtls", &self.mtls);
+        w.field("portLevelMtls", &self.port_level_mtls);
+    }
 }
 
 /// Mutual TLS settings.
 ///
 /// Istio: `PeerAuthentication.MutualTLS` in `security/v1beta1/peer_authentication.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct MutualTls {
     /// Defines the mTLS mode used for peer authentication.
     #[serde(rename = "mode", default, skip_serializing_if = "Option::is_none")]
     pub mode: Option<MutualTlsMode>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for MutualTls {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["mode"]);
+    }
 }
 
 /// Istio enum `PeerAuthentication.MutualTLS.Mode`; the first variant is the proto zero value (Istio's default).

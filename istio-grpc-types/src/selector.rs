@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 ///
 /// Istio: `PolicyTargetReference` in `type/v1beta1/selector.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct PolicyTargetReference {
     /// group is the group of the target resource.
     #[serde(rename = "group", default, skip_serializing_if = "Option::is_none")]
@@ -24,13 +23,22 @@ pub struct PolicyTargetReference {
     /// namespace is the namespace of the referent.
     #[serde(rename = "namespace", default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for PolicyTargetReference {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["group", "kind", "name", "namespace"]);
+    }
 }
 
 /// WorkloadSelector specifies the criteria used to determine if a policy can be applied to a proxy.
 ///
 /// Istio: `WorkloadSelector` in `type/v1beta1/selector.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct MatchLabelsSelector {
     /// One or more labels that indicate a specific set of pods/VMs on which a policy should be applied.
     #[serde(
@@ -39,6 +47,16 @@ pub struct MatchLabelsSelector {
         skip_serializing_if = "Option::is_none"
     )]
     pub match_labels: Option<BTreeMap<String, String>>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for MatchLabelsSelector {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["matchLabels"]);
+    }
 }
 
 /// Istio enum `WorkloadMode`; the first variant is the proto zero value (Istio's default).

@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 ///
 /// Istio: `ServiceEntry` in `networking/v1alpha3/service_entry.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ServiceEntrySpec {
     /// The hosts associated with the ServiceEntry.
     #[serde(
@@ -66,13 +65,38 @@ pub struct ServiceEntrySpec {
         deserialize_with = "crate::serde_helpers::string_list"
     )]
     pub subject_alt_names: Option<Vec<String>>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for ServiceEntrySpec {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "hosts",
+                "addresses",
+                "ports",
+                "location",
+                "resolution",
+                "endpoints",
+                "workloadSelector",
+                "exportTo",
+                "subjectAltNames",
+            ],
+        );
+        w.field("ports", &self.ports);
+        w.field("endpoints", &self.endpoints);
+        w.field("workloadSelector", &self.workload_selector);
+    }
 }
 
 /// ServicePort describes the properties of a specific port of a service.
 ///
 /// Istio: `ServicePort` in `networking/v1alpha3/service_entry.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ServicePort {
     /// A valid non-negative integer port number.
     #[serde(rename = "number", default, skip_serializing_if = "Option::is_none")]
@@ -90,6 +114,16 @@ pub struct ServicePort {
         skip_serializing_if = "Option::is_none"
     )]
     pub target_port: Option<u32>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for ServicePort {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["number", "protocol", "name", "targetPort"]);
+    }
 }
 
 /// Istio enum `ServiceEntry.Location`; the first variant is the proto zero value (Istio's default).

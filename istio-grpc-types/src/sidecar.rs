@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 ///
 /// Istio: `IstioEgressListener` in `networking/v1alpha3/sidecar.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct IstioEgressListener {
     /// The port associated with the listener.
     #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
@@ -33,13 +32,23 @@ pub struct IstioEgressListener {
         deserialize_with = "crate::serde_helpers::string_list"
     )]
     pub hosts: Option<Vec<String>>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for IstioEgressListener {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["port", "bind", "captureMode", "hosts"]);
+        w.field("port", &self.port);
+    }
 }
 
 /// `IstioIngressListener` specifies the properties of an inbound traffic listener on the sidecar proxy attached to a workload instance.
 ///
 /// Istio: `IstioIngressListener` in `networking/v1alpha3/sidecar.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct IstioIngressListener {
     /// The port associated with the listener.
     #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
@@ -71,13 +80,35 @@ pub struct IstioIngressListener {
         skip_serializing_if = "Option::is_none"
     )]
     pub connection_pool: Option<crate::destination_rule::ConnectionPoolSettings>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for IstioIngressListener {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "port",
+                "bind",
+                "captureMode",
+                "defaultEndpoint",
+                "tls",
+                "connectionPool",
+            ],
+        );
+        w.field("port", &self.port);
+        w.field("tls", &self.tls);
+        w.field("connectionPool", &self.connection_pool);
+    }
 }
 
 /// `OutboundTrafficPolicy` sets the default behavior of the sidecar for handling unknown outbound traffic from the application.
 ///
 /// Istio: `OutboundTrafficPolicy` in `networking/v1alpha3/sidecar.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct OutboundTrafficPolicy {
     /// `mode` (no description in the API).
     #[serde(rename = "mode", default, skip_serializing_if = "Option::is_none")]
@@ -89,13 +120,23 @@ pub struct OutboundTrafficPolicy {
         skip_serializing_if = "Option::is_none"
     )]
     pub egress_proxy: Option<crate::virtual_service::Destination>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for OutboundTrafficPolicy {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["mode", "egressProxy"]);
+        w.field("egressProxy", &self.egress_proxy);
+    }
 }
 
 /// `Sidecar` describes the configuration of the sidecar proxy that mediates inbound and outbound communication of the workload instance to which it is attached.
 ///
 /// Istio: `Sidecar` in `networking/v1alpha3/sidecar.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct SidecarSpec {
     /// Criteria used to select the specific set of pods/VMs on which this `Sidecar` configuration should be applied.
     #[serde(
@@ -124,13 +165,36 @@ pub struct SidecarSpec {
         skip_serializing_if = "Option::is_none"
     )]
     pub outbound_traffic_policy: Option<OutboundTrafficPolicy>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for SidecarSpec {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "workloadSelector",
+                "ingress",
+                "egress",
+                "inboundConnectionPool",
+                "outboundTrafficPolicy",
+            ],
+        );
+        w.field("workloadSelector", &self.workload_selector);
+        w.field("ingress", &self.ingress);
+        w.field("egress", &self.egress);
+        w.field("inboundConnectionPool", &self.inbound_connection_pool);
+        w.field("outboundTrafficPolicy", &self.outbound_traffic_policy);
+    }
 }
 
 /// Port describes the properties of a specific port of a service.
 ///
 /// Istio: `SidecarPort` in `networking/v1alpha3/sidecar.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct SidecarPort {
     /// A valid non-negative integer port number.
     #[serde(rename = "number", default, skip_serializing_if = "Option::is_none")]
@@ -150,17 +214,36 @@ pub struct SidecarPort {
         skip_serializing_if = "Option::is_none"
     )]
     pub target_port: Option<u32>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for SidecarPort {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["number", "protocol", "name", "targetPort"]);
+    }
 }
 
 /// `WorkloadSelector` specifies the criteria used to determine if the `Gateway`, `Sidecar`, `EnvoyFilter`, `ServiceEntry`, or `DestinationRule` configuration can be applied to a proxy.
 ///
 /// Istio: `WorkloadSelector` in `networking/v1alpha3/sidecar.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct WorkloadSelector {
     /// One or more labels that indicate a specific set of pods/VMs on which the configuration should be applied.
     #[serde(rename = "labels", default, skip_serializing_if = "Option::is_none")]
     pub labels: Option<BTreeMap<String, String>>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for WorkloadSelector {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["labels"]);
+    }
 }
 
 /// Istio enum `CaptureMode`; the first variant is the proto zero value (Istio's default).

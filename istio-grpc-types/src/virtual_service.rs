@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 ///
 /// Istio: `CorsPolicy` in `networking/v1alpha3/virtual_service.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct CorsPolicy {
     /// The list of origins that are allowed to perform CORS requests.
     ///
@@ -70,13 +69,34 @@ pub struct CorsPolicy {
         skip_serializing_if = "Option::is_none"
     )]
     pub unmatched_preflights: Option<UnmatchedPreflights>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for CorsPolicy {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "allowOrigin",
+                "allowOrigins",
+                "allowMethods",
+                "allowHeaders",
+                "exposeHeaders",
+                "maxAge",
+                "allowCredentials",
+                "unmatchedPreflights",
+            ],
+        );
+    }
 }
 
 /// Describes the delegate VirtualService.
 ///
 /// Istio: `Delegate` in `networking/v1alpha3/virtual_service.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Delegate {
     /// Name specifies the name of the delegate VirtualService.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
@@ -84,13 +104,22 @@ pub struct Delegate {
     /// Namespace specifies the namespace where the delegate VirtualService resides.
     #[serde(rename = "namespace", default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for Delegate {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["name", "namespace"]);
+    }
 }
 
 /// Destination indicates the network addressable service to which the request/connection will be sent after processing a routing rule.
 ///
 /// Istio: `Destination` in `networking/v1alpha3/virtual_service.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Destination {
     /// The name of a service from the service registry.
     #[serde(rename = "host", default, skip_serializing_if = "Option::is_none")]
@@ -101,6 +130,17 @@ pub struct Destination {
     /// Specifies the port on the host that is being addressed.
     #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
     pub port: Option<PortSelector>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for Destination {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["host", "subset", "port"]);
+        w.field("port", &self.port);
+    }
 }
 
 /// Istio: `HTTPBody` in `networking/v1alpha3/virtual_service.proto`.
@@ -110,6 +150,16 @@ pub struct HttpBody {
     /// The `specifier` oneof: at most one of `string`, `bytes`.
     #[serde(skip)]
     pub specifier: Option<BodySpecifier>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(skip)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for HttpBody {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["string", "bytes"]);
+    }
 }
 
 /// The `specifier` oneof of [`HttpBody`]: Istio accepts at most one of these keys.
@@ -123,7 +173,6 @@ pub enum BodySpecifier {
 
 /// Wire form of [`HttpBody`]: oneof members are sibling keys.
 #[derive(Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 #[doc(hidden)]
 pub struct HttpBodyWire {
     /// response body as a string
@@ -132,6 +181,10 @@ pub struct HttpBodyWire {
     /// response body as base64 encoded bytes.
     #[serde(rename = "bytes", default, skip_serializing_if = "Option::is_none")]
     bytes: Option<String>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    extra: crate::Extra,
 }
 
 impl TryFrom<HttpBodyWire> for HttpBody {
@@ -153,13 +206,17 @@ impl TryFrom<HttpBodyWire> for HttpBody {
         }
         Ok(Self {
             specifier: specifier.pop().map(|(_, v)| v),
+            extra: wire.extra,
         })
     }
 }
 
 impl From<HttpBody> for HttpBodyWire {
     fn from(v: HttpBody) -> Self {
-        let mut wire = Self { ..Self::default() };
+        let mut wire = Self {
+            extra: v.extra,
+            ..Self::default()
+        };
         match v.specifier {
             Some(BodySpecifier::String(x)) => wire.string = Some(x),
             Some(BodySpecifier::Bytes(x)) => wire.bytes = Some(x),
@@ -173,7 +230,6 @@ impl From<HttpBody> for HttpBodyWire {
 ///
 /// Istio: `HTTPDirectResponse` in `networking/v1alpha3/virtual_service.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct HttpDirectResponse {
     /// Specifies the HTTP response status to be returned.
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
@@ -181,13 +237,23 @@ pub struct HttpDirectResponse {
     /// Specifies the content of the response body.
     #[serde(rename = "body", default, skip_serializing_if = "Option::is_none")]
     pub body: Option<HttpBody>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for HttpDirectResponse {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["status", "body"]);
+        w.field("body", &self.body);
+    }
 }
 
 /// HTTPFaultInjection can be used to specify one or more faults to inject while forwarding HTTP requests to the destination specified in a route.
 ///
 /// Istio: `HTTPFaultInjection` in `networking/v1alpha3/virtual_service.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct HttpFaultInjection {
     /// Delay requests before forwarding, emulating various failures such as network issues, overloaded upstream service, etc.
     #[serde(rename = "delay", default, skip_serializing_if = "Option::is_none")]
@@ -195,6 +261,18 @@ pub struct HttpFaultInjection {
     /// Abort Http request attempts and return error codes back to downstream service, giving the impression that the upstream service is faulty.
     #[serde(rename = "abort", default, skip_serializing_if = "Option::is_none")]
     pub abort: Option<FaultAbort>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for HttpFaultInjection {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["delay", "abort"]);
+        w.field("delay", &self.delay);
+        w.field("abort", &self.abort);
+    }
 }
 
 /// Abort specification is used to prematurely abort a request with a pre-specified error code.
@@ -213,6 +291,20 @@ pub struct FaultAbort {
     /// The `error_type` oneof: at most one of `httpStatus`, `grpcStatus`, `http2Error`.
     #[serde(skip)]
     pub error_type: Option<AbortError>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(skip)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for FaultAbort {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &["httpStatus", "grpcStatus", "http2Error", "percentage"],
+        );
+        w.field("percentage", &self.percentage);
+    }
 }
 
 /// The `error_type` oneof of [`FaultAbort`]: Istio accepts at most one of these keys.
@@ -228,7 +320,6 @@ pub enum AbortError {
 
 /// Wire form of [`FaultAbort`]: oneof members are sibling keys.
 #[derive(Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 #[doc(hidden)]
 pub struct FaultAbortWire {
     /// HTTP status code to use to abort the Http request.
@@ -259,6 +350,10 @@ pub struct FaultAbortWire {
         skip_serializing_if = "Option::is_none"
     )]
     percentage: Option<Percent>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    extra: crate::Extra,
 }
 
 impl TryFrom<FaultAbortWire> for FaultAbort {
@@ -284,6 +379,7 @@ impl TryFrom<FaultAbortWire> for FaultAbort {
         Ok(Self {
             percentage: wire.percentage,
             error_type: error_type.pop().map(|(_, v)| v),
+            extra: wire.extra,
         })
     }
 }
@@ -292,6 +388,7 @@ impl From<FaultAbort> for FaultAbortWire {
     fn from(v: FaultAbort) -> Self {
         let mut wire = Self {
             percentage: v.percentage,
+            extra: v.extra,
             ..Self::default()
         };
         match v.error_type {
@@ -325,6 +422,20 @@ pub struct FaultDelay {
     /// The `http_delay_type` oneof: at most one of `fixedDelay`, `exponentialDelay`.
     #[serde(skip)]
     pub http_delay_type: Option<DelayType>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(skip)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for FaultDelay {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &["percent", "fixedDelay", "exponentialDelay", "percentage"],
+        );
+        w.field("percentage", &self.percentage);
+    }
 }
 
 /// The `http_delay_type` oneof of [`FaultDelay`]: Istio accepts at most one of these keys.
@@ -338,7 +449,6 @@ pub enum DelayType {
 
 /// Wire form of [`FaultDelay`]: oneof members are sibling keys.
 #[derive(Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 #[doc(hidden)]
 pub struct FaultDelayWire {
     /// Percentage of requests on which the delay will be injected (0-100).
@@ -367,6 +477,10 @@ pub struct FaultDelayWire {
         skip_serializing_if = "Option::is_none"
     )]
     percentage: Option<Percent>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    extra: crate::Extra,
 }
 
 impl TryFrom<FaultDelayWire> for FaultDelay {
@@ -390,6 +504,7 @@ impl TryFrom<FaultDelayWire> for FaultDelay {
             percent: wire.percent,
             percentage: wire.percentage,
             http_delay_type: http_delay_type.pop().map(|(_, v)| v),
+            extra: wire.extra,
         })
     }
 }
@@ -399,6 +514,7 @@ impl From<FaultDelay> for FaultDelayWire {
         let mut wire = Self {
             percent: v.percent,
             percentage: v.percentage,
+            extra: v.extra,
             ..Self::default()
         };
         match v.http_delay_type {
@@ -414,7 +530,6 @@ impl From<FaultDelay> for FaultDelayWire {
 ///
 /// Istio: `HTTPMatchRequest` in `networking/v1alpha3/virtual_service.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct HttpMatchRequest {
     /// The name assigned to a match.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
@@ -487,13 +602,40 @@ pub struct HttpMatchRequest {
         skip_serializing_if = "Option::is_none"
     )]
     pub stat_prefix: Option<String>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for HttpMatchRequest {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "name",
+                "uri",
+                "scheme",
+                "method",
+                "authority",
+                "headers",
+                "port",
+                "sourceLabels",
+                "gateways",
+                "queryParams",
+                "ignoreUriCase",
+                "withoutHeaders",
+                "sourceNamespace",
+                "statPrefix",
+            ],
+        );
+    }
 }
 
 /// HTTPMirrorPolicy can be used to specify the destinations to mirror HTTP traffic in addition to the original destination.
 ///
 /// Istio: `HTTPMirrorPolicy` in `networking/v1alpha3/virtual_service.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct HttpMirrorPolicy {
     /// Destination specifies the target of the mirror operation.
     #[serde(
@@ -509,6 +651,18 @@ pub struct HttpMirrorPolicy {
         skip_serializing_if = "Option::is_none"
     )]
     pub percentage: Option<Percent>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for HttpMirrorPolicy {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["destination", "percentage"]);
+        w.field("destination", &self.destination);
+        w.field("percentage", &self.percentage);
+    }
 }
 
 /// HTTPRedirect can be used to send a 301 redirect response to the caller, where the Authority/Host and the URI in the response can be swapped with the specified values.
@@ -543,6 +697,27 @@ pub struct HttpRedirect {
     /// The `redirect_port` oneof: at most one of `port`, `derivePort`.
     #[serde(skip)]
     pub redirect_port: Option<RedirectPort>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(skip)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for HttpRedirect {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "uri",
+                "authority",
+                "port",
+                "derivePort",
+                "scheme",
+                "redirectCode",
+                "prefixRewrite",
+            ],
+        );
+    }
 }
 
 /// The `redirect_port` oneof of [`HttpRedirect`]: Istio accepts at most one of these keys.
@@ -556,7 +731,6 @@ pub enum RedirectPort {
 
 /// Wire form of [`HttpRedirect`]: oneof members are sibling keys.
 #[derive(Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 #[doc(hidden)]
 pub struct HttpRedirectWire {
     /// On a redirect, overwrite the Path portion of the URL with this value.
@@ -592,6 +766,10 @@ pub struct HttpRedirectWire {
         skip_serializing_if = "Option::is_none"
     )]
     prefix_rewrite: Option<String>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    extra: crate::Extra,
 }
 
 impl TryFrom<HttpRedirectWire> for HttpRedirect {
@@ -618,6 +796,7 @@ impl TryFrom<HttpRedirectWire> for HttpRedirect {
             redirect_code: wire.redirect_code,
             prefix_rewrite: wire.prefix_rewrite,
             redirect_port: redirect_port.pop().map(|(_, v)| v),
+            extra: wire.extra,
         })
     }
 }
@@ -630,6 +809,7 @@ impl From<HttpRedirect> for HttpRedirectWire {
             scheme: v.scheme,
             redirect_code: v.redirect_code,
             prefix_rewrite: v.prefix_rewrite,
+            extra: v.extra,
             ..Self::default()
         };
         match v.redirect_port {
@@ -645,7 +825,6 @@ impl From<HttpRedirect> for HttpRedirectWire {
 ///
 /// Istio: `HTTPRetry` in `networking/v1alpha3/virtual_service.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct HttpRetry {
     /// Number of retries to be allowed for a given request.
     #[serde(rename = "attempts", default, skip_serializing_if = "Option::is_none")]
@@ -677,13 +856,32 @@ pub struct HttpRetry {
     /// Specifies the minimum duration between retry attempts.
     #[serde(rename = "backoff", default, skip_serializing_if = "Option::is_none")]
     pub backoff: Option<crate::Duration>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for HttpRetry {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "attempts",
+                "perTryTimeout",
+                "retryOn",
+                "retryRemoteLocalities",
+                "retryIgnorePreviousHosts",
+                "backoff",
+            ],
+        );
+    }
 }
 
 /// HTTPRewrite can be used to rewrite specific parts of a HTTP request before forwarding the request to the destination.
 ///
 /// Istio: `HTTPRewrite` in `networking/v1alpha3/virtual_service.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct HttpRewrite {
     /// rewrite the path (or the prefix) portion of the URI with this value.
     #[serde(rename = "uri", default, skip_serializing_if = "Option::is_none")]
@@ -698,13 +896,23 @@ pub struct HttpRewrite {
         skip_serializing_if = "Option::is_none"
     )]
     pub uri_regex_rewrite: Option<RegexRewrite>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for HttpRewrite {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["uri", "authority", "uriRegexRewrite"]);
+        w.field("uriRegexRewrite", &self.uri_regex_rewrite);
+    }
 }
 
 /// Describes match conditions and actions for routing HTTP/1.1, HTTP2, and gRPC traffic.
 ///
 /// Istio: `HTTPRoute` in `networking/v1alpha3/virtual_service.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct HttpRoute {
     /// The name assigned to the route for debugging purposes.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
@@ -779,13 +987,56 @@ pub struct HttpRoute {
         skip_serializing_if = "Option::is_none"
     )]
     pub mirror_percent_alias: Option<u32>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for HttpRoute {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "name",
+                "match",
+                "route",
+                "redirect",
+                "directResponse",
+                "delegate",
+                "rewrite",
+                "timeout",
+                "retries",
+                "fault",
+                "mirror",
+                "mirrors",
+                "mirrorPercent",
+                "mirrorPercentage",
+                "corsPolicy",
+                "headers",
+                "mirror_percent",
+            ],
+        );
+        w.field("match", &self.match_);
+        w.field("route", &self.route);
+        w.field("redirect", &self.redirect);
+        w.field("directResponse", &self.direct_response);
+        w.field("delegate", &self.delegate);
+        w.field("rewrite", &self.rewrite);
+        w.field("retries", &self.retries);
+        w.field("fault", &self.fault);
+        w.field("mirror", &self.mirror);
+        w.field("mirrors", &self.mirrors);
+        w.field("mirrorPercentage", &self.mirror_percentage);
+        w.field("corsPolicy", &self.cors_policy);
+        w.field("headers", &self.headers);
+    }
 }
 
 /// Each routing rule is associated with one or more service versions (see glossary in beginning of document).
 ///
 /// Istio: `HTTPRouteDestination` in `networking/v1alpha3/virtual_service.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct HttpRouteDestination {
     /// Destination uniquely identifies the instances of a service to which the request/connection should be forwarded to.
     #[serde(
@@ -800,13 +1051,24 @@ pub struct HttpRouteDestination {
     /// Header manipulation rules
     #[serde(rename = "headers", default, skip_serializing_if = "Option::is_none")]
     pub headers: Option<Headers>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for HttpRouteDestination {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["destination", "weight", "headers"]);
+        w.field("destination", &self.destination);
+        w.field("headers", &self.headers);
+    }
 }
 
 /// Message headers can be manipulated when Envoy forwards requests to, or responses from, a destination service.
 ///
 /// Istio: `Headers` in `networking/v1alpha3/virtual_service.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Headers {
     /// Header manipulation rules to apply before forwarding a request to the destination service
     #[serde(rename = "request", default, skip_serializing_if = "Option::is_none")]
@@ -814,13 +1076,24 @@ pub struct Headers {
     /// Header manipulation rules to apply before returning a response to the caller
     #[serde(rename = "response", default, skip_serializing_if = "Option::is_none")]
     pub response: Option<HeaderOperations>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for Headers {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["request", "response"]);
+        w.field("request", &self.request);
+        w.field("response", &self.response);
+    }
 }
 
 /// HeaderOperations Describes the header manipulations to apply
 ///
 /// Istio: `Headers.HeaderOperations` in `networking/v1alpha3/virtual_service.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct HeaderOperations {
     /// Overwrite the headers specified by key with the given values
     #[serde(rename = "set", default, skip_serializing_if = "Option::is_none")]
@@ -836,13 +1109,22 @@ pub struct HeaderOperations {
         deserialize_with = "crate::serde_helpers::string_list"
     )]
     pub remove: Option<Vec<String>>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for HeaderOperations {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["set", "add", "remove"]);
+    }
 }
 
 /// L4 connection match attributes.
 ///
 /// Istio: `L4MatchAttributes` in `networking/v1alpha3/virtual_service.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct L4MatchAttributes {
     /// IPv4 or IPv6 ip addresses of destination with optional subnet.
     #[serde(
@@ -884,33 +1166,70 @@ pub struct L4MatchAttributes {
         skip_serializing_if = "Option::is_none"
     )]
     pub source_namespace: Option<String>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for L4MatchAttributes {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "destinationSubnets",
+                "port",
+                "sourceSubnet",
+                "sourceLabels",
+                "gateways",
+                "sourceNamespace",
+            ],
+        );
+    }
 }
 
 /// Percent specifies a percentage in the range of \[0.0, 100.0\].
 ///
 /// Istio: `Percent` in `networking/v1alpha3/virtual_service.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Percent {
     /// `value` (no description in the API).
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
     pub value: Option<f64>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for Percent {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["value"]);
+    }
 }
 
 /// PortSelector specifies the number of a port to be used for matching or selection for final routing.
 ///
 /// Istio: `PortSelector` in `networking/v1alpha3/virtual_service.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct PortSelector {
     /// Valid port number
     #[serde(rename = "number", default, skip_serializing_if = "Option::is_none")]
     pub number: Option<u32>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for PortSelector {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["number"]);
+    }
 }
 
 /// Istio: `RegexRewrite` in `networking/v1alpha3/virtual_service.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RegexRewrite {
     /// RE2 style regex-based match (<https://github.com/google/re2/wiki/Syntax>).
     #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
@@ -918,13 +1237,22 @@ pub struct RegexRewrite {
     /// The string that should replace into matching portions of original URI.
     #[serde(rename = "rewrite", default, skip_serializing_if = "Option::is_none")]
     pub rewrite: Option<String>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for RegexRewrite {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["match", "rewrite"]);
+    }
 }
 
 /// L4 routing rule weighted destination.
 ///
 /// Istio: `RouteDestination` in `networking/v1alpha3/virtual_service.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct RouteDestination {
     /// Destination uniquely identifies the instances of a service to which the request/connection should be forwarded to.
     #[serde(
@@ -936,13 +1264,23 @@ pub struct RouteDestination {
     /// Weight specifies the relative proportion of traffic to be forwarded to the destination.
     #[serde(rename = "weight", default, skip_serializing_if = "Option::is_none")]
     pub weight: Option<i32>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for RouteDestination {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["destination", "weight"]);
+        w.field("destination", &self.destination);
+    }
 }
 
 /// Describes match conditions and actions for routing TCP traffic.
 ///
 /// Istio: `TCPRoute` in `networking/v1alpha3/virtual_service.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct TcpRoute {
     /// Match conditions to be satisfied for the rule to be activated.
     #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
@@ -950,13 +1288,24 @@ pub struct TcpRoute {
     /// The destination to which the connection should be forwarded to.
     #[serde(rename = "route", default, skip_serializing_if = "Option::is_none")]
     pub route: Option<Vec<RouteDestination>>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for TcpRoute {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["match", "route"]);
+        w.field("match", &self.match_);
+        w.field("route", &self.route);
+    }
 }
 
 /// TLS connection match attributes.
 ///
 /// Istio: `TLSMatchAttributes` in `networking/v1alpha3/virtual_service.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct TlsMatchAttributes {
     /// SNI (server name indicator) to match on.
     #[serde(
@@ -999,13 +1348,32 @@ pub struct TlsMatchAttributes {
         skip_serializing_if = "Option::is_none"
     )]
     pub source_namespace: Option<String>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for TlsMatchAttributes {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "sniHosts",
+                "destinationSubnets",
+                "port",
+                "sourceLabels",
+                "gateways",
+                "sourceNamespace",
+            ],
+        );
+    }
 }
 
 /// Describes match conditions and actions for routing unterminated TLS traffic (TLS/HTTPS) The following routing rule forwards unterminated TLS traffic arriving at port 443 of gateway called "mygateway" to internal services in the mesh based on the SNI value.
 ///
 /// Istio: `TLSRoute` in `networking/v1alpha3/virtual_service.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct TlsRoute {
     /// Match conditions to be satisfied for the rule to be activated.
     #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
@@ -1013,13 +1381,24 @@ pub struct TlsRoute {
     /// The destination to which the connection should be forwarded to.
     #[serde(rename = "route", default, skip_serializing_if = "Option::is_none")]
     pub route: Option<Vec<RouteDestination>>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for TlsRoute {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["match", "route"]);
+        w.field("match", &self.match_);
+        w.field("route", &self.route);
+    }
 }
 
 /// Configuration affecting traffic routing.
 ///
 /// Istio: `VirtualService` in `networking/v1alpha3/virtual_service.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct VirtualServiceSpec {
     /// The destination hosts to which traffic is being sent.
     #[serde(
@@ -1054,6 +1433,22 @@ pub struct VirtualServiceSpec {
         deserialize_with = "crate::serde_helpers::string_list"
     )]
     pub export_to: Option<Vec<String>>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for VirtualServiceSpec {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &["hosts", "gateways", "http", "tls", "tcp", "exportTo"],
+        );
+        w.field("http", &self.http);
+        w.field("tls", &self.tls);
+        w.field("tcp", &self.tcp);
+    }
 }
 
 /// Istio enum `CorsPolicy.UnmatchedPreflights`; the first variant is the proto zero value (Istio's default).

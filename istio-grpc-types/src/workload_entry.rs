@@ -10,7 +10,6 @@ use std::collections::BTreeMap;
 ///
 /// Istio: `WorkloadEntry` in `networking/v1alpha3/workload_entry.proto`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct WorkloadEntry {
     /// Address associated with the network endpoint without the port.
     #[serde(rename = "address", default, skip_serializing_if = "Option::is_none")]
@@ -37,4 +36,25 @@ pub struct WorkloadEntry {
         skip_serializing_if = "Option::is_none"
     )]
     pub service_account: Option<String>,
+    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
+    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for WorkloadEntry {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(
+            &self.extra,
+            &[
+                "address",
+                "ports",
+                "labels",
+                "network",
+                "locality",
+                "weight",
+                "serviceAccount",
+            ],
+        );
+    }
 }

@@ -62,13 +62,35 @@ impl<'a> Names<'a> {
             || self.enums.get(proto).is_some_and(|t| t.contains_key(name))
     }
 
+    fn is_message(&self, proto: &str, name: &str) -> bool {
+        self.messages
+            .get(proto)
+            .is_some_and(|t| t.contains_key(name))
+    }
+
+    /// Whether a field's value may hold unknown fields (a message, or a list or map of them).
+    fn walkable(&self, proto: &str, m: &Message, f: &Field) -> Result<bool, String> {
+        let base = match f.ty.strip_prefix("map<").and_then(|t| t.strip_suffix('>')) {
+            Some(inner) => inner.split_once(',').map_or(inner, |(_, v)| v).trim(),
+            None => f.ty.as_str(),
+        };
+        self.resolve_kind(proto, &m.name, base)
+            .map(|(_, message)| message)
+    }
+
     /// Proto name resolution: the innermost scope outward, then the other networking files.
     fn resolve(&self, proto: &str, scope: &str, name: &str) -> Result<String, String> {
+        self.resolve_kind(proto, scope, name).map(|(t, _)| t)
+    }
+
+    /// The Rust type of a proto type name, and whether a value of it is a message (that may
+    /// hold unknown fields), as opposed to a scalar or an enum.
+    fn resolve_kind(&self, proto: &str, scope: &str, name: &str) -> Result<(String, bool), String> {
         if let Some(t) = lookup(tables::SCALARS, &name) {
-            return Ok(t.to_owned());
+            return Ok((t.to_owned(), false));
         }
         if let Some(t) = lookup(tables::EXTERNAL, &name) {
-            return Ok(t.to_owned());
+            return Ok((t.to_owned(), t.starts_with("crate::selector::")));
         }
         let parts: Vec<&str> = scope.split('.').collect();
         for i in (0..=parts.len()).rev() {
@@ -78,12 +100,16 @@ impl<'a> Names<'a> {
             }
             candidate.push_str(name);
             if self.defined(proto, &candidate) {
-                return Ok(self.of(proto, &candidate).to_owned());
+                return Ok((
+                    self.of(proto, &candidate).to_owned(),
+                    self.is_message(proto, &candidate),
+                ));
             }
         }
         for (other, module) in tables::FILES {
             if other.starts_with("networking/") && self.defined(other, name) {
-                return Ok(format!("crate::{module}::{}", self.of(other, name)));
+                let rust = format!("crate::{module}::{}", self.of(other, name));
+                return Ok((rust, self.is_message(other, name)));
             }
         }
         Err(format!("cannot resolve {name} in {proto} {scope}"))
@@ -239,8 +265,6 @@ fn message(
         o.w(format!(
             "#[serde(try_from = \"{rust}Wire\", into = \"{rust}Wire\")]"
         ));
-    } else {
-        o.w("#[serde(deny_unknown_fields)]");
     }
     o.w(format!("pub struct {rust} {{"));
     fields(o, proto, m, &plain, names, true)?;
@@ -262,8 +286,10 @@ fn message(
         o.w("    #[serde(skip)]");
         o.w(format!("    pub {}: Option<{en}>,", snake(oneof)));
     }
+    extra_field(o, if has_oneofs { "skip" } else { "flatten" }, "pub ");
     o.w("}");
     o.w("");
+    walk_impl(o, proto, m, rust, names)?;
     if !has_oneofs {
         return Ok(());
     }
@@ -291,6 +317,7 @@ fn message(
         }
         o.w("}");
         o.w("");
+        oneof_walk_impl(o, proto, m, en, members, names)?;
     }
     // wire struct: every key flat, as Istio's JSON has it
     let all: Vec<&Field> = m.fields.iter().collect();
@@ -298,7 +325,6 @@ fn message(
         "/// Wire form of [`{rust}`]: oneof members are sibling keys."
     ));
     o.w("#[derive(Clone, Default, Serialize, Deserialize)]");
-    o.w("#[serde(deny_unknown_fields)]");
     o.w("#[doc(hidden)]");
     o.w(format!("pub struct {rust}Wire {{"));
     fields(o, proto, m, &all, names, false)?;
@@ -309,6 +335,7 @@ fn message(
         ));
         o.w(format!("    {}: Option<{}>,", a.field, alias_type(a)));
     }
+    extra_field(o, "flatten", "");
     o.w("}");
     o.w("");
     o.w(format!("impl TryFrom<{rust}Wire> for {rust} {{"));
@@ -353,6 +380,7 @@ fn message(
         let s = snake(oneof);
         o.w(format!("            {s}: {s}.pop().map(|(_, v)| v),"));
     }
+    o.w("            extra: wire.extra,");
     o.w("        })");
     o.w("    }");
     o.w("}");
@@ -367,6 +395,7 @@ fn message(
     for a in &aliases {
         o.w(format!("            {0}: v.{0},", a.field));
     }
+    o.w("            extra: v.extra,");
     o.w("            ..Self::default()");
     o.w("        };");
     for (oneof, members) in &m.oneofs {
@@ -383,6 +412,123 @@ fn message(
         o.w("        }");
     }
     o.w("        wire");
+    o.w("    }");
+    o.w("}");
+    o.w("");
+    Ok(())
+}
+
+/// The map of the keys a struct does not know.
+fn extra_field(o: &mut Out, serde: &str, vis: &str) {
+    o.w("    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as");
+    o.w("    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.");
+    o.w(format!("    #[serde({serde})]"));
+    o.w(format!("    {vis}extra: crate::Extra,"));
+}
+
+/// The JSON keys a message knows, as a Rust slice literal.
+fn known_keys(m: &Message) -> String {
+    let keys: Vec<String> = m
+        .fields
+        .iter()
+        .map(|f| format!("\"{}\"", f.json))
+        .chain(
+            tables::CRD_ALIASES
+                .iter()
+                .filter(|a| a.message == m.name)
+                .map(|a| format!("\"{}\"", a.key)),
+        )
+        .collect();
+    format!("&[{}]", keys.join(", "))
+}
+
+/// `Walk` for a message: its own unknown keys, then every field that may hold more.
+fn walk_impl(
+    o: &mut Out,
+    proto: &str,
+    m: &Message,
+    rust: &str,
+    names: &Names<'_>,
+) -> Result<(), String> {
+    o.w(format!("impl crate::unknown::Walk for {rust} {{"));
+    o.w("    fn walk(&self, w: &mut crate::unknown::Walker) {");
+    o.w(format!("        w.extra(&self.extra, {});", known_keys(m)));
+    for f in m.fields.iter().filter(|f| f.oneof.is_none()) {
+        if names.walkable(proto, m, f)? {
+            o.w(format!(
+                "        w.field(\"{}\", &self.{});",
+                f.json,
+                snake(&f.json)
+            ));
+        }
+    }
+    for (oneof, members) in &m.oneofs {
+        if any_walkable(proto, m, members, names)? {
+            o.w(format!(
+                "        crate::unknown::Walk::walk(&self.{}, w);",
+                snake(oneof)
+            ));
+        }
+    }
+    o.w("    }");
+    o.w("}");
+    o.w("");
+    Ok(())
+}
+
+fn any_walkable(
+    proto: &str,
+    m: &Message,
+    members: &[String],
+    names: &Names<'_>,
+) -> Result<bool, String> {
+    for f in m.fields.iter().filter(|f| members.contains(&f.json)) {
+        if names.walkable(proto, m, f)? {
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
+/// `Walk` for a oneof enum whose members may hold unknown fields.
+fn oneof_walk_impl(
+    o: &mut Out,
+    proto: &str,
+    m: &Message,
+    en: &str,
+    members: &[String],
+    names: &Names<'_>,
+) -> Result<(), String> {
+    let mut arms = Vec::new();
+    let mut all = true;
+    for f in m.fields.iter().filter(|f| members.contains(&f.json)) {
+        if names.walkable(proto, m, f)? {
+            arms.push((member_variant(&f.json), f.json.clone()));
+        } else {
+            all = false;
+        }
+    }
+    if arms.is_empty() {
+        return Ok(());
+    }
+    o.w(format!("impl crate::unknown::Walk for {en} {{"));
+    o.w("    fn walk(&self, w: &mut crate::unknown::Walker) {");
+    if let ([(variant, json)], false) = (arms.as_slice(), all) {
+        o.w(format!("        if let Self::{variant}(v) = self {{"));
+        o.w(format!("            w.field(\"{json}\", v);"));
+        o.w("        }");
+    } else {
+        o.w("        match self {");
+        for (variant, json) in &arms {
+            o.w(format!(
+                "            Self::{variant}(v) => w.field(\"{json}\", v),"
+            ));
+        }
+        if !all {
+            o.w("            _ => {}");
+        }
+        o.w("        }");
+    }
     o.w("    }");
     o.w("}");
     o.w("");
