@@ -82,6 +82,7 @@ fn destination(b: &BackendSpec) -> Vec<HttpRouteDestination> {
             host: Some(backend_host(b)),
             port: Some(PortSelector {
                 number: Some(u32::from(b.port)),
+                ..Default::default()
             }),
             ..Default::default()
         }),
@@ -460,6 +461,7 @@ fn grpc_web_filter(spec: &IngressSpec) -> EnvoyFilter {
         EnvoyFilterSpec {
             workload_selector: Some(istio_grpc_types::sidecar::WorkloadSelector {
                 labels: Some(spec.selector.iter().cloned().collect()),
+                ..Default::default()
             }),
             config_patches: Some(vec![EnvoyConfigObjectPatch {
                 apply_to: Some(ApplyTo::HttpFilter),
@@ -473,7 +475,9 @@ fn grpc_web_filter(spec: &IngressSpec) -> EnvoyFilter {
                                 ),
                                 sub_filter: Some(ListenerSubFilterMatch {
                                     name: Some("envoy.filters.http.router".to_owned()),
+                                    ..Default::default()
                                 }),
+                                ..Default::default()
                             }),
                             ..Default::default()
                         }),
@@ -486,6 +490,7 @@ fn grpc_web_filter(spec: &IngressSpec) -> EnvoyFilter {
                     value: Some(value),
                     ..Default::default()
                 }),
+                ..Default::default()
             }]),
             ..Default::default()
         },
@@ -563,6 +568,7 @@ pub(crate) fn assemble(spec: &IngressSpec, tls: bool) -> Result<Mesh, BuildError
         GatewaySpec {
             servers: Some(vec![server]),
             selector: Some(spec.selector.iter().cloned().collect()),
+            ..Default::default()
         },
     );
     gateway.metadata.namespace = spec.namespace.clone();

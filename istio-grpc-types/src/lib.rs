@@ -4,9 +4,20 @@
 //!   `EnvoyFilter` and `PeerAuthentication`, with Istio's JSON names; protobuf oneofs are Rust
 //!   enums, durations are [`Duration`] (Go syntax in, one canonical spelling out), enums keep
 //!   their zero values, wrappers are `Option`, maps are ordered.
-//! * Strict: an unknown field is an error that names its path; `apiVersion` and `kind` are
-//!   checked, and a misspelled group says which one was expected.
-//! * Lossless: reading a manifest and writing it back keeps every field.
+//! * Forward-compatible and lossless: a field these types do not know (one a newer Istio or
+//!   Kubernetes added) is kept in the `extra` map of the struct it appears in and written back,
+//!   so reading an object and writing it back keeps every field, and an update through the types
+//!   does not drop what a newer Istio wrote. [`Object::unknown_fields`] lists such fields with
+//!   their path and the nearest known name ("did you mean `timeout`?").
+//! * Strictness is the reader's choice ([`Strictness`]), with the defaults a kube-rs user
+//!   expects:
+//!   * the serde implementations (`serde_json`, `serde_yaml`, `kube::Api<VirtualService>`
+//!     reading from a cluster) keep unknown fields ([`Strictness::Keep`]);
+//!   * [`yaml::parse`] and [`yaml::from_str`], which read files people write, refuse them
+//!     ([`Strictness::Deny`]): the error names the path, line and column and the nearest known
+//!     field. [`yaml::parse_with`] with [`Strictness::Keep`] keeps them and gives each its line.
+//! * `apiVersion` and `kind` are always checked, and a misspelled group says which one was
+//!   expected.
 //! * Each kind implements `kube::Resource`, so `kube::Api<VirtualService>` works.
 //!
 //! ```
@@ -44,6 +55,7 @@ mod error;
 pub mod gateway;
 pub mod grpc;
 mod object;
+mod path;
 pub mod peer_authentication;
 pub mod protocol;
 #[doc(hidden)]
@@ -53,6 +65,7 @@ mod serde_helpers;
 pub mod service_entry;
 pub mod sidecar;
 mod string_match;
+mod unknown;
 pub mod virtual_service;
 pub mod workload_entry;
 pub mod yaml;
@@ -68,6 +81,7 @@ pub use resource::{IstioKind, Version};
 pub use service_entry::ServiceEntry;
 pub use sidecar::Sidecar;
 pub use string_match::StringMatch;
+pub use unknown::{Extra, Strictness, UnknownField};
 pub use virtual_service::VirtualService;
 
 /// Kubernetes types this crate uses in its public API (re-exported so versions match).

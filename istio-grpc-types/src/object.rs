@@ -8,6 +8,8 @@ use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, Secret, Service, Ser
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
+use crate::path::{PathError, PathSegment, render_path};
+use crate::unknown::{Strictness, UnknownField};
 use crate::{
     DestinationRule, EnvoyFilter, Gateway, IstioKind, PeerAuthentication, ServiceEntry, Sidecar,
     VirtualService,
@@ -76,118 +78,92 @@ impl UnknownObject {
     }
 }
 
-/// The error of one object conversion: a field path and a message.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct PathError {
-    pub(crate) path: Vec<PathSegment>,
-    pub(crate) message: String,
-}
-
-/// One step of a field path.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum PathSegment {
-    Key(String),
-    Index(usize),
-}
-
-pub(crate) fn render_path(path: &[PathSegment]) -> String {
-    let mut out = String::new();
-    for seg in path {
-        match seg {
-            PathSegment::Key(k) => {
-                if !out.is_empty() {
-                    out.push('.');
-                }
-                out.push_str(k);
-            }
-            PathSegment::Index(i) => out.push_str(&format!("[{i}]")),
-        }
-    }
-    if out.is_empty() { ".".to_owned() } else { out }
-}
-
-impl PathError {
-    fn from_path_to_error(e: serde_path_to_error::Error<serde_json::Error>) -> Self {
-        let path = e
-            .path()
-            .iter()
-            .filter_map(|s| match s {
-                serde_path_to_error::Segment::Seq { index } => Some(PathSegment::Index(*index)),
-                serde_path_to_error::Segment::Map { key } => Some(PathSegment::Key(key.clone())),
-                serde_path_to_error::Segment::Enum { variant } => {
-                    Some(PathSegment::Key(variant.clone()))
-                }
-                serde_path_to_error::Segment::Unknown => None,
-            })
-            .collect();
-        PathError {
-            path,
-            message: e.into_inner().to_string(),
-        }
-    }
-}
-
 fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, PathError> {
     serde_path_to_error::deserialize(value).map_err(PathError::from_path_to_error)
+}
+
+/// A Kubernetes kind typed through k8s-openapi, or, when k8s-openapi would lose some of it
+/// (it ignores keys it does not know) and unknown fields are kept, the object as written with
+/// the fields k8s-openapi does not know.
+enum K8s<T> {
+    Typed(T),
+    Kept(serde_json::Map<String, Value>, Vec<UnknownField>),
 }
 
 /// Typed through k8s-openapi, which ignores keys it does not know: compare what it writes back
 /// with what was read, so that no field is lost silently.
 fn typed_k8s<T: serde::de::DeserializeOwned + Serialize>(
-    value: Value,
+    map: serde_json::Map<String, Value>,
     kind: &str,
-) -> Result<T, PathError> {
+    strictness: Strictness,
+) -> Result<K8s<T>, PathError> {
+    let value = Value::Object(map);
     let object: T = typed(value.clone())?;
     let written = serde_json::to_value(&object).map_err(|e| PathError {
         path: vec![],
         message: e.to_string(),
     })?;
-    if let Some((path, message)) = first_loss(&value, &written, &mut Vec::new()) {
-        return Err(PathError {
-            path,
-            message: format!("{message}: not a field of {kind} (Kubernetes API), it would be lost"),
-        });
+    let mut lost = Vec::new();
+    losses(&value, &written, &mut Vec::new(), &mut lost);
+    let Value::Object(map) = value else {
+        unreachable!("built as an object above")
+    };
+    match (lost.is_empty(), strictness) {
+        (true, _) => Ok(K8s::Typed(object)),
+        (false, Strictness::Deny) => {
+            let (path, message, _) = lost.swap_remove(0);
+            Err(PathError {
+                path,
+                message: format!(
+                    "{message}: not a field of {kind} (Kubernetes API), it would be lost"
+                ),
+            })
+        }
+        (false, Strictness::Keep) => {
+            let unknown = lost
+                .into_iter()
+                .filter(|(_, _, unknown)| *unknown)
+                .map(|(path, _, _)| UnknownField::at(path, None))
+                .collect();
+            Ok(K8s::Kept(map, unknown))
+        }
     }
-    Ok(object)
 }
 
-/// The first place where `read` has something `written` lacks or changed. `null` counts as
-/// absent, as it does for Kubernetes.
-fn first_loss(
+/// Every place where `read` has something `written` lacks (`true`: an unknown field) or changed.
+/// `null` counts as absent, as it does for Kubernetes.
+fn losses(
     read: &Value,
     written: &Value,
     path: &mut Vec<PathSegment>,
-) -> Option<(Vec<PathSegment>, String)> {
+    out: &mut Vec<(Vec<PathSegment>, String, bool)>,
+) {
     match (read, written) {
         (Value::Object(a), Value::Object(b)) => {
             for (k, va) in a {
                 path.push(PathSegment::Key(k.clone()));
-                let found = match b.get(k) {
-                    None if va.is_null() => None,
-                    None => Some((path.clone(), format!("unknown field `{k}`"))),
-                    Some(vb) => first_loss(va, vb, path),
-                };
-                path.pop();
-                if found.is_some() {
-                    return found;
+                match b.get(k) {
+                    None if va.is_null() => {}
+                    None => out.push((path.clone(), format!("unknown field `{k}`"), true)),
+                    Some(vb) => losses(va, vb, path, out),
                 }
+                path.pop();
             }
-            None
         }
         (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
             for (i, (va, vb)) in a.iter().zip(b).enumerate() {
                 path.push(PathSegment::Index(i));
-                let found = first_loss(va, vb, path);
+                losses(va, vb, path, out);
                 path.pop();
-                if found.is_some() {
-                    return found;
-                }
             }
-            None
         }
-        (a, b) if a == b => None,
-        (Value::Number(a), Value::Number(b)) if a.as_f64() == b.as_f64() => None,
-        (a, b) => Some((path.clone(), format!("value {a} would be written as {b}"))),
+        (a, b) if a == b => {}
+        (Value::Number(a), Value::Number(b)) if a.as_f64() == b.as_f64() => {}
+        (a, b) => out.push((
+            path.clone(),
+            format!("value {a} would be written as {b}"),
+            false,
+        )),
     }
 }
 
@@ -206,8 +182,12 @@ fn claims_istio_kind(kind: &str, group: &str, ours: &str) -> bool {
 }
 
 impl Object {
-    /// Types a JSON object by its `apiVersion` and `kind`.
-    pub(crate) fn from_json(value: Value) -> Result<Object, PathError> {
+    /// Types a JSON object by its `apiVersion` and `kind`; returns the fields the types do not
+    /// know beside it (with [`Strictness::Deny`], the first of them is the error instead).
+    pub(crate) fn from_json(
+        value: Value,
+        strictness: Strictness,
+    ) -> Result<(Object, Vec<UnknownField>), PathError> {
         let Value::Object(map) = value else {
             return Err(PathError {
                 path: vec![],
@@ -241,7 +221,12 @@ impl Object {
             ($($k:ident),*) => {
                 match kind.as_str() {
                     $(stringify!($k) if claims_istio_kind(&kind, group, <$k as IstioKind>::GROUP) => {
-                        return typed(Value::Object(map)).map(Object::$k);
+                        let object: $k = typed(Value::Object(map))?;
+                        let unknown = object.unknown_fields();
+                        return match (strictness, unknown.first()) {
+                            (Strictness::Deny, Some(first)) => Err(first.to_path_error()),
+                            _ => Ok((Object::$k(object), unknown)),
+                        };
                     })*
                     _ => {}
                 }
@@ -256,31 +241,64 @@ impl Object {
             EnvoyFilter,
             PeerAuthentication
         );
-        let object = match (api_version.as_str(), kind.as_str()) {
-            ("v1", "Service") => Object::Service(typed_k8s(Value::Object(map), "v1 Service")?),
-            ("v1", "Secret") => Object::Secret(typed_k8s(Value::Object(map), "v1 Secret")?),
-            ("v1", "ConfigMap") => {
-                Object::ConfigMap(typed_k8s(Value::Object(map), "v1 ConfigMap")?)
-            }
-            ("v1", "Namespace") => {
-                Object::Namespace(typed_k8s(Value::Object(map), "v1 Namespace")?)
-            }
-            ("v1", "ServiceAccount") => {
-                Object::ServiceAccount(typed_k8s(Value::Object(map), "v1 ServiceAccount")?)
-            }
-            ("v1", "Pod") => Object::Pod(typed_k8s(Value::Object(map), "v1 Pod")?),
-            ("apps/v1", "Deployment") => {
-                Object::Deployment(typed_k8s(Value::Object(map), "apps/v1 Deployment")?)
-            }
-            ("apps/v1", "StatefulSet") => {
-                Object::StatefulSet(typed_k8s(Value::Object(map), "apps/v1 StatefulSet")?)
-            }
-            ("apps/v1", "DaemonSet") => {
-                Object::DaemonSet(typed_k8s(Value::Object(map), "apps/v1 DaemonSet")?)
-            }
-            _ => Object::Other(UnknownObject { value: map }),
-        };
-        Ok(object)
+        macro_rules! kubernetes {
+            ($($api:literal $k:ident),*) => {
+                match (api_version.as_str(), kind.as_str()) {
+                    $(($api, stringify!($k)) => {
+                        let kind = concat!($api, " ", stringify!($k));
+                        return Ok(match typed_k8s::<$k>(map, kind, strictness)? {
+                            K8s::Typed(o) => (Object::$k(o), Vec::new()),
+                            K8s::Kept(value, unknown) => (Object::Other(UnknownObject { value }), unknown),
+                        });
+                    })*
+                    _ => {}
+                }
+            };
+        }
+        kubernetes!(
+            "v1" Service,
+            "v1" Secret,
+            "v1" ConfigMap,
+            "v1" Namespace,
+            "v1" ServiceAccount,
+            "v1" Pod,
+            "apps/v1" Deployment,
+            "apps/v1" StatefulSet,
+            "apps/v1" DaemonSet
+        );
+        Ok((Object::Other(UnknownObject { value: map }), Vec::new()))
+    }
+
+    /// The fields of this object that the types do not know (fields of a newer Istio or
+    /// Kubernetes, or misspelled ones), each with its path and the nearest known name. Reading
+    /// keeps them and writing writes them back; [`yaml::parse_with`](crate::yaml::parse_with)
+    /// also gives their line and column.
+    ///
+    /// ```
+    /// use istio_grpc_types::Object;
+    ///
+    /// let vs: Object = serde_json::from_str(r#"{"apiVersion": "networking.istio.io/v1",
+    ///   "kind": "VirtualService", "metadata": {"name": "a"},
+    ///   "spec": {"hosts": ["a"], "http": [{"timout": "5s", "retryBudget": {"percent": 10}}]}}"#)?;
+    /// let unknown = vs.unknown_fields();
+    /// assert_eq!(unknown[0].path, "spec.http[0].retryBudget");
+    /// assert_eq!(unknown[1].path, "spec.http[0].timout");
+    /// assert_eq!(unknown[1].suggestion, Some("timeout"));
+    /// // written back as read
+    /// assert_eq!(vs.to_json()?["spec"]["http"][0]["retryBudget"]["percent"], 10);
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn unknown_fields(&self) -> Vec<UnknownField> {
+        match self {
+            Object::VirtualService(o) => o.unknown_fields(),
+            Object::Gateway(o) => o.unknown_fields(),
+            Object::DestinationRule(o) => o.unknown_fields(),
+            Object::ServiceEntry(o) => o.unknown_fields(),
+            Object::Sidecar(o) => o.unknown_fields(),
+            Object::EnvoyFilter(o) => o.unknown_fields(),
+            Object::PeerAuthentication(o) => o.unknown_fields(),
+            _ => Vec::new(),
+        }
     }
 
     /// The object's `kind`.
@@ -388,12 +406,19 @@ impl Serialize for Object {
 
 impl<'de> Deserialize<'de> for Object {
     /// Any self-describing format (JSON, serde_yaml, serde-saphyr): the object is read as JSON
-    /// first, then typed by `apiVersion` and `kind`. Errors name the field path.
+    /// first, then typed by `apiVersion` and `kind`. Errors name the field path. Fields the
+    /// types do not know are kept ([`Strictness::Keep`]): this is how objects come back from
+    /// an API server running a newer Istio ([`Object::unknown_fields`] lists them).
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let value = crate::yaml::JsonValue::deserialize(d)?.0;
-        Object::from_json(value).map_err(|e| {
-            serde::de::Error::custom(format_args!("{}: {}", render_path(&e.path), e.message))
-        })
+        match Object::from_json(value, Strictness::Keep) {
+            Ok((object, _)) => Ok(object),
+            Err(e) => Err(serde::de::Error::custom(format_args!(
+                "{}: {}",
+                render_path(&e.path),
+                e.message
+            ))),
+        }
     }
 }
 

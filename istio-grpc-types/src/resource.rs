@@ -107,18 +107,18 @@ pub(crate) fn de_kind<'de, D: Deserializer<'de>, K: IstioKind>(d: D) -> Result<(
     }
 }
 
-/// `metadata`, refusing keys that are not part of `ObjectMeta`: k8s-openapi ignores unknown
-/// keys, so a typo such as `lables` would be dropped silently. Read field by field, so that an
-/// error names `metadata.<key>`.
-pub(crate) fn de_metadata<'de, D: Deserializer<'de>>(d: D) -> Result<ObjectMeta, D::Error> {
+/// `metadata` and the keys of it that `ObjectMeta` does not know. k8s-openapi drops unknown
+/// keys; these are kept (and a typo such as `lables` can be reported). Read field by field, so
+/// that an error names `metadata.<key>`.
+pub(crate) fn de_metadata<'de, D: Deserializer<'de>>(d: D) -> Result<Metadata, D::Error> {
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
         ManagedFieldsEntry, OwnerReference, Time,
     };
     use std::collections::BTreeMap;
 
     #[derive(serde::Deserialize)]
-    #[serde(deny_unknown_fields, rename_all = "camelCase")]
-    struct StrictMeta {
+    #[serde(rename_all = "camelCase")]
+    struct MetaWire {
         annotations: Option<BTreeMap<String, String>>,
         creation_timestamp: Option<Time>,
         deletion_grace_period_seconds: Option<i64>,
@@ -134,26 +134,47 @@ pub(crate) fn de_metadata<'de, D: Deserializer<'de>>(d: D) -> Result<ObjectMeta,
         resource_version: Option<String>,
         self_link: Option<String>,
         uid: Option<String>,
+        #[serde(flatten)]
+        extra: crate::Extra,
     }
-    let m = Option::<StrictMeta>::deserialize(d)?;
-    Ok(m.map(|m| ObjectMeta {
-        annotations: m.annotations,
-        creation_timestamp: m.creation_timestamp,
-        deletion_grace_period_seconds: m.deletion_grace_period_seconds,
-        deletion_timestamp: m.deletion_timestamp,
-        finalizers: m.finalizers,
-        generate_name: m.generate_name,
-        generation: m.generation,
-        labels: m.labels,
-        managed_fields: m.managed_fields,
-        name: m.name,
-        namespace: m.namespace,
-        owner_references: m.owner_references,
-        resource_version: m.resource_version,
-        self_link: m.self_link,
-        uid: m.uid,
+    let m = Option::<MetaWire>::deserialize(d)?;
+    Ok(m.map(|m| Metadata {
+        meta: ObjectMeta {
+            annotations: m.annotations,
+            creation_timestamp: m.creation_timestamp,
+            deletion_grace_period_seconds: m.deletion_grace_period_seconds,
+            deletion_timestamp: m.deletion_timestamp,
+            finalizers: m.finalizers,
+            generate_name: m.generate_name,
+            generation: m.generation,
+            labels: m.labels,
+            managed_fields: m.managed_fields,
+            name: m.name,
+            namespace: m.namespace,
+            owner_references: m.owner_references,
+            resource_version: m.resource_version,
+            self_link: m.self_link,
+            uid: m.uid,
+        },
+        extra: m.extra,
     })
     .unwrap_or_default())
+}
+
+/// `metadata` as read: what `ObjectMeta` holds, and the keys it does not know.
+#[derive(Default)]
+pub(crate) struct Metadata {
+    pub(crate) meta: ObjectMeta,
+    pub(crate) extra: crate::Extra,
+}
+
+/// `metadata` as written: `ObjectMeta` and the unknown keys that were read with it.
+#[derive(serde::Serialize)]
+pub(crate) struct MetadataOut<'a> {
+    #[serde(flatten)]
+    pub(crate) meta: &'a ObjectMeta,
+    #[serde(flatten)]
+    pub(crate) extra: &'a crate::Extra,
 }
 
 fn is_default_meta(meta: &ObjectMeta) -> bool {
@@ -190,6 +211,11 @@ macro_rules! istio_resource {
             pub spec: $spec,
             /// Status as the API server reports it (written by Istio, kept as JSON).
             pub status: Option<serde_json::Value>,
+            /// Top-level keys these types do not know, kept as read and written back.
+            pub extra: $crate::Extra,
+            /// Keys of `metadata` that `ObjectMeta` does not know (a newer Kubernetes'), kept as
+            /// read and written back.
+            pub metadata_extra: $crate::Extra,
         }
 
         impl $crate::IstioKind for $kind {
@@ -210,12 +236,28 @@ macro_rules! istio_resource {
                     },
                     spec,
                     status: None,
+                    extra: Default::default(),
+                    metadata_extra: Default::default(),
                 }
+            }
+
+            /// The fields of this object that the types do not know, with their paths and the
+            /// nearest known names (see [`Object::unknown_fields`]($crate::Object::unknown_fields)).
+            pub fn unknown_fields(&self) -> Vec<$crate::UnknownField> {
+                $crate::unknown::unknown_fields(self)
             }
 
             /// The full `apiVersion` string, e.g. `networking.istio.io/v1`.
             pub fn api_version_str(&self) -> String {
                 format!("{}/{}", $group, self.api_version)
+            }
+        }
+
+        impl $crate::unknown::Walk for $kind {
+            fn walk(&self, w: &mut $crate::unknown::Walker) {
+                w.extra(&self.extra, &["apiVersion", "kind", "metadata", "spec", "status"]);
+                w.field("metadata", &$crate::unknown::MetadataExtra(&self.metadata_extra));
+                w.field("spec", &self.spec);
             }
         }
 
@@ -245,16 +287,22 @@ macro_rules! istio_resource {
 
         impl serde::Serialize for $kind {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use serde::ser::SerializeStruct;
-                let mut s = serializer.serialize_struct(stringify!($kind), 5)?;
-                s.serialize_field("apiVersion", &self.api_version_str())?;
-                s.serialize_field("kind", <Self as $crate::IstioKind>::KIND)?;
-                if !$crate::resource::skip_meta(&self.metadata) {
-                    s.serialize_field("metadata", &self.metadata)?;
+                use serde::ser::SerializeMap;
+                let mut s = serializer.serialize_map(None)?;
+                s.serialize_entry("apiVersion", &self.api_version_str())?;
+                s.serialize_entry("kind", <Self as $crate::IstioKind>::KIND)?;
+                if !self.metadata_extra.is_empty() {
+                    let meta = $crate::resource::MetadataOut { meta: &self.metadata, extra: &self.metadata_extra };
+                    s.serialize_entry("metadata", &meta)?;
+                } else if !$crate::resource::skip_meta(&self.metadata) {
+                    s.serialize_entry("metadata", &self.metadata)?;
                 }
-                s.serialize_field("spec", &self.spec)?;
+                s.serialize_entry("spec", &self.spec)?;
                 if let Some(status) = &self.status {
-                    s.serialize_field("status", status)?;
+                    s.serialize_entry("status", status)?;
+                }
+                for (key, value) in &self.extra {
+                    s.serialize_entry(key, value)?;
                 }
                 s.end()
             }
@@ -269,7 +317,6 @@ macro_rules! istio_resource {
                     $crate::resource::de_kind::<D, $kind>(d)
                 }
                 #[derive(serde::Deserialize)]
-                #[serde(deny_unknown_fields)]
                 struct Wire {
                     #[serde(rename = "apiVersion", deserialize_with = "api_version")]
                     api_version: $crate::Version,
@@ -277,14 +324,23 @@ macro_rules! istio_resource {
                     #[allow(dead_code)]
                     kind: (),
                     #[serde(default, deserialize_with = "crate::resource::de_metadata")]
-                    metadata: k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+                    metadata: $crate::resource::Metadata,
                     #[serde(default)]
                     spec: $spec,
                     #[serde(default)]
                     status: Option<serde_json::Value>,
+                    #[serde(flatten)]
+                    extra: $crate::Extra,
                 }
                 let wire = Wire::deserialize(deserializer)?;
-                Ok(Self { api_version: wire.api_version, metadata: wire.metadata, spec: wire.spec, status: wire.status })
+                Ok(Self {
+                    api_version: wire.api_version,
+                    metadata: wire.metadata.meta,
+                    spec: wire.spec,
+                    status: wire.status,
+                    extra: wire.extra,
+                    metadata_extra: wire.metadata.extra,
+                })
             }
         }
     };

@@ -21,8 +21,9 @@ use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 use serde_saphyr::Spanned;
 
-use crate::object::{PathError, PathSegment, render_path};
-use crate::{Error, Location, Object};
+pub use crate::Strictness;
+use crate::path::{PathError, PathSegment, render_path};
+use crate::{Error, Location, Object, UnknownField};
 
 /// One object read from YAML, with where it came from.
 #[derive(Clone, Debug)]
@@ -33,6 +34,62 @@ pub struct Document {
     pub object: Object,
     /// Positions of every key and value, to point at a field of this object.
     pub source: SourceMap,
+    /// The fields the types do not know, with their line and column (empty when read with
+    /// [`Strictness::Deny`], which refuses them).
+    pub unknown_fields: Vec<UnknownField>,
+}
+
+/// How to read a YAML stream: what to do with unknown fields, and whether to use threads.
+///
+/// [`Options::default()`] is what [`parse`] and [`from_str`] use: strict about unknown fields
+/// ([`Strictness::Deny`], for files people write, where an unknown field is most likely a
+/// typo) and on the calling thread.
+///
+/// ```
+/// use istio_grpc_types::{yaml, Strictness};
+///
+/// let text = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: a}\nspec:\n  hosts: [a]\n  tcp: []\n  htpp: []\n";
+/// assert!(yaml::from_str(text).is_err());
+/// let docs = yaml::parse_with(text, &yaml::Options::default().strictness(Strictness::Keep));
+/// let doc = docs[0].as_ref().unwrap();
+/// let unknown = &doc.unknown_fields[0];
+/// assert_eq!((unknown.path.as_str(), unknown.suggestion), ("spec.htpp", Some("http")));
+/// assert_eq!(unknown.location.map(|l| l.line), Some(7));
+/// // written back as read
+/// assert!(yaml::to_string([&doc.object]).unwrap().contains("htpp: []"));
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Options {
+    /// What to do with fields the types do not know.
+    pub strictness: Strictness,
+    /// How many threads may read documents at once (1: only the calling thread).
+    pub threads: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            strictness: Strictness::Deny,
+            threads: 1,
+        }
+    }
+}
+
+impl Options {
+    /// What to do with fields the types do not know.
+    pub fn strictness(mut self, strictness: Strictness) -> Self {
+        self.strictness = strictness;
+        self
+    }
+
+    /// Reads the documents of large streams (from 256 documents) on up to `threads` scoped
+    /// threads, which end before [`parse_with`] returns; the result is the same as with one.
+    /// `std::thread::available_parallelism()` is a good value for a command-line tool.
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads.max(1);
+        self
+    }
 }
 
 /// Positions of the keys and values of one document.
@@ -429,21 +486,28 @@ fn saphyr_message(e: &serde_saphyr::Error) -> String {
 /// Reads every document of a YAML stream; each is an object or the error that says why not.
 /// Empty documents are skipped, as Kubernetes does, and a `v1` `List` is expanded into its
 /// `items`, as `kubectl` does (their errors then name `items[i]`).
+///
+/// Strict ([`Options::default()`]): a field the types do not know is an error. Use
+/// [`parse_with`] to keep such fields instead.
 pub fn parse(input: &str) -> Vec<Result<Document, Error>> {
+    parse_with(input, &Options::default())
+}
+
+/// [`parse`] with options: strictness about unknown fields, threads.
+pub fn parse_with(input: &str, options: &Options) -> Vec<Result<Document, Error>> {
     let chunks: Vec<Chunk<'_>> = split(input)
         .into_iter()
         .filter(|c| !is_blank(&c.text))
         .collect();
-    // Documents are independent once split: large streams are read on every core, and the
-    // results are put back in stream order, so the output does not depend on the machine.
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
+    let strictness = options.strictness;
+    // Documents are independent once split: with threads, the results are put back in stream
+    // order, so the output does not depend on the machine.
+    let threads = options.threads.max(1);
     if threads < 2 || chunks.len() < PARALLEL_FROM {
         return chunks
             .iter()
             .enumerate()
-            .flat_map(|(i, c)| parse_chunk(c, i + 1))
+            .flat_map(|(i, c)| parse_chunk(c, i + 1, strictness))
             .collect();
     }
     let per_thread = chunks.len().div_ceil(threads);
@@ -456,7 +520,7 @@ pub fn parse(input: &str) -> Vec<Result<Document, Error>> {
                     group
                         .iter()
                         .enumerate()
-                        .flat_map(|(j, c)| parse_chunk(c, k * per_thread + j + 1))
+                        .flat_map(|(j, c)| parse_chunk(c, k * per_thread + j + 1, strictness))
                         .collect::<Vec<_>>()
                 })
             })
@@ -471,20 +535,27 @@ pub fn parse(input: &str) -> Vec<Result<Document, Error>> {
     })
 }
 
-/// Streams with at least this many documents are read in parallel.
+/// Streams with at least this many documents are read in parallel, when threads are allowed.
 const PARALLEL_FROM: usize = 256;
 
 /// One document: its object, or a `v1` `List`'s items, or the error.
-fn parse_chunk(chunk: &Chunk<'_>, index: usize) -> Vec<Result<Document, Error>> {
+fn parse_chunk(
+    chunk: &Chunk<'_>,
+    index: usize,
+    strictness: Strictness,
+) -> Vec<Result<Document, Error>> {
     match read_tree(chunk, index) {
         Err(e) => vec![Err(e)],
         Ok(source) => match list_items(&source.root) {
             Some(items) => items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| type_document(SourceMap { root: item.clone() }, index, Some(i)))
+                .map(|(i, item)| {
+                    let source = SourceMap { root: item.clone() };
+                    type_document(source, index, Some(i), strictness)
+                })
                 .collect(),
-            None => vec![type_document(source, index, None)],
+            None => vec![type_document(source, index, None, strictness)],
         },
     }
 }
@@ -524,19 +595,30 @@ fn read_tree(chunk: &Chunk<'_>, index: usize) -> Result<SourceMap, Error> {
     Ok(SourceMap { root })
 }
 
-fn type_document(source: SourceMap, index: usize, item: Option<usize>) -> Result<Document, Error> {
+fn type_document(
+    source: SourceMap,
+    index: usize,
+    item: Option<usize>,
+    strictness: Strictness,
+) -> Result<Document, Error> {
     let value = source.root.to_json();
     let kind = value
         .get("kind")
         .and_then(Value::as_str)
         .unwrap_or("?")
         .to_owned();
-    match Object::from_json(value) {
-        Ok(object) => Ok(Document {
-            index,
-            object,
-            source,
-        }),
+    match Object::from_json(value, strictness) {
+        Ok((object, mut unknown_fields)) => {
+            for u in &mut unknown_fields {
+                u.location = Some(source.locate_segments(&u.segments, true));
+            }
+            Ok(Document {
+                index,
+                object,
+                source,
+                unknown_fields,
+            })
+        }
         Err(PathError { path, message }) => {
             let key = message.starts_with("unknown field") || message.starts_with("missing field");
             let location = Some(source.locate_segments(&path, key));
@@ -555,9 +637,14 @@ fn type_document(source: SourceMap, index: usize, item: Option<usize>) -> Result
     }
 }
 
-/// Reads every document of a YAML stream, or returns the first error.
+/// Reads every document of a YAML stream, or returns the first error (strict, as [`parse`]).
 pub fn from_str(input: &str) -> Result<Vec<Document>, Error> {
     parse(input).into_iter().collect()
+}
+
+/// [`from_str`] with options.
+pub fn from_str_with(input: &str, options: &Options) -> Result<Vec<Document>, Error> {
+    parse_with(input, options).into_iter().collect()
 }
 
 /// Reads every document of a YAML stream into objects, or returns the first error.

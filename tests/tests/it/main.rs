@@ -5,6 +5,7 @@ mod support;
 mod types_corpus;
 mod types_misc;
 mod types_schema;
+mod types_unknown;
 
 mod analyze;
 mod builder;

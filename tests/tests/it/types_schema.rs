@@ -205,8 +205,12 @@ mod output_validity {
             (fqdn(), option::of(port()), option::of(name())).prop_map(|(host, port, subset)| {
                 Destination {
                     host: Some(host),
-                    port: port.map(|n| PortSelector { number: Some(n) }),
+                    port: port.map(|n| PortSelector {
+                        number: Some(n),
+                        ..Default::default()
+                    }),
                     subset,
+                    ..Default::default()
                 }
             });
         let retries = (1i32..6, option::of(duration()), option::of(grpc_retry_on())).prop_map(
@@ -322,6 +326,7 @@ mod output_validity {
                 GatewaySpec {
                     selector: Some(selector),
                     servers: Some(servers),
+                    ..Default::default()
                 },
             ))
         })
@@ -459,7 +464,10 @@ mod output_validity {
                 Object::from(Sidecar::new(
                     n,
                     SidecarSpec {
-                        workload_selector: labels.map(|l| WorkloadSelector { labels: Some(l) }),
+                        workload_selector: labels.map(|l| WorkloadSelector {
+                            labels: Some(l),
+                            ..Default::default()
+                        }),
                         egress: Some(vec![IstioEgressListener {
                             hosts: Some(hosts),
                             ..Default::default()
@@ -489,7 +497,8 @@ mod output_validity {
                         filter_chain: Some(FilterChainMatch {
                             filter: Some(ListenerFilterMatch {
                                 name: Some("envoy.filters.network.http_connection_manager".into()),
-                                sub_filter: Some(ListenerSubFilterMatch { name: Some("envoy.filters.http.router".into()) }),
+                                sub_filter: Some(ListenerSubFilterMatch { name: Some("envoy.filters.http.router".into()), ..Default::default() }),
+                                ..Default::default()
                             }),
                             ..Default::default()
                         }),
@@ -498,8 +507,9 @@ mod output_validity {
                     ..Default::default()
                 }),
                 patch: Some(Patch { operation: Some(PatchOperation::InsertBefore), value: Some(value), ..Default::default() }),
+                ..Default::default()
             };
-            Object::from(EnvoyFilter::new(n, EnvoyFilterSpec { workload_selector: Some(WorkloadSelector { labels: Some(labels) }), config_patches: Some(vec![patch]), priority, ..Default::default() }))
+            Object::from(EnvoyFilter::new(n, EnvoyFilterSpec { workload_selector: Some(WorkloadSelector { labels: Some(labels), ..Default::default() }), config_patches: Some(vec![patch]), priority, ..Default::default() }))
         })
     }
 
@@ -516,11 +526,22 @@ mod output_validity {
                     PeerAuthenticationSpec {
                         selector: Some(MatchLabelsSelector {
                             match_labels: Some(labels),
+                            ..Default::default()
                         }),
-                        mtls: Some(MutualTls { mode: Some(mode) }),
+                        mtls: Some(MutualTls {
+                            mode: Some(mode),
+                            ..Default::default()
+                        }),
                         port_level_mtls: port_level.map(|(p, m)| {
-                            BTreeMap::from([(p.to_string(), MutualTls { mode: Some(m) })])
+                            BTreeMap::from([(
+                                p.to_string(),
+                                MutualTls {
+                                    mode: Some(m),
+                                    ..Default::default()
+                                },
+                            )])
                         }),
+                        ..Default::default()
                     },
                 ))
             },
