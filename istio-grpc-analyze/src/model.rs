@@ -129,10 +129,9 @@ impl<'a> Model<'a> {
             Some(_) => return None, // an external name: a ServiceEntry host, not a Service
             None => (host, from_namespace),
         };
-        self.services
-            .iter()
-            .copied()
-            .find(|(m, s)| s.metadata.name.as_deref() == Some(name) && m.namespace() == namespace)
+        self.service_index
+            .get(&(namespace, name))
+            .map(|&i| self.services[i])
     }
 
     /// The Gateway a VirtualService `gateways` entry names (`name` or `namespace/name`).
@@ -144,10 +143,9 @@ impl<'a> Model<'a> {
         let (namespace, name) = reference
             .split_once('/')
             .unwrap_or((from_namespace, reference));
-        self.gateways
-            .iter()
-            .copied()
-            .find(|(m, g)| g.metadata.name.as_deref() == Some(name) && m.namespace() == namespace)
+        self.gateway_index
+            .get(&(namespace, name))
+            .map(|&i| self.gateways[i])
     }
 
     /// Workloads in `namespace` (any namespace when `None`) whose labels include `selector`.

@@ -31,14 +31,32 @@ fn raw(manifest: &Manifest) -> Option<Value> {
 
 pub(crate) fn check(manifests: &[Manifest], out: &mut Vec<Diagnostic>) {
     for manifest in manifests {
-        let Some(json) = raw(manifest) else { continue };
-        let api = json["apiVersion"].as_str().unwrap_or("");
-        let group = api.rsplit_once('/').map_or("", |(g, _)| g);
-        let kind = json["kind"].as_str().unwrap_or("");
+        // the kind first, from the typed object: most objects have no conditions to read
+        let kind = manifest.object.kind();
+        let group = match &manifest.object {
+            istio_grpc_types::Object::Other(o) => o
+                .as_json()
+                .get("apiVersion")
+                .and_then(Value::as_str)
+                .and_then(|v| v.rsplit_once('/'))
+                .map_or("", |(g, _)| g),
+            istio_grpc_types::Object::ServiceEntry(_) => "networking.istio.io",
+            _ => "",
+        };
         let types = negative_types(group, kind);
         if types.is_empty() {
             continue;
         }
+        if let istio_grpc_types::Object::Service(svc) = &manifest.object
+            && svc
+                .status
+                .as_ref()
+                .and_then(|s| s.conditions.as_ref())
+                .is_none_or(|c| c.is_empty())
+        {
+            continue;
+        }
+        let Some(json) = raw(manifest) else { continue };
         // routes keep their conditions per parent
         let mut conditions: Vec<(String, &Value)> = Vec::new();
         for (i, c) in json["status"]["conditions"]

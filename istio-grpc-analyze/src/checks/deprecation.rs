@@ -6,7 +6,11 @@ use crate::model::{Model, diagnostic};
 use crate::{Diagnostic, codes};
 
 pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
-    for (manifest, _) in &model.virtual_services {
+    for (manifest, vs) in &model.virtual_services {
+        // only a fault can hold the deprecated field
+        if !vs.spec.http.iter().flatten().any(|r| r.fault.is_some()) {
+            continue;
+        }
         let Ok(json) = manifest.object.to_json() else {
             continue;
         };

@@ -185,8 +185,26 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                 }
             }
         }
-        for (a_index, a) in with_prefix.iter().enumerate() {
-            for b in &with_prefix[a_index + 1..] {
+        // Istio compares every earlier prefixed match with every later one; only an earlier
+        // match whose prefix starts the later one's can cover it, so look those up by prefix
+        // (linear in the number of matches, not quadratic, for VirtualServices of 10,000 routes)
+        let mut by_prefix: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, p) in with_prefix.iter().enumerate() {
+            by_prefix.entry(p.prefix.as_str()).or_default().push(i);
+        }
+        for (b_index, b) in with_prefix.iter().enumerate() {
+            let earlier = b
+                .prefix
+                .char_indices()
+                .map(|(at, _)| &b.prefix[..at])
+                .filter(|p| !p.is_empty())
+                .filter_map(|p| by_prefix.get(p))
+                .flatten()
+                .copied()
+                .filter(|&a_index| a_index < b_index);
+            let mut covering: Vec<usize> = earlier.collect();
+            covering.sort_unstable();
+            for a in covering.into_iter().map(|i| &with_prefix[i]) {
                 if b.prefix != a.prefix && covered(a, b) {
                     found.push((
                         b.rule,

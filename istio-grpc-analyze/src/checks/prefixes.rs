@@ -49,8 +49,9 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                 // a service whose name goes on in the same identifier (`pkg.SvcAdmin` after
                 // `pkg.Svc`); `/pkg` before `pkg.Svc` is a package-wide route, on purpose
                 let captured: Vec<&str> = seen
-                    .iter()
+                    .range(service..)
                     .copied()
+                    .take_while(|other| other.starts_with(service))
                     .filter(|other| {
                         other.strip_prefix(service).is_some_and(|rest| {
                             rest.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')

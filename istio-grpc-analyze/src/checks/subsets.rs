@@ -11,6 +11,12 @@ use crate::model::{Model, diagnostic, host_covers};
 use crate::{Diagnostic, codes};
 
 pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
+    // each rule's host, as a FQDN, once
+    let rule_hosts: Vec<String> = model
+        .destination_rules
+        .iter()
+        .map(|(dm, dr)| fqdn(dr.spec.host.as_deref().unwrap_or(""), dm.namespace()))
+        .collect();
     for (manifest, vs) in &model.virtual_services {
         let ns = manifest.namespace();
         let mut destinations: Vec<(String, &Destination)> = Vec::new();
@@ -61,12 +67,9 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
             let rules: Vec<_> = model
                 .destination_rules
                 .iter()
-                .filter(|(dm, dr)| {
-                    host_covers(
-                        &fqdn(dr.spec.host.as_deref().unwrap_or(""), dm.namespace()),
-                        &host,
-                    )
-                })
+                .zip(&rule_hosts)
+                .filter(|(_, rule_host)| host_covers(rule_host, &host))
+                .map(|(rule, _)| rule)
                 .collect();
             // no rule for the host here: it is elsewhere, and says nothing
             if rules.is_empty() {

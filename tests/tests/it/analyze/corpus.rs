@@ -7,11 +7,16 @@ use serde_json::Value;
 
 use crate::support;
 
-/// Analyzes one corpus file alone, as `istio-grpc check FILE` would.
-fn analyze_file(path: &std::path::Path) -> istio_grpc_analyze::Report {
+/// Analyzes one corpus file alone, as `istio-grpc check FILE` would (with `options`).
+fn analyze_file(path: &std::path::Path, options: &Options) -> istio_grpc_analyze::Report {
     let mut inputs = Inputs::new();
     inputs.add_path(path);
-    analyze(&inputs, &Options::default())
+    analyze(&inputs, options)
+}
+
+/// What `istio-grpc check` uses by default: the built-in Istio CRDs.
+fn default_options() -> Options {
+    Options::default().crds(istio_grpc_analyze::CrdSet::istio().expect("built-in CRDs"))
 }
 
 /// `(file, code)` pairs that analyzer-expectations.yaml expects at Error level.
@@ -70,6 +75,8 @@ fn valid_manifests_have_no_unexpected_errors() {
         return;
     };
     let expected = expected_errors(&istio);
+    // as `istio-grpc check` runs by default: with the built-in CRDs' schema and CEL checks
+    let options = default_options();
     let mut found: BTreeMap<(String, String), Vec<String>> = BTreeMap::new();
     for path in support::yaml_files(&istio.join("manifests")) {
         let rel = format!(
@@ -78,7 +85,7 @@ fn valid_manifests_have_no_unexpected_errors() {
                 .and_then(|n| n.to_str())
                 .unwrap_or_default()
         );
-        for d in analyze_file(&path)
+        for d in analyze_file(&path, &options)
             .diagnostics()
             .iter()
             .filter(|d| d.severity == Severity::Error)
@@ -116,7 +123,7 @@ fn valid_manifests_have_no_unexpected_errors() {
         inputs
             .add_path(&istio.join(file))
             .add_path(&istio.join(companion));
-        let report = analyze(&inputs, &Options::default());
+        let report = analyze(&inputs, &options);
         let left: Vec<String> = report
             .diagnostics()
             .iter()
@@ -424,7 +431,7 @@ fn debug_file() {
         return;
     };
     let f = std::env::var("DEBUG_FILE").unwrap_or_default();
-    for d in analyze_file(&istio.join(f)).diagnostics() {
+    for d in analyze_file(&istio.join(f), &default_options()).diagnostics() {
         eprintln!("{d}");
     }
 }
