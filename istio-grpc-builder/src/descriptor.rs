@@ -124,9 +124,9 @@ impl DescribedService {
 #[derive(Clone, Debug)]
 pub enum DescribedRoute {
     /// Every method is unary: the route may take a timeout.
-    UnaryOnly(crate::ServiceRoute<crate::service::kind::Unary>),
+    UnaryOnly(crate::ServiceRoute<crate::marker::Unary>),
     /// Some method streams: the route never carries a timeout.
-    Streams(crate::ServiceRoute<crate::service::kind::Streaming>),
+    Streams(crate::ServiceRoute<crate::marker::Streaming>),
 }
 
 impl From<DescribedRoute> for crate::Route {

@@ -20,7 +20,7 @@ fn peak_rss_kib() -> Option<u64> {
 
 const SERVICES: usize = 10_000;
 
-fn ingress() -> Ingress<istio_grpc_builder::transport::Tls> {
+fn ingress() -> Ingress<istio_grpc_builder::marker::Https> {
     let mut ingress =
         Ingress::new("grpc.example.com").tls(TlsCredential::secret("grpc-tls-credential"));
     for i in 0..SERVICES {
@@ -54,7 +54,7 @@ fn bench(c: &mut Criterion) {
         "builder/10k: one run {elapsed:?}, peak RSS {} KiB before, {} KiB after, {} objects, {:.1} MiB of YAML",
         before.map_or("?".to_owned(), |k| k.to_string()),
         after.map_or("?".to_owned(), |k| k.to_string()),
-        mesh.as_objects().len(),
+        mesh.objects().len(),
         yaml.len() as f64 / (1024.0 * 1024.0)
     );
     drop((mesh, yaml));
