@@ -205,7 +205,9 @@ impl<T> Ingress<T> {
         self
     }
 
-    /// The VirtualService's name (default `grpc-vs`).
+    /// The VirtualService's name (default `grpc-vs`). When the routes do not fit in one
+    /// object of the size Kubernetes accepts, the builder writes several: `<name>`,
+    /// `<name>-2`, … (see [`limits`](crate::limits)).
     ///
     /// ```
     /// let ingress = istio_grpc_builder::Ingress::new("grpc.example.com").virtual_service("grpc-routing");

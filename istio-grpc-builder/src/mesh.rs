@@ -132,7 +132,8 @@ impl Mesh {
         self.objects
     }
 
-    /// Every object as one multi-document YAML stream. Deterministic: the same mesh always
+    /// Every object as one multi-document YAML stream (one document per object, each under
+    /// the limits in [`limits`](crate::limits)). Deterministic: the same mesh always
     /// gives the same bytes.
     pub fn yaml(&self) -> &str {
         &self.yaml

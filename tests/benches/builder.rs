@@ -1,5 +1,6 @@
 //! Build and write a mesh of 10,000 gRPC services: one gateway; per service a VirtualService
-//! route, a DestinationRule and a Service. Reports time (criterion) and peak memory (the
+//! route (the routes split over VirtualServices of at most 128 KiB), a DestinationRule and a
+//! Service. Reports time (criterion) and peak memory (the
 //! process's peak RSS, printed once before the measurements).
 //!
 //! `CARGO_TARGET_DIR=/work/target-builder cargo bench -p istio-grpc-tests --bench builder`

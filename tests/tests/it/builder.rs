@@ -2,6 +2,7 @@
 //! article's YAML, build() errors and a property test. The compile-time invariants (trybuild)
 //! run from the builder crate, `istio-grpc-builder/tests/ui.rs`.
 
+mod scale;
 mod seed;
 
 use std::time::Duration;
