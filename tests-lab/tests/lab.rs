@@ -19,7 +19,7 @@ use istio_grpc_types::virtual_service::HttpRoute;
 use tonic::Code;
 use tonic::transport::Channel;
 
-fn tls_ingress() -> istio_grpc_builder::Ingress<istio_grpc_builder::transport::Tls> {
+fn tls_ingress() -> istio_grpc_builder::Ingress<istio_grpc_builder::marker::Https> {
     Ingress::new(HOST).tls(TlsCredential::secret("grpc-tls-credential"))
 }
 
