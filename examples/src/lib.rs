@@ -6,11 +6,10 @@
 
 use std::time::Duration;
 
-use istio_grpc_builder::service::kind::Unary;
-
+use istio_grpc_builder::marker::Unary;
 use istio_grpc_builder::{
-    Backend, BuildError, GrpcWeb, Ingress, Mesh, Origins, ProxylessRole, RetryOn, ServiceRoute,
-    TlsCredential, lb, tls,
+    Backend, BuildErrors, GrpcWeb, Ingress, Mesh, Origins, ProxylessRole, RetryOn, ServiceRoute,
+    TlsCredential, lb, upstream_tls,
 };
 
 /// The host every seed configuration serves.
@@ -24,7 +23,7 @@ pub const EXAMPLE_KEY_PEM: &str = "-----BEGIN PRIVATE KEY-----\nRVhBTVBMRSBLRVkg
 
 /// Seed 1: the TLS gateway (HTTPS on 443, `tls.mode: SIMPLE`, `credentialName`) with the
 /// `kubernetes.io/tls` Secret in `istio-system`, written from PEM.
-pub fn tls_gateway() -> Result<Mesh, BuildError> {
+pub fn tls_gateway() -> Result<Mesh, BuildErrors> {
     Ingress::new(HOST)
         .tls(TlsCredential::from_pem(
             "grpc-tls-credential",
@@ -36,7 +35,7 @@ pub fn tls_gateway() -> Result<Mesh, BuildError> {
 }
 
 /// Seed 2: the h2c gateway: port 80, no TLS block, chosen by name.
-pub fn h2c_gateway() -> Result<Mesh, BuildError> {
+pub fn h2c_gateway() -> Result<Mesh, BuildErrors> {
     Ingress::new(HOST)
         .h2c()
         .backend(Backend::service("grpc-service"))
@@ -45,7 +44,7 @@ pub fn h2c_gateway() -> Result<Mesh, BuildError> {
 
 /// Seeds 3 and 4: VirtualService `grpc-vs` with an `http` route to `grpc-service:50051`, and the
 /// backend Service with its port declared gRPC (`name: grpc`, `appProtocol: grpc`).
-pub fn basic_route() -> Result<Mesh, BuildError> {
+pub fn basic_route() -> Result<Mesh, BuildErrors> {
     Ingress::new(HOST)
         .tls(TlsCredential::secret("grpc-tls-credential"))
         .backend(Backend::service("grpc-service"))
@@ -54,7 +53,7 @@ pub fn basic_route() -> Result<Mesh, BuildError> {
 
 /// Seed 5: several services behind one gateway, routed by `/<package>.<Service>` prefix, plus
 /// `grpc.health.v1.Health`.
-pub fn routing() -> Result<Mesh, BuildError> {
+pub fn routing() -> Result<Mesh, BuildErrors> {
     Ingress::new(HOST)
         .tls(TlsCredential::secret("grpc-tls-credential"))
         .virtual_service("grpc-routing")
@@ -72,7 +71,7 @@ pub fn routing() -> Result<Mesh, BuildError> {
 
 /// Seed 6: a streaming backend: its route carries no timeout (the seed writes `timeout: 0s`,
 /// which the VirtualService CRD refuses; "no timeout" is what it means).
-pub fn streaming() -> Result<Mesh, BuildError> {
+pub fn streaming() -> Result<Mesh, BuildErrors> {
     Ingress::new(HOST)
         .tls(TlsCredential::secret("grpc-tls-credential"))
         .virtual_service("grpc-streaming")
@@ -98,7 +97,7 @@ pub fn resilient_route() -> ServiceRoute<Unary> {
 }
 
 /// Seed 7: a unary backend with a 60s timeout and 3 retries of 20s on gRPC codes.
-pub fn resilience() -> Result<Mesh, BuildError> {
+pub fn resilience() -> Result<Mesh, BuildErrors> {
     Ingress::new(HOST)
         .tls(TlsCredential::secret("grpc-tls-credential"))
         .virtual_service("grpc-resilience")
@@ -108,14 +107,14 @@ pub fn resilience() -> Result<Mesh, BuildError> {
 
 /// Seed 8: a proxyless gRPC server: DestinationRule with `ROUND_ROBIN`, `ISTIO_MUTUAL` and
 /// subsets; the pod-template annotations come from [`Mesh::pod_annotations`].
-pub fn proxyless() -> Result<Mesh, BuildError> {
+pub fn proxyless() -> Result<Mesh, BuildErrors> {
     Ingress::new(HOST)
         .tls(TlsCredential::secret("grpc-tls-credential"))
         .backend(
             Backend::service("echo")
                 .proxyless(ProxylessRole::Server)
                 .load_balancer(lb::RoundRobin)
-                .tls(tls::IstioMutual)
+                .upstream_tls(upstream_tls::IstioMutual)
                 .subset("v1", [("version", "v1")])
                 .subset("v2", [("version", "v2")]),
         )
@@ -123,7 +122,7 @@ pub fn proxyless() -> Result<Mesh, BuildError> {
 }
 
 /// Seed 9: gRPC-Web through an EnvoyFilter at the gateway, with the CORS policy browsers need.
-pub fn grpc_web() -> Result<Mesh, BuildError> {
+pub fn grpc_web() -> Result<Mesh, BuildErrors> {
     Ingress::new(HOST)
         .tls(TlsCredential::secret("grpc-tls-credential"))
         .virtual_service("grpc-web-vs")
@@ -135,9 +134,9 @@ pub fn grpc_web() -> Result<Mesh, BuildError> {
         .build()
 }
 
-/// Seed 9, the cleaner way (REFERENCE §g): the backend's port declared `grpc-web`, so Istio
+/// Seed 9, the cleaner way: the backend's port declared `grpc-web`, so Istio
 /// inserts the filter itself and no EnvoyFilter is needed.
-pub fn grpc_web_port() -> Result<Mesh, BuildError> {
+pub fn grpc_web_port() -> Result<Mesh, BuildErrors> {
     Ingress::new(HOST)
         .tls(TlsCredential::secret("grpc-tls-credential"))
         .virtual_service("grpc-web-vs")
@@ -151,7 +150,7 @@ pub fn grpc_web_port() -> Result<Mesh, BuildError> {
 
 /// The seed's whole setup in one mesh: TLS gateway with its Secret, the service routes and
 /// health, a streaming service, the resilient catch-all with gRPC-Web.
-pub fn whole_setup() -> Result<Mesh, BuildError> {
+pub fn whole_setup() -> Result<Mesh, BuildErrors> {
     Ingress::new(HOST)
         .tls(TlsCredential::from_pem(
             "grpc-tls-credential",

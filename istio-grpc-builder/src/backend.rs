@@ -3,129 +3,17 @@
 use std::collections::BTreeMap;
 use std::marker::PhantomData;
 
-use istio_grpc_types::destination_rule::{ClientTlsMode, SimpleLb};
+use istio_grpc_types::destination_rule::SimpleLb;
 use k8s_openapi::api::core::v1::Service;
 
 use crate::GrpcWeb;
+use crate::marker::{DataPlane, LoadBalancerFor, Proxyless, Sidecar, TlsModeFor};
 use crate::route::Route;
 use crate::service::GrpcService;
+use crate::spec::{BackendSpec, ServiceSource};
 
-/// The port gRPC backends listen on unless told otherwise (the seed's).
+/// The port gRPC backends listen on unless told otherwise.
 pub const DEFAULT_GRPC_PORT: u16 = 50051;
-
-/// Data-plane markers: how a backend's pods take part in the mesh.
-pub mod data_plane {
-    /// Marker: the pods run an Envoy sidecar (the default).
-    #[derive(Clone, Copy, Debug, Default)]
-    pub struct Sidecar;
-    /// Marker: the pods run proxyless gRPC (xDS in the gRPC library, `grpc-agent` template).
-    #[derive(Clone, Copy, Debug, Default)]
-    pub struct Proxyless;
-}
-use data_plane::{Proxyless, Sidecar};
-
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for super::data_plane::Sidecar {}
-    impl Sealed for super::data_plane::Proxyless {}
-    impl Sealed for super::lb::RoundRobin {}
-    impl Sealed for super::lb::LeastRequest {}
-    impl Sealed for super::lb::LeastConn {}
-    impl Sealed for super::lb::Random {}
-    impl Sealed for super::tls::Disable {}
-    impl Sealed for super::tls::IstioMutual {}
-    impl Sealed for super::tls::Simple {}
-}
-
-/// How a backend's pods take part in the mesh: [`Sidecar`] or [`Proxyless`]. Sealed.
-pub trait DataPlane: sealed::Sealed + 'static {
-    /// Whether the pods are proxyless.
-    const PROXYLESS: bool;
-}
-impl DataPlane for Sidecar {
-    const PROXYLESS: bool = false;
-}
-impl DataPlane for Proxyless {
-    const PROXYLESS: bool = true;
-}
-
-/// Load-balancing policies (`DestinationRule.trafficPolicy.loadBalancer.simple`).
-pub mod lb {
-    /// `ROUND_ROBIN`. Proxyless gRPC's default and the seed's only supported policy.
-    #[derive(Clone, Copy, Debug, Default)]
-    pub struct RoundRobin;
-    /// `LEAST_REQUEST`. Supported by proxyless gRPC since Istio's
-    /// `grpc-proxyless-traffic-management` release note (REFERENCE §f, `grpcgen/cds.go`).
-    #[derive(Clone, Copy, Debug, Default)]
-    pub struct LeastRequest;
-    /// `LEAST_CONN` (deprecated alias of `LEAST_REQUEST` in Envoy). Sidecars only: proxyless
-    /// gRPC ignores it.
-    #[derive(Clone, Copy, Debug, Default)]
-    pub struct LeastConn;
-    /// `RANDOM`. Sidecars only: proxyless gRPC ignores it.
-    #[derive(Clone, Copy, Debug, Default)]
-    pub struct Random;
-}
-
-/// A load-balancing policy that data plane `M` applies. Proxyless gRPC applies `ROUND_ROBIN`
-/// and `LEAST_REQUEST` only; other simple policies are ignored with a log warning
-/// (REFERENCE §f, source `ISTIO:pilot/pkg/networking/grpcgen/cds.go` and the release note
-/// `grpc-proxyless-traffic-management.yaml`).
-#[diagnostic::on_unimplemented(
-    message = "proxyless gRPC ignores the `{Self}` load balancer",
-    label = "not applied by proxyless gRPC",
-    note = "proxyless gRPC applies only `lb::RoundRobin` (its default) and `lb::LeastRequest`; use one of those, or a sidecar backend"
-)]
-pub trait LoadBalancerFor<M: DataPlane>: sealed::Sealed {
-    /// The policy as Istio writes it.
-    const SIMPLE: SimpleLb;
-}
-impl<M: DataPlane> LoadBalancerFor<M> for lb::RoundRobin {
-    const SIMPLE: SimpleLb = SimpleLb::RoundRobin;
-}
-impl<M: DataPlane> LoadBalancerFor<M> for lb::LeastRequest {
-    const SIMPLE: SimpleLb = SimpleLb::LeastRequest;
-}
-impl LoadBalancerFor<Sidecar> for lb::LeastConn {
-    const SIMPLE: SimpleLb = SimpleLb::LeastConn;
-}
-impl LoadBalancerFor<Sidecar> for lb::Random {
-    const SIMPLE: SimpleLb = SimpleLb::Random;
-}
-
-/// TLS modes towards a backend (`DestinationRule.trafficPolicy.tls.mode`).
-pub mod tls {
-    /// `DISABLE`: plaintext to the backend.
-    #[derive(Clone, Copy, Debug, Default)]
-    pub struct Disable;
-    /// `ISTIO_MUTUAL`: mesh mTLS with Istio's workload certificates.
-    #[derive(Clone, Copy, Debug, Default)]
-    pub struct IstioMutual;
-    /// `SIMPLE`: TLS originated to a backend that terminates TLS itself. Sidecars only.
-    #[derive(Clone, Copy, Debug, Default)]
-    pub struct Simple;
-}
-
-/// A TLS mode that data plane `M` applies. Proxyless gRPC applies only `DISABLE` and
-/// `ISTIO_MUTUAL`; `SIMPLE`/`MUTUAL` are ignored (REFERENCE §f, `grpcgen/cds.go`).
-#[diagnostic::on_unimplemented(
-    message = "proxyless gRPC ignores TLS mode `{Self}`",
-    label = "not applied by proxyless gRPC",
-    note = "proxyless gRPC applies only `tls::IstioMutual` and `tls::Disable`; use one of those, or a sidecar backend"
-)]
-pub trait TlsModeFor<M: DataPlane>: sealed::Sealed {
-    /// The mode as Istio writes it.
-    const MODE: ClientTlsMode;
-}
-impl<M: DataPlane> TlsModeFor<M> for tls::Disable {
-    const MODE: ClientTlsMode = ClientTlsMode::Disable;
-}
-impl<M: DataPlane> TlsModeFor<M> for tls::IstioMutual {
-    const MODE: ClientTlsMode = ClientTlsMode::IstioMutual;
-}
-impl TlsModeFor<Sidecar> for tls::Simple {
-    const MODE: ClientTlsMode = ClientTlsMode::Simple;
-}
 
 /// Whether a proxyless workload serves or only calls.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -136,7 +24,8 @@ pub enum ProxylessRole {
     Client,
 }
 
-/// The pod-template annotations that make a workload proxyless (REFERENCE §f):
+/// The pod-template annotations that make a workload proxyless
+/// (<https://istio.io/latest/docs/ops/configuration/traffic-management/proxyless-grpc/>):
 /// `inject.istio.io/templates: grpc-agent`, and for servers
 /// `proxy.istio.io/config: '{"holdApplicationUntilProxyStarts": true}'`.
 ///
@@ -160,34 +49,6 @@ pub fn proxyless_pod_annotations(role: ProxylessRole) -> BTreeMap<String, String
     a
 }
 
-/// Where the backend's Kubernetes Service comes from.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) enum ServiceSource {
-    /// The builder writes it.
-    Emit {
-        port_name: String,
-        selector: BTreeMap<String, String>,
-        target_port: Option<u16>,
-    },
-    /// The user's own, checked.
-    Given(Box<Service>),
-}
-
-/// Everything a backend holds, independent of its data plane.
-#[derive(Clone, Debug, PartialEq)]
-pub(crate) struct BackendSpec {
-    pub(crate) name: String,
-    pub(crate) namespace: Option<String>,
-    pub(crate) port: u16,
-    pub(crate) service: ServiceSource,
-    pub(crate) routes: Vec<Route>,
-    pub(crate) grpc_web: Option<GrpcWeb>,
-    pub(crate) lb: Option<SimpleLb>,
-    pub(crate) tls: Option<ClientTlsMode>,
-    pub(crate) subsets: Vec<(String, BTreeMap<String, String>)>,
-    pub(crate) proxyless: Option<ProxylessRole>,
-}
-
 /// A Kubernetes Service that serves gRPC, with the routes that reach it.
 ///
 /// By default the builder writes the Service (port 50051 named `grpc`, `appProtocol: grpc`,
@@ -199,7 +60,10 @@ pub(crate) struct BackendSpec {
 /// let users = Backend::service("user-grpc-service")
 ///     .route(ServiceRoute::unary("mypackage.UserService"))
 ///     .route(ServiceRoute::health());
-/// # let _ = users;
+/// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c().backend(users).build()?;
+/// assert!(mesh.yaml().contains("prefix: /mypackage.UserService/"), "{}", mesh.yaml());
+/// assert!(mesh.yaml().contains("prefix: /grpc.health.v1.Health/"), "{}", mesh.yaml());
+/// # Ok::<(), istio_grpc_builder::BuildErrors>(())
 /// ```
 #[must_use]
 pub struct Backend<M: DataPlane = Sidecar> {
@@ -230,7 +94,11 @@ impl Backend<Sidecar> {
     ///
     /// ```
     /// let b = istio_grpc_builder::Backend::service("grpc-service");
-    /// # let _ = b;
+    /// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c().backend(b).build()?;
+    /// assert!(mesh.yaml().contains("host: grpc-service"), "{}", mesh.yaml());
+    /// assert!(mesh.yaml().contains("number: 50051"), "{}", mesh.yaml());
+    /// assert!(mesh.yaml().contains("appProtocol: grpc"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn service(name: impl Into<String>) -> Self {
         let name = name.into();
@@ -249,7 +117,7 @@ impl Backend<Sidecar> {
                 routes: Vec::new(),
                 grpc_web: None,
                 lb: None,
-                tls: None,
+                upstream_tls: None,
                 subsets: Vec::new(),
                 proxyless: None,
             },
@@ -278,7 +146,10 @@ impl Backend<Sidecar> {
     ///     ..Default::default()
     /// };
     /// let b = Backend::existing(svc);
-    /// # let _ = b;
+    /// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c().backend(b).build()?;
+    /// assert!(mesh.objects().iter().all(|o| o.kind() != "Service")); // yours, not written
+    /// assert!(mesh.yaml().contains("host: user-grpc-service"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn existing(service: Service) -> Self {
         let mut b = Backend::service(service.metadata.name.clone().unwrap_or_default());
@@ -292,9 +163,12 @@ impl Backend<Sidecar> {
     /// accepts only what proxyless gRPC applies. Load balancing defaults to `ROUND_ROBIN`.
     ///
     /// ```
-    /// use istio_grpc_builder::{Backend, ProxylessRole, tls};
-    /// let b = Backend::service("echo").proxyless(ProxylessRole::Server).tls(tls::IstioMutual);
-    /// # let _ = b;
+    /// use istio_grpc_builder::{Backend, Ingress, ProxylessRole, upstream_tls};
+    /// let echo = Backend::service("echo").proxyless(ProxylessRole::Server).upstream_tls(upstream_tls::IstioMutual);
+    /// let mesh = Ingress::new("grpc.example.com").h2c().backend(echo).build()?;
+    /// assert!(mesh.yaml().contains("simple: ROUND_ROBIN"));
+    /// assert_eq!(mesh.pod_annotations("echo").unwrap()["inject.istio.io/templates"], "grpc-agent");
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn proxyless(mut self, role: ProxylessRole) -> Backend<Proxyless> {
         self.spec.proxyless = Some(role);
@@ -314,7 +188,9 @@ impl<M: DataPlane> Backend<M> {
     ///
     /// ```
     /// let b = istio_grpc_builder::Backend::service("grpc-service").namespace("shop");
-    /// # let _ = b;
+    /// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c().backend(b).build()?;
+    /// assert!(mesh.yaml().contains("host: grpc-service.shop.svc.cluster.local"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
         self.spec.namespace = Some(namespace.into());
@@ -325,7 +201,9 @@ impl<M: DataPlane> Backend<M> {
     ///
     /// ```
     /// let b = istio_grpc_builder::Backend::service("grpc-service").port(9090);
-    /// # let _ = b;
+    /// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c().backend(b).build()?;
+    /// assert!(mesh.yaml().contains("number: 9090"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn port(mut self, port: u16) -> Self {
         self.spec.port = port;
@@ -337,7 +215,9 @@ impl<M: DataPlane> Backend<M> {
     ///
     /// ```
     /// let b = istio_grpc_builder::Backend::service("grpc-service").port_name("grpc-api");
-    /// # let _ = b;
+    /// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c().backend(b).build()?;
+    /// assert!(mesh.yaml().contains("name: grpc-api"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn port_name(mut self, name: impl Into<String>) -> Self {
         if let ServiceSource::Emit { port_name, .. } = &mut self.spec.service {
@@ -350,7 +230,10 @@ impl<M: DataPlane> Backend<M> {
     ///
     /// ```
     /// let b = istio_grpc_builder::Backend::service("grpc-service").port(80).target_port(50051);
-    /// # let _ = b;
+    /// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c().backend(b).build()?;
+    /// assert!(mesh.yaml().contains("port: 80"), "{}", mesh.yaml());
+    /// assert!(mesh.yaml().contains("targetPort: 50051"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn target_port(mut self, port: u16) -> Self {
         if let ServiceSource::Emit { target_port, .. } = &mut self.spec.service {
@@ -363,7 +246,9 @@ impl<M: DataPlane> Backend<M> {
     ///
     /// ```
     /// let b = istio_grpc_builder::Backend::service("grpc-service").selector([("app", "users"), ("tier", "api")]);
-    /// # let _ = b;
+    /// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c().backend(b).build()?;
+    /// assert!(mesh.yaml().contains("tier: api"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn selector<K: Into<String>, V: Into<String>>(
         mut self,
@@ -385,7 +270,9 @@ impl<M: DataPlane> Backend<M> {
     /// ```
     /// use istio_grpc_builder::{Backend, ServiceRoute};
     /// let b = Backend::service("streaming-service").route(ServiceRoute::all_streaming());
-    /// # let _ = b;
+    /// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c().backend(b).build()?;
+    /// assert!(!mesh.yaml().contains("timeout"));
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn route(mut self, route: impl Into<Route>) -> Self {
         self.spec.routes.push(route.into());
@@ -405,7 +292,9 @@ impl<M: DataPlane> Backend<M> {
     ///     const METHODS: &'static [MethodInfo] = &[MethodInfo { name: "SayHello", kind: MethodKind::Unary }];
     /// }
     /// let b = Backend::service("greeter").serves::<Greeter>();
-    /// # let _ = b;
+    /// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c().backend(b).build()?;
+    /// assert!(mesh.yaml().contains("prefix: /helloworld.Greeter/"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn serves<S: GrpcService>(self) -> Self {
         self.route(Route::for_service::<S>())
@@ -416,13 +305,16 @@ impl<M: DataPlane> Backend<M> {
     ///
     /// ```
     /// use istio_grpc_builder::{Backend, MethodRoute, Route};
-    /// use istio_grpc_builder::service::kind::{ServerStreaming, Unary};
+    /// use istio_grpc_builder::marker::{ServerStreaming, Unary};
     /// let routes: Vec<Route> = vec![
     ///     MethodRoute::<Unary>::new("helloworld.Greeter", "SayHello").into(),
     ///     MethodRoute::<ServerStreaming>::new("helloworld.Greeter", "SayHellos").into(),
     /// ];
     /// let b = Backend::service("greeter").routes(routes);
-    /// # let _ = b;
+    /// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c().backend(b).build()?;
+    /// assert!(mesh.yaml().contains("exact: /helloworld.Greeter/SayHello"), "{}", mesh.yaml());
+    /// assert!(mesh.yaml().contains("exact: /helloworld.Greeter/SayHellos"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn routes<R: Into<Route>>(mut self, routes: impl IntoIterator<Item = R>) -> Self {
         self.spec.routes.extend(routes.into_iter().map(Into::into));
@@ -435,7 +327,10 @@ impl<M: DataPlane> Backend<M> {
     /// use istio_grpc_builder::{Backend, GrpcWeb, Origins};
     /// let b = Backend::service("grpc-service")
     ///     .grpc_web(GrpcWeb::envoy_filter(Origins::exact("https://myapp.example.com")));
-    /// # let _ = b;
+    /// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c().backend(b).build()?;
+    /// assert!(mesh.yaml().contains("exact: https://myapp.example.com"), "{}", mesh.yaml());
+    /// assert!(mesh.yaml().contains("kind: EnvoyFilter"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn grpc_web(mut self, grpc_web: GrpcWeb) -> Self {
         self.spec.grpc_web = Some(grpc_web);
@@ -448,23 +343,29 @@ impl<M: DataPlane> Backend<M> {
     /// ```
     /// use istio_grpc_builder::{Backend, lb};
     /// let b = Backend::service("grpc-service").load_balancer(lb::LeastRequest);
-    /// # let _ = b;
+    /// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c().backend(b).build()?;
+    /// assert!(mesh.yaml().contains("simple: LEAST_REQUEST"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn load_balancer<L: LoadBalancerFor<M>>(mut self, _policy: L) -> Self {
         self.spec.lb = Some(L::SIMPLE);
         self
     }
 
-    /// The TLS mode towards the backend (writes a DestinationRule). On a proxyless backend only
-    /// `DISABLE` and `ISTIO_MUTUAL` compile.
+    /// The TLS mode from the gateway to the backend, its upstream (writes a DestinationRule).
+    /// Not the gateway's own TLS, which [`Ingress::tls`](crate::Ingress::tls) sets. On a
+    /// proxyless backend only `DISABLE` and `ISTIO_MUTUAL` compile.
     ///
     /// ```
-    /// use istio_grpc_builder::{Backend, tls};
-    /// let b = Backend::service("grpc-service").tls(tls::IstioMutual);
-    /// # let _ = b;
+    /// use istio_grpc_builder::{Backend, Ingress, upstream_tls};
+    /// let mesh = Ingress::new("grpc.example.com").h2c()
+    ///     .backend(Backend::service("grpc-service").upstream_tls(upstream_tls::IstioMutual))
+    ///     .build()?;
+    /// assert!(mesh.yaml().contains("mode: ISTIO_MUTUAL"));
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
-    pub fn tls<T: TlsModeFor<M>>(mut self, _mode: T) -> Self {
-        self.spec.tls = Some(T::MODE);
+    pub fn upstream_tls<T: TlsModeFor<M>>(mut self, _mode: T) -> Self {
+        self.spec.upstream_tls = Some(T::MODE);
         self
     }
 
@@ -472,7 +373,10 @@ impl<M: DataPlane> Backend<M> {
     ///
     /// ```
     /// let b = istio_grpc_builder::Backend::service("grpc-service").subset("v1", [("version", "v1")]);
-    /// # let _ = b;
+    /// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c().backend(b).build()?;
+    /// assert!(mesh.yaml().contains("name: v1"), "{}", mesh.yaml());
+    /// assert!(mesh.yaml().contains("version: v1"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn subset<K: Into<String>, V: Into<String>>(
         mut self,

@@ -34,8 +34,6 @@
 //! # Ok::<(), descriptor::DescriptorError>(())
 //! ```
 
-use std::fmt;
-
 use prost::Message as _;
 use prost_types::FileDescriptorSet;
 
@@ -124,9 +122,9 @@ impl DescribedService {
 #[derive(Clone, Debug)]
 pub enum DescribedRoute {
     /// Every method is unary: the route may take a timeout.
-    UnaryOnly(crate::ServiceRoute<crate::service::kind::Unary>),
+    UnaryOnly(crate::ServiceRoute<crate::marker::Unary>),
     /// Some method streams: the route never carries a timeout.
-    Streams(crate::ServiceRoute<crate::service::kind::Streaming>),
+    Streams(crate::ServiceRoute<crate::marker::Streaming>),
 }
 
 impl From<DescribedRoute> for crate::Route {
@@ -139,38 +137,20 @@ impl From<DescribedRoute> for crate::Route {
 }
 
 /// Why a descriptor set could not be read.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DescriptorError {
     /// The bytes are not an encoded `google.protobuf.FileDescriptorSet`.
-    Decode(prost::DecodeError),
+    #[error("not an encoded FileDescriptorSet")]
+    Decode(#[source] prost::DecodeError),
     /// A service or method has no name.
+    #[error("{file}: {at} has no name")]
     Unnamed {
         /// The `.proto` file it is declared in.
         file: String,
         /// Where in the file: `service #2` or `service Greeter, method #1`.
         at: String,
     },
-}
-
-impl fmt::Display for DescriptorError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            DescriptorError::Decode(_) => f.write_str("not an encoded FileDescriptorSet"),
-            DescriptorError::Unnamed { file, at } => {
-                write!(f, "{file}: {at} has no name")
-            }
-        }
-    }
-}
-
-impl std::error::Error for DescriptorError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match self {
-            DescriptorError::Decode(err) => Some(err),
-            DescriptorError::Unnamed { .. } => None,
-        }
-    }
 }
 
 /// Every service in an encoded `FileDescriptorSet`, in file order, with methods in `.proto`

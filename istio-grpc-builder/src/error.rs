@@ -1,77 +1,443 @@
 //! Errors of `build()` and of writing a mesh out.
+//!
+//! `build()` checks everything before it writes anything, and reports every problem at once:
+//! [`BuildErrors`] holds one [`BuildError`] per problem, each naming the part at fault, with a
+//! typed reason whose message says how to fix it.
 
+use std::fmt;
 use std::path::PathBuf;
+use std::time::Duration;
 
-/// Why `build()` refused a configuration. Each message names the offending part.
+/// Every problem `build()` found, in the order of the configuration (at least one).
+///
+/// ```
+/// use istio_grpc_builder::{Backend, BuildError, Ingress, error::{BackendProblem, NameKind}};
+/// let errors = Ingress::new("grpc.example.com").h2c()
+///     .backend(Backend::service("Users").port(0))
+///     .build()
+///     .expect_err("two problems");
+/// assert_eq!(errors.len(), 2);
+/// assert!(matches!(&errors[0], BuildError::Name { kind: NameKind::Backend, .. }));
+/// assert!(matches!(&errors[1], BuildError::Backend { problem: BackendProblem::PortZero, .. }));
+/// ```
+#[derive(Debug)]
+pub struct BuildErrors(pub(crate) Vec<BuildError>);
+
+impl BuildErrors {
+    /// The problems, in the order of the configuration.
+    pub fn errors(&self) -> &[BuildError] {
+        &self.0
+    }
+
+    /// The problems, owned.
+    pub fn into_errors(self) -> Vec<BuildError> {
+        self.0
+    }
+}
+
+impl std::ops::Deref for BuildErrors {
+    type Target = [BuildError];
+    fn deref(&self) -> &[BuildError] {
+        &self.0
+    }
+}
+
+impl IntoIterator for BuildErrors {
+    type Item = BuildError;
+    type IntoIter = std::vec::IntoIter<BuildError>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl fmt::Display for BuildErrors {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0.as_slice() {
+            [one] => write!(f, "{one}"),
+            all => {
+                write!(f, "{} problems:", all.len())?;
+                for e in all {
+                    write!(f, "\n- {e}")?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl std::error::Error for BuildErrors {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self.0.as_slice() {
+            [one] => one.source(),
+            _ => None,
+        }
+    }
+}
+
+impl From<BuildError> for BuildErrors {
+    fn from(e: BuildError) -> Self {
+        BuildErrors(vec![e])
+    }
+}
+
+/// One problem `build()` found. Each message names the offending part.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
     /// A host the gateway serves is not a fully qualified name or a `*.` wildcard.
-    #[error("host {host:?}: {reason}")]
+    #[error("host {host:?}: {problem}")]
     Host {
         /// The host as given.
         host: String,
         /// What is wrong with it.
-        reason: String,
+        problem: HostProblem,
     },
     /// A Kubernetes name (gateway, secret, backend, namespace, subset…) is not valid.
-    #[error("{what} {name:?}: {reason}")]
+    #[error("{kind} {name:?}: {problem}")]
     Name {
-        /// Which name (`gateway`, `backend`, `namespace`…).
-        what: &'static str,
+        /// Which name.
+        kind: NameKind,
         /// The name as given.
         name: String,
         /// What is wrong with it.
-        reason: String,
+        problem: NameProblem,
+    },
+    /// The gateway selects no workload.
+    #[error(
+        "gateway {gateway:?} selects no gateway workload: give its labels with `.selector(..)`"
+    )]
+    NoGatewaySelector {
+        /// The Gateway's name.
+        gateway: String,
     },
     /// Something about one backend is wrong.
-    #[error("backend {backend:?}: {reason}")]
+    #[error("backend {backend:?}: {problem}")]
     Backend {
         /// The backend's Service name.
         backend: String,
         /// What is wrong, and how to fix it.
-        reason: String,
+        problem: BackendProblem,
     },
     /// Something about one route of a backend is wrong.
-    #[error("backend {backend:?}: route {route}: {reason}")]
+    #[error("backend {backend:?}: route {route}: {problem}")]
     Route {
         /// The backend's Service name.
         backend: String,
-        /// The route (`/pkg.Service`, `/pkg.Service/Method` or `(all calls)`).
+        /// The route (`/pkg.Service/`, `/pkg.Service/Method` or `(all calls)`).
         route: String,
         /// What is wrong, and how to fix it.
-        reason: String,
+        problem: RouteProblem,
     },
     /// Two parts claim the same thing.
-    #[error("duplicate {what}: {value}")]
+    #[error("duplicate {kind}: {value}")]
     Duplicate {
-        /// What is duplicated (`route`, `backend`…).
-        what: &'static str,
-        /// The duplicated value.
+        /// What is duplicated.
+        kind: DuplicateKind,
+        /// The duplicated value (and where).
         value: String,
     },
     /// The TLS credential is not usable.
-    #[error("tls credential {name:?}: {reason}")]
+    #[error("tls credential {name:?}: {problem}")]
     Credential {
         /// The Secret name.
         name: String,
         /// What is wrong (never the key material itself).
-        reason: String,
+        problem: CredentialProblem,
     },
     /// A CORS origin for gRPC-Web is not an origin.
-    #[error("grpc-web origin {origin:?}: {reason}")]
+    #[error("grpc-web origin {origin:?}: {problem}")]
     Origin {
         /// The origin as given.
         origin: String,
         /// What is wrong with it.
-        reason: String,
+        problem: OriginProblem,
     },
     /// The mesh has nothing to route.
     #[error("no backend: add one with `.backend(Backend::service(..))`")]
     NoBackend,
+    /// An object would be larger than Kubernetes accepts (see [`crate::limits`]).
+    #[error(
+        "{kind} {name:?} would be {bytes} bytes as JSON, above the limit of {limit} bytes ({why}); split its routes over fewer services per backend or fewer methods per service"
+    )]
+    TooLarge {
+        /// The object's kind.
+        kind: String,
+        /// The object's name.
+        name: String,
+        /// Its size as JSON.
+        bytes: usize,
+        /// The limit it exceeds.
+        limit: usize,
+        /// Which limit, and where it comes from.
+        why: &'static str,
+    },
     /// The objects could not be written as YAML.
     #[error("writing the manifests as YAML")]
     Yaml(#[source] istio_grpc_types::Error),
+}
+
+/// Which Kubernetes name is at fault.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NameKind {
+    /// The Gateway's name.
+    #[error("gateway")]
+    Gateway,
+    /// The gateway workload's namespace.
+    #[error("gateway workload namespace")]
+    GatewayWorkloadNamespace,
+    /// A namespace of the Gateway/VirtualService or of a backend.
+    #[error("namespace")]
+    Namespace,
+    /// The VirtualService's name.
+    #[error("virtual service")]
+    VirtualService,
+    /// The TLS credential's Secret name.
+    #[error("tls credential")]
+    TlsCredential,
+    /// A backend's Service name.
+    #[error("backend")]
+    Backend,
+    /// A DestinationRule subset's name.
+    #[error("subset")]
+    Subset,
+}
+
+/// What is wrong with a Kubernetes name.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NameProblem {
+    /// The name is empty.
+    #[error("must not be empty")]
+    Empty,
+    /// The name is too long.
+    #[error("is {len} characters long; at most {max} are allowed")]
+    TooLong {
+        /// Its length.
+        len: usize,
+        /// The maximum.
+        max: usize,
+    },
+    /// A character outside `a-z`, `0-9`, `-`.
+    #[error("may hold only lower-case letters, digits and '-' (a DNS-1123 label)")]
+    Characters,
+    /// Starts or ends with `-`.
+    #[error("must start and end with a letter or digit (a DNS-1123 label)")]
+    Edges,
+    /// Not a DNS-1123 subdomain.
+    #[error(
+        "must be lower-case labels of letters, digits and '-', joined by '.' (a DNS-1123 subdomain)"
+    )]
+    NotSubdomain,
+}
+
+/// What is wrong with a gateway host.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum HostProblem {
+    /// The host is empty.
+    #[error("must not be empty")]
+    Empty,
+    /// A `*` elsewhere than as the whole left-most label.
+    #[error("a wildcard may only be the whole left-most label, as in \"*.example.com\"")]
+    Wildcard,
+    /// A short name.
+    #[error(
+        "short names are not allowed on a gateway; use a fully qualified name such as \"grpc.example.com\""
+    )]
+    ShortName,
+    /// Upper-case letters.
+    #[error("must be lower case")]
+    NotLowerCase,
+    /// Not a DNS name.
+    #[error("is not a DNS name: labels of letters, digits and '-', joined by '.'")]
+    NotDns,
+}
+
+/// What is wrong with one backend.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum BackendProblem {
+    /// Port 0.
+    #[error("port 0 is not a port; give 1–65535 with `.port(..)` (default 50051)")]
+    PortZero,
+    /// The written Service's port name does not declare gRPC.
+    #[error(
+        "port name {name:?}: Istio reads the protocol from it; name the port \"grpc\" or \"grpc-<suffix>\" (at most 15 characters)"
+    )]
+    PortName {
+        /// The port name that would be written.
+        name: String,
+    },
+    /// The written Service selects no pods.
+    #[error("the Service selects no pods: give labels with `.selector(..)`")]
+    NoSelector,
+    /// The user's Service lacks the routed port.
+    #[error(
+        "the Service has no port {port} (it declares [{}]); route to one of its ports with `.port(..)`",
+        declared.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
+    )]
+    NoSuchPort {
+        /// The routed port.
+        port: u16,
+        /// The ports the Service declares.
+        declared: Vec<i32>,
+    },
+    /// The user's Service port is not declared HTTP/2, so Istio speaks HTTP/1.1 to gRPC.
+    #[error(
+        "port {port} {declared}: Istio treats it as {protocol}, not HTTP/2, so gRPC calls fail with `UNAVAILABLE: upstream connect error or disconnect/reset before headers. reset reason: protocol error`; set appProtocol: grpc or name the port \"grpc\" or \"grpc-<suffix>\""
+    )]
+    NotHttp2 {
+        /// The routed port.
+        port: u16,
+        /// How the port is declared (`is named "http"`, `has appProtocol "http"`…).
+        declared: String,
+        /// What Istio makes of it.
+        protocol: String,
+    },
+    /// gRPC-Web without any allowed origin.
+    #[error("grpc-web: no origin allowed; give one with `Origins::exact(..)`")]
+    NoOrigin,
+    /// gRPC-Web max age that is not a positive whole number of seconds.
+    #[error("grpc-web: max age {max_age:?} must be a positive whole number of seconds")]
+    MaxAge {
+        /// The max age as given.
+        max_age: Duration,
+    },
+    /// gRPC-Web allowed header that is not an HTTP header name.
+    #[error("grpc-web: allowed header {header:?} is not an HTTP header name")]
+    AllowHeader {
+        /// The header as given.
+        header: String,
+    },
+    /// A subset without labels.
+    #[error("subset {subset:?} has no labels: give the labels that select its pods")]
+    SubsetWithoutLabels {
+        /// The subset's name.
+        subset: String,
+    },
+}
+
+/// What is wrong with one route.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RouteProblem {
+    /// Not a gRPC service name.
+    #[error("{service:?} is not a gRPC service name (`<package>.<Service>`)")]
+    NotAServiceName {
+        /// The name as given.
+        service: String,
+    },
+    /// Not a gRPC method name.
+    #[error("{method:?} is not a gRPC method name")]
+    NotAMethodName {
+        /// The name as given.
+        method: String,
+    },
+    /// The route timeout is not a duration Istio accepts.
+    #[error("timeout: {0}")]
+    Timeout(DurationProblem),
+    /// The per-try timeout is not a duration Istio accepts.
+    #[error("per-try timeout: {0}")]
+    PerTryTimeout(DurationProblem),
+    /// The per-try timeout is above the route timeout.
+    #[error(
+        "per-try timeout {per_try:?} is above the route timeout {timeout:?}: the route times out first; lower it or raise the timeout"
+    )]
+    PerTryAboveTimeout {
+        /// The per-try timeout.
+        per_try: Duration,
+        /// The route timeout.
+        timeout: Duration,
+    },
+    /// A per-try timeout without retries.
+    #[error("a per-try timeout needs retries: add `.retries(attempts, [RetryOn::…])`")]
+    PerTryWithoutRetries,
+    /// Retries with 0 attempts.
+    #[error(
+        "retries with 0 attempts: Istio rejects a retry policy when attempts is 0; leave out `.retries(..)` to keep Istio's default, or give at least 1"
+    )]
+    ZeroAttempts,
+    /// More attempts than Istio's field holds.
+    #[error("{attempts} retry attempts is too many")]
+    TooManyAttempts {
+        /// The attempts as given.
+        attempts: u32,
+    },
+}
+
+/// Why a duration is not one Istio accepts on a route.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DurationProblem {
+    /// Below 1 ms.
+    #[error("{0:?} is below Istio's minimum of 1ms")]
+    BelowMinimum(Duration),
+    /// Not whole milliseconds.
+    #[error("{0:?} is not a whole number of milliseconds, which Istio requires")]
+    NotWholeMilliseconds(Duration),
+    /// Too large for Istio's duration type.
+    #[error("{0:?} is too long for Istio's duration type")]
+    TooLong(Duration),
+}
+
+/// What is duplicated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DuplicateKind {
+    /// A gateway host.
+    #[error("host")]
+    Host,
+    /// A backend (same name and namespace).
+    #[error("backend")]
+    Backend,
+    /// A route (same service, method, or catch-all).
+    #[error("route")]
+    Route,
+    /// A subset of one backend.
+    #[error("subset")]
+    Subset,
+}
+
+/// What is wrong with a PEM credential (never showing the key).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CredentialProblem {
+    /// The certificate chain has no PEM block.
+    #[error("the certificate chain holds no PEM block")]
+    NoCertificate,
+    /// A block of the chain is not a certificate.
+    #[error("the certificate chain holds a PEM block that is not a CERTIFICATE")]
+    NotACertificate,
+    /// The chain is not PEM.
+    #[error("the certificate chain is not valid PEM")]
+    ChainNotPem,
+    /// The key's block is not a private key.
+    #[error("the private key's PEM block is not a PRIVATE KEY")]
+    NotAPrivateKey,
+    /// The key is not PEM.
+    #[error("the private key is not valid PEM")]
+    KeyNotPem,
+}
+
+/// What is wrong with a CORS origin.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum OriginProblem {
+    /// Not `scheme://host[:port]`.
+    #[error("an origin is scheme://host[:port], as in \"https://myapp.example.com\"")]
+    Shape,
+    /// Scheme other than http/https.
+    #[error("the scheme must be https or http")]
+    Scheme,
+    /// Bad port.
+    #[error("the port must be a number from 1 to 65535")]
+    Port,
+    /// A path or wildcard.
+    #[error(
+        "an origin has no path and no wildcard; for any origin use `Origins::any_explicitly()`"
+    )]
+    PathOrWildcard,
 }
 
 /// Why writing a mesh's manifests to a folder failed.

@@ -1,4 +1,5 @@
-//! gRPC-Web: browsers calling gRPC services through the gateway (REFERENCE §g).
+//! gRPC-Web: browsers calling gRPC services through the gateway
+//! (<https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/>).
 
 use std::time::Duration;
 
@@ -10,7 +11,11 @@ use std::time::Duration;
 /// ```
 /// use istio_grpc_builder::Origins;
 /// let origins = Origins::exact("https://myapp.example.com").or_exact("https://admin.example.com");
-/// # let _ = origins;
+/// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c()
+///     .backend(istio_grpc_builder::Backend::service("grpc-service").grpc_web(istio_grpc_builder::GrpcWeb::envoy_filter(origins)))
+///     .build()?;
+/// assert!(mesh.yaml().contains("exact: https://admin.example.com"), "{}", mesh.yaml());
+/// # Ok::<(), istio_grpc_builder::BuildErrors>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use]
@@ -24,7 +29,11 @@ impl Origins {
     ///
     /// ```
     /// let o = istio_grpc_builder::Origins::exact("https://myapp.example.com");
-    /// # let _ = o;
+    /// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c()
+    ///     .backend(istio_grpc_builder::Backend::service("grpc-service").grpc_web(istio_grpc_builder::GrpcWeb::envoy_filter(o)))
+    ///     .build()?;
+    /// assert!(mesh.yaml().contains("exact: https://myapp.example.com"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn exact(origin: impl Into<String>) -> Self {
         Origins {
@@ -37,7 +46,11 @@ impl Origins {
     ///
     /// ```
     /// let o = istio_grpc_builder::Origins::exact("https://a.example.com").or_exact("https://b.example.com");
-    /// # let _ = o;
+    /// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c()
+    ///     .backend(istio_grpc_builder::Backend::service("grpc-service").grpc_web(istio_grpc_builder::GrpcWeb::envoy_filter(o)))
+    ///     .build()?;
+    /// assert!(mesh.yaml().contains("exact: https://b.example.com"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn or_exact(mut self, origin: impl Into<String>) -> Self {
         self.exact.push(origin.into());
@@ -49,7 +62,11 @@ impl Origins {
     ///
     /// ```
     /// let o = istio_grpc_builder::Origins::any_explicitly();
-    /// # let _ = o;
+    /// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c()
+    ///     .backend(istio_grpc_builder::Backend::service("grpc-service").grpc_web(istio_grpc_builder::GrpcWeb::envoy_filter(o)))
+    ///     .build()?;
+    /// assert!(mesh.yaml().contains("regex: .*"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn any_explicitly() -> Self {
         Origins {
@@ -63,10 +80,10 @@ impl Origins {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Translation {
     /// An EnvoyFilter inserts `envoy.filters.http.grpc_web` before the router at the gateway
-    /// (the seed's way; works with any backend port).
+    /// (works with any backend port).
     EnvoyFilter,
     /// The backend's Service port is declared `grpc-web` (name and `appProtocol`), so Istio adds
-    /// the filter itself (REFERENCE §g); no EnvoyFilter.
+    /// the filter itself; no EnvoyFilter.
     ServicePort,
 }
 
@@ -86,7 +103,12 @@ pub(crate) enum Translation {
 /// ```
 /// use istio_grpc_builder::{GrpcWeb, Origins};
 /// let web = GrpcWeb::envoy_filter(Origins::exact("https://myapp.example.com"));
-/// # let _ = web;
+/// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c()
+///     .backend(istio_grpc_builder::Backend::service("grpc-service").grpc_web(web))
+///     .build()?;
+/// assert!(mesh.yaml().contains("kind: EnvoyFilter"), "{}", mesh.yaml());
+/// assert!(mesh.yaml().contains("unmatchedPreflights: IGNORE"), "{}", mesh.yaml());
+/// # Ok::<(), istio_grpc_builder::BuildErrors>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[must_use]
@@ -110,11 +132,15 @@ impl GrpcWeb {
     }
 
     /// Translate with an EnvoyFilter at the gateway (`grpc-web-filter` in the gateway workload's
-    /// namespace), as the seed does.
+    /// namespace).
     ///
     /// ```
     /// let web = istio_grpc_builder::GrpcWeb::envoy_filter(istio_grpc_builder::Origins::exact("https://myapp.example.com"));
-    /// # let _ = web;
+    /// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c()
+    ///     .backend(istio_grpc_builder::Backend::service("grpc-service").grpc_web(web))
+    ///     .build()?;
+    /// assert!(mesh.yaml().contains("name: grpc-web-filter"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn envoy_filter(origins: Origins) -> Self {
         GrpcWeb::new(origins, Translation::EnvoyFilter)
@@ -122,11 +148,19 @@ impl GrpcWeb {
 
     /// Translate by declaring the backend's Service port as gRPC-Web (`name: grpc-web`,
     /// `appProtocol: grpc-web`): Istio then inserts the filter itself, with no EnvoyFilter to
-    /// maintain (REFERENCE §g). Native gRPC calls on the port keep working.
+    /// maintain (Istio's `grpc-web` protocol,
+    /// <https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/>).
+    /// Native gRPC calls on the port keep working.
     ///
     /// ```
     /// let web = istio_grpc_builder::GrpcWeb::service_port(istio_grpc_builder::Origins::exact("https://myapp.example.com"));
-    /// # let _ = web;
+    /// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c()
+    ///     .backend(istio_grpc_builder::Backend::service("grpc-service").grpc_web(web))
+    ///     .build()?;
+    /// assert!(mesh.yaml().contains("name: grpc-web"), "{}", mesh.yaml());
+    /// assert!(mesh.yaml().contains("appProtocol: grpc-web"), "{}", mesh.yaml());
+    /// assert!(!mesh.yaml().contains("kind: EnvoyFilter"));
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn service_port(origins: Origins) -> Self {
         GrpcWeb::new(origins, Translation::ServicePort)
@@ -138,7 +172,11 @@ impl GrpcWeb {
     /// # use istio_grpc_builder::{GrpcWeb, Origins};
     /// let web = GrpcWeb::envoy_filter(Origins::exact("https://myapp.example.com"))
     ///     .max_age(std::time::Duration::from_secs(600));
-    /// # let _ = web;
+    /// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c()
+    ///     .backend(istio_grpc_builder::Backend::service("grpc-service").grpc_web(web))
+    ///     .build()?;
+    /// assert!(mesh.yaml().contains("maxAge: 600s"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn max_age(mut self, max_age: Duration) -> Self {
         self.max_age = max_age;
@@ -150,7 +188,11 @@ impl GrpcWeb {
     /// ```
     /// # use istio_grpc_builder::{GrpcWeb, Origins};
     /// let web = GrpcWeb::envoy_filter(Origins::exact("https://myapp.example.com")).allow_header("authorization");
-    /// # let _ = web;
+    /// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c()
+    ///     .backend(istio_grpc_builder::Backend::service("grpc-service").grpc_web(web))
+    ///     .build()?;
+    /// assert!(mesh.yaml().contains("- authorization"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn allow_header(mut self, header: impl Into<String>) -> Self {
         self.extra_allow_headers.push(header.into());
@@ -162,7 +204,11 @@ impl GrpcWeb {
     /// ```
     /// # use istio_grpc_builder::{GrpcWeb, Origins};
     /// let web = GrpcWeb::envoy_filter(Origins::exact("https://myapp.example.com")).allow_credentials(true);
-    /// # let _ = web;
+    /// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c()
+    ///     .backend(istio_grpc_builder::Backend::service("grpc-service").grpc_web(web))
+    ///     .build()?;
+    /// assert!(mesh.yaml().contains("allowCredentials: true"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn allow_credentials(mut self, allow: bool) -> Self {
         self.allow_credentials = Some(allow);

@@ -3,134 +3,15 @@
 use std::fmt;
 use std::marker::PhantomData;
 
-use crate::backend::{Backend, BackendSpec, DataPlane};
-use crate::{BuildError, Mesh};
-
-/// Transport markers: what the gateway speaks to clients.
-pub mod transport {
-    /// Marker: TLS not yet chosen. No gateway can be built in this state.
-    #[derive(Clone, Copy, Debug, Default)]
-    pub struct Unchosen;
-    /// Marker: HTTPS on 443, TLS terminated at the gateway (HTTP/2 negotiated by ALPN).
-    #[derive(Clone, Copy, Debug, Default)]
-    pub struct Tls;
-    /// Marker: plaintext HTTP/2 (h2c) on port 80, chosen by name with `.h2c()`.
-    #[derive(Clone, Copy, Debug, Default)]
-    pub struct H2c;
-}
-use transport::{H2c, Tls, Unchosen};
-
-mod sealed {
-    pub trait Sealed {}
-    impl Sealed for super::transport::Unchosen {}
-    impl Sealed for super::transport::Tls {}
-    impl Sealed for super::transport::H2c {}
-}
-
-/// A chosen transport: [`Tls`] or [`H2c`]. `build()` needs one.
-#[diagnostic::on_unimplemented(
-    message = "no gateway is built before its transport is chosen",
-    label = "TLS or h2c not chosen yet",
-    note = "call `.tls(TlsCredential::secret(\"…\"))` for HTTPS on 443, or `.h2c()` for plaintext HTTP/2 on 80, before `.build()`"
-)]
-pub trait Transport: sealed::Sealed {
-    /// Whether the gateway terminates TLS.
-    const TLS: bool;
-}
-impl Transport for Tls {
-    const TLS: bool = true;
-}
-impl Transport for H2c {
-    const TLS: bool = false;
-}
-
-/// A transport that may still be chosen: only [`Unchosen`].
-#[diagnostic::on_unimplemented(
-    message = "the gateway's transport is already chosen (`{Self}`): an h2c gateway takes no TLS credential",
-    label = "transport chosen earlier in this chain",
-    note = "choose exactly one of `.tls(..)` (HTTPS on 443) and `.h2c()` (plaintext on 80); remove the other call"
-)]
-pub trait TransportUnchosen: sealed::Sealed {}
-impl TransportUnchosen for Unchosen {}
-
-/// PEM text of a private key. Never shown by `Debug` or in errors.
-#[derive(Clone, PartialEq, Eq)]
-pub(crate) struct PrivateKeyPem(pub(crate) String);
-
-impl fmt::Debug for PrivateKeyPem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PrivateKeyPem(<redacted>)")
-    }
-}
-
-/// The certificate the gateway presents: a `kubernetes.io/tls` Secret in the gateway
-/// workload's namespace, named by `credentialName`.
-///
-/// `Debug` never shows the private key.
-///
-/// ```
-/// use istio_grpc_builder::TlsCredential;
-/// let existing = TlsCredential::secret("grpc-tls-credential");
-/// let cred = TlsCredential::from_pem("grpc-tls-credential", "-----BEGIN CERTIFICATE-----…", "-----BEGIN PRIVATE KEY-----…");
-/// assert!(!format!("{cred:?}").contains("PRIVATE KEY"));
-/// # let _ = existing;
-/// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
-#[must_use]
-pub struct TlsCredential {
-    pub(crate) name: String,
-    pub(crate) pem: Option<(String, PrivateKeyPem)>,
-}
-
-impl TlsCredential {
-    /// A Secret that already exists (created e.g. with `kubectl create secret tls`).
-    ///
-    /// ```
-    /// let c = istio_grpc_builder::TlsCredential::secret("grpc-tls-credential");
-    /// # let _ = c;
-    /// ```
-    pub fn secret(name: impl Into<String>) -> Self {
-        TlsCredential {
-            name: name.into(),
-            pem: None,
-        }
-    }
-
-    /// A Secret the builder writes from a PEM certificate chain and private key (both checked
-    /// by `build()`; the key never appears in `Debug` or error output).
-    ///
-    /// ```
-    /// let c = istio_grpc_builder::TlsCredential::from_pem("grpc-tls-credential", "cert pem", "key pem");
-    /// # let _ = c;
-    /// ```
-    pub fn from_pem(
-        name: impl Into<String>,
-        cert_chain_pem: impl Into<String>,
-        private_key_pem: impl Into<String>,
-    ) -> Self {
-        TlsCredential {
-            name: name.into(),
-            pem: Some((cert_chain_pem.into(), PrivateKeyPem(private_key_pem.into()))),
-        }
-    }
-}
-
-/// Everything an ingress holds, independent of its transport.
-#[derive(Clone, Debug)]
-pub(crate) struct IngressSpec {
-    pub(crate) hosts: Vec<String>,
-    pub(crate) gateway: String,
-    pub(crate) namespace: Option<String>,
-    pub(crate) workload_namespace: String,
-    pub(crate) selector: Vec<(String, String)>,
-    pub(crate) virtual_service: String,
-    pub(crate) credential: Option<TlsCredential>,
-    pub(crate) backends: Vec<BackendSpec>,
-}
+use crate::backend::Backend;
+use crate::error::BuildErrors;
+use crate::marker::{DataPlane, H2c, Https, Transport, TransportUnchosen, Unchosen};
+use crate::mesh::Mesh;
+use crate::spec::{IngressSpec, TlsCredential};
 
 /// gRPC services exposed at a host through an Istio ingress gateway.
 ///
-/// Defaults, as in the seed: Gateway `grpc-gateway` selecting `istio: ingressgateway`, whose
+/// Defaults: Gateway `grpc-gateway` selecting `istio: ingressgateway`, whose
 /// workload (and TLS Secret) live in `istio-system`; VirtualService `grpc-vs`; objects without
 /// a namespace unless [`namespace`](Self::namespace) is set. The transport must be chosen with
 /// [`tls`](Self::tls) or [`h2c`](Self::h2c) before [`build`](Self::build).
@@ -150,7 +31,7 @@ pub(crate) struct IngressSpec {
 ///     .backend(Backend::service("streaming-service").route(ServiceRoute::streaming("mypackage.FeedService")))
 ///     .build()?;
 /// assert!(mesh.to_yaml().contains("credentialName: grpc-tls-credential"));
-/// # Ok::<(), istio_grpc_builder::BuildError>(())
+/// # Ok::<(), istio_grpc_builder::BuildErrors>(())
 /// ```
 #[must_use]
 pub struct Ingress<T = Unchosen> {
@@ -185,7 +66,9 @@ impl Ingress<Unchosen> {
     ///
     /// ```
     /// let ingress = istio_grpc_builder::Ingress::new("grpc.example.com");
-    /// # let _ = ingress;
+    /// let mesh = ingress.h2c().backend(istio_grpc_builder::Backend::service("grpc-service")).build()?;
+    /// assert!(mesh.yaml().contains("- grpc.example.com"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn new(host: impl Into<String>) -> Self {
         Ingress {
@@ -218,9 +101,12 @@ impl<T> Ingress<T> {
     /// ```
     /// use istio_grpc_builder::{Ingress, TlsCredential};
     /// let ingress = Ingress::new("grpc.example.com").tls(TlsCredential::secret("grpc-tls-credential"));
-    /// # let _ = ingress;
+    /// let mesh = ingress.backend(istio_grpc_builder::Backend::service("grpc-service")).build()?;
+    /// assert!(mesh.yaml().contains("credentialName: grpc-tls-credential"), "{}", mesh.yaml());
+    /// assert!(mesh.yaml().contains("number: 443"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
-    pub fn tls(mut self, credential: TlsCredential) -> Ingress<Tls>
+    pub fn tls(mut self, credential: TlsCredential) -> Ingress<Https>
     where
         T: TransportUnchosen,
     {
@@ -233,7 +119,10 @@ impl<T> Ingress<T> {
     ///
     /// ```
     /// let ingress = istio_grpc_builder::Ingress::new("grpc.example.com").h2c();
-    /// # let _ = ingress;
+    /// let mesh = ingress.backend(istio_grpc_builder::Backend::service("grpc-service")).build()?;
+    /// assert!(mesh.yaml().contains("protocol: GRPC"), "{}", mesh.yaml());
+    /// assert!(!mesh.yaml().contains("tls:"));
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn h2c(self) -> Ingress<H2c>
     where
@@ -246,7 +135,9 @@ impl<T> Ingress<T> {
     ///
     /// ```
     /// let ingress = istio_grpc_builder::Ingress::new("grpc.example.com").host("api.example.com");
-    /// # let _ = ingress;
+    /// let mesh = ingress.h2c().backend(istio_grpc_builder::Backend::service("grpc-service")).build()?;
+    /// assert!(mesh.yaml().contains("- api.example.com"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn host(mut self, host: impl Into<String>) -> Self {
         self.spec.hosts.push(host.into());
@@ -257,7 +148,10 @@ impl<T> Ingress<T> {
     ///
     /// ```
     /// let ingress = istio_grpc_builder::Ingress::new("grpc.example.com").gateway("public-grpc");
-    /// # let _ = ingress;
+    /// let mesh = ingress.h2c().backend(istio_grpc_builder::Backend::service("grpc-service")).build()?;
+    /// assert!(mesh.yaml().contains("name: public-grpc"), "{}", mesh.yaml());
+    /// assert!(mesh.yaml().contains("- public-grpc"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn gateway(mut self, name: impl Into<String>) -> Self {
         self.spec.gateway = name.into();
@@ -269,7 +163,9 @@ impl<T> Ingress<T> {
     ///
     /// ```
     /// let ingress = istio_grpc_builder::Ingress::new("grpc.example.com").namespace("shop");
-    /// # let _ = ingress;
+    /// let mesh = ingress.h2c().backend(istio_grpc_builder::Backend::service("grpc-service")).build()?;
+    /// assert!(mesh.yaml().contains("namespace: shop"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
         self.spec.namespace = Some(namespace.into());
@@ -281,7 +177,9 @@ impl<T> Ingress<T> {
     ///
     /// ```
     /// let ingress = istio_grpc_builder::Ingress::new("grpc.example.com").gateway_workload_namespace("ingress");
-    /// # let _ = ingress;
+    /// let mesh = ingress.h2c().backend(istio_grpc_builder::Backend::service("grpc-service")).build()?;
+    /// assert!(mesh.gateway_ip_command().contains("-n ingress"));
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn gateway_workload_namespace(mut self, namespace: impl Into<String>) -> Self {
         self.spec.workload_namespace = namespace.into();
@@ -292,7 +190,9 @@ impl<T> Ingress<T> {
     ///
     /// ```
     /// let ingress = istio_grpc_builder::Ingress::new("grpc.example.com").selector([("istio", "grpc-ingress")]);
-    /// # let _ = ingress;
+    /// let mesh = ingress.h2c().backend(istio_grpc_builder::Backend::service("grpc-service")).build()?;
+    /// assert!(mesh.yaml().contains("istio: grpc-ingress"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn selector<K: Into<String>, V: Into<String>>(
         mut self,
@@ -305,11 +205,15 @@ impl<T> Ingress<T> {
         self
     }
 
-    /// The VirtualService's name (default `grpc-vs`).
+    /// The VirtualService's name (default `grpc-vs`). When the routes do not fit in one
+    /// object of the size Kubernetes accepts, the builder writes several: `<name>`,
+    /// `<name>-2`, … (see [`limits`](crate::limits)).
     ///
     /// ```
     /// let ingress = istio_grpc_builder::Ingress::new("grpc.example.com").virtual_service("grpc-routing");
-    /// # let _ = ingress;
+    /// let mesh = ingress.h2c().backend(istio_grpc_builder::Backend::service("grpc-service")).build()?;
+    /// assert!(mesh.yaml().contains("name: grpc-routing"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn virtual_service(mut self, name: impl Into<String>) -> Self {
         self.spec.virtual_service = name.into();
@@ -321,26 +225,35 @@ impl<T> Ingress<T> {
     /// ```
     /// use istio_grpc_builder::{Backend, Ingress};
     /// let ingress = Ingress::new("grpc.example.com").backend(Backend::service("grpc-service"));
-    /// # let _ = ingress;
+    /// let mesh = ingress.h2c().build()?;
+    /// assert!(mesh.yaml().contains("host: grpc-service"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn backend<M: DataPlane>(mut self, backend: Backend<M>) -> Self {
         self.spec.backends.push(backend.spec);
         self
     }
 
-    /// Check every value and produce the manifests. Errors name the offending part
-    /// (`backend "user-grpc-service": port 0 …`).
+    /// Check every value and produce the manifests. Every problem is reported at once, each
+    /// naming the offending part (`backend "user-grpc-service": port 0 …`).
     ///
     /// ```
-    /// use istio_grpc_builder::{Backend, Ingress};
+    /// use istio_grpc_builder::{Backend, BuildError, Ingress, error::DuplicateKind};
     /// let mesh = Ingress::new("grpc.example.com").h2c().backend(Backend::service("grpc-service")).build()?;
     /// assert_eq!(mesh.objects().len(), 3); // Gateway, VirtualService, Service
-    /// # Ok::<(), istio_grpc_builder::BuildError>(())
+    ///
+    /// let errors = Ingress::new("grpc.example.com").h2c()
+    ///     .backend(Backend::service("a"))
+    ///     .backend(Backend::service("a"))
+    ///     .build()
+    ///     .expect_err("the same backend twice");
+    /// assert!(errors.iter().all(|e| matches!(e, BuildError::Duplicate { kind: DuplicateKind::Backend | DuplicateKind::Route, .. })));
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
-    pub fn build(&self) -> Result<Mesh, BuildError>
+    pub fn build(&self) -> Result<Mesh, BuildErrors>
     where
         T: Transport,
     {
-        crate::assemble::assemble(&self.spec, T::TLS)
+        crate::assemble::build(&self.spec, T::TLS)
     }
 }

@@ -11,9 +11,12 @@
 //! * an HTTP-status retry condition on a gRPC route;
 //! * a load balancer or TLS mode that proxyless gRPC ignores.
 //!
-//! What [`Ingress::build`] checks, returning a [`BuildError`] that names the offending part:
-//! hosts, names, ports, durations, duplicates, per-try timeouts above the route timeout, PEM
-//! credentials, and user-given Services whose port is not declared HTTP/2.
+//! What [`Ingress::build`] checks, returning every problem at once ([`BuildErrors`], one typed
+//! [`BuildError`] each, naming the offending part): hosts, names, ports, durations, duplicates,
+//! per-try timeouts above the route timeout, PEM credentials, user-given Services whose port is
+//! not declared HTTP/2, and objects larger than Kubernetes accepts ([`limits`]).
+//!
+//! The compile-time markers and the traits that bound them are in [`marker`].
 //!
 //! ```
 //! use std::time::Duration;
@@ -31,7 +34,7 @@
 //!     .backend(Backend::service("streaming-service").route(ServiceRoute::streaming("mypackage.FeedService")))
 //!     .build()?;
 //!
-//! let yaml = mesh.to_yaml();
+//! let yaml = mesh.yaml();
 //! assert!(!yaml.contains("timeout: 0s")); // streaming: no timeout (the CRD refuses `0s`)
 //! // A timed-out try is retried only on `reset`, so the per-try timeout brings it along.
 //! assert!(yaml.contains("retryOn: unavailable,resource-exhausted,internal,reset"));
@@ -39,30 +42,34 @@
 //! for check in mesh.grpcurl_checks() {
 //!     println!("{check}");
 //! }
-//! # Ok::<(), istio_grpc_builder::BuildError>(())
+//! # Ok::<(), istio_grpc_builder::BuildErrors>(())
 //! ```
 
 mod assemble;
 mod backend;
 pub mod descriptor;
-mod error;
+pub mod error;
 mod grpc_web;
 mod ingress;
+pub mod limits;
+pub mod marker;
 mod mesh;
 mod route;
 pub mod service;
+mod spec;
 mod validate;
 
-pub use backend::{
-    Backend, DEFAULT_GRPC_PORT, DataPlane, LoadBalancerFor, ProxylessRole, TlsModeFor, data_plane,
-    lb, proxyless_pod_annotations, tls,
-};
-pub use error::{BuildError, WriteError};
+pub use backend::{Backend, DEFAULT_GRPC_PORT, ProxylessRole, proxyless_pod_annotations};
+pub use error::{BuildError, BuildErrors, WriteError};
 pub use grpc_web::{GrpcWeb, Origins};
-pub use ingress::{Ingress, TlsCredential, Transport, TransportUnchosen, transport};
+pub use ingress::Ingress;
 pub use istio_grpc_macros::routes;
+pub use marker::{lb, upstream_tls};
 pub use mesh::{GrpcurlCheck, Mesh};
-pub use route::{GrpcRetryCondition, HEALTH_SERVICE, MethodRoute, RetryOn, Route, ServiceRoute};
+pub use route::{
+    GrpcRetryCondition, HEALTH_SERVICE, MethodRoute, RetryOn, Route, ServiceRoute, TypedRoute,
+};
+pub use spec::TlsCredential;
 
 /// The types crate, re-exported so versions match.
 pub use istio_grpc_types;
@@ -75,6 +82,12 @@ pub mod __private {
     pub use crate::route::{MethodRoute, Route, ServiceRoute};
     pub use crate::service::*;
     pub use crate::{Backend, GrpcRetryCondition, RetryOn};
+    /// The method-kind markers, where generated code names them.
+    pub mod kind {
+        pub use crate::marker::{
+            BidiStreaming, ClientStreaming, ServerStreaming, Streaming, Unary,
+        };
+    }
 }
 
 /// The README's examples, compiled and run as doctests so that they stay true.

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use istio_grpc_types::Object;
 
-use crate::WriteError;
+use crate::error::WriteError;
 use crate::route::{HEALTH_SERVICE, Target};
 
 /// What a grpcurl check calls.
@@ -95,52 +95,51 @@ impl fmt::Display for GrpcurlCheck {
 /// use istio_grpc_builder::{Backend, Ingress};
 /// let mesh = Ingress::new("grpc.example.com").h2c().backend(Backend::service("grpc-service")).build()?;
 /// assert_eq!(mesh.objects()[0].kind(), "Gateway");
-/// assert!(mesh.to_yaml().starts_with("---\n"));
+/// assert!(mesh.yaml().starts_with("---\n"));
 /// assert_eq!(mesh.grpcurl_checks()[0].to_string(), "grpcurl -plaintext -authority grpc.example.com $GATEWAY_IP:80 list");
-/// # Ok::<(), istio_grpc_builder::BuildError>(())
+/// # Ok::<(), istio_grpc_builder::BuildErrors>(())
 /// ```
 #[derive(Clone, Debug)]
 pub struct Mesh {
-    objects: Vec<Object>,
-    yaml: String,
-    authority: String,
-    tls: bool,
-    checks: Vec<CheckTarget>,
-    pod_annotations: BTreeMap<String, BTreeMap<String, String>>,
+    pub(crate) objects: Vec<Object>,
+    pub(crate) yaml: String,
+    pub(crate) authority: String,
+    pub(crate) tls: bool,
+    pub(crate) checks: Vec<CheckTarget>,
+    pub(crate) pod_annotations: BTreeMap<String, BTreeMap<String, String>>,
+    pub(crate) workload_namespace: String,
+    pub(crate) selector: Vec<(String, String)>,
 }
 
 impl Mesh {
-    pub(crate) fn new(
-        objects: Vec<Object>,
-        yaml: String,
-        authority: String,
-        tls: bool,
-        checks: Vec<CheckTarget>,
-        pod_annotations: BTreeMap<String, BTreeMap<String, String>>,
-    ) -> Self {
-        Mesh {
-            objects,
-            yaml,
-            authority,
-            tls,
-            checks,
-            pod_annotations,
-        }
-    }
-
-    /// The objects, in a stable order: Gateway, Secret, VirtualService, DestinationRules,
+    /// The objects, in a stable order: Gateway, Secret, VirtualServices, DestinationRules,
     /// Services, EnvoyFilter.
-    pub fn objects(&self) -> Vec<Object> {
-        self.objects.clone()
-    }
-
-    /// The objects, borrowed (same order as [`objects`](Self::objects)).
-    pub fn as_objects(&self) -> &[Object] {
+    pub fn objects(&self) -> &[Object] {
         &self.objects
     }
 
-    /// Every object as one multi-document YAML stream. Deterministic: the same mesh always
+    /// The objects, owned (same order as [`objects`](Self::objects)).
+    ///
+    /// ```
+    /// use istio_grpc_builder::{Backend, Ingress};
+    /// let mesh = Ingress::new("grpc.example.com").h2c().backend(Backend::service("grpc-service")).build()?;
+    /// let kinds: Vec<&str> = mesh.objects().iter().map(|o| o.kind()).collect();
+    /// assert_eq!(kinds, ["Gateway", "VirtualService", "Service"]);
+    /// assert_eq!(mesh.into_objects().len(), 3);
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
+    /// ```
+    pub fn into_objects(self) -> Vec<Object> {
+        self.objects
+    }
+
+    /// Every object as one multi-document YAML stream (one document per object, each under
+    /// the limits in [`limits`](crate::limits)). Deterministic: the same mesh always
     /// gives the same bytes.
+    pub fn yaml(&self) -> &str {
+        &self.yaml
+    }
+
+    /// The YAML stream, owned: `self.yaml().to_owned()`.
     pub fn to_yaml(&self) -> String {
         self.yaml.clone()
     }
@@ -210,7 +209,7 @@ impl Mesh {
     ///     mesh.grpcurl_call("mypackage.Greeter/SayHello", r#"{"name": "World"}"#).to_string(),
     ///     r#"grpcurl -d '{"name": "World"}' -authority grpc.example.com $GATEWAY_IP:443 mypackage.Greeter/SayHello"#,
     /// );
-    /// # Ok::<(), istio_grpc_builder::BuildError>(())
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn grpcurl_call(&self, method: &str, data: &str) -> GrpcurlCheck {
         GrpcurlCheck {
@@ -220,9 +219,35 @@ impl Mesh {
         }
     }
 
-    /// The shell command that sets `$GATEWAY_IP` for the checks (the default ingress gateway).
-    pub fn gateway_ip_command(&self) -> &'static str {
-        "export GATEWAY_IP=$(kubectl -n istio-system get service istio-ingressgateway -o jsonpath='{.status.loadBalancer.ingress[0].ip}')"
+    /// The shell command that sets `$GATEWAY_IP` for the checks: the external IP of the
+    /// gateway workload's Service, found by the workload's namespace and labels (as configured
+    /// with [`Ingress::gateway_workload_namespace`](crate::Ingress::gateway_workload_namespace)
+    /// and [`Ingress::selector`](crate::Ingress::selector)).
+    ///
+    /// ```
+    /// use istio_grpc_builder::{Backend, Ingress};
+    /// let mesh = Ingress::new("grpc.example.com").h2c()
+    ///     .gateway_workload_namespace("ingress")
+    ///     .selector([("istio", "grpc-ingress")])
+    ///     .backend(Backend::service("grpc-service"))
+    ///     .build()?;
+    /// assert_eq!(
+    ///     mesh.gateway_ip_command(),
+    ///     "export GATEWAY_IP=$(kubectl -n ingress get service -l istio=grpc-ingress -o jsonpath='{.items[0].status.loadBalancer.ingress[0].ip}')"
+    /// );
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
+    /// ```
+    pub fn gateway_ip_command(&self) -> String {
+        let labels: Vec<String> = self
+            .selector
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        format!(
+            "export GATEWAY_IP=$(kubectl -n {} get service -l {} -o jsonpath='{{.items[0].status.loadBalancer.ingress[0].ip}}')",
+            self.workload_namespace,
+            labels.join(",")
+        )
     }
 
     /// The pod-template annotations a proxyless backend's workload needs, by backend name.
@@ -232,7 +257,7 @@ impl Mesh {
     /// let mesh = Ingress::new("grpc.example.com").h2c()
     ///     .backend(Backend::service("echo").proxyless(ProxylessRole::Server)).build()?;
     /// assert_eq!(mesh.pod_annotations("echo").unwrap()["inject.istio.io/templates"], "grpc-agent");
-    /// # Ok::<(), istio_grpc_builder::BuildError>(())
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn pod_annotations(&self, backend: &str) -> Option<&BTreeMap<String, String>> {
         self.pod_annotations.get(backend)

@@ -1,18 +1,22 @@
 //! Routes: which gRPC calls go to a backend, and with which timeout and retry policy.
 //!
-//! A route knows at compile time whether its calls stream (its kind, see
-//! [`RouteKind`](crate::service::RouteKind)). Only unary routes take `.timeout(..)` and
-//! `.per_try_timeout(..)`; streaming routes carry no timeout, which Istio reads as "disabled"
-//! (`timeout: 0s`, the seed's spelling, is refused by the CRD's rule `duration(self) >=
-//! duration('1ms')` and by Istio's webhook). Retry conditions are
+//! A route knows at compile time what it covers (its scope: [`ByService`] or [`ByMethod`]) and
+//! whether its calls stream (its kind, see [`RouteKind`]). Only unary routes take
+//! `.timeout(..)` and `.per_try_timeout(..)`; streaming routes carry no timeout, which Istio
+//! reads as "disabled" (`timeout: 0s` is refused by the CRD's rule
+//! `duration(self) >= duration('1ms')` and by Istio's webhook). Retry conditions are
 //! [`RetryOn`] values: gRPC status codes and transport failures, never HTTP statuses.
 
 use std::fmt;
 use std::marker::PhantomData;
 use std::time::Duration;
 
-use crate::service::kind::{Streaming, Unary};
-use crate::service::{AcceptsTimeout, CallKind, GrpcService, RouteKind};
+use istio_grpc_types::{StringMatch, grpc};
+
+use crate::marker::{
+    AcceptsTimeout, ByMethod, ByService, CallKind, RouteKind, Scope, Streaming, Unary,
+};
+use crate::service::GrpcService;
 
 /// A condition on which a gRPC route retries: a gRPC status code (Envoy's
 /// `x-envoy-retry-grpc-on`) or a transport failure that gRPC calls meet (`x-envoy-retry-on`).
@@ -42,7 +46,8 @@ pub enum RetryOn {
     ConnectFailure,
     /// The backend reset the HTTP/2 stream with `REFUSED_STREAM`.
     RefusedStream,
-    /// The backend did not respond (disconnect, reset, read timeout).
+    /// The backend did not respond (disconnect, reset, read timeout); also what retries a try
+    /// that hit its per-try timeout.
     Reset,
     /// Like [`Reset`](Self::Reset), but only before the request was sent upstream.
     ResetBeforeRequest,
@@ -93,6 +98,7 @@ impl GrpcRetryCondition for RetryOn {
         *self
     }
 }
+#[diagnostic::do_not_recommend]
 impl GrpcRetryCondition for &RetryOn {
     fn condition(&self) -> RetryOn {
         **self
@@ -108,6 +114,31 @@ pub(crate) enum Target {
     Service(String),
     /// `uri.exact: /<service>/<method>`.
     Method(String, String),
+}
+
+impl Target {
+    /// The path prefix or exact path matched, or `None` for every call.
+    pub(crate) fn path(&self) -> Option<String> {
+        match self {
+            Target::All => None,
+            Target::Service(s) => Some(grpc::service_prefix(s)),
+            Target::Method(s, m) => Some(grpc::method_path(s, m)),
+        }
+    }
+
+    /// How errors name the route.
+    pub(crate) fn label(&self) -> String {
+        self.path().unwrap_or_else(|| "(all calls)".to_owned())
+    }
+
+    /// The VirtualService `uri` match.
+    pub(crate) fn uri_match(&self) -> Option<StringMatch> {
+        match self {
+            Target::All => None,
+            Target::Service(s) => Some(StringMatch::Prefix(grpc::service_prefix(s))),
+            Target::Method(s, m) => Some(StringMatch::Exact(grpc::method_path(s, m))),
+        }
+    }
 }
 
 /// The policy part of a route, shared by every route type.
@@ -155,7 +186,8 @@ impl Route {
     ///         &[MethodInfo { name: "Subscribe", kind: MethodKind::ServerStreaming }];
     /// }
     /// let route = Route::for_service::<Feed>();
-    /// # let _ = route;
+    /// assert!(route.is_streaming());
+    /// assert_eq!(route.path().as_deref(), Some("/mypackage.FeedService/"));
     /// ```
     #[must_use]
     pub fn for_service<S: GrpcService>() -> Route {
@@ -163,13 +195,16 @@ impl Route {
         Route::new(Target::Service(S::SERVICE_NAME.to_owned()), streaming)
     }
 
-    /// The path prefix or exact path this route matches, or `None` when it takes every call.
+    /// The path prefix (`/<package>.<Service>/`) or exact path (`/<package>.<Service>/<Method>`)
+    /// this route matches, or `None` when it takes every call.
+    ///
+    /// ```
+    /// use istio_grpc_builder::{Route, ServiceRoute};
+    /// assert_eq!(Route::from(ServiceRoute::health()).path().as_deref(), Some("/grpc.health.v1.Health/"));
+    /// assert_eq!(Route::from(ServiceRoute::all_unary()).path(), None);
+    /// ```
     pub fn path(&self) -> Option<String> {
-        match &self.target {
-            Target::All => None,
-            Target::Service(s) => Some(istio_grpc_types::grpc::service_prefix(s)),
-            Target::Method(s, m) => Some(istio_grpc_types::grpc::method_path(s, m)),
-        }
+        self.target.path()
     }
 
     /// Whether calls on this route may stream.
@@ -178,243 +213,246 @@ impl Route {
     }
 }
 
-macro_rules! route_policy_methods {
-    ($ty:ident, $bound:path, $example:literal, $example_retry:literal) => {
-        impl<K: $bound> $ty<K> {
-            /// Retries: up to `attempts` retries, on the given gRPC conditions (written as
-            /// `retryOn`, in the order given, without duplicates). `attempts` must be at least 1
-            /// (checked by `build()`).
-            ///
-            /// Only [`RetryOn`] values compile here; HTTP-status conditions do not.
-            ///
-            /// ```
-            #[doc = $example_retry]
-            /// ```
-            pub fn retries<I>(mut self, attempts: u32, on: I) -> Self
-            where
-                I: IntoIterator,
-                I::Item: GrpcRetryCondition,
-            {
-                self.route.policy.attempts = Some(attempts);
-                let mut conditions: Vec<RetryOn> = Vec::new();
-                for c in on {
-                    let c = c.condition();
-                    if !conditions.contains(&c) {
-                        conditions.push(c);
-                    }
-                }
-                self.route.policy.retry_on = conditions;
-                self
-            }
-
-            /// The route timeout (whole call). Only unary routes take one: a streaming call lives
-            /// as long as its stream. Must be at least 1 ms and whole milliseconds (`build()`).
-            ///
-            /// ```
-            #[doc = $example]
-            /// ```
-            pub fn timeout(mut self, timeout: Duration) -> Self
-            where
-                K: AcceptsTimeout,
-            {
-                self.route.policy.timeout = Some(timeout);
-                self
-            }
-
-            /// The timeout of each try when retrying; not above the route timeout, and only with
-            /// [`retries`](Self::retries) (both checked by `build()`). Only unary routes take one.
-            ///
-            /// A try that times out is retried: `build()` adds [`RetryOn::Reset`] to the
-            /// conditions when it is missing, because Envoy retries a timed-out try only on
-            /// `reset` (or HTTP 5xx conditions, which gRPC routes do not use), never on gRPC
-            /// status conditions alone. With no conditions given, Istio's default ones are
-            /// written out before it (`connect-failure,refused-stream,unavailable,cancelled`).
-            ///
-            /// ```
-            #[doc = $example]
-            /// ```
-            pub fn per_try_timeout(mut self, timeout: Duration) -> Self
-            where
-                K: AcceptsTimeout,
-            {
-                self.route.policy.per_try_timeout = Some(timeout);
-                self
-            }
-        }
-
-        impl<K: $bound> From<$ty<K>> for Route {
-            fn from(r: $ty<K>) -> Route {
-                r.route
-            }
-        }
-
-        impl<K: $bound> fmt::Debug for $ty<K> {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.debug_struct(stringify!($ty))
-                    .field(
-                        "kind",
-                        &std::any::type_name::<K>().rsplit("::").next().unwrap_or(""),
-                    )
-                    .field("route", &self.route)
-                    .finish()
-            }
-        }
-
-        impl<K: $bound> Clone for $ty<K> {
-            fn clone(&self) -> Self {
-                Self {
-                    route: self.route.clone(),
-                    kind: PhantomData,
-                }
-            }
-        }
-    };
-}
-
-/// A route for one method: matches the exact path `/<service>/<method>`. Its kind `K` says
-/// whether the method streams; macro-generated code builds these from the `.proto`.
-///
-/// ```
-/// use std::time::Duration;
-/// use istio_grpc_builder::{MethodRoute, RetryOn};
-/// use istio_grpc_builder::service::kind::{ServerStreaming, Unary};
-///
-/// let get = MethodRoute::<Unary>::new("mypackage.UserService", "GetUser")
-///     .timeout(Duration::from_secs(5))
-///     .retries(2, [RetryOn::Unavailable]);
-/// let watch = MethodRoute::<ServerStreaming>::new("mypackage.UserService", "WatchUsers");
-/// # let _ = (get, watch);
-/// ```
+/// A route with its scope `S` ([`ByService`] or [`ByMethod`]) and kind `K` known at compile
+/// time. Use it through its two names, [`ServiceRoute`] and [`MethodRoute`]; its policy
+/// methods are the same for both.
 #[must_use]
-pub struct MethodRoute<K: CallKind> {
+pub struct TypedRoute<S, K> {
     route: Route,
-    kind: PhantomData<fn() -> K>,
+    _marker: PhantomData<fn() -> (S, K)>,
 }
 
-impl<K: CallKind> MethodRoute<K> {
-    /// A route for `/<service>/<method>`; `service` is the full name `<package>.<Service>`.
-    ///
-    /// ```
-    /// use istio_grpc_builder::MethodRoute;
-    /// use istio_grpc_builder::service::kind::Unary;
-    /// let r = MethodRoute::<Unary>::new("helloworld.Greeter", "SayHello");
-    /// # let _ = r;
-    /// ```
-    pub fn new(service: &'static str, method: &'static str) -> MethodRoute<K> {
-        MethodRoute {
-            route: Route::new(
-                Target::Method(service.to_owned(), method.to_owned()),
-                K::KIND.is_streaming(),
-            ),
-            kind: PhantomData,
-        }
-    }
-}
-
-route_policy_methods!(
-    MethodRoute,
-    CallKind,
-    "# use std::time::Duration;\n# use istio_grpc_builder::{MethodRoute, service::kind::Unary};\nlet r = MethodRoute::<Unary>::new(\"helloworld.Greeter\", \"SayHello\")\n    .timeout(Duration::from_secs(10))\n    .retries(3, [istio_grpc_builder::RetryOn::Unavailable])\n    .per_try_timeout(Duration::from_secs(3));\n# let _ = r;",
-    "# use istio_grpc_builder::{MethodRoute, RetryOn, service::kind::Unary};\nlet r = MethodRoute::<Unary>::new(\"helloworld.Greeter\", \"SayHello\")\n    .retries(3, [RetryOn::Unavailable, RetryOn::Internal]);\n# let _ = r;"
-);
-
-/// A route for a whole gRPC service (`uri.prefix: /<package>.<Service>/`, with the trailing slash
-/// so that `/<package>.<Service>Admin/…` is not taken), or for every call to a
-/// backend. `K` is [`Unary`] when every covered method is unary, [`Streaming`] otherwise.
+/// A route for a whole gRPC service (`uri.prefix: /<package>.<Service>/`, with the trailing
+/// slash so that `/<package>.<Service>Admin/…` is not taken), or for every call to a backend.
+/// `K` is [`Unary`] when every covered method is unary, [`Streaming`] otherwise.
 ///
 /// ```
 /// use std::time::Duration;
-/// use istio_grpc_builder::{RetryOn, ServiceRoute};
+/// use istio_grpc_builder::{Route, RetryOn, ServiceRoute};
 ///
 /// let users = ServiceRoute::unary("mypackage.UserService")
 ///     .timeout(Duration::from_secs(60))
 ///     .retries(3, [RetryOn::Unavailable, RetryOn::ResourceExhausted, RetryOn::Internal])
 ///     .per_try_timeout(Duration::from_secs(20));
 /// let feed = ServiceRoute::streaming("mypackage.FeedService"); // no timeout; .timeout() does not compile
-/// # let _ = (users, feed);
+/// assert_eq!(Route::from(users).path().as_deref(), Some("/mypackage.UserService/"));
+/// assert!(Route::from(feed).is_streaming());
 /// ```
-#[must_use]
-pub struct ServiceRoute<K: RouteKind = Unary> {
-    route: Route,
-    kind: PhantomData<fn() -> K>,
+pub type ServiceRoute<K = Unary> = TypedRoute<ByService, K>;
+
+/// A route for one method: matches the exact path `/<service>/<method>`. Its kind `K` says
+/// whether the method streams; `#[routes]` and the descriptor set build these from the
+/// `.proto`.
+///
+/// ```
+/// use std::time::Duration;
+/// use istio_grpc_builder::{MethodRoute, Route, RetryOn};
+/// use istio_grpc_builder::marker::{ServerStreaming, Unary};
+///
+/// let get = MethodRoute::<Unary>::new("mypackage.UserService", "GetUser")
+///     .timeout(Duration::from_secs(5))
+///     .retries(2, [RetryOn::Unavailable]);
+/// let watch = MethodRoute::<ServerStreaming>::new("mypackage.UserService", "WatchUsers");
+/// assert_eq!(Route::from(get).path().as_deref(), Some("/mypackage.UserService/GetUser"));
+/// assert!(Route::from(watch).is_streaming());
+/// ```
+pub type MethodRoute<K> = TypedRoute<ByMethod, K>;
+
+impl<S, K> TypedRoute<S, K> {
+    fn of(target: Target, streaming: bool) -> Self {
+        TypedRoute {
+            route: Route::new(target, streaming),
+            _marker: PhantomData,
+        }
+    }
+
+    /// Retries: up to `attempts` retries, on the given gRPC conditions (written as `retryOn`,
+    /// in the order given, without duplicates). `attempts` must be at least 1 (checked by
+    /// `build()`). Only [`RetryOn`] values compile here; HTTP-status conditions do not.
+    ///
+    /// ```
+    /// use istio_grpc_builder::{Ingress, Backend, RetryOn, ServiceRoute};
+    /// let route = ServiceRoute::streaming("mypackage.FeedService")
+    ///     .retries(2, [RetryOn::Unavailable, RetryOn::ConnectFailure]);
+    /// let mesh = Ingress::new("grpc.example.com").h2c()
+    ///     .backend(Backend::service("feed").route(route))
+    ///     .build()?;
+    /// assert!(mesh.yaml().contains("retryOn: unavailable,connect-failure"));
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
+    /// ```
+    pub fn retries<I>(mut self, attempts: u32, on: I) -> Self
+    where
+        I: IntoIterator,
+        I::Item: GrpcRetryCondition,
+    {
+        self.route.policy.attempts = Some(attempts);
+        let mut conditions: Vec<RetryOn> = Vec::new();
+        for c in on {
+            let c = c.condition();
+            if !conditions.contains(&c) {
+                conditions.push(c);
+            }
+        }
+        self.route.policy.retry_on = conditions;
+        self
+    }
+
+    /// The route timeout (whole call). Only unary routes take one: a streaming call lives as
+    /// long as its stream. Must be at least 1 ms and whole milliseconds (checked by `build()`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use istio_grpc_builder::{Ingress, Backend, ServiceRoute};
+    /// let mesh = Ingress::new("grpc.example.com").h2c()
+    ///     .backend(Backend::service("users")
+    ///         .route(ServiceRoute::unary("mypackage.UserService").timeout(Duration::from_millis(1500))))
+    ///     .build()?;
+    /// assert!(mesh.yaml().contains("timeout: 1.500s"));
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
+    /// ```
+    pub fn timeout(mut self, timeout: Duration) -> Self
+    where
+        K: AcceptsTimeout,
+    {
+        self.route.policy.timeout = Some(timeout);
+        self
+    }
+
+    /// The timeout of each try when retrying; not above the route timeout, and only with
+    /// [`retries`](Self::retries) (both checked by `build()`). Only unary routes take one.
+    ///
+    /// A try that times out is retried: `build()` adds [`RetryOn::Reset`] to the conditions
+    /// when it is missing, because Envoy retries a timed-out try only on `reset` (or HTTP 5xx
+    /// conditions, which gRPC routes do not use), never on gRPC status conditions alone. With
+    /// no conditions given, Istio's default ones are written out before it
+    /// (`connect-failure,refused-stream,unavailable,cancelled`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use istio_grpc_builder::{Ingress, Backend, RetryOn, ServiceRoute};
+    /// let route = ServiceRoute::unary("mypackage.UserService")
+    ///     .timeout(Duration::from_secs(60))
+    ///     .retries(3, [RetryOn::Unavailable])
+    ///     .per_try_timeout(Duration::from_secs(20));
+    /// let mesh = Ingress::new("grpc.example.com").h2c()
+    ///     .backend(Backend::service("users").route(route))
+    ///     .build()?;
+    /// assert!(mesh.yaml().contains("perTryTimeout: 20s"));
+    /// assert!(mesh.yaml().contains("retryOn: unavailable,reset"));
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
+    /// ```
+    pub fn per_try_timeout(mut self, timeout: Duration) -> Self
+    where
+        K: AcceptsTimeout,
+    {
+        self.route.policy.per_try_timeout = Some(timeout);
+        self
+    }
 }
 
-impl ServiceRoute<Unary> {
+impl<K: CallKind> TypedRoute<ByMethod, K> {
+    /// A route for `/<service>/<method>`; `service` is the full name `<package>.<Service>`
+    /// (both checked by `build()`).
+    ///
+    /// ```
+    /// use istio_grpc_builder::{MethodRoute, Route};
+    /// use istio_grpc_builder::marker::Unary;
+    /// let r = MethodRoute::<Unary>::new("helloworld.Greeter", "SayHello");
+    /// assert_eq!(Route::from(r).path().as_deref(), Some("/helloworld.Greeter/SayHello"));
+    /// ```
+    pub fn new(service: impl Into<String>, method: impl Into<String>) -> Self {
+        TypedRoute::of(
+            Target::Method(service.into(), method.into()),
+            K::KIND.is_streaming(),
+        )
+    }
+}
+
+impl TypedRoute<ByService, Unary> {
     /// A route for every method of `service` (`<package>.<Service>`), all of them unary.
     ///
     /// ```
-    /// let r = istio_grpc_builder::ServiceRoute::unary("mypackage.UserService");
-    /// # let _ = r;
+    /// use istio_grpc_builder::{Route, ServiceRoute};
+    /// let r = Route::from(ServiceRoute::unary("mypackage.UserService"));
+    /// assert!(!r.is_streaming());
     /// ```
     pub fn unary(service: impl Into<String>) -> Self {
-        ServiceRoute {
-            route: Route::new(Target::Service(service.into()), false),
-            kind: PhantomData,
-        }
+        TypedRoute::of(Target::Service(service.into()), false)
     }
 
     /// A route for every call to the backend (no `match`), all of them unary.
     ///
     /// ```
-    /// let r = istio_grpc_builder::ServiceRoute::all_unary();
-    /// # let _ = r;
+    /// use istio_grpc_builder::{Route, ServiceRoute};
+    /// assert_eq!(Route::from(ServiceRoute::all_unary()).path(), None);
     /// ```
     pub fn all_unary() -> Self {
-        ServiceRoute {
-            route: Route::new(Target::All, false),
-            kind: PhantomData,
-        }
+        TypedRoute::of(Target::All, false)
     }
 }
 
-impl ServiceRoute<Streaming> {
+impl TypedRoute<ByService, Streaming> {
     /// A route for a service some of whose methods stream: written without a timeout.
     ///
     /// ```
-    /// let r = istio_grpc_builder::ServiceRoute::streaming("mypackage.FeedService");
-    /// # let _ = r;
+    /// use istio_grpc_builder::{Route, ServiceRoute};
+    /// assert!(Route::from(ServiceRoute::streaming("mypackage.FeedService")).is_streaming());
     /// ```
     pub fn streaming(service: impl Into<String>) -> Self {
-        ServiceRoute {
-            route: Route::new(Target::Service(service.into()), true),
-            kind: PhantomData,
-        }
+        TypedRoute::of(Target::Service(service.into()), true)
     }
 
-    /// A route for every call to the backend (no `match`), some of which stream: written without a timeout.
+    /// A route for every call to the backend (no `match`), some of which stream: written
+    /// without a timeout.
     ///
     /// ```
-    /// let r = istio_grpc_builder::ServiceRoute::all_streaming();
-    /// # let _ = r;
+    /// use istio_grpc_builder::{Route, ServiceRoute};
+    /// let r = Route::from(ServiceRoute::all_streaming());
+    /// assert!(r.is_streaming() && r.path().is_none());
     /// ```
     pub fn all_streaming() -> Self {
-        ServiceRoute {
-            route: Route::new(Target::All, true),
-            kind: PhantomData,
-        }
+        TypedRoute::of(Target::All, true)
     }
 
     /// The standard health service `grpc.health.v1.Health`. Its `Watch` method streams, so the
     /// route takes no timeout.
     ///
     /// ```
-    /// let r = istio_grpc_builder::ServiceRoute::health();
-    /// # let _ = r;
+    /// use istio_grpc_builder::{Route, ServiceRoute};
+    /// let r = Route::from(ServiceRoute::health());
+    /// assert_eq!(r.path().as_deref(), Some("/grpc.health.v1.Health/"));
     /// ```
     pub fn health() -> Self {
-        ServiceRoute {
-            route: Route::new(Target::Service(HEALTH_SERVICE.to_owned()), true),
-            kind: PhantomData,
-        }
+        TypedRoute::of(Target::Service(HEALTH_SERVICE.to_owned()), true)
     }
 }
 
 /// The full name of the standard gRPC health service.
 pub const HEALTH_SERVICE: &str = "grpc.health.v1.Health";
 
-route_policy_methods!(
-    ServiceRoute,
-    RouteKind,
-    "# use std::time::Duration;\n# use istio_grpc_builder::{RetryOn, ServiceRoute};\nlet r = ServiceRoute::unary(\"mypackage.UserService\")\n    .timeout(Duration::from_secs(60))\n    .retries(3, [RetryOn::Unavailable])\n    .per_try_timeout(Duration::from_secs(20));\n# let _ = r;",
-    "# use istio_grpc_builder::{RetryOn, ServiceRoute};\nlet r = ServiceRoute::streaming(\"mypackage.FeedService\")\n    .retries(2, [RetryOn::Unavailable, RetryOn::ConnectFailure]);\n# let _ = r;"
-);
+impl<S, K> From<TypedRoute<S, K>> for Route {
+    fn from(r: TypedRoute<S, K>) -> Route {
+        r.route
+    }
+}
+
+impl<S: Scope, K: RouteKind> fmt::Debug for TypedRoute<S, K> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(S::NAME)
+            .field(
+                "kind",
+                &std::any::type_name::<K>().rsplit("::").next().unwrap_or(""),
+            )
+            .field("route", &self.route)
+            .finish()
+    }
+}
+
+impl<S, K> Clone for TypedRoute<S, K> {
+    fn clone(&self) -> Self {
+        TypedRoute {
+            route: self.route.clone(),
+            _marker: PhantomData,
+        }
+    }
+}

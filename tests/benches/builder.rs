@@ -1,5 +1,6 @@
 //! Build and write a mesh of 10,000 gRPC services: one gateway; per service a VirtualService
-//! route, a DestinationRule and a Service. Reports time (criterion) and peak memory (the
+//! route (the routes split over VirtualServices of at most 128 KiB), a DestinationRule and a
+//! Service. Reports time (criterion) and peak memory (the
 //! process's peak RSS, printed once before the measurements).
 //!
 //! `CARGO_TARGET_DIR=/work/target-builder cargo bench -p istio-grpc-tests --bench builder`
@@ -20,7 +21,7 @@ fn peak_rss_kib() -> Option<u64> {
 
 const SERVICES: usize = 10_000;
 
-fn ingress() -> Ingress<istio_grpc_builder::transport::Tls> {
+fn ingress() -> Ingress<istio_grpc_builder::marker::Https> {
     let mut ingress =
         Ingress::new("grpc.example.com").tls(TlsCredential::secret("grpc-tls-credential"));
     for i in 0..SERVICES {
@@ -54,7 +55,7 @@ fn bench(c: &mut Criterion) {
         "builder/10k: one run {elapsed:?}, peak RSS {} KiB before, {} KiB after, {} objects, {:.1} MiB of YAML",
         before.map_or("?".to_owned(), |k| k.to_string()),
         after.map_or("?".to_owned(), |k| k.to_string()),
-        mesh.as_objects().len(),
+        mesh.objects().len(),
         yaml.len() as f64 / (1024.0 * 1024.0)
     );
     drop((mesh, yaml));

@@ -1,20 +1,26 @@
 //! The builder: snapshots of every seed configuration, a value comparison with the seed
-//! article's YAML, build() errors, compile-time invariants (trybuild) and a property test.
+//! article's YAML, build() errors and a property test. The compile-time invariants (trybuild)
+//! run from the builder crate, `istio-grpc-builder/tests/ui.rs`.
 
+mod scale;
 mod seed;
 
 use std::time::Duration;
 
+use istio_grpc_builder::error::{
+    BackendProblem, CredentialProblem, DuplicateKind, DurationProblem, HostProblem, NameKind,
+    NameProblem, OriginProblem, RouteProblem,
+};
 use istio_grpc_builder::k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 use istio_grpc_builder::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use istio_grpc_builder::{
-    Backend, BuildError, GrpcWeb, Ingress, Mesh, MethodRoute, Origins, RetryOn, ServiceRoute,
-    TlsCredential,
+    Backend, BuildError, BuildErrors, GrpcWeb, Ingress, Mesh, MethodRoute, Origins, RetryOn,
+    ServiceRoute, TlsCredential,
 };
 use istio_grpc_examples as ex;
 use istio_grpc_types::Object;
 
-fn built(result: Result<Mesh, BuildError>) -> Mesh {
+fn built(result: Result<Mesh, BuildErrors>) -> Mesh {
     result.unwrap_or_else(|e| panic!("the example must build: {e}"))
 }
 
@@ -79,7 +85,7 @@ fn yaml_is_deterministic_and_reads_back() {
 #[test]
 fn objects_come_in_a_stable_order() {
     let mesh = built(ex::whole_setup());
-    let kinds: Vec<&str> = mesh.as_objects().iter().map(Object::kind).collect();
+    let kinds: Vec<&str> = mesh.objects().iter().map(Object::kind).collect();
     assert_eq!(
         kinds,
         [
@@ -167,6 +173,13 @@ fn private_key_never_shows_in_debug() {
         .expect_err("a broken key is refused");
     let text = format!("{err} {err:?}");
     assert!(!text.contains("SECRETSECRET"), "{text}");
+    assert!(
+        matches!(
+            err.errors(),
+            [BuildError::Credential { name, problem: CredentialProblem::KeyNotPem }] if name == "grpc-tls-credential"
+        ),
+        "{err:?}"
+    );
     assert_eq!(
         err.to_string(),
         "tls credential \"grpc-tls-credential\": the private key is not valid PEM"
@@ -193,7 +206,7 @@ fn proxyless_pod_annotations_are_the_seeds() {
 
 #[test]
 fn method_routes_match_exact_paths_and_sort_first() {
-    use istio_grpc_builder::service::kind::{BidiStreaming, Unary};
+    use istio_grpc_builder::marker::{BidiStreaming, Unary};
     let mesh = built(
         Ingress::new("grpc.example.com")
             .h2c()
@@ -230,7 +243,7 @@ fn method_routes_match_exact_paths_and_sort_first() {
 
 /// The `http` routes of every VirtualService, in order.
 fn http_routes(mesh: &Mesh) -> Vec<serde_json::Value> {
-    mesh.as_objects()
+    mesh.objects()
         .iter()
         .filter(|o| o.kind() == "VirtualService")
         .flat_map(|o| {
@@ -378,17 +391,17 @@ fn a_per_try_timeout_is_retried_when_it_fires() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// build() errors name the offending part.
+// build() reports every problem at once, each a typed reason naming the offending part.
 
-fn build_err(ingress: Ingress<istio_grpc_builder::transport::Tls>) -> String {
+fn build_errs(ingress: Ingress<istio_grpc_builder::marker::Https>) -> Vec<BuildError> {
     ingress
         .build()
         .map(|_| ())
         .expect_err("must be refused")
-        .to_string()
+        .into_errors()
 }
 
-fn tls_ingress() -> Ingress<istio_grpc_builder::transport::Tls> {
+fn tls_ingress() -> Ingress<istio_grpc_builder::marker::Https> {
     Ingress::new("grpc.example.com").tls(TlsCredential::secret("grpc-tls-credential"))
 }
 
@@ -412,127 +425,256 @@ fn user_service(port_name: &str, app_protocol: Option<&str>) -> Service {
     }
 }
 
+/// One misconfiguration per case: `build()` refuses it with exactly one error, of the
+/// expected variant.
 #[test]
-fn errors_name_the_offending_part() {
-    let cases: Vec<(Ingress<istio_grpc_builder::transport::Tls>, &str)> = vec![
+fn each_mistake_has_its_typed_reason() {
+    type Check = fn(&BuildError) -> bool;
+    let unary_svc = || ServiceRoute::unary("mypackage.UserService");
+    let cases: Vec<(Ingress<istio_grpc_builder::marker::Https>, Check)> = vec![
         (
             tls_ingress().backend(Backend::service("user-grpc-service").port(0)),
-            "backend \"user-grpc-service\": port 0 is not a port",
+            |e| matches!(e, BuildError::Backend { backend, problem: BackendProblem::PortZero } if backend == "user-grpc-service"),
         ),
         (
             tls_ingress().backend(Backend::existing(user_service("http-api", None))),
-            "backend \"order-grpc-service\": port 50051 is named \"http-api\": Istio treats it as HTTP/1.1, not HTTP/2, and gRPC calls fail with RST_STREAM",
+            |e| matches!(e, BuildError::Backend { problem: BackendProblem::NotHttp2 { port: 50051, declared, protocol }, .. } if declared == "is named \"http-api\"" && protocol == "HTTP/1.1"),
         ),
         (
             tls_ingress().backend(Backend::existing(user_service("api", None))),
-            "is named \"api\": Istio treats it as undeclared (the gateway does not sniff, so it speaks HTTP/1.1), not HTTP/2",
+            |e| {
+                matches!(
+                    e,
+                    BuildError::Backend {
+                        problem: BackendProblem::NotHttp2 { .. },
+                        ..
+                    }
+                )
+            },
         ),
         (
             tls_ingress().backend(Backend::existing(user_service("grpc", None)).port(8080)),
-            "backend \"order-grpc-service\": the Service has no port 8080 (it declares [50051])",
+            |e| matches!(e, BuildError::Backend { problem: BackendProblem::NoSuchPort { port: 8080, declared }, .. } if declared == &[50051]),
         ),
         (
             tls_ingress().backend(
                 Backend::service("grpc-service").route(
-                    ServiceRoute::unary("mypackage.UserService")
+                    unary_svc()
                         .timeout(Duration::from_secs(10))
                         .retries(3, [RetryOn::Unavailable])
                         .per_try_timeout(Duration::from_secs(20)),
                 ),
             ),
-            "backend \"grpc-service\": route /mypackage.UserService: per-try timeout 20s is above the route timeout 10s",
+            |e| matches!(e, BuildError::Route { route, problem: RouteProblem::PerTryAboveTimeout { .. }, .. } if route == "/mypackage.UserService/"),
         ),
         (
             tls_ingress().backend(
-                Backend::service("grpc-service").route(
-                    ServiceRoute::unary("mypackage.UserService")
-                        .per_try_timeout(Duration::from_secs(2)),
-                ),
+                Backend::service("grpc-service")
+                    .route(unary_svc().per_try_timeout(Duration::from_secs(2))),
             ),
-            "a per-try timeout needs retries",
+            |e| {
+                matches!(
+                    e,
+                    BuildError::Route {
+                        problem: RouteProblem::PerTryWithoutRetries,
+                        ..
+                    }
+                )
+            },
         ),
         (
             tls_ingress().backend(
                 Backend::service("grpc-service")
                     .route(ServiceRoute::all_unary().retries(0, [RetryOn::Reset])),
             ),
-            "retries with 0 attempts",
+            |e| {
+                matches!(
+                    e,
+                    BuildError::Route {
+                        problem: RouteProblem::ZeroAttempts,
+                        ..
+                    }
+                )
+            },
         ),
         (
             tls_ingress().backend(
                 Backend::service("grpc-service")
                     .route(ServiceRoute::all_unary().timeout(Duration::from_micros(1500))),
             ),
-            "route (all calls): timeout: 1.5ms is not a whole number of milliseconds",
+            |e| matches!(e, BuildError::Route { route, problem: RouteProblem::Timeout(DurationProblem::NotWholeMilliseconds(_)), .. } if route == "(all calls)"),
+        ),
+        (
+            tls_ingress().backend(
+                Backend::service("grpc-service")
+                    .route(ServiceRoute::all_unary().timeout(Duration::from_micros(10))),
+            ),
+            |e| {
+                matches!(
+                    e,
+                    BuildError::Route {
+                        problem: RouteProblem::Timeout(DurationProblem::BelowMinimum(_)),
+                        ..
+                    }
+                )
+            },
         ),
         (
             tls_ingress()
                 .backend(Backend::service("a").route(ServiceRoute::unary("pkg.Svc")))
                 .backend(Backend::service("b").route(ServiceRoute::unary("pkg.Svc"))),
-            "duplicate route: /pkg.Svc (backend \"b\")",
+            |e| matches!(e, BuildError::Duplicate { kind: DuplicateKind::Route, value } if value == "/pkg.Svc/ (backend \"b\")"),
         ),
         (
             tls_ingress()
-                .backend(Backend::service("a"))
-                .backend(Backend::service("a")),
-            "duplicate backend: \"a\"",
+                .backend(Backend::service("a").route(ServiceRoute::unary("pkg.A")))
+                .backend(Backend::service("a").route(ServiceRoute::unary("pkg.B"))),
+            |e| {
+                matches!(
+                    e,
+                    BuildError::Duplicate {
+                        kind: DuplicateKind::Backend,
+                        ..
+                    }
+                )
+            },
         ),
         (
             tls_ingress()
                 .backend(Backend::service("a"))
                 .backend(Backend::service("b")),
-            "duplicate route: (all calls) (backend \"b\")",
+            |e| matches!(e, BuildError::Duplicate { kind: DuplicateKind::Route, value } if value == "(all calls) (backend \"b\")"),
         ),
         (
             Ingress::new("grpc")
                 .tls(TlsCredential::secret("c"))
                 .backend(Backend::service("a")),
-            "host \"grpc\": short names are not allowed",
+            |e| matches!(e, BuildError::Host { host, problem: HostProblem::ShortName } if host == "grpc"),
         ),
         (
             Ingress::new("*grpc.example.com")
                 .tls(TlsCredential::secret("c"))
                 .backend(Backend::service("a")),
-            "host \"*grpc.example.com\": a wildcard may only be the whole left-most label",
+            |e| {
+                matches!(
+                    e,
+                    BuildError::Host {
+                        problem: HostProblem::Wildcard,
+                        ..
+                    }
+                )
+            },
         ),
         (
             tls_ingress().backend(Backend::service("User_Service")),
-            "backend \"User_Service\": may hold only lower-case",
+            |e| {
+                matches!(
+                    e,
+                    BuildError::Name {
+                        kind: NameKind::Backend,
+                        problem: NameProblem::Characters,
+                        ..
+                    }
+                )
+            },
         ),
         (
             tls_ingress()
                 .gateway("grpc.gateway")
                 .backend(Backend::service("a")),
-            "gateway \"grpc.gateway\"",
+            |e| matches!(e, BuildError::Name { kind: NameKind::Gateway, name, .. } if name == "grpc.gateway"),
         ),
         (
             Ingress::new("grpc.example.com")
                 .tls(TlsCredential::secret(""))
                 .backend(Backend::service("a")),
-            "tls credential \"\"",
+            |e| {
+                matches!(
+                    e,
+                    BuildError::Name {
+                        kind: NameKind::TlsCredential,
+                        problem: NameProblem::Empty,
+                        ..
+                    }
+                )
+            },
         ),
         (
             tls_ingress().backend(
                 Backend::service("a").route(ServiceRoute::unary("/mypackage.UserService")),
             ),
-            "backend \"a\": route //mypackage.UserService: \"/mypackage.UserService\" is not a gRPC service name",
+            |e| matches!(e, BuildError::Route { problem: RouteProblem::NotAServiceName { service }, .. } if service == "/mypackage.UserService"),
+        ),
+        (
+            tls_ingress().backend(Backend::service("a").route(MethodRoute::<
+                istio_grpc_builder::marker::Unary,
+            >::new(
+                "pkg.Svc", "Get.It"
+            ))),
+            |e| matches!(e, BuildError::Route { problem: RouteProblem::NotAMethodName { method }, .. } if method == "Get.It"),
         ),
         (
             tls_ingress().backend(Backend::service("a").port_name("http-api")),
-            "backend \"a\": port name \"http-api\"",
+            |e| matches!(e, BuildError::Backend { problem: BackendProblem::PortName { name }, .. } if name == "http-api"),
+        ),
+        (
+            tls_ingress().backend(Backend::service("a").selector(Vec::<(String, String)>::new())),
+            |e| {
+                matches!(
+                    e,
+                    BuildError::Backend {
+                        problem: BackendProblem::NoSelector,
+                        ..
+                    }
+                )
+            },
         ),
         (
             tls_ingress().backend(Backend::service("a").grpc_web(GrpcWeb::envoy_filter(
                 Origins::exact("https://*.example.com"),
             ))),
-            "grpc-web origin \"https://*.example.com\"",
+            |e| {
+                matches!(
+                    e,
+                    BuildError::Origin {
+                        problem: OriginProblem::PathOrWildcard,
+                        ..
+                    }
+                )
+            },
         ),
         (
             tls_ingress().backend(
                 Backend::service("a")
                     .grpc_web(GrpcWeb::envoy_filter(Origins::exact("myapp.example.com"))),
             ),
-            "grpc-web origin \"myapp.example.com\": an origin is scheme://host[:port]",
+            |e| matches!(e, BuildError::Origin { problem: OriginProblem::Shape, origin } if origin == "myapp.example.com"),
+        ),
+        (
+            tls_ingress().backend(
+                Backend::service("a").grpc_web(
+                    GrpcWeb::envoy_filter(Origins::exact("https://a.example.com"))
+                        .max_age(Duration::from_millis(1500)),
+                ),
+            ),
+            |e| {
+                matches!(
+                    e,
+                    BuildError::Backend {
+                        problem: BackendProblem::MaxAge { .. },
+                        ..
+                    }
+                )
+            },
+        ),
+        (
+            tls_ingress().backend(
+                Backend::service("a").grpc_web(
+                    GrpcWeb::envoy_filter(Origins::exact("https://a.example.com"))
+                        .allow_header("bad header"),
+                ),
+            ),
+            |e| matches!(e, BuildError::Backend { problem: BackendProblem::AllowHeader { header }, .. } if header == "bad header"),
         ),
         (
             tls_ingress().backend(
@@ -540,14 +682,113 @@ fn errors_name_the_offending_part() {
                     .subset("v1", [("version", "v1")])
                     .subset("v1", [("version", "v2")]),
             ),
-            "duplicate subset: \"v1\" of backend \"a\"",
+            |e| matches!(e, BuildError::Duplicate { kind: DuplicateKind::Subset, value } if value == "\"v1\" of backend \"a\""),
         ),
-        (tls_ingress(), "no backend"),
+        (
+            tls_ingress()
+                .backend(Backend::service("a").subset("v1", Vec::<(String, String)>::new())),
+            |e| matches!(e, BuildError::Backend { problem: BackendProblem::SubsetWithoutLabels { subset }, .. } if subset == "v1"),
+        ),
+        (
+            tls_ingress()
+                .selector(Vec::<(String, String)>::new())
+                .backend(Backend::service("a")),
+            |e| matches!(e, BuildError::NoGatewaySelector { .. }),
+        ),
+        (tls_ingress(), |e| matches!(e, BuildError::NoBackend)),
     ];
-    for (ingress, expected) in cases {
-        let err = build_err(ingress);
-        assert!(err.contains(expected), "expected {expected:?} in:\n{err}");
+    for (i, (ingress, check)) in cases.into_iter().enumerate() {
+        let errs = build_errs(ingress);
+        assert_eq!(errs.len(), 1, "case {i}: one problem, one error: {errs:#?}");
+        assert!(
+            check(&errs[0]),
+            "case {i}: unexpected {:?}: {}",
+            errs[0],
+            errs[0]
+        );
     }
+}
+
+/// The messages say what is wrong and how to fix it (their text is the `Display` of the
+/// typed reasons, pinned here once).
+#[test]
+fn error_messages_read_as_sentences() {
+    let text = |ingress| {
+        build_errs(ingress)
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        text(tls_ingress().backend(Backend::existing(user_service("http-api", None)))),
+        [
+            "backend \"order-grpc-service\": port 50051 is named \"http-api\": Istio treats it as HTTP/1.1, not HTTP/2, so gRPC calls fail with `UNAVAILABLE: upstream connect error or disconnect/reset before headers. reset reason: protocol error`; set appProtocol: grpc or name the port \"grpc\" or \"grpc-<suffix>\""
+        ]
+    );
+    assert_eq!(
+        text(tls_ingress().backend(Backend::service("user-grpc-service").port(0))),
+        [
+            "backend \"user-grpc-service\": port 0 is not a port; give 1–65535 with `.port(..)` (default 50051)"
+        ]
+    );
+    assert_eq!(
+        text(
+            tls_ingress().backend(
+                Backend::service("grpc-service").route(
+                    ServiceRoute::unary("mypackage.UserService")
+                        .timeout(Duration::from_secs(10))
+                        .retries(3, [RetryOn::Unavailable])
+                        .per_try_timeout(Duration::from_secs(20)),
+                )
+            )
+        ),
+        [
+            "backend \"grpc-service\": route /mypackage.UserService/: per-try timeout 20s is above the route timeout 10s: the route times out first; lower it or raise the timeout"
+        ]
+    );
+}
+
+/// Every problem of one build at once, in the order of the configuration.
+#[test]
+fn every_problem_is_reported_at_once() {
+    let errors = Ingress::new("grpc")
+        .tls(TlsCredential::secret("grpc-tls-credential"))
+        .backend(Backend::service("Users").port(0))
+        .backend(
+            Backend::service("feed").route(
+                ServiceRoute::unary("pkg.Feed")
+                    .retries(0, [RetryOn::Unavailable])
+                    .per_try_timeout(Duration::from_micros(5)),
+            ),
+        )
+        .build()
+        .expect_err("five problems");
+    let kinds: Vec<String> = errors
+        .iter()
+        .map(|e| match e {
+            BuildError::Host { problem, .. } => format!("host: {problem:?}"),
+            BuildError::Name { kind, problem, .. } => format!("name {kind:?}: {problem:?}"),
+            BuildError::Backend { problem, .. } => format!("backend: {problem:?}"),
+            BuildError::Route { problem, .. } => format!("route: {problem:?}"),
+            other => format!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "host: ShortName",
+            "name Backend: Characters",
+            "backend: PortZero",
+            "route: PerTryTimeout(BelowMinimum(5µs))",
+            "route: ZeroAttempts",
+        ]
+    );
+    let text = errors.to_string();
+    assert!(
+        text.starts_with("5 problems:\n- host \"grpc\": short names"),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 6, "{text}");
 }
 
 #[test]
@@ -563,7 +804,7 @@ fn a_users_service_declared_http2_is_accepted() {
             .build();
         let mesh = mesh.unwrap_or_else(|e| panic!("{name}/{app:?}: {e}"));
         // The user's Service is theirs: not written out.
-        assert!(mesh.as_objects().iter().all(|o| o.kind() != "Service"));
+        assert!(mesh.objects().iter().all(|o| o.kind() != "Service"));
         assert!(
             mesh.to_yaml()
                 .contains("host: order-grpc-service.shop.svc.cluster.local")
@@ -581,15 +822,6 @@ fn wildcard_origin_only_by_name() {
             .build(),
     );
     assert!(mesh.to_yaml().contains("regex: .*"), "{}", mesh.to_yaml());
-}
-
-// ---------------------------------------------------------------------------------------------
-// Compile-time invariants.
-
-#[test]
-fn ui() {
-    let t = trybuild::TestCases::new();
-    t.compile_fail("ui/builder/*.rs");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -628,7 +860,7 @@ mod props {
     }
 
     fn backend(i: usize, routes: Vec<R>, web: bool, port: u16, lb: bool) -> Backend {
-        use istio_grpc_builder::service::kind::{ServerStreaming, Unary};
+        use istio_grpc_builder::marker::{ServerStreaming, Unary};
         let mut b = Backend::service(format!("svc-{i}")).port(port);
         for r in routes {
             b = match r {
@@ -697,9 +929,9 @@ mod props {
             let catch_alls = http_routes(&mesh).iter().filter(|r| r.get("match").is_none()).count();
             prop_assert!(catch_alls <= 1, "{catch_alls} catch-all routes:\n{yaml}");
             let back = istio_grpc_types::yaml::objects_from_str(&yaml).expect("reads back");
-            prop_assert_eq!(&back, &mesh.objects());
+            prop_assert_eq!(back.as_slice(), mesh.objects());
             let Some(crds) = crate::support::crds() else { return Ok(()) };
-            for object in mesh.as_objects() {
+            for object in mesh.objects() {
                 let json = object.to_json().expect("json");
                 if crate::support::is_istio_kind(&json) {
                     let findings = crds.check(&json);

@@ -19,7 +19,7 @@ fn analyze_objects(objects: Vec<Object>) -> Report {
 fn whole_setup() -> Vec<Object> {
     istio_grpc_examples::whole_setup()
         .expect("the seed's whole setup builds")
-        .objects()
+        .into_objects()
 }
 
 #[test]

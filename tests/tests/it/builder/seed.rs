@@ -295,10 +295,10 @@ fn assert_same(ours: &Value, seed: &Value) {
 fn tls_gateway_and_secret() {
     let mesh = built(ex::tls_gateway());
     assert_same(
-        &value_of(find(mesh.as_objects(), "Gateway")),
+        &value_of(find(mesh.objects(), "Gateway")),
         &seed_value(GATEWAY_TLS),
     );
-    let mut secret = value_of(find(mesh.as_objects(), "Secret"));
+    let mut secret = value_of(find(mesh.objects(), "Secret"));
     let data = secret
         .as_object_mut()
         .and_then(|o| o.remove("data"))
@@ -314,13 +314,13 @@ fn tls_gateway_and_secret() {
 #[test]
 fn h2c_gateway_is_the_tls_one_on_80_without_tls() {
     let mesh = built(ex::h2c_gateway());
-    let ours = value_of(find(mesh.as_objects(), "Gateway"));
+    let ours = value_of(find(mesh.objects(), "Gateway"));
     let mut expected = seed_value(GATEWAY_TLS);
     let server = &mut expected["spec"]["servers"][0];
     server.as_object_mut().map(|s| s.remove("tls"));
     server["port"] = serde_json::json!({"number": 80, "name": "grpc", "protocol": "GRPC"});
     assert_same(&ours, &expected);
-    assert!(mesh.as_objects().iter().all(|o| o.kind() != "Secret"));
+    assert!(mesh.objects().iter().all(|o| o.kind() != "Secret"));
 }
 
 /// Deviation: `prefix: /<package>.<Service>` becomes `/<package>.<Service>/`.
@@ -375,7 +375,7 @@ fn virtual_services() {
         let mut seed = seed_value(seed);
         service_prefixes_end_in_a_slash(&mut seed);
         per_try_timeouts_retry_on_reset(&mut seed);
-        assert_same(&value_of(find(mesh.as_objects(), "VirtualService")), &seed);
+        assert_same(&value_of(find(mesh.objects(), "VirtualService")), &seed);
     }
     // The deviations change what they say they change, and nothing else.
     let mut routing = seed_value(GRPC_ROUTING);
@@ -399,7 +399,7 @@ fn streaming_virtual_service() {
     let mut seed = seed_value(GRPC_STREAMING);
     let route = seed["spec"]["http"][0].as_object_mut().expect("route");
     assert_eq!(route.remove("timeout"), Some(Value::String("0s".into())));
-    assert_same(&value_of(find(mesh.as_objects(), "VirtualService")), &seed);
+    assert_same(&value_of(find(mesh.objects(), "VirtualService")), &seed);
 }
 
 #[test]
@@ -416,7 +416,7 @@ fn streaming_zero_timeout_is_refused_by_the_crd() {
         "the seed's `timeout: 0s` was expected to fail the CRD's CEL rule: {findings:?}"
     );
     let mesh = built(ex::streaming());
-    let ours = find(mesh.as_objects(), "VirtualService")
+    let ours = find(mesh.objects(), "VirtualService")
         .to_json()
         .expect("json");
     assert!(crds.check(&ours).is_valid(), "{:?}", crds.check(&ours));
@@ -441,7 +441,7 @@ spec:
     targetPort: 50051
 "#,
     );
-    assert_same(&value_of(find(mesh.as_objects(), "Service")), &expected);
+    assert_same(&value_of(find(mesh.objects(), "Service")), &expected);
 }
 
 /// The seed's EnvoyFilter as is; its `grpc-web-vs` with the CORS policy on the backend's route
@@ -451,10 +451,10 @@ spec:
 fn grpc_web_filter_and_route() {
     let mesh = built(ex::grpc_web());
     assert_same(
-        &value_of(find(mesh.as_objects(), "EnvoyFilter")),
+        &value_of(find(mesh.objects(), "EnvoyFilter")),
         &seed_value(GRPC_WEB_FILTER),
     );
-    let ours = value_of(find(mesh.as_objects(), "VirtualService"));
+    let ours = value_of(find(mesh.objects(), "VirtualService"));
     let expected = cors_on_the_backends_route(
         &seed_value(GRPC_WEB_VS),
         &seed_value(GRPC_VS)["spec"]["http"][0],
@@ -473,7 +473,7 @@ fn proxyless_annotations() {
     let mesh = built(ex::proxyless());
     let ours = serde_json::to_value(mesh.pod_annotations("echo")).expect("json");
     assert_same(&ours, &seed_value(PROXYLESS_ANNOTATIONS)["annotations"]);
-    let dr = value_of(find(mesh.as_objects(), "DestinationRule"));
+    let dr = value_of(find(mesh.objects(), "DestinationRule"));
     assert_eq!(
         dr["spec"]["trafficPolicy"]["loadBalancer"]["simple"],
         "ROUND_ROBIN"

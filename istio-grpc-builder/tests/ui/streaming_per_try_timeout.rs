@@ -1,7 +1,7 @@
 // A streaming method's route takes no per-try timeout.
 use std::time::Duration;
 
-use istio_grpc_builder::service::kind::ServerStreaming;
+use istio_grpc_builder::marker::ServerStreaming;
 use istio_grpc_builder::{MethodRoute, RetryOn};
 
 fn main() {

@@ -1,0 +1,481 @@
+//! The first half of `build()`: every value checked, every problem collected, nothing written.
+//! What passes becomes a [`Checked`] spec that the writers turn into objects without failing.
+
+use std::collections::HashSet;
+
+use istio_grpc_types::grpc;
+use istio_grpc_types::protocol::PortProtocol;
+use istio_grpc_types::virtual_service::{CorsPolicy, HttpRetry, UnmatchedPreflights};
+use istio_grpc_types::{Duration, StringMatch};
+
+use crate::error::{
+    BackendProblem, BuildError, BuildErrors, CredentialProblem, DuplicateKind, NameKind,
+    RouteProblem,
+};
+use crate::grpc_web::{ALLOW_HEADERS, EXPOSE_HEADERS, Translation};
+use crate::route::{RetryOn, Route, Target};
+use crate::spec::{BackendSpec, IngressSpec, ServiceSource, TlsCredential};
+use crate::validate;
+
+/// A spec whose every value `build()` accepted.
+pub(super) struct Checked<'a> {
+    pub(super) spec: &'a IngressSpec,
+    pub(super) tls: bool,
+    pub(super) backends: Vec<CheckedBackend<'a>>,
+}
+
+/// One backend, checked.
+pub(super) struct CheckedBackend<'a> {
+    pub(super) spec: &'a BackendSpec,
+    pub(super) routes: Vec<CheckedRoute<'a>>,
+    /// The CORS policy every route of a gRPC-Web backend carries.
+    pub(super) cors: Option<CorsPolicy>,
+    /// The name and `appProtocol` of the Service port the builder writes (`None` for the
+    /// user's own Service).
+    pub(super) port: Option<(String, &'static str)>,
+}
+
+/// One route, checked, with its values in Istio's types.
+pub(super) struct CheckedRoute<'a> {
+    pub(super) target: &'a Target,
+    pub(super) timeout: Option<Duration>,
+    pub(super) retries: Option<HttpRetry>,
+}
+
+/// A backend without routes takes every call.
+static ALL_CALLS: Target = Target::All;
+
+/// Checks the whole spec and returns it checked, or every problem found.
+pub(super) fn check(spec: &IngressSpec, tls: bool) -> Result<Checked<'_>, BuildErrors> {
+    let mut errs = Vec::new();
+    let mut push = |r: Result<(), BuildError>| {
+        if let Err(e) = r {
+            errs.push(e);
+        }
+    };
+    let mut hosts_seen = HashSet::new();
+    for host in &spec.hosts {
+        push(validate::gateway_host(host));
+        if !hosts_seen.insert(host) {
+            push(Err(BuildError::Duplicate {
+                kind: DuplicateKind::Host,
+                value: host.clone(),
+            }));
+        }
+    }
+    push(validate::dns_label(NameKind::Gateway, &spec.gateway));
+    push(validate::dns_label(
+        NameKind::GatewayWorkloadNamespace,
+        &spec.workload_namespace,
+    ));
+    if let Some(ns) = &spec.namespace {
+        push(validate::dns_label(NameKind::Namespace, ns));
+    }
+    push(validate::dns_subdomain(
+        NameKind::VirtualService,
+        &spec.virtual_service,
+    ));
+    if spec.selector.is_empty() {
+        push(Err(BuildError::NoGatewaySelector {
+            gateway: spec.gateway.clone(),
+        }));
+    }
+    if tls && let Some(cred) = &spec.credential {
+        push(validate::dns_subdomain(NameKind::TlsCredential, &cred.name));
+        credential(cred, &mut errs);
+    }
+    if spec.backends.is_empty() {
+        errs.push(BuildError::NoBackend);
+    }
+
+    let mut backends = Vec::with_capacity(spec.backends.len());
+    let mut targets_seen: HashSet<&Target> = HashSet::with_capacity(spec.backends.len());
+    let mut backends_seen: HashSet<(&str, Option<&str>)> =
+        HashSet::with_capacity(spec.backends.len());
+    for b in &spec.backends {
+        if !backends_seen.insert((&b.name, b.namespace.as_deref())) {
+            errs.push(BuildError::Duplicate {
+                kind: DuplicateKind::Backend,
+                value: format!("{:?}", b.name),
+            });
+        }
+        let targets: Vec<&Target> = if b.routes.is_empty() {
+            vec![&ALL_CALLS]
+        } else {
+            b.routes.iter().map(|r| &r.target).collect()
+        };
+        for t in targets {
+            if !targets_seen.insert(t) {
+                errs.push(BuildError::Duplicate {
+                    kind: DuplicateKind::Route,
+                    value: format!("{} (backend {:?})", t.label(), b.name),
+                });
+            }
+        }
+        if let Some(checked) = backend(b, &mut errs) {
+            backends.push(checked);
+        }
+    }
+    if errs.is_empty() {
+        Ok(Checked {
+            spec,
+            tls,
+            backends,
+        })
+    } else {
+        Err(BuildErrors(errs))
+    }
+}
+
+/// The PEM credential, when the builder writes the Secret: the key's text never goes into an
+/// error, only what kind of problem it has.
+fn credential(cred: &TlsCredential, errs: &mut Vec<BuildError>) {
+    let Some((cert, key)) = &cred.pem else {
+        return;
+    };
+    let mut fail = |problem| {
+        errs.push(BuildError::Credential {
+            name: cred.name.clone(),
+            problem,
+        });
+    };
+    match pem::parse_many(cert.as_bytes()) {
+        Ok(blocks) if blocks.is_empty() => fail(CredentialProblem::NoCertificate),
+        Ok(blocks) if blocks.iter().any(|b| b.tag() != "CERTIFICATE") => {
+            fail(CredentialProblem::NotACertificate);
+        }
+        Ok(_) => {}
+        Err(_) => fail(CredentialProblem::ChainNotPem),
+    }
+    match pem::parse(key.0.as_bytes()) {
+        Ok(block) if block.tag().ends_with("PRIVATE KEY") => {}
+        Ok(_) => fail(CredentialProblem::NotAPrivateKey),
+        Err(_) => fail(CredentialProblem::KeyNotPem),
+    }
+}
+
+fn backend<'a>(b: &'a BackendSpec, errs: &mut Vec<BuildError>) -> Option<CheckedBackend<'a>> {
+    let before = errs.len();
+    if let Err(e) = validate::dns_label(NameKind::Backend, &b.name) {
+        errs.push(e);
+    }
+    if let Some(ns) = &b.namespace
+        && let Err(e) = validate::dns_label(NameKind::Namespace, ns)
+    {
+        errs.push(e);
+    }
+    if b.port == 0 {
+        errs.push(BuildError::Backend {
+            backend: b.name.clone(),
+            problem: BackendProblem::PortZero,
+        });
+    }
+    let port = service_port(b, errs);
+    subsets(b, errs);
+    let cors = cors_policy(b, errs);
+    let routes: Vec<CheckedRoute<'a>> = if b.routes.is_empty() {
+        vec![CheckedRoute {
+            target: &ALL_CALLS,
+            timeout: None,
+            retries: None,
+        }]
+    } else {
+        b.routes.iter().filter_map(|r| route(b, r, errs)).collect()
+    };
+    (errs.len() == before).then_some(CheckedBackend {
+        spec: b,
+        routes,
+        cors,
+        port,
+    })
+}
+
+/// The Service port: for a written Service, its name (Istio reads the protocol from it); for
+/// the user's own, that the routed port is declared HTTP/2.
+fn service_port(b: &BackendSpec, errs: &mut Vec<BuildError>) -> Option<(String, &'static str)> {
+    let mut fail = |problem| {
+        errs.push(BuildError::Backend {
+            backend: b.name.clone(),
+            problem,
+        });
+    };
+    match &b.service {
+        ServiceSource::Emit {
+            port_name,
+            selector,
+            ..
+        } => {
+            let web_port = b
+                .grpc_web
+                .as_ref()
+                .is_some_and(|w| w.translation == Translation::ServicePort);
+            let (name, app_protocol, wanted) = if web_port {
+                let suffix = port_name.strip_prefix("grpc").unwrap_or("");
+                (
+                    format!("grpc-web{suffix}"),
+                    "grpc-web",
+                    PortProtocol::GrpcWeb,
+                )
+            } else {
+                (port_name.clone(), "grpc", PortProtocol::Grpc)
+            };
+            if PortProtocol::select(Some(&name), None, None) != wanted
+                || validate::dns_label(NameKind::Backend, &name).is_err()
+                || name.len() > 15
+            {
+                fail(BackendProblem::PortName { name: name.clone() });
+            }
+            if selector.is_empty() {
+                fail(BackendProblem::NoSelector);
+            }
+            Some((name, app_protocol))
+        }
+        ServiceSource::Given(svc) => {
+            let ports = svc
+                .spec
+                .as_ref()
+                .and_then(|s| s.ports.as_deref())
+                .unwrap_or(&[]);
+            let Some(port) = ports.iter().find(|p| p.port == i32::from(b.port)) else {
+                fail(BackendProblem::NoSuchPort {
+                    port: b.port,
+                    declared: ports.iter().map(|p| p.port).collect(),
+                });
+                return None;
+            };
+            let proto = PortProtocol::select(
+                port.name.as_deref(),
+                port.app_protocol.as_deref(),
+                port.protocol.as_deref(),
+            );
+            if !proto.is_http2() {
+                let declared = match (&port.app_protocol, &port.name) {
+                    (Some(a), _) => format!("has appProtocol {a:?}"),
+                    (None, Some(n)) => format!("is named {n:?}"),
+                    (None, None) => "has no name and no appProtocol".to_owned(),
+                };
+                fail(BackendProblem::NotHttp2 {
+                    port: b.port,
+                    declared,
+                    protocol: proto.describe().to_string(),
+                });
+            }
+            None
+        }
+    }
+}
+
+fn subsets(b: &BackendSpec, errs: &mut Vec<BuildError>) {
+    let mut seen = HashSet::new();
+    for (name, labels) in &b.subsets {
+        if let Err(e) = validate::dns_label(NameKind::Subset, name) {
+            errs.push(e);
+        }
+        if !seen.insert(name.as_str()) {
+            errs.push(BuildError::Duplicate {
+                kind: DuplicateKind::Subset,
+                value: format!("{name:?} of backend {:?}", b.name),
+            });
+        }
+        if labels.is_empty() {
+            errs.push(BuildError::Backend {
+                backend: b.name.clone(),
+                problem: BackendProblem::SubsetWithoutLabels {
+                    subset: name.clone(),
+                },
+            });
+        }
+    }
+}
+
+/// The CORS policy of a gRPC-Web backend. It goes on every route of the backend: a browser's
+/// preflight (`OPTIONS`, no `content-type`) is answered with the policy of the route it
+/// matches, so the policy must sit on the routes that match the backend's paths, not on a
+/// route that requires `content-type: application/grpc-web` (which no preflight carries).
+fn cors_policy(b: &BackendSpec, errs: &mut Vec<BuildError>) -> Option<CorsPolicy> {
+    let web = b.grpc_web.as_ref()?;
+    let before = errs.len();
+    let mut fail = |problem| {
+        errs.push(BuildError::Backend {
+            backend: b.name.clone(),
+            problem,
+        });
+    };
+    let mut allow_origins = Vec::new();
+    if web.origins.any {
+        allow_origins.push(StringMatch::Regex(".*".to_owned()));
+    }
+    if allow_origins.is_empty() && web.origins.exact.is_empty() {
+        fail(BackendProblem::NoOrigin);
+    }
+    let max_age = if web.max_age.subsec_nanos() != 0 || web.max_age.is_zero() {
+        fail(BackendProblem::MaxAge {
+            max_age: web.max_age,
+        });
+        None
+    } else {
+        validate::duration(web.max_age).ok()
+    };
+    let mut allow_headers: Vec<String> = ALLOW_HEADERS.iter().map(|h| (*h).to_owned()).collect();
+    for h in &web.extra_allow_headers {
+        let token = !h.is_empty()
+            && h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c));
+        if !token {
+            fail(BackendProblem::AllowHeader { header: h.clone() });
+            continue;
+        }
+        let h = h.to_ascii_lowercase();
+        if !allow_headers.contains(&h) {
+            allow_headers.push(h);
+        }
+    }
+    for o in &web.origins.exact {
+        match validate::origin(o) {
+            Ok(()) => allow_origins.push(StringMatch::Exact(o.clone())),
+            Err(e) => errs.push(e),
+        }
+    }
+    (errs.len() == before).then(|| CorsPolicy {
+        allow_origins: Some(allow_origins),
+        allow_methods: Some(vec!["POST".to_owned()]),
+        allow_headers: Some(allow_headers),
+        expose_headers: Some(EXPOSE_HEADERS.iter().map(|h| (*h).to_owned()).collect()),
+        max_age,
+        allow_credentials: web.allow_credentials,
+        // A preflight from an origin not allowed is answered by the gateway without
+        // Access-Control headers instead of reaching (and being retried on) the gRPC server.
+        unmatched_preflights: Some(UnmatchedPreflights::Ignore),
+        ..Default::default()
+    })
+}
+
+/// Istio's default `retryOn` (`route/retry/retry.go`), as far as it names [`RetryOn`] values;
+/// the rest of the default, `retriable-status-codes`, retries nothing without status codes.
+const ISTIO_DEFAULT_RETRY_ON: [RetryOn; 4] = [
+    RetryOn::ConnectFailure,
+    RetryOn::RefusedStream,
+    RetryOn::Unavailable,
+    RetryOn::Cancelled,
+];
+
+/// The `retryOn` text. With a per-try timeout, `reset` is added when missing: Envoy retries a
+/// timed-out try only on `reset` or the 5xx family, never on gRPC status conditions alone
+/// (measured: gRPC-only conditions gave one try and `UNAVAILABLE: upstream request timeout`).
+fn retry_on(conditions: &[RetryOn], per_try_timeout: bool) -> Option<String> {
+    let mut on: Vec<RetryOn> = conditions.to_vec();
+    if per_try_timeout {
+        if on.is_empty() {
+            // Writing `reset` alone would replace Istio's default conditions: keep them.
+            on.extend(ISTIO_DEFAULT_RETRY_ON);
+        }
+        if !on.contains(&RetryOn::Reset) {
+            on.push(RetryOn::Reset);
+        }
+    }
+    (!on.is_empty()).then(|| on.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(","))
+}
+
+fn route<'a>(
+    b: &BackendSpec,
+    route: &'a Route,
+    errs: &mut Vec<BuildError>,
+) -> Option<CheckedRoute<'a>> {
+    let before = errs.len();
+    let mut fail = |problem| {
+        errs.push(BuildError::Route {
+            backend: b.name.clone(),
+            route: route.target.label(),
+            problem,
+        });
+    };
+    match &route.target {
+        Target::All => {}
+        Target::Service(s) | Target::Method(s, _) if !grpc::is_service_name(s) => {
+            fail(RouteProblem::NotAServiceName { service: s.clone() });
+        }
+        Target::Service(_) => {}
+        Target::Method(_, m) => {
+            if !grpc::is_method_name(m) {
+                fail(RouteProblem::NotAMethodName { method: m.clone() });
+            }
+        }
+    }
+    let p = &route.policy;
+    // A streaming route has no timeout: Istio's default, "disabled". (`0s` would mean the
+    // same, but the CRD and the webhook refuse durations below 1ms.)
+    let timeout = p.timeout.and_then(|t| {
+        validate::duration(t)
+            .map_err(|e| fail(RouteProblem::Timeout(e)))
+            .ok()
+    });
+    let per_try = p.per_try_timeout.and_then(|t| {
+        validate::duration(t)
+            .map_err(|e| fail(RouteProblem::PerTryTimeout(e)))
+            .ok()
+    });
+    if let (Some(pt), Some(t)) = (p.per_try_timeout, p.timeout)
+        && pt > t
+    {
+        fail(RouteProblem::PerTryAboveTimeout {
+            per_try: pt,
+            timeout: t,
+        });
+    }
+    let retries = match p.attempts {
+        None => {
+            if p.per_try_timeout.is_some() {
+                fail(RouteProblem::PerTryWithoutRetries);
+            }
+            None
+        }
+        Some(0) => {
+            fail(RouteProblem::ZeroAttempts);
+            None
+        }
+        Some(n) => match i32::try_from(n) {
+            Ok(attempts) => Some(HttpRetry {
+                attempts: Some(attempts),
+                per_try_timeout: per_try,
+                retry_on: retry_on(&p.retry_on, per_try.is_some()),
+                ..Default::default()
+            }),
+            Err(_) => {
+                fail(RouteProblem::TooManyAttempts { attempts: n });
+                None
+            }
+        },
+    };
+    (errs.len() == before).then_some(CheckedRoute {
+        target: &route.target,
+        timeout,
+        retries,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_per_try_timeout_brings_reset() {
+        use RetryOn::*;
+        assert_eq!(
+            retry_on(&[Unavailable], true).as_deref(),
+            Some("unavailable,reset")
+        );
+        assert_eq!(
+            retry_on(&[Reset, Internal], true).as_deref(),
+            Some("reset,internal")
+        );
+        assert_eq!(
+            retry_on(&[], true).as_deref(),
+            Some("connect-failure,refused-stream,unavailable,cancelled,reset")
+        );
+        assert_eq!(
+            retry_on(&[Unavailable], false).as_deref(),
+            Some("unavailable")
+        );
+        assert_eq!(retry_on(&[], false), None);
+    }
+}

@@ -1,0 +1,47 @@
+//! DestinationRules: one per backend that sets a load balancer, an upstream TLS mode or
+//! subsets.
+
+use istio_grpc_types::DestinationRule;
+use istio_grpc_types::destination_rule::{
+    ClientTlsSettings, DestinationRuleSpec, LbPolicy, LoadBalancerSettings, Subset, TrafficPolicy,
+};
+
+use super::check::CheckedBackend;
+
+pub(super) fn write(b: &CheckedBackend<'_>) -> Option<DestinationRule> {
+    let b = b.spec;
+    if b.lb.is_none() && b.upstream_tls.is_none() && b.subsets.is_empty() {
+        return None;
+    }
+    let subsets: Vec<Subset> = b
+        .subsets
+        .iter()
+        .map(|(name, labels)| Subset {
+            name: Some(name.clone()),
+            labels: Some(labels.clone()),
+            ..Default::default()
+        })
+        .collect();
+    let traffic_policy = (b.lb.is_some() || b.upstream_tls.is_some()).then(|| TrafficPolicy {
+        load_balancer: b.lb.map(|lb| LoadBalancerSettings {
+            lb_policy: Some(LbPolicy::Simple(lb)),
+            ..Default::default()
+        }),
+        tls: b.upstream_tls.map(|mode| ClientTlsSettings {
+            mode: Some(mode),
+            ..Default::default()
+        }),
+        ..Default::default()
+    });
+    let mut dr = DestinationRule::new(
+        b.name.clone(),
+        DestinationRuleSpec {
+            host: Some(b.host()),
+            traffic_policy,
+            subsets: (!subsets.is_empty()).then_some(subsets),
+            ..Default::default()
+        },
+    );
+    dr.metadata.namespace = b.namespace.clone();
+    Some(dr)
+}

@@ -1,0 +1,39 @@
+//! The backends' Kubernetes Services, for the backends whose Service the builder writes: one
+//! port, named so that Istio reads gRPC (or gRPC-Web) from it, with the same `appProtocol`.
+
+use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+use super::check::CheckedBackend;
+use super::meta;
+use crate::spec::ServiceSource;
+
+pub(super) fn write(b: &CheckedBackend<'_>) -> Option<Service> {
+    let spec = b.spec;
+    let ServiceSource::Emit {
+        selector,
+        target_port,
+        ..
+    } = &spec.service
+    else {
+        return None;
+    };
+    let (name, app_protocol) = b.port.clone()?;
+    Some(Service {
+        metadata: meta(&spec.name, spec.namespace.as_deref()),
+        spec: Some(ServiceSpec {
+            selector: Some(selector.clone()),
+            ports: Some(vec![ServicePort {
+                name: Some(name),
+                port: i32::from(spec.port),
+                target_port: Some(IntOrString::Int(i32::from(
+                    target_port.unwrap_or(spec.port),
+                ))),
+                app_protocol: Some(app_protocol.to_owned()),
+                ..Default::default()
+            }]),
+            ..Default::default()
+        }),
+        ..Default::default()
+    })
+}
