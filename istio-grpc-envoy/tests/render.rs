@@ -422,7 +422,7 @@ fn envoy_validates_the_renderings() {
     let made = istio_grpc_envoy::certs::self_signed(&dir, "tls", &["grpc.example.com".to_owned()])
         .unwrap();
     let cert = (made.cert_file, made.key_file);
-    type Example = fn() -> Result<istio_grpc_builder::Mesh, istio_grpc_builder::BuildError>;
+    type Example = fn() -> Result<istio_grpc_builder::Mesh, istio_grpc_builder::BuildErrors>;
     let examples: [(&str, Example); 8] = [
         ("tls_gateway", istio_grpc_examples::tls_gateway),
         ("h2c_gateway", istio_grpc_examples::h2c_gateway),
