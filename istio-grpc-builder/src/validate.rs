@@ -135,3 +135,67 @@ pub(crate) fn origin(origin: &str) -> Result<(), BuildError> {
         None => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins() {
+        for good in [
+            "https://myapp.example.com",
+            "http://localhost:8080",
+            "https://a.b.c",
+        ] {
+            assert!(origin(good).is_ok(), "{good}");
+        }
+        for (bad, problem) in [
+            ("myapp.example.com", OriginProblem::Shape),
+            ("ftp://myapp.example.com", OriginProblem::Scheme),
+            ("https://myapp.example.com:0", OriginProblem::Port),
+            ("https://myapp.example.com:x", OriginProblem::Port),
+            ("https://*.example.com", OriginProblem::PathOrWildcard),
+            (
+                "https://myapp.example.com/app",
+                OriginProblem::PathOrWildcard,
+            ),
+        ] {
+            assert!(
+                matches!(origin(bad), Err(BuildError::Origin { problem: p, .. }) if p == problem),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn durations() {
+        use std::time::Duration as D;
+        assert!(duration(D::from_millis(1)).is_ok());
+        assert_eq!(
+            duration(D::from_micros(999)),
+            Err(DurationProblem::BelowMinimum(D::from_micros(999)))
+        );
+        assert_eq!(
+            duration(D::from_micros(1500)),
+            Err(DurationProblem::NotWholeMilliseconds(D::from_micros(1500)))
+        );
+    }
+
+    #[test]
+    fn hosts() {
+        assert!(gateway_host("*.example.com").is_ok());
+        assert!(gateway_host("*").is_ok());
+        for (bad, problem) in [
+            ("", HostProblem::Empty),
+            ("grpc", HostProblem::ShortName),
+            ("a.*.example.com", HostProblem::Wildcard),
+            ("GRPC.example.com", HostProblem::NotLowerCase),
+            ("grpc_x.example.com", HostProblem::NotDns),
+        ] {
+            assert!(
+                matches!(gateway_host(bad), Err(BuildError::Host { problem: p, .. }) if p == problem),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -157,11 +157,24 @@ async fn p2_backend_port_protocol() {
         let err = say_hello(&gw.channel(true).await, tag).await.unwrap_err();
         eprintln!("{tag}: {:?}: {}", err.code(), err.message());
         assert_eq!(err.code(), Code::Unavailable, "{err:?}");
+        // Envoy's HTTP/1 parser meets tonic's HTTP/2 SETTINGS (`protocol error`, flag UPE) or,
+        // under load, tonic has already closed the connection (`connection termination`,
+        // flag UC): both seen live; the first in most runs.
         assert!(
-            err.message().contains("reset reason: protocol error"),
+            err.message()
+                .starts_with("upstream connect error or disconnect/reset before headers")
+                && (err.message().ends_with("reset reason: protocol error")
+                    || err
+                        .message()
+                        .ends_with("reset reason: connection termination")),
             "{err:?}"
         );
-        assert!(gw.access_log("/helloworld.Greeter/SayHello")[0].contains("flags=UPE"));
+        let log = gw.access_log("/helloworld.Greeter/SayHello");
+        eprintln!("{tag}: {}", log[0]);
+        assert!(
+            log[0].contains("flags=UPE") || log[0].contains("flags=UC"),
+            "{log:?}"
+        );
         // The analyzer tells the user what the client sees.
         assert!(
             grpc001[0].message.contains("UNAVAILABLE")

@@ -452,3 +452,30 @@ fn route<'a>(
         retries,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_per_try_timeout_brings_reset() {
+        use RetryOn::*;
+        assert_eq!(
+            retry_on(&[Unavailable], true).as_deref(),
+            Some("unavailable,reset")
+        );
+        assert_eq!(
+            retry_on(&[Reset, Internal], true).as_deref(),
+            Some("reset,internal")
+        );
+        assert_eq!(
+            retry_on(&[], true).as_deref(),
+            Some("connect-failure,refused-stream,unavailable,cancelled,reset")
+        );
+        assert_eq!(
+            retry_on(&[Unavailable], false).as_deref(),
+            Some("unavailable")
+        );
+        assert_eq!(retry_on(&[], false), None);
+    }
+}
