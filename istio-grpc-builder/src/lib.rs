@@ -37,7 +37,7 @@
 //! let yaml = mesh.yaml();
 //! assert!(!yaml.contains("timeout: 0s")); // streaming: no timeout (the CRD refuses `0s`)
 //! // A timed-out try is retried only on `reset`, so the per-try timeout brings it along.
-//! assert!(yaml.contains("retryOn: unavailable,resource-exhausted,internal,reset"));
+//! assert!(yaml.contains("retryOn: unavailable,resource-exhausted,internal,reset,cancelled,deadline-exceeded"));
 //! assert!(yaml.contains("prefix: /mypackage.UserService/")); // not `/mypackage.UserServiceAdmin/…`
 //! for check in mesh.grpcurl_checks() {
 //!     println!("{check}");

@@ -321,11 +321,13 @@ impl<S, K> TypedRoute<S, K> {
     /// The timeout of each try when retrying; not above the route timeout, and only with
     /// [`retries`](Self::retries) (both checked by `build()`). Only unary routes take one.
     ///
-    /// A try that times out is retried: `build()` adds [`RetryOn::Reset`] to the conditions
-    /// when it is missing, because Envoy retries a timed-out try only on `reset` (or HTTP 5xx
-    /// conditions, which gRPC routes do not use), never on gRPC status conditions alone. With
-    /// no conditions given, Istio's default ones are written out before it
-    /// (`connect-failure,refused-stream,unavailable,cancelled`).
+    /// A try that times out is retried: `build()` adds [`RetryOn::Reset`],
+    /// [`RetryOn::Cancelled`] and [`RetryOn::DeadlineExceeded`] to the conditions when they are
+    /// missing. Envoy retries a try its per-try timer ends only on `reset` (or HTTP 5xx
+    /// conditions, which gRPC routes do not use), and because Istio also sends the per-try
+    /// timeout to the server as the call's deadline, the server may end the try first with
+    /// `CANCELLED` (tonic) or `DEADLINE_EXCEEDED` (grpc-go). With no conditions given, Istio's
+    /// default ones are written out first (`connect-failure,refused-stream,unavailable,cancelled`).
     ///
     /// ```
     /// use std::time::Duration;
@@ -338,7 +340,7 @@ impl<S, K> TypedRoute<S, K> {
     ///     .backend(Backend::service("users").route(route))
     ///     .build()?;
     /// assert!(mesh.yaml().contains("perTryTimeout: 20s"));
-    /// assert!(mesh.yaml().contains("retryOn: unavailable,reset"));
+    /// assert!(mesh.yaml().contains("retryOn: unavailable,reset,cancelled,deadline-exceeded"));
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn per_try_timeout(mut self, timeout: Duration) -> Self

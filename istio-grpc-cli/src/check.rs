@@ -31,7 +31,7 @@ pub(crate) struct Args {
     #[arg(long, value_enum, default_value_t = FailOn::Error, value_name = "SEVERITY")]
     fail_on: FailOn,
     /// Do not report a code on resources matching a pattern, as istioctl's --suppress:
-    /// "CODE=<Kind> <name>.<namespace>", `*` matching anything ("IST0132=VirtualService *.shop").
+    /// `CODE=<Kind> <name>.<namespace>`, `*` matching anything (`IST0132=VirtualService *.shop`).
     /// Repeatable. The galley.istio.io/analyze-suppress annotation on an object is always honoured.
     #[arg(long, value_name = "CODE=RESOURCE")]
     suppress: Vec<istio_grpc_analyze::Suppression>,

@@ -360,12 +360,10 @@ async fn p4_retries() {
 /// a hand-written one with gRPC-only `retryOn` does not, and the analyzer says so.
 ///
 /// Observed: Envoy forwards the per-try timeout to the server as `grpc-timeout`, so tonic's
-/// own deadline (`CANCELLED: Timeout expired`) races Envoy's per-try timer (`UT`). The
-/// builder's `unavailable,reset` retries the `UT` outcome (attempts 2, OK in most runs) but
-/// not the `CANCELLED` one (attempts 1, seen in 1 of about 12 runs under load); with
-/// `cancelled,deadline-exceeded` added, 5 of 5 runs recovered.
+/// own deadline (`CANCELLED: Timeout expired`) races Envoy's per-try timer (`UT`). With
+/// `unavailable,reset` alone the `CANCELLED` outcome was not retried (1 in about 12 runs under
+/// load); the builder now adds `reset,cancelled,deadline-exceeded`, which covers both.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs builder fix: a per-try timeout must also retry `cancelled` (tonic) and `deadline-exceeded` (grpc-go): Envoy forwards the per-try timeout as grpc-timeout and the server's deadline can fire first; with `unavailable,reset` only, this test is flaky"]
 async fn p4_per_try_timeout_is_retried() {
     let Some(bin) = envoy("p4t") else { return };
     let certs = Certs::new("p4t", HOST);

@@ -24,6 +24,23 @@ const HTTP_ONLY: &[&str] = &[
 /// 5xx"). Live: ENVOY.md lab d″.
 const COVER_PER_TRY_TIMEOUT: &[&str] = &["reset", "5xx", "gateway-error"];
 
+/// What a timed-out attempt ends as, for the fix: Envoy's per-try timer (`reset`), or the
+/// server's deadline, which Istio sends upstream as `grpc-timeout` (`max_grpc_timeout`): tonic
+/// answers `cancelled`, grpc-go `deadline-exceeded` (measured in the lab, issue 8 point 4).
+const PER_TRY_TIMEOUT_OUTCOMES: [&str; 3] = ["reset", "cancelled", "deadline-exceeded"];
+
+/// `retry_on` with every condition of [`PER_TRY_TIMEOUT_OUTCOMES`] it lacks appended.
+fn with_timeout_outcomes(retry_on: &str) -> String {
+    let mut out = retry_on.to_owned();
+    for outcome in PER_TRY_TIMEOUT_OUTCOMES {
+        if !retry_on.split(',').any(|t| t.trim() == outcome) {
+            out.push(',');
+            out.push_str(outcome);
+        }
+    }
+    out
+}
+
 /// Istio's `retry_on` when `retryOn` is empty or absent (`route/retry/retry.go`, ENVOY.md §2.4).
 const ISTIO_DEFAULT_RETRY_ON: &str =
     "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
@@ -67,7 +84,7 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                         codes::PER_TRY_TIMEOUT_NOT_RETRIED,
                         format!("spec.http[{i}].retries.perTryTimeout"),
                         format!("an attempt cut by perTryTimeout {per_try} is not retried: {written} none of reset, 5xx, gateway-error, the conditions under which Envoy retries a timed-out attempt; the call fails after {per_try} with UNAVAILABLE: upstream request timeout"),
-                        Some(format!("retryOn: {},reset", retry_on.unwrap_or(ISTIO_DEFAULT_RETRY_ON))),
+                        Some(format!("retryOn: {}", with_timeout_outcomes(retry_on.unwrap_or(ISTIO_DEFAULT_RETRY_ON)))),
                     ));
                 }
             }

@@ -355,14 +355,14 @@ fn a_per_try_timeout_is_retried_when_it_fires() {
             .to_owned()
     };
     let unary = || ServiceRoute::unary("pkg.Svc").timeout(Duration::from_secs(10));
-    // gRPC conditions alone never retry a timed-out try: `reset` is added.
+    // gRPC conditions alone never retry a timed-out try: what it ends as is added.
     assert_eq!(
         retry_on(
             unary()
                 .retries(2, [RetryOn::Unavailable])
                 .per_try_timeout(Duration::from_secs(3))
         ),
-        "unavailable,reset"
+        "unavailable,reset,cancelled,deadline-exceeded"
     );
     // Already there: not repeated.
     assert_eq!(
@@ -371,16 +371,16 @@ fn a_per_try_timeout_is_retried_when_it_fires() {
                 .retries(2, [RetryOn::Reset, RetryOn::Unavailable])
                 .per_try_timeout(Duration::from_secs(3))
         ),
-        "reset,unavailable"
+        "reset,unavailable,cancelled,deadline-exceeded"
     );
-    // No conditions: Istio's default ones stay, plus `reset`.
+    // No conditions: Istio's default ones stay, plus the missing outcomes.
     assert_eq!(
         retry_on(
             unary()
                 .retries(2, [] as [RetryOn; 0])
                 .per_try_timeout(Duration::from_secs(3))
         ),
-        "connect-failure,refused-stream,unavailable,cancelled,reset"
+        "connect-failure,refused-stream,unavailable,cancelled,reset,deadline-exceeded"
     );
     // Without a per-try timeout, the conditions are written as given.
     assert_eq!(

@@ -340,14 +340,20 @@ fn service_prefixes_end_in_a_slash(vs: &mut Value) {
     }
 }
 
-/// Deviation: a route with a per-try timeout also retries on `reset`.
+/// Deviation: a route with a per-try timeout also retries on what a timed-out try ends as
+/// (`reset`, and `cancelled`/`deadline-exceeded` when the server's forwarded deadline fires).
 fn per_try_timeouts_retry_on_reset(vs: &mut Value) {
     for route in vs["spec"]["http"].as_array_mut().into_iter().flatten() {
         if let Some(retries) = route.get_mut("retries")
             && retries.get("perTryTimeout").is_some()
             && let Some(Value::String(on)) = retries.get_mut("retryOn")
         {
-            on.push_str(",reset");
+            for outcome in ["reset", "cancelled", "deadline-exceeded"] {
+                if !on.split(',').any(|t| t == outcome) {
+                    on.push(',');
+                    on.push_str(outcome);
+                }
+            }
         }
     }
 }
@@ -388,7 +394,7 @@ fn virtual_services() {
     per_try_timeouts_retry_on_reset(&mut resilience);
     assert_eq!(
         resilience["spec"]["http"][0]["retries"]["retryOn"],
-        "unavailable,resource-exhausted,internal,reset"
+        "unavailable,resource-exhausted,internal,reset,cancelled,deadline-exceeded"
     );
 }
 
