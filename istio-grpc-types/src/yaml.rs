@@ -522,16 +522,15 @@ impl<'de> Deserialize<'de> for KeyString {
 }
 
 /// A document's text and the line (0-based) it starts on in the whole stream.
-struct Chunk<'a> {
+struct Chunk {
     text: String,
     first_line: usize,
-    _input: std::marker::PhantomData<&'a str>,
 }
 
 /// Splits a stream on document markers the way Kubernetes' YAML reader does: a line that
 /// starts with `---` (or `...`) ends a document. Marker characters are blanked rather than
 /// removed, so lines and columns stay those of the input.
-fn split(input: &str) -> Vec<Chunk<'_>> {
+fn split(input: &str) -> Vec<Chunk> {
     let mut chunks = Vec::new();
     let mut current = String::new();
     let mut first_line = 0;
@@ -542,7 +541,6 @@ fn split(input: &str) -> Vec<Chunk<'_>> {
                 chunks.push(Chunk {
                     text: std::mem::take(&mut current),
                     first_line,
-                    _input: Default::default(),
                 });
             }
             first_line = i;
@@ -555,7 +553,6 @@ fn split(input: &str) -> Vec<Chunk<'_>> {
     chunks.push(Chunk {
         text: current,
         first_line,
-        _input: Default::default(),
     });
     chunks
 }
@@ -632,7 +629,7 @@ pub fn parse(input: &str) -> Vec<Result<Document, Error>> {
 
 /// [`parse`] with options: strictness about unknown fields, threads.
 pub fn parse_with(input: &str, options: &Options) -> Vec<Result<Document, Error>> {
-    let chunks: Vec<Chunk<'_>> = split(input)
+    let chunks: Vec<Chunk> = split(input)
         .into_iter()
         .filter(|c| !is_blank(&c.text))
         .collect();
@@ -675,7 +672,7 @@ pub fn parse_with(input: &str, options: &Options) -> Vec<Result<Document, Error>
 const PARALLEL_FROM: usize = 256;
 
 /// One document: its object, or a `v1` `List`'s items, or the error.
-fn parse_chunk(chunk: &Chunk<'_>, index: usize, options: &Options) -> Vec<Result<Document, Error>> {
+fn parse_chunk(chunk: &Chunk, index: usize, options: &Options) -> Vec<Result<Document, Error>> {
     let strictness = options.strictness;
     match read_tree(chunk, index, &options.limits) {
         Err(e) => vec![Err(e)],
@@ -711,7 +708,7 @@ fn list_items(root: &Node) -> Option<&[Node]> {
     }
 }
 
-fn read_tree(chunk: &Chunk<'_>, index: usize, limits: &Limits) -> Result<SourceMap, Error> {
+fn read_tree(chunk: &Chunk, index: usize, limits: &Limits) -> Result<SourceMap, Error> {
     // the document's own text, without the blanked `---` line before it
     let size = chunk.text.trim_start().len();
     if size > limits.max_document_bytes {
