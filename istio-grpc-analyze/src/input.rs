@@ -84,7 +84,10 @@ impl Inputs {
 
     /// Adds every document of a YAML stream; `file` is what diagnostics will name.
     pub fn add_yaml(&mut self, file: Option<&Path>, text: &str) -> &mut Self {
-        for doc in yaml::parse(text) {
+        // read on several threads, as `yaml::parse` did by itself before threads became the
+        // caller's choice
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+        for doc in yaml::parse_with(text, &yaml::Options::default().threads(threads)) {
             self.documents += 1;
             match doc {
                 Ok(doc) => self.manifests.push(Manifest {

@@ -5,6 +5,11 @@
 //! ([`Object`]). One bad document does not hide the others ([`parse`]), and every error carries
 //! the document's position, the line and column, and the field path.
 //!
+//! Reading is strict about unknown fields by default (files people write: a typo is an
+//! error) and can keep them instead ([`Options::strictness`]); it is bounded per document
+//! ([`Limits`]: size, nodes, nesting, scalar size, aliases), and runs on the calling thread
+//! unless the caller allows more ([`Options::threads`]).
+//!
 //! ```
 //! use istio_grpc_types::yaml;
 //!
@@ -65,6 +70,8 @@ pub struct Options {
     pub strictness: Strictness,
     /// How many threads may read documents at once (1: only the calling thread).
     pub threads: usize,
+    /// What one document may cost to read.
+    pub limits: Limits,
 }
 
 impl Default for Options {
@@ -72,7 +79,73 @@ impl Default for Options {
         Options {
             strictness: Strictness::Deny,
             threads: 1,
+            limits: Limits::default(),
         }
+    }
+}
+
+/// What one document may cost to read: a document over a limit is an error that names the
+/// limit ([`Error::Syntax`]), read in bounded time and memory, and the other documents of the
+/// stream are still read.
+///
+/// The defaults read any object Kubernetes can store with a wide margin (etcd refuses requests
+/// over 1.5 MiB by default; the builder's largest object for 50,000 services, a 14 MiB
+/// VirtualService of about 1.2 million nodes, reads too), and refuse input that is built to
+/// exhaust a reader: alias bombs (billion laughs), absurd nesting, huge scalars and huge
+/// documents.
+///
+/// | limit | default | why |
+/// | --- | --- | --- |
+/// | [`max_document_bytes`](Limits::max_document_bytes) | 64 MiB | 40 times etcd's 1.5 MiB request limit; bounds everything else |
+/// | [`max_nodes`](Limits::max_nodes) | 4,000,000 | mappings, lists and scalars, aliases expanded: over three times the builder's 50,000-service VirtualService; bounds memory (the tree with positions costs about 200 bytes a node) |
+/// | [`max_depth`](Limits::max_depth) | 32 | deep Istio objects (an EnvoyFilter patch of Envoy config) nest about 20 levels; reading recurses once per level, at up to 36 KiB of stack a level in a debug build, and 32 levels fit in the 2 MiB stack of a spawned thread |
+/// | [`max_scalar_bytes`](Limits::max_scalar_bytes) | 1.5 MiB | no single value can be larger than the largest object etcd accepts |
+/// | [`max_aliases`](Limits::max_aliases) | 10,000 | manifests seldom use `*alias`; expansions also count as nodes, so a bomb stops at `max_nodes` at the latest |
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Limits {
+    /// Bytes of one document's text.
+    pub max_document_bytes: usize,
+    /// Nodes (mappings, lists, scalars; aliases expanded) in one document.
+    pub max_nodes: usize,
+    /// Nesting of mappings and lists.
+    pub max_depth: usize,
+    /// Bytes of one scalar (a key or a value).
+    pub max_scalar_bytes: usize,
+    /// Aliases (`*name`) in one document.
+    pub max_aliases: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_document_bytes: 64 * 1024 * 1024,
+            max_nodes: 4_000_000,
+            max_depth: 32,
+            max_scalar_bytes: 1536 * 1024,
+            max_aliases: 10_000,
+        }
+    }
+}
+
+impl Limits {
+    /// The serde-saphyr options that enforce these limits while parsing.
+    fn saphyr(&self) -> serde_saphyr::Options {
+        let mut budget = serde_saphyr::Budget::default();
+        budget.max_nodes = self.max_nodes;
+        // every node is at most two events (start and end); aliases replay events
+        budget.max_events = self.max_nodes.saturating_mul(2).saturating_add(16);
+        budget.max_depth = self.max_depth;
+        budget.max_aliases = self.max_aliases;
+        budget.max_total_scalar_bytes = self.max_document_bytes;
+        budget.max_reader_input_bytes = Some(self.max_document_bytes);
+        // anchored content kept for replay: manifests anchor little
+        budget.max_recorded_anchor_events = self.max_nodes.min(1_000_000);
+        let mut options = serde_saphyr::Options::default();
+        options.budget = Some(budget);
+        options.alias_limits.max_total_replayed_events = self.max_nodes;
+        options.alias_limits.max_replay_stack_depth = self.max_depth;
+        options
     }
 }
 
@@ -80,6 +153,12 @@ impl Options {
     /// What to do with fields the types do not know.
     pub fn strictness(mut self, strictness: Strictness) -> Self {
         self.strictness = strictness;
+        self
+    }
+
+    /// What one document may cost to read.
+    pub fn limits(mut self, limits: Limits) -> Self {
+        self.limits = limits;
         self
     }
 
@@ -230,6 +309,24 @@ impl Node {
                     .map(|(k, _, v)| (k.clone(), v.to_json()))
                     .collect(),
             ),
+        }
+    }
+
+    /// The first key or scalar longer than `limit` bytes: where it is and its length.
+    fn oversized_scalar(&self, limit: usize) -> Option<(Location, usize)> {
+        match &self.kind {
+            NodeKind::Scalar(Value::String(text)) if text.len() > limit => {
+                Some((self.at, text.len()))
+            }
+            NodeKind::Scalar(_) => None,
+            NodeKind::Seq(items) => items.iter().find_map(|n| n.oversized_scalar(limit)),
+            NodeKind::Map(entries) => entries.iter().find_map(|(k, at, n)| {
+                if k.len() > limit {
+                    Some((*at, k.len()))
+                } else {
+                    n.oversized_scalar(limit)
+                }
+            }),
         }
     }
 
@@ -425,16 +522,15 @@ impl<'de> Deserialize<'de> for KeyString {
 }
 
 /// A document's text and the line (0-based) it starts on in the whole stream.
-struct Chunk<'a> {
+struct Chunk {
     text: String,
     first_line: usize,
-    _input: std::marker::PhantomData<&'a str>,
 }
 
 /// Splits a stream on document markers the way Kubernetes' YAML reader does: a line that
 /// starts with `---` (or `...`) ends a document. Marker characters are blanked rather than
 /// removed, so lines and columns stay those of the input.
-fn split(input: &str) -> Vec<Chunk<'_>> {
+fn split(input: &str) -> Vec<Chunk> {
     let mut chunks = Vec::new();
     let mut current = String::new();
     let mut first_line = 0;
@@ -445,7 +541,6 @@ fn split(input: &str) -> Vec<Chunk<'_>> {
                 chunks.push(Chunk {
                     text: std::mem::take(&mut current),
                     first_line,
-                    _input: Default::default(),
                 });
             }
             first_line = i;
@@ -458,7 +553,6 @@ fn split(input: &str) -> Vec<Chunk<'_>> {
     chunks.push(Chunk {
         text: current,
         first_line,
-        _input: Default::default(),
     });
     chunks
 }
@@ -469,6 +563,46 @@ fn is_blank(text: &str) -> bool {
         let t = l.trim();
         t.is_empty() || t.starts_with('#')
     })
+}
+
+/// A budget breach in our words, naming the limit.
+fn limit_message(e: &serde_saphyr::Error, limits: &Limits) -> Option<String> {
+    // the breach, whether or not the error carries a snippet
+    let text = e.without_snippet().to_string();
+    if text.contains("recursion limit exceeded") {
+        // the parser's own guard on nested flow collections
+        return Some(format!(
+            "the document has more than {} levels of nesting, the reader's limit (yaml::Limits::max_depth)",
+            limits.max_depth
+        ));
+    }
+    let (_, breach) = text.split_once("budget breached: ")?;
+    let name = breach.split([' ', '{', '(']).next().unwrap_or("");
+    let (what, limit, field) = match name {
+        "Nodes"
+        | "Events"
+        | "RecordedAnchorEvents"
+        | "RecordedAnchorBytes"
+        | "ReplayedEvents"
+        | "AliasReplay" => ("nodes", limits.max_nodes, "max_nodes"),
+        "Depth" => ("levels of nesting", limits.max_depth, "max_depth"),
+        "Aliases" | "Anchors" => ("aliases", limits.max_aliases, "max_aliases"),
+        "ScalarBytes" => (
+            "bytes of scalars",
+            limits.max_document_bytes,
+            "max_document_bytes",
+        ),
+        _ => {
+            return Some(format!(
+                "the document exceeds a reader limit ({})",
+                breach.split(" at line ").next().unwrap_or(breach)
+            ));
+        }
+    };
+    Some(format!(
+        "the document has more than {limit} {what}, the reader's limit (yaml::Limits::{field}); \
+         aliases count as the nodes they expand to"
+    ))
 }
 
 fn saphyr_message(e: &serde_saphyr::Error) -> String {
@@ -495,11 +629,10 @@ pub fn parse(input: &str) -> Vec<Result<Document, Error>> {
 
 /// [`parse`] with options: strictness about unknown fields, threads.
 pub fn parse_with(input: &str, options: &Options) -> Vec<Result<Document, Error>> {
-    let chunks: Vec<Chunk<'_>> = split(input)
+    let chunks: Vec<Chunk> = split(input)
         .into_iter()
         .filter(|c| !is_blank(&c.text))
         .collect();
-    let strictness = options.strictness;
     // Documents are independent once split: with threads, the results are put back in stream
     // order, so the output does not depend on the machine.
     let threads = options.threads.max(1);
@@ -507,7 +640,7 @@ pub fn parse_with(input: &str, options: &Options) -> Vec<Result<Document, Error>
         return chunks
             .iter()
             .enumerate()
-            .flat_map(|(i, c)| parse_chunk(c, i + 1, strictness))
+            .flat_map(|(i, c)| parse_chunk(c, i + 1, options))
             .collect();
     }
     let per_thread = chunks.len().div_ceil(threads);
@@ -520,7 +653,7 @@ pub fn parse_with(input: &str, options: &Options) -> Vec<Result<Document, Error>
                     group
                         .iter()
                         .enumerate()
-                        .flat_map(|(j, c)| parse_chunk(c, k * per_thread + j + 1, strictness))
+                        .flat_map(|(j, c)| parse_chunk(c, k * per_thread + j + 1, options))
                         .collect::<Vec<_>>()
                 })
             })
@@ -539,12 +672,9 @@ pub fn parse_with(input: &str, options: &Options) -> Vec<Result<Document, Error>
 const PARALLEL_FROM: usize = 256;
 
 /// One document: its object, or a `v1` `List`'s items, or the error.
-fn parse_chunk(
-    chunk: &Chunk<'_>,
-    index: usize,
-    strictness: Strictness,
-) -> Vec<Result<Document, Error>> {
-    match read_tree(chunk, index) {
+fn parse_chunk(chunk: &Chunk, index: usize, options: &Options) -> Vec<Result<Document, Error>> {
+    let strictness = options.strictness;
+    match read_tree(chunk, index, &options.limits) {
         Err(e) => vec![Err(e)],
         Ok(source) => match list_items(&source.root) {
             Some(items) => items
@@ -578,20 +708,46 @@ fn list_items(root: &Node) -> Option<&[Node]> {
     }
 }
 
-fn read_tree(chunk: &Chunk<'_>, index: usize) -> Result<SourceMap, Error> {
-    let raw: Spanned<RawNode> = serde_saphyr::from_str(&chunk.text).map_err(|e| Error::Syntax {
+fn read_tree(chunk: &Chunk, index: usize, limits: &Limits) -> Result<SourceMap, Error> {
+    // the document's own text, without the blanked `---` line before it
+    let size = chunk.text.trim_start().len();
+    if size > limits.max_document_bytes {
+        return Err(Error::Syntax {
+            document: index,
+            location: Some(Location {
+                line: chunk.first_line + 1,
+                column: 1,
+            }),
+            message: format!(
+                "the document is {size} bytes, over the reader's limit of {} (yaml::Limits::max_document_bytes)",
+                limits.max_document_bytes
+            ),
+        });
+    }
+    let raw: Spanned<RawNode> = serde_saphyr::from_str_with_options(&chunk.text, limits.saphyr())
+        .map_err(|e| Error::Syntax {
         document: index,
         location: e.location().map(|l| Location {
             line: l.line() as usize + chunk.first_line,
             column: l.column() as usize,
         }),
-        message: saphyr_message(&e),
+        message: limit_message(&e, limits).unwrap_or_else(|| saphyr_message(&e)),
     })?;
     let mut root = Node {
         at: location(&raw.referenced),
         kind: raw.value.0,
     };
     root.shift(chunk.first_line);
+    if let Some((at, len)) = root.oversized_scalar(limits.max_scalar_bytes) {
+        return Err(Error::Syntax {
+            document: index,
+            location: Some(at),
+            message: format!(
+                "a scalar of {len} bytes, over the reader's limit of {} (yaml::Limits::max_scalar_bytes)",
+                limits.max_scalar_bytes
+            ),
+        });
+    }
     Ok(SourceMap { root })
 }
 

@@ -3,6 +3,8 @@
 mod support;
 
 mod types_corpus;
+mod types_fuzz;
+mod types_limits;
 mod types_misc;
 mod types_schema;
 mod types_unknown;
