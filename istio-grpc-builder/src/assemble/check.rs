@@ -366,8 +366,11 @@ const ISTIO_DEFAULT_RETRY_ON: [RetryOn; 4] = [
 /// deadline does and it answers `CANCELLED` (tonic) or `DEADLINE_EXCEEDED` (grpc-go, grpcio).
 /// Measured on live Envoy: with `unavailable,reset` alone about 1 run in 12 failed with tonic's
 /// `CANCELLED: Timeout expired`; with all three, none did.
-const PER_TRY_TIMEOUT_OUTCOMES: [RetryOn; 3] =
-    [RetryOn::Reset, RetryOn::Cancelled, RetryOn::DeadlineExceeded];
+const PER_TRY_TIMEOUT_OUTCOMES: [RetryOn; 3] = [
+    RetryOn::Reset,
+    RetryOn::Cancelled,
+    RetryOn::DeadlineExceeded,
+];
 
 /// The `retryOn` text. With a per-try timeout, the conditions a timed-out try ends as
 /// ([`PER_TRY_TIMEOUT_OUTCOMES`]) are added when missing.

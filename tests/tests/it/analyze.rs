@@ -472,7 +472,10 @@ fn a_per_try_timeout_finding_says_what_the_client_sees_and_the_fix() {
         d.message.contains("UNAVAILABLE: upstream request timeout"),
         "{d}"
     );
-    assert_eq!(d.fix.as_deref(), Some("retryOn: unavailable,reset,cancelled,deadline-exceeded"));
+    assert_eq!(
+        d.fix.as_deref(),
+        Some("retryOn: unavailable,reset,cancelled,deadline-exceeded")
+    );
     // attempts: 0 disables retries altogether: nothing to retry
     let off = run(
         &vs(&format!(
