@@ -5,11 +5,9 @@
 //!
 //! `CARGO_TARGET_DIR=/work/target-builder cargo bench -p istio-grpc-tests --bench builder`
 
-use std::hint::black_box;
-use std::time::Duration;
-
 use criterion::{Criterion, criterion_group, criterion_main};
-use istio_grpc_builder::{Backend, Ingress, Mesh, RetryOn, ServiceRoute, TlsCredential, lb};
+use istio_grpc_builder::Mesh;
+use std::hint::black_box;
 
 /// Peak resident memory of this process so far (Linux `VmHWM`), in KiB. The workspace forbids
 /// unsafe code, so no counting allocator: the kernel's high-water mark is the measure.
@@ -21,22 +19,8 @@ fn peak_rss_kib() -> Option<u64> {
 
 const SERVICES: usize = 10_000;
 
-fn ingress() -> Ingress<istio_grpc_builder::marker::Https> {
-    let mut ingress =
-        Ingress::new("grpc.example.com").tls(TlsCredential::secret("grpc-tls-credential"));
-    for i in 0..SERVICES {
-        ingress = ingress.backend(
-            Backend::service(format!("svc-{i}"))
-                .route(
-                    ServiceRoute::unary(format!("pkg{i}.Service{i}"))
-                        .timeout(Duration::from_secs(60))
-                        .retries(3, [RetryOn::Unavailable])
-                        .per_try_timeout(Duration::from_secs(20)),
-                )
-                .load_balancer(lb::RoundRobin),
-        );
-    }
-    ingress
+fn ingress() -> istio_grpc_builder::Ingress<istio_grpc_builder::marker::Https> {
+    istio_grpc_tests::benchmark_ingress(SERVICES)
 }
 
 fn build_and_write() -> (Mesh, String) {

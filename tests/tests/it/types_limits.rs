@@ -2,29 +2,15 @@
 //! built to exhaust it (alias bombs, deep nesting, huge scalars, huge documents) with an error
 //! that names the limit. Both sides of each limit are tested.
 
-use std::time::Duration;
-
-use istio_grpc_builder::{Backend, Ingress, RetryOn, ServiceRoute, TlsCredential, lb};
 use istio_grpc_types::yaml::{self, Limits, Options};
 use istio_grpc_types::{Error, Object};
 
 /// The builder's output for a mesh of `services` gRPC services (the workload of its benchmark).
 fn mesh_yaml(services: usize) -> String {
-    let mut ingress =
-        Ingress::new("grpc.example.com").tls(TlsCredential::secret("grpc-tls-credential"));
-    for i in 0..services {
-        ingress = ingress.backend(
-            Backend::service(format!("svc-{i}"))
-                .route(
-                    ServiceRoute::unary(format!("pkg{i}.Service{i}"))
-                        .timeout(Duration::from_secs(60))
-                        .retries(3, [RetryOn::Unavailable])
-                        .per_try_timeout(Duration::from_secs(20)),
-                )
-                .load_balancer(lb::RoundRobin),
-        );
-    }
-    ingress.build().unwrap_or_else(|e| panic!("{e}")).to_yaml()
+    istio_grpc_tests::benchmark_ingress(services)
+        .build()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .to_yaml()
 }
 
 fn reads_back_clean(services: usize) {
