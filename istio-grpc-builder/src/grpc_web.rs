@@ -152,6 +152,12 @@ impl GrpcWeb {
     /// <https://istio.io/latest/docs/ops/configuration/traffic-management/protocol-selection/>).
     /// Native gRPC calls on the port keep working.
     ///
+    /// The filter goes on the **backend's sidecar** (its inbound listener), never on the
+    /// gateway: istiod adds it at a gateway only for a plaintext `GRPC-WEB` server port. So this
+    /// way needs an Istio sidecar on the backend's pods; without one (proxyless, or no
+    /// injection), gRPC-Web calls reach the server untranslated. Use
+    /// [`envoy_filter`](Self::envoy_filter) when the backend has no sidecar.
+    ///
     /// ```
     /// let web = istio_grpc_builder::GrpcWeb::service_port(istio_grpc_builder::Origins::exact("https://myapp.example.com"));
     /// let mesh = istio_grpc_builder::Ingress::new("grpc.example.com").h2c()
