@@ -282,11 +282,7 @@ impl Greeter for Controlled {
         &self,
         request: Request<Streaming<HelloRequest>>,
     ) -> Result<Response<HelloReply>, Status> {
-        let mut names = Vec::new();
-        let mut stream = request.into_inner();
-        while let Some(req) = stream.next().await {
-            names.push(req?.name);
-        }
+        let names = istio_grpc_example_greeter::names_sent(request).await?;
         Ok(Response::new(HelloReply {
             message: format!("Hello {} from {}", names.join(", "), self.0.label),
         }))

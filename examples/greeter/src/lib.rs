@@ -118,11 +118,7 @@ impl Greeter for MyGreeter {
         &self,
         request: Request<Streaming<HelloRequest>>,
     ) -> Result<Response<HelloReply>, Status> {
-        let mut names = Vec::new();
-        let mut stream = request.into_inner();
-        while let Some(req) = stream.next().await {
-            names.push(req?.name);
-        }
+        let names = names_sent(request).await?;
         Ok(Response::new(greeting(&names.join(", "))))
     }
 
@@ -256,6 +252,17 @@ impl Invoices for MyInvoices {
             vec![request.into_inner().text],
         )))
     }
+}
+
+/// The names a client-streaming `LotsOfGreetings` call sent, in order (its first bad message
+/// ends the call with that message's status).
+pub async fn names_sent(request: Request<Streaming<HelloRequest>>) -> Result<Vec<String>, Status> {
+    let mut names = Vec::new();
+    let mut stream = request.into_inner();
+    while let Some(req) = stream.next().await {
+        names.push(req?.name);
+    }
+    Ok(names)
 }
 
 /// Serves the Greeter, Health and Invoices on `listener` until `shutdown` completes.
