@@ -64,6 +64,7 @@ pub mod selector;
 mod serde_helpers;
 pub mod service_entry;
 pub mod sidecar;
+mod size;
 mod string_match;
 mod unknown;
 pub mod virtual_service;

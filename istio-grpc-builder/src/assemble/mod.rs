@@ -33,7 +33,7 @@ fn too_large(objects: &[Object]) -> Result<(), BuildErrors> {
     let errs: Vec<BuildError> = objects
         .iter()
         .filter_map(|o| {
-            let bytes = serde_json::to_vec(o).map_or(0, |v| v.len());
+            let bytes = o.json_len();
             (bytes > limits::MAX_OBJECT_JSON_BYTES).then(|| BuildError::TooLarge {
                 kind: o.kind().to_owned(),
                 name: o.name().unwrap_or_default().to_owned(),

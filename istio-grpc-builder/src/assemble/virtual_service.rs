@@ -79,10 +79,7 @@ const OVERHEAD_BYTES: usize = 1024;
 pub(super) fn write(c: &Checked<'_>) -> Vec<VirtualService> {
     let routes = routes(c);
     let name = &c.spec.virtual_service;
-    let sizes: Vec<usize> = routes
-        .iter()
-        .map(|(_, r)| serde_json::to_vec(r).map_or(0, |v| v.len()) + 1)
-        .collect();
+    let sizes: Vec<usize> = routes.iter().map(|(_, r)| r.json_len() + 1).collect();
     if OVERHEAD_BYTES + sizes.iter().sum::<usize>() <= limits::VIRTUAL_SERVICE_TARGET_BYTES {
         return vec![one(
             c,
