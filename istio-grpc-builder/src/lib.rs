@@ -49,6 +49,7 @@ mod assemble;
 mod backend;
 pub mod descriptor;
 pub mod error;
+pub mod gateway_api;
 mod grpc_web;
 mod ingress;
 pub mod limits;
@@ -61,6 +62,7 @@ mod validate;
 
 pub use backend::{Backend, DEFAULT_GRPC_PORT, ProxylessRole, proxyless_pod_annotations};
 pub use error::{BuildError, BuildErrors, WriteError};
+pub use gateway_api::InMesh;
 pub use grpc_web::{GrpcWeb, Origins};
 pub use ingress::Ingress;
 pub use istio_grpc_macros::routes;
