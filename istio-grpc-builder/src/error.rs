@@ -190,9 +190,17 @@ pub enum BuildError {
 pub enum GatewayApiProblem {
     /// A route timeout (GRPCRoute has none).
     #[error(
-        "GRPCRoute has no timeout field (kubernetes-sigs/gateway-api#3139 is open), so a timeout of {timeout:?} cannot be written; Istio gives GRPCRoute calls no route timeout and honours the client's own deadline (`grpc-timeout`). Set the deadline in the client, or keep Istio's API (remove `.gateway_api()`); an HTTPRoute with an exact `/<package>.<Service>/<Method>` path and `timeouts.request` is the standard way for a unary method"
+        "GRPCRoute has no timeout field (kubernetes-sigs/gateway-api#3139 is open), so a timeout of {timeout:?} cannot be written; Istio gives GRPCRoute calls no route timeout and honours the client's own deadline (`grpc-timeout`). Set the deadline in the client; or write HTTPRoutes with `.http_routes()`, where a unary route's timeout is the standard `timeouts.request` on an exact `/<package>.<Service>/<Method>` path (or a `/<package>.<Service>` prefix); or keep Istio's API (remove `.gateway_api()`)"
     )]
     Timeout {
+        /// The timeout asked for.
+        timeout: Duration,
+    },
+    /// A timeout longer than a Gateway API duration holds.
+    #[error(
+        "a timeout of {timeout:?} is longer than a Gateway API duration holds (at most 99999h); give a shorter one"
+    )]
+    TimeoutTooLong {
         /// The timeout asked for.
         timeout: Duration,
     },
@@ -201,9 +209,10 @@ pub enum GatewayApiProblem {
         "GRPCRoute has no retry field, and HTTPRoute's `retry` is experimental and retries on HTTP status codes only, which gRPC errors (HTTP 200 with a `grpc-status`) never carry; Istio applies its mesh-wide default instead (2 retries on connect-failure, refused-stream, unavailable, cancelled). Remove `.retries(..)` and `.per_try_timeout(..)`, or keep Istio's API (remove `.gateway_api()`)"
     )]
     Retries,
-    /// gRPC-Web (no Gateway API way to turn on Envoy's gRPC-Web filter).
+    /// gRPC-Web on GRPCRoutes, or through an EnvoyFilter (no Gateway API way to turn on
+    /// Envoy's gRPC-Web filter at the gateway).
     #[error(
-        "the Gateway API cannot turn on gRPC-Web: Istio adds Envoy's grpc_web filter only for an Istio `GRPC-WEB` server port, which Gateway API listeners cannot declare, and GRPCRoute has no CORS filter (HTTPRoute's `CORS` filter is the standard place for the browsers' CORS policy). Serve gRPC-Web from the backend itself (e.g. tonic-web) behind an HTTPRoute, or keep Istio's API (remove `.gateway_api()`)"
+        "the Gateway API cannot turn on gRPC-Web at the gateway: Istio adds Envoy's grpc_web filter only for an Istio `GRPC-WEB` server port, which Gateway API listeners cannot declare, and GRPCRoute has no CORS filter (HTTPRoute's `CORS` filter is the standard place for the browsers' CORS policy). Translate at the backend's sidecar with `GrpcWeb::service_port(..)` and write HTTPRoutes with `.http_routes()`, whose `CORS` filter carries the policy; or keep Istio's API (remove `.gateway_api()`)"
     )]
     GrpcWeb,
     /// A load-balancing policy (no Gateway API equivalent).

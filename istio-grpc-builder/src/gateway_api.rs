@@ -11,7 +11,8 @@
 //!   namespace ([`Ingress::secret_namespace`]);
 //! * one `GRPCRoute` per backend, in the backend's namespace, with a `method` match per route:
 //!   a whole service (`service: pkg.Svc`, which Istio turns into the prefix `/pkg.Svc/`) or one
-//!   method (`service` + `method`, exact);
+//!   method (`service` + `method`, exact); or, when asked for with [`Ingress::http_routes`], one
+//!   `HTTPRoute` per backend, which also carries unary timeouts and gRPC-Web's CORS policy;
 //! * with [`Ingress::in_mesh`], one more GRPCRoute per backend whose parent is the backend's
 //!   Service (GAMMA), so that calls inside the mesh follow the same routes, through sidecars or
 //!   an ambient waypoint (the waypoint `Gateway` and the `istio.io/use-waypoint` label);
@@ -19,7 +20,8 @@
 //!
 //! What the Gateway API cannot say is refused, never dropped: a proxyless backend and Istio-only
 //! settings at compile time (see [`marker::IstioOnly`](crate::marker::IstioOnly) and
-//! [`marker::RoutableWith`](crate::marker::RoutableWith)); route timeouts and retries, gRPC-Web,
+//! [`marker::RoutableWith`](crate::marker::RoutableWith)); route timeouts (on GRPCRoutes) and
+//! retries, gRPC-Web (on GRPCRoutes, or through an EnvoyFilter),
 //! load balancers, upstream TLS modes and subsets at `build()`, each as a
 //! [`BuildError::GatewayApi`](crate::BuildError::GatewayApi) whose
 //! [`GatewayApiProblem`](crate::error::GatewayApiProblem) says why and what to do instead.
@@ -140,6 +142,8 @@ pub(crate) struct GatewayApiOptions {
     pub(crate) secret_namespace: Option<String>,
     /// GAMMA mesh routes.
     pub(crate) in_mesh: Option<InMesh>,
+    /// HTTPRoutes instead of GRPCRoutes.
+    pub(crate) http_routes: bool,
 }
 
 impl<T> Ingress<T, Istio> {
@@ -191,6 +195,39 @@ impl<T, A: Api> Ingress<T, A> {
         A: GatewayApiOnly,
     {
         self.spec.gateway_api.secret_namespace = Some(namespace.into());
+        self
+    }
+
+    /// Write HTTPRoutes instead of GRPCRoutes, for what only HTTPRoute says: a unary route's
+    /// timeout becomes `timeouts.request` (which Istio applies as the route timeout), and
+    /// gRPC-Web translated at the backend's port ([`GrpcWeb::service_port`](crate::GrpcWeb::service_port))
+    /// gets its CORS policy from HTTPRoute's `CORS` filter. A service route matches the path
+    /// prefix `/<package>.<Service>` (whole path segments, so `/<package>.<Service>Admin/…` is
+    /// not taken), a method route the exact path `/<package>.<Service>/<Method>`.
+    ///
+    /// Every route of the mesh is then an HTTPRoute: an HTTPRoute and a GRPCRoute on one
+    /// hostname are a conflict the Gateway API lets implementations refuse (Istio 1.26 programmed
+    /// only one of them, istio/istio#57172). Retries stay refused: HTTPRoute's `retry` is
+    /// experimental and takes HTTP status codes only.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use istio_grpc_builder::{Backend, Ingress, MethodRoute, marker::Unary};
+    /// let mesh = Ingress::new("grpc.example.com").h2c().gateway_api()
+    ///     .http_routes()
+    ///     .backend(Backend::service("users").route(
+    ///         MethodRoute::<Unary>::new("mypackage.UserService", "GetUser").timeout(Duration::from_millis(1500))))
+    ///     .build()?;
+    /// assert!(mesh.yaml().contains("kind: HTTPRoute"), "{}", mesh.yaml());
+    /// assert!(mesh.yaml().contains("value: /mypackage.UserService/GetUser"), "{}", mesh.yaml());
+    /// assert!(mesh.yaml().contains("request: 1s500ms"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
+    /// ```
+    pub fn http_routes(mut self) -> Self
+    where
+        A: GatewayApiOnly,
+    {
+        self.spec.gateway_api.http_routes = true;
         self
     }
 

@@ -164,6 +164,39 @@ mod snapshots {
         snapshot("mesh_sidecars", &mesh);
     }
 
+    /// HTTPRoutes, asked for by name: the seed's resilient route keeps its 60s timeout (as
+    /// `timeouts.request`; the retries are left out, see `resilience_is_refused_with_the_reason`),
+    /// a streaming service gets none, and seed 9's gRPC-Web (translated at the backend's port)
+    /// gets its CORS policy from the `CORS` filter.
+    #[test]
+    fn http_routes() {
+        let mesh = built(
+            &tls()
+                .http_routes()
+                .backend(
+                    Backend::service("grpc-service")
+                        .route(ServiceRoute::all_unary().timeout(Duration::from_secs(60)))
+                        .grpc_web(GrpcWeb::service_port(Origins::exact(
+                            "https://myapp.example.com",
+                        ))),
+                )
+                .backend(
+                    Backend::service("user-grpc-service")
+                        .route(
+                            MethodRoute::<Unary>::new("mypackage.UserService", "GetUser")
+                                .timeout(Duration::from_millis(1500)),
+                        )
+                        .route(ServiceRoute::unary("mypackage.UserService"))
+                        .route(ServiceRoute::health()),
+                )
+                .backend(
+                    Backend::service("streaming-service")
+                        .route(ServiceRoute::streaming("mypackage.FeedService")),
+                ),
+        );
+        snapshot("http_routes", &mesh);
+    }
+
     /// The grpcurl checks and the command that finds the Gateway's address.
     #[test]
     fn grpcurl_checks() {
@@ -458,6 +491,53 @@ fn grpc_web_is_refused() {
         );
         assert!(text.contains("HTTPRoute's `CORS` filter"), "{text}");
     }
+}
+
+/// With HTTPRoutes, gRPC-Web translated at the backend's sidecar is expressible; through the
+/// gateway's EnvoyFilter it is not. Retries stay refused.
+#[test]
+fn http_routes_take_timeouts_and_cors_but_not_the_rest() {
+    let errs = problems(
+        tls()
+            .http_routes()
+            .backend(
+                Backend::service("grpc-service")
+                    .route(ex::resilient_route())
+                    .grpc_web(GrpcWeb::envoy_filter(Origins::exact(
+                        "https://myapp.example.com",
+                    ))),
+            )
+            .build(),
+    );
+    assert_eq!(
+        errs,
+        [
+            (
+                "backend \"grpc-service\"".to_owned(),
+                GatewayApiProblem::GrpcWeb
+            ),
+            (
+                "backend \"grpc-service\": route (all calls)".to_owned(),
+                GatewayApiProblem::Retries
+            ),
+        ]
+    );
+    let errs = problems(
+        tls()
+            .http_routes()
+            .backend(
+                Backend::service("grpc-service")
+                    .route(ServiceRoute::all_unary().timeout(Duration::from_secs(100_000 * 3600))),
+            )
+            .build(),
+    );
+    assert!(
+        matches!(
+            errs.as_slice(),
+            [(_, GatewayApiProblem::TimeoutTooLong { .. })]
+        ),
+        "{errs:?}"
+    );
 }
 
 /// Load balancer, upstream TLS and subsets are DestinationRule settings.

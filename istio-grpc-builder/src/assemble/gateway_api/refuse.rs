@@ -2,6 +2,7 @@
 //! names the part and says what to do instead. Nothing is dropped silently.
 
 use crate::error::{BuildError, GatewayApiProblem, NameKind};
+use crate::grpc_web::Translation;
 use crate::spec::{BackendSpec, IngressSpec, ServiceSource};
 use crate::validate;
 
@@ -32,6 +33,7 @@ pub(super) fn secret_namespace(spec: &IngressSpec) -> Option<&str> {
 
 pub(super) fn refusals(spec: &IngressSpec, tls: bool) -> Vec<BuildError> {
     let mut errs = Vec::new();
+    let http_routes = spec.gateway_api.http_routes;
     let gateway = format!("gateway {:?}", spec.gateway);
     let mut refuse = |part: &str, problem| {
         errs.push(BuildError::GatewayApi {
@@ -88,7 +90,11 @@ pub(super) fn refusals(spec: &IngressSpec, tls: bool) -> Vec<BuildError> {
 
     for b in &spec.backends {
         let part = format!("backend {:?}", b.name);
-        if b.grpc_web.is_some() {
+        // gRPC-Web translated at the backend's sidecar needs only the CORS policy, which
+        // HTTPRoute carries; the gateway's filter (EnvoyFilter) has no Gateway API form.
+        if let Some(web) = &b.grpc_web
+            && !(http_routes && web.translation == Translation::ServicePort)
+        {
             refuse(&part, GatewayApiProblem::GrpcWeb);
         }
         // A proxyless backend does not compile here; its default policy cannot come in.
@@ -118,8 +124,14 @@ pub(super) fn refusals(spec: &IngressSpec, tls: bool) -> Vec<BuildError> {
         }
         for r in &b.routes {
             let part = format!("{part}: route {}", r.target.label());
-            if let Some(timeout) = r.policy.timeout {
-                refuse(&part, GatewayApiProblem::Timeout { timeout });
+            match r.policy.timeout {
+                Some(timeout) if !http_routes => {
+                    refuse(&part, GatewayApiProblem::Timeout { timeout });
+                }
+                Some(timeout) if super::write::gep2257(timeout).is_none() => {
+                    refuse(&part, GatewayApiProblem::TimeoutTooLong { timeout });
+                }
+                _ => {}
             }
             if r.policy.attempts.is_some() || r.policy.per_try_timeout.is_some() {
                 refuse(&part, GatewayApiProblem::Retries);

@@ -1,5 +1,5 @@
 //! The Gateway API objects as JSON (the output model): Gateway, Secret, ReferenceGrant,
-//! GRPCRoutes, waypoints; and the backends' Services, typed.
+//! GRPCRoutes or HTTPRoutes, waypoints; and the backends' Services, typed.
 
 use std::collections::BTreeSet;
 
@@ -10,9 +10,13 @@ use super::super::check::{Checked, CheckedBackend};
 use super::super::{secret, service};
 use super::GROUP;
 use super::refuse::{USE_WAYPOINT, route_namespace, secret_namespace};
+use istio_grpc_types::StringMatch;
+
 use crate::route::Target;
 
-/// A GRPCRoute takes at most 128 matches in all and 64 per rule (v1.6.1 CRD).
+/// A GRPCRoute or HTTPRoute takes at most 16 rules, 64 matches per rule and 128 matches in all
+/// (v1.6.1 CRDs).
+const RULES_PER_ROUTE: usize = 16;
 const MATCHES_PER_ROUTE: usize = 128;
 const MATCHES_PER_RULE: usize = 64;
 
@@ -31,11 +35,11 @@ pub(super) fn all(c: &Checked<'_>) -> Vec<Value> {
     out.extend(secret(c));
     out.extend(reference_grant(c));
     for b in &c.backends {
-        out.extend(grpc_routes(c, b, false));
+        out.extend(routes(c, b, false));
     }
     if c.spec.gateway_api.in_mesh.is_some() {
         for b in &c.backends {
-            out.extend(grpc_routes(c, b, true));
+            out.extend(routes(c, b, true));
         }
     }
     out.extend(waypoints(c));
@@ -48,7 +52,7 @@ fn listener_name(tls: bool) -> &'static str {
 }
 
 /// The Gateway: class `istio`, one listener (HTTPS 443 terminating TLS, or HTTP 80, which Istio
-/// serves as prior-knowledge h2c), admitting GRPCRoutes from the routes' namespaces only.
+/// serves as prior-knowledge h2c), admitting the routes' kind from the routes' namespaces only.
 fn gateway(c: &Checked<'_>) -> Value {
     let spec = c.spec;
     let mut listener = Map::new();
@@ -99,7 +103,10 @@ fn gateway(c: &Checked<'_>) -> Value {
     };
     listener.insert(
         "allowedRoutes".to_owned(),
-        json!({"namespaces": namespaces, "kinds": [{"group": GROUP, "kind": "GRPCRoute"}]}),
+        json!({
+            "namespaces": namespaces,
+            "kinds": [{"group": GROUP, "kind": route_kind(spec.gateway_api.http_routes)}],
+        }),
     );
     json!({
         "apiVersion": format!("{GROUP}/v1"),
@@ -139,31 +146,134 @@ fn reference_grant(c: &Checked<'_>) -> Option<Value> {
     }))
 }
 
-/// The `method` match of a route, or `None` for every call.
-fn method_match(target: &Target) -> Option<Value> {
-    match target {
-        Target::All => None,
-        Target::Service(s) => Some(json!({"method": {"type": "Exact", "service": s}})),
-        Target::Method(s, m) => {
+/// The match of a route in the route kind written, or `None` for every call: a GRPCRoute
+/// `method` match, or an HTTPRoute `path` match (`/<service>` as a prefix of whole segments,
+/// `/<service>/<method>` exactly).
+fn route_match(target: &Target, http: bool) -> Option<Value> {
+    match (target, http) {
+        (Target::All, _) => None,
+        (Target::Service(s), false) => Some(json!({"method": {"type": "Exact", "service": s}})),
+        (Target::Method(s, m), false) => {
             Some(json!({"method": {"type": "Exact", "service": s, "method": m}}))
+        }
+        (Target::Service(s), true) => {
+            Some(json!({"path": {"type": "PathPrefix", "value": format!("/{s}")}}))
+        }
+        (Target::Method(s, m), true) => {
+            Some(json!({"path": {"type": "Exact", "value": format!("/{s}/{m}")}}))
         }
     }
 }
 
-/// The GRPCRoutes of one backend: the ingress ones (parent: the Gateway, with the hosts) or the
-/// mesh ones (parent: the backend's Service). One object while the matches fit in
-/// [`MATCHES_PER_ROUTE`], else `<name>`, `<name>-2`, …
-fn grpc_routes(c: &Checked<'_>, b: &CheckedBackend<'_>, in_mesh: bool) -> Vec<Value> {
+/// A duration as the Gateway API writes it (GEP-2257: `1h2m3s4ms`, each part at most 5
+/// digits), or `None` when it has more than 99999 hours.
+pub(super) fn gep2257(d: std::time::Duration) -> Option<String> {
+    let ms = d.as_millis();
+    let parts = [
+        (ms / 3_600_000, "h"),
+        (ms / 60_000 % 60, "m"),
+        (ms / 1000 % 60, "s"),
+        (ms % 1000, "ms"),
+    ];
+    if parts[0].0 > 99_999 {
+        return None;
+    }
+    let text: String = parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n}{unit}"))
+        .collect();
+    Some(if text.is_empty() {
+        "0s".to_owned()
+    } else {
+        text
+    })
+}
+
+/// The HTTPRoute `CORS` filter of a gRPC-Web backend: the same policy as Istio's `corsPolicy`.
+fn cors_filter(b: &CheckedBackend<'_>) -> Option<Value> {
+    let cors = b.cors.as_ref()?;
+    let web = b.spec.grpc_web.as_ref()?;
+    let origins: Vec<String> = cors
+        .allow_origins
+        .iter()
+        .flatten()
+        .map(|o| match o {
+            StringMatch::Exact(o) => o.clone(),
+            // `Origins::any_explicitly()`, Istio's `regex: .*`
+            _ => "*".to_owned(),
+        })
+        .collect();
+    let mut f = Map::new();
+    f.insert("allowOrigins".to_owned(), json!(origins));
+    if let Some(c) = web.allow_credentials {
+        f.insert("allowCredentials".to_owned(), c.into());
+    }
+    f.insert("allowMethods".to_owned(), json!(cors.allow_methods));
+    f.insert("allowHeaders".to_owned(), json!(cors.allow_headers));
+    f.insert("exposeHeaders".to_owned(), json!(cors.expose_headers));
+    f.insert("maxAge".to_owned(), web.max_age.as_secs().into());
+    Some(json!([{"type": "CORS", "cors": f}]))
+}
+
+/// One rule: its matches (none: every call), its timeout.
+struct Rule {
+    matches: Vec<Value>,
+    timeout: Option<String>,
+}
+
+/// The rules of a backend: one per timeout (in the order first seen), at most
+/// [`MATCHES_PER_RULE`] matches each, the catch-all (every call) in a rule of its own, last.
+fn rules(b: &CheckedBackend<'_>, http: bool) -> Vec<Rule> {
+    let routes: Vec<(&Target, Option<std::time::Duration>)> = if b.spec.routes.is_empty() {
+        vec![(&Target::All, None)]
+    } else {
+        b.spec
+            .routes
+            .iter()
+            .map(|r| (&r.target, r.policy.timeout))
+            .collect()
+    };
+    let mut groups: Vec<(Option<String>, Vec<Value>)> = Vec::new();
+    let mut catch_all = None;
+    for (target, timeout) in routes {
+        let timeout = timeout.and_then(gep2257);
+        match route_match(target, http) {
+            None => catch_all = Some(timeout),
+            Some(m) => match groups.iter_mut().find(|(t, _)| *t == timeout) {
+                Some((_, ms)) => ms.push(m),
+                None => groups.push((timeout, vec![m])),
+            },
+        }
+    }
+    let mut out = Vec::new();
+    for (timeout, matches) in groups {
+        for chunk in matches.chunks(MATCHES_PER_RULE) {
+            out.push(Rule {
+                matches: chunk.to_vec(),
+                timeout: timeout.clone(),
+            });
+        }
+    }
+    if let Some(timeout) = catch_all {
+        out.push(Rule {
+            matches: Vec::new(),
+            timeout,
+        });
+    }
+    out
+}
+
+/// The routes of one backend, GRPCRoutes or HTTPRoutes: the ingress ones (parent: the Gateway,
+/// with the hosts) or the mesh ones (parent: the backend's Service). One object while its rules
+/// fit in [`RULES_PER_ROUTE`] and [`MATCHES_PER_ROUTE`], else `<name>`, `<name>-2`, …
+fn routes(c: &Checked<'_>, b: &CheckedBackend<'_>, in_mesh: bool) -> Vec<Value> {
     let spec = c.spec;
+    let http = spec.gateway_api.http_routes;
     let bs = b.spec;
     let ns = route_namespace(spec, bs);
-    let matches: Vec<Value> = b
-        .routes
-        .iter()
-        .filter_map(|r| method_match(r.target))
-        .collect();
-    let catch_all = b.routes.iter().any(|r| *r.target == Target::All);
     let backend_refs = json!([{"name": bs.name, "port": bs.port}]);
+    let filters = if http { cors_filter(b) } else { None };
     let parent = if in_mesh {
         json!({"group": "", "kind": "Service", "name": bs.name, "port": bs.port})
     } else {
@@ -179,20 +289,29 @@ fn grpc_routes(c: &Checked<'_>, b: &CheckedBackend<'_>, in_mesh: bool) -> Vec<Va
     let hostnames: Option<Vec<&str>> = (!in_mesh && !spec.hosts.iter().any(|h| h == "*"))
         .then(|| spec.hosts.iter().map(String::as_str).collect());
 
-    let mut rule_sets: Vec<Vec<Value>> = matches
-        .chunks(MATCHES_PER_ROUTE)
-        .map(|route| {
-            route
-                .chunks(MATCHES_PER_RULE)
-                .map(|rule| json!({"matches": rule, "backendRefs": backend_refs}))
-                .collect()
-        })
-        .collect();
-    if catch_all {
-        let rule = json!({"backendRefs": backend_refs});
-        match rule_sets.last_mut() {
-            Some(last) => last.push(rule),
-            None => rule_sets.push(vec![rule]),
+    // Pack the rules into objects.
+    let mut objects: Vec<Vec<Value>> = vec![Vec::new()];
+    let mut matches_in_last = 0;
+    for rule in rules(b, http) {
+        let last = objects.last().map_or(0, Vec::len);
+        if last == RULES_PER_ROUTE || matches_in_last + rule.matches.len() > MATCHES_PER_ROUTE {
+            objects.push(Vec::new());
+            matches_in_last = 0;
+        }
+        matches_in_last += rule.matches.len();
+        let mut r = Map::new();
+        if !rule.matches.is_empty() {
+            r.insert("matches".to_owned(), Value::Array(rule.matches));
+        }
+        if let Some(f) = &filters {
+            r.insert("filters".to_owned(), f.clone());
+        }
+        r.insert("backendRefs".to_owned(), backend_refs.clone());
+        if let Some(t) = rule.timeout {
+            r.insert("timeouts".to_owned(), json!({"request": t}));
+        }
+        if let Some(o) = objects.last_mut() {
+            o.push(Value::Object(r));
         }
     }
     let base = if in_mesh {
@@ -200,7 +319,7 @@ fn grpc_routes(c: &Checked<'_>, b: &CheckedBackend<'_>, in_mesh: bool) -> Vec<Va
     } else {
         bs.name.clone()
     };
-    rule_sets
+    objects
         .into_iter()
         .enumerate()
         .map(|(i, rules)| {
@@ -217,12 +336,17 @@ fn grpc_routes(c: &Checked<'_>, b: &CheckedBackend<'_>, in_mesh: bool) -> Vec<Va
             route_spec.insert("rules".to_owned(), Value::Array(rules));
             json!({
                 "apiVersion": format!("{GROUP}/v1"),
-                "kind": "GRPCRoute",
+                "kind": route_kind(http),
                 "metadata": meta(&name, ns),
                 "spec": route_spec,
             })
         })
         .collect()
+}
+
+/// `GRPCRoute`, or `HTTPRoute` when asked for with `.http_routes()`.
+fn route_kind(http: bool) -> &'static str {
+    if http { "HTTPRoute" } else { "GRPCRoute" }
 }
 
 /// The waypoints, one per backend namespace: class `istio-waypoint`, an `HBONE` listener on
@@ -278,4 +402,23 @@ pub(super) fn service(c: &Checked<'_>, b: &CheckedBackend<'_>) -> Option<Service
             .insert(USE_WAYPOINT.to_owned(), w.name.clone());
     }
     Some(s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::gep2257;
+    use std::time::Duration as D;
+
+    #[test]
+    fn durations_are_written_as_gep_2257() {
+        assert_eq!(gep2257(D::from_millis(1500)).as_deref(), Some("1s500ms"));
+        assert_eq!(gep2257(D::from_secs(60)).as_deref(), Some("1m"));
+        assert_eq!(gep2257(D::from_secs(3723)).as_deref(), Some("1h2m3s"));
+        assert_eq!(gep2257(D::from_millis(1)).as_deref(), Some("1ms"));
+        assert_eq!(
+            gep2257(D::from_secs(99_999 * 3600)).as_deref(),
+            Some("99999h")
+        );
+        assert_eq!(gep2257(D::from_secs(100_000 * 3600)), None);
+    }
 }

@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 use istio_grpc_analyze::CrdSet;
 use istio_grpc_builder::marker::{GatewayApi, Unary};
 use istio_grpc_builder::{
-    Backend, InMesh, Ingress, MethodRoute, Route, ServiceRoute, TlsCredential,
+    Backend, GrpcWeb, InMesh, Ingress, MethodRoute, Origins, Route, ServiceRoute, TlsCredential,
 };
 use istio_grpc_examples as ex;
 use proptest::prelude::*;
@@ -67,7 +67,7 @@ fn violations(crds: &CrdSet, mesh: &istio_grpc_builder::Mesh) -> Vec<String> {
 
 #[derive(Clone, Debug)]
 enum R {
-    Service(String),
+    Service(String, Option<u64>),
     Streaming(String),
     Method(String, String),
     Health,
@@ -75,6 +75,7 @@ enum R {
 
 #[derive(Clone, Debug)]
 struct B {
+    grpc_web: Option<bool>,
     namespace: Option<&'static str>,
     port: u16,
     routes: Vec<R>,
@@ -83,7 +84,7 @@ struct B {
 fn route() -> impl Strategy<Value = R> {
     let service = "[a-zA-Z_][a-zA-Z0-9_]{0,6}(\\.[a-zA-Z_][a-zA-Z0-9_]{0,6}){0,2}";
     prop_oneof![
-        service.prop_map(R::Service),
+        (service, prop::option::of(1u64..=359_996_400_000)).prop_map(|(s, t)| R::Service(s, t)),
         service.prop_map(R::Streaming),
         (service, "[A-Za-z_][A-Za-z0-9_]{0,8}").prop_map(|(s, m)| R::Method(s, m)),
         Just(R::Health),
@@ -92,11 +93,13 @@ fn route() -> impl Strategy<Value = R> {
 
 fn backend() -> impl Strategy<Value = B> {
     (
+        prop::option::of(any::<bool>()),
         prop::option::of(prop::sample::select(vec!["apps", "grpc"])),
         1u16..=65535,
         prop::collection::vec(route(), 0..4),
     )
-        .prop_map(|(namespace, port, routes)| B {
+        .prop_map(|(grpc_web, namespace, port, routes)| B {
+            grpc_web,
             namespace,
             port,
             routes,
@@ -110,6 +113,7 @@ struct Spec {
     namespace: Option<&'static str>,
     secret_namespace: Option<&'static str>,
     in_mesh: u8,
+    http_routes: bool,
     backends: Vec<B>,
 }
 
@@ -123,15 +127,17 @@ fn spec() -> impl Strategy<Value = Spec> {
         prop::option::of(Just("grpc")),
         prop::option::of(Just("istio-system")),
         0u8..4,
+        any::<bool>(),
         prop::collection::vec(backend(), 1..4),
     )
         .prop_map(
-            |(hosts, tls, namespace, secret_namespace, in_mesh, backends)| Spec {
+            |(hosts, tls, namespace, secret_namespace, in_mesh, http_routes, backends)| Spec {
                 hosts,
                 tls,
                 namespace,
                 secret_namespace,
                 in_mesh,
+                http_routes,
                 backends,
             },
         )
@@ -154,14 +160,32 @@ fn build(s: &Spec) -> Result<istio_grpc_builder::Mesh, istio_grpc_builder::Build
         3 => ingress.in_mesh(InMesh::namespace_waypoint("waypoint")),
         _ => ingress,
     };
+    if s.http_routes {
+        ingress = ingress.http_routes();
+    }
     for (i, b) in s.backends.iter().enumerate() {
         let mut backend = Backend::service(format!("svc-{i}")).port(b.port);
+        // What only HTTPRoutes say, only when they are written (else refused: another test).
+        if s.http_routes
+            && let Some(any) = b.grpc_web
+        {
+            let origins = if any {
+                Origins::any_explicitly()
+            } else {
+                Origins::exact("https://app.example.com").or_exact("http://localhost:8080")
+            };
+            backend = backend.grpc_web(GrpcWeb::service_port(origins).allow_credentials(!any));
+        }
         if let Some(ns) = b.namespace {
             backend = backend.namespace(ns);
         }
+        let http = s.http_routes;
         for r in &b.routes {
             let r: Route = match r {
-                R::Service(s) => ServiceRoute::unary(s.clone()).into(),
+                R::Service(svc, Some(ms)) if http => ServiceRoute::unary(svc.clone())
+                    .timeout(std::time::Duration::from_millis(*ms))
+                    .into(),
+                R::Service(s, _) => ServiceRoute::unary(s.clone()).into(),
                 R::Streaming(s) => ServiceRoute::streaming(s.clone()).into(),
                 R::Method(s, m) => MethodRoute::<Unary>::new(s.clone(), m.clone()).into(),
                 R::Health => ServiceRoute::health().into(),
