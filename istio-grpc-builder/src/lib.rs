@@ -18,6 +18,10 @@
 //!
 //! The compile-time markers and the traits that bound them are in [`marker`].
 //!
+//! One call, [`Ingress::gateway_api`], writes the same intent as Kubernetes Gateway API
+//! resources instead (Gateway, GRPCRoute or HTTPRoute, ReferenceGrant, GAMMA mesh routes and
+//! waypoints); what that API cannot say is refused with the reason (see [`gateway_api`]).
+//!
 //! ```
 //! use std::time::Duration;
 //! use istio_grpc_builder::{Backend, GrpcWeb, Ingress, Origins, RetryOn, ServiceRoute, TlsCredential};

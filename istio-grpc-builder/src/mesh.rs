@@ -116,7 +116,8 @@ pub struct Mesh {
 
 impl Mesh {
     /// The objects, in a stable order: Gateway, Secret, VirtualServices, DestinationRules,
-    /// Services, EnvoyFilter.
+    /// Services, EnvoyFilter; with the Gateway API: Gateway, Secret, ReferenceGrant, the
+    /// ingress routes, the mesh routes, the waypoints, Services.
     pub fn objects(&self) -> &[Object] {
         &self.objects
     }
