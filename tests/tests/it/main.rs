@@ -2,6 +2,7 @@
 
 mod support;
 
+mod gateway_api_types;
 mod types_corpus;
 mod types_fuzz;
 mod types_limits;
