@@ -227,6 +227,8 @@ proptest! {
         prop_assert_eq!(back.as_slice(), mesh.objects());
         for o in mesh.objects() {
             prop_assert!(o.unknown_fields().is_empty(), "{:?}", o.unknown_fields());
+            // Every kind is typed by the types crate, none carried as untyped JSON.
+            prop_assert!(!matches!(o, istio_grpc_types::Object::Other(_)), "untyped: {:?}", o);
         }
     }
 }
