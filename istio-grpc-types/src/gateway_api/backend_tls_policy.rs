@@ -50,7 +50,7 @@ pub struct BackendTlsPolicyValidation {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub ca_certificate_refs: Option<Vec<super::common::LocalParametersReference>>,
+    pub ca_certificate_refs: Option<Vec<super::common::LocalObjectReference>>,
     /// Hostname is used for two purposes in the connection between Gateways and backends:
     ///
     /// Required.

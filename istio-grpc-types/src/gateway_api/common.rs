@@ -70,37 +70,6 @@ impl crate::unknown::Walk for Fraction {
     }
 }
 
-/// GRPCHeaderMatch describes how to select a gRPC route by matching gRPC request headers.
-///
-/// Gateway API: `GRPCRoute.spec.rules[].matches[].headers[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct GrpcHeaderMatch {
-    /// Name is the name of the gRPC Header to be matched.
-    ///
-    /// Required.
-    #[serde(rename = "name")]
-    pub name: String,
-    /// Type specifies how to match against the value of the header.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
-    pub type_: Option<super::grpc_route::GrpcHeaderMatchType>,
-    /// Value is the value of the gRPC Header to be matched.
-    ///
-    /// Required.
-    #[serde(rename = "value")]
-    pub value: String,
-    /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
-    /// API, or misspelled ones), kept as read and written back;
-    /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
-    pub extra: crate::Extra,
-}
-
-impl crate::unknown::Walk for GrpcHeaderMatch {
-    fn walk(&self, w: &mut crate::unknown::Walker) {
-        w.extra(&self.extra, &["name", "type", "value"]);
-    }
-}
-
 /// HTTPHeader represents an HTTP Header name and value as defined by RFC 7230.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].backendRefs[].filters[].responseHeaderModifier.add[]` (and wherever the same shape appears).
@@ -189,17 +158,17 @@ impl crate::unknown::Walk for HttpRequestMirrorFilter {
     }
 }
 
-/// ParametersRef is a reference to a resource that contains the configuration parameters corresponding to the Gateway. This is optional if the controller does not require any additional configuration.
+/// ExtensionRef is an optional, implementation-specific extension to the "filter" behavior. For example, resource "myroutefilter" in group "networking.example.net"). ExtensionRef MUST NOT be used for core and extended filters.
 ///
-/// Gateway API: `Gateway.spec.infrastructure.parametersRef` (and wherever the same shape appears).
+/// Gateway API: `GRPCRoute.spec.rules[].backendRefs[].filters[].extensionRef` (and wherever the same shape appears).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct LocalParametersReference {
-    /// Group is the group of the referent.
+pub struct LocalObjectReference {
+    /// Group is the group of the referent. For example, "gateway.networking.k8s.io". When unspecified or empty string, core API group is inferred.
     ///
     /// Required.
     #[serde(rename = "group")]
     pub group: String,
-    /// Kind is kind of the referent.
+    /// Kind is kind of the referent. For example "HTTPRoute" or "Service".
     ///
     /// Required.
     #[serde(rename = "kind")]
@@ -216,7 +185,7 @@ pub struct LocalParametersReference {
     pub extra: crate::Extra,
 }
 
-impl crate::unknown::Walk for LocalParametersReference {
+impl crate::unknown::Walk for LocalObjectReference {
     fn walk(&self, w: &mut crate::unknown::Walker) {
         w.extra(&self.extra, &["group", "kind", "name"]);
     }

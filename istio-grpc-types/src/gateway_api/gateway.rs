@@ -220,7 +220,7 @@ pub struct GatewayInfrastructure {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    pub parameters_ref: Option<super::common::LocalParametersReference>,
+    pub parameters_ref: Option<LocalParametersReference>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
@@ -560,6 +560,39 @@ impl crate::unknown::Walk for ListenerTlsConfig {
     fn walk(&self, w: &mut crate::unknown::Walker) {
         w.extra(&self.extra, &["certificateRefs", "mode", "options"]);
         w.field("certificateRefs", &self.certificate_refs);
+    }
+}
+
+/// ParametersRef is a reference to a resource that contains the configuration parameters corresponding to the Gateway. This is optional if the controller does not require any additional configuration.
+///
+/// Gateway API: `Gateway.spec.infrastructure.parametersRef` (and wherever the same shape appears).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LocalParametersReference {
+    /// Group is the group of the referent.
+    ///
+    /// Required.
+    #[serde(rename = "group")]
+    pub group: String,
+    /// Kind is kind of the referent.
+    ///
+    /// Required.
+    #[serde(rename = "kind")]
+    pub kind: String,
+    /// Name is the name of the referent.
+    ///
+    /// Required.
+    #[serde(rename = "name")]
+    pub name: String,
+    /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
+    /// API, or misspelled ones), kept as read and written back;
+    /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for LocalParametersReference {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["group", "kind", "name"]);
     }
 }
 

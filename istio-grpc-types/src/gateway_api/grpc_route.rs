@@ -58,6 +58,37 @@ impl crate::unknown::Walk for GrpcBackendRef {
     }
 }
 
+/// GRPCHeaderMatch describes how to select a gRPC route by matching gRPC request headers.
+///
+/// Gateway API: `GRPCRoute.spec.rules[].matches[].headers[]` (and wherever the same shape appears).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct GrpcHeaderMatch {
+    /// Name is the name of the gRPC Header to be matched.
+    ///
+    /// Required.
+    #[serde(rename = "name")]
+    pub name: String,
+    /// Type specifies how to match against the value of the header.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<GrpcHeaderMatchType>,
+    /// Value is the value of the gRPC Header to be matched.
+    ///
+    /// Required.
+    #[serde(rename = "value")]
+    pub value: String,
+    /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
+    /// API, or misspelled ones), kept as read and written back;
+    /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for GrpcHeaderMatch {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["name", "type", "value"]);
+    }
+}
+
 /// Type specifies how to match against the value of the header.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].matches[].headers[].type` (and wherever the same shape appears).
@@ -172,7 +203,7 @@ pub enum GrpcRouteFilterKind {
     /// `type: RequestMirror` with `requestMirror`: RequestMirror defines a schema for a filter that mirrors requests. Requests are sent to the specified destination, but responses from that destination are ignored.
     RequestMirror(super::common::HttpRequestMirrorFilter),
     /// `type: ExtensionRef` with `extensionRef`: ExtensionRef is an optional, implementation-specific extension to the "filter" behavior. For example, resource "myroutefilter" in group "networking.example.net"). ExtensionRef MUST NOT be used for core and extended filters.
-    ExtensionRef(super::common::LocalParametersReference),
+    ExtensionRef(super::common::LocalObjectReference),
 }
 
 impl GrpcRouteFilterKind {
@@ -237,7 +268,7 @@ pub struct GrpcRouteFilterWire {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    extension_ref: Option<super::common::LocalParametersReference>,
+    extension_ref: Option<super::common::LocalObjectReference>,
     #[serde(flatten)]
     extra: crate::Extra,
 }
@@ -349,7 +380,7 @@ impl From<GrpcRouteFilter> for GrpcRouteFilterWire {
 pub struct GrpcRouteMatch {
     /// Headers specifies gRPC request header matchers. Multiple match values are ANDed together, meaning, a request MUST match all the specified headers to select the route.
     #[serde(rename = "headers", default, skip_serializing_if = "Option::is_none")]
-    pub headers: Option<Vec<super::common::GrpcHeaderMatch>>,
+    pub headers: Option<Vec<GrpcHeaderMatch>>,
     /// Method specifies a gRPC request service/method matcher. If this field is not specified, all services and methods will match.
     #[serde(rename = "method", default, skip_serializing_if = "Option::is_none")]
     pub method: Option<GrpcMethodMatch>,

@@ -204,6 +204,37 @@ impl crate::unknown::Walk for HttpCorsFilter {
     }
 }
 
+/// HTTPHeaderMatch describes how to select a HTTP route by matching HTTP request headers.
+///
+/// Gateway API: `HTTPRoute.spec.rules[].matches[].headers[]` (and wherever the same shape appears).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct HttpHeaderMatch {
+    /// Name is the name of the HTTP Header to be matched. Name matching MUST be case-insensitive. (See <https://tools.ietf.org/html/rfc7230#section-3.2>).
+    ///
+    /// Required.
+    #[serde(rename = "name")]
+    pub name: String,
+    /// Type specifies how to match against the value of the header.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub type_: Option<HeaderMatchType>,
+    /// Value is the value of HTTP Header to be matched.
+    ///
+    /// Required.
+    #[serde(rename = "value")]
+    pub value: String,
+    /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
+    /// API, or misspelled ones), kept as read and written back;
+    /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
+    #[serde(flatten)]
+    pub extra: crate::Extra,
+}
+
+impl crate::unknown::Walk for HttpHeaderMatch {
+    fn walk(&self, w: &mut crate::unknown::Walker) {
+        w.extra(&self.extra, &["name", "type", "value"]);
+    }
+}
+
 /// Method specifies HTTP method matcher. When specified, this route will be matched only if the request has the specified method.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].matches[].method` (and wherever the same shape appears).
@@ -533,7 +564,7 @@ pub enum HttpRouteFilterKind {
     /// `type: URLRewrite` with `urlRewrite`: URLRewrite defines a schema for a filter that modifies a request during forwarding.
     UrlRewrite(HttpUrlRewriteFilter),
     /// `type: ExtensionRef` with `extensionRef`: ExtensionRef is an optional, implementation-specific extension to the "filter" behavior. For example, resource "myroutefilter" in group "networking.example.net"). ExtensionRef MUST NOT be used for core and extended filters.
-    ExtensionRef(super::common::LocalParametersReference),
+    ExtensionRef(super::common::LocalObjectReference),
     /// `type: CORS` with `cors`: CORS defines a schema for a filter that responds to the cross-origin request based on HTTP response header.
     Cors(HttpCorsFilter),
 }
@@ -621,7 +652,7 @@ pub struct HttpRouteFilterWire {
         default,
         skip_serializing_if = "Option::is_none"
     )]
-    extension_ref: Option<super::common::LocalParametersReference>,
+    extension_ref: Option<super::common::LocalObjectReference>,
     #[serde(rename = "cors", default, skip_serializing_if = "Option::is_none")]
     cors: Option<HttpCorsFilter>,
     #[serde(flatten)]
@@ -780,7 +811,7 @@ impl From<HttpRouteFilter> for HttpRouteFilterWire {
 pub struct HttpRouteMatch {
     /// Headers specifies HTTP request header matchers. Multiple match values are ANDed together, meaning, a request must match all the specified headers to select the route.
     #[serde(rename = "headers", default, skip_serializing_if = "Option::is_none")]
-    pub headers: Option<Vec<super::common::GrpcHeaderMatch>>,
+    pub headers: Option<Vec<HttpHeaderMatch>>,
     /// Method specifies HTTP method matcher. When specified, this route will be matched only if the request has the specified method.
     #[serde(rename = "method", default, skip_serializing_if = "Option::is_none")]
     pub method: Option<HttpMethod>,

@@ -227,6 +227,13 @@ pub(crate) fn generate(standard: &Crds, experimental: &Crds) -> Result<Generated
         let (exp_spec, _) = experimental.spec(target, false)?;
         model.add_resource(target, spec, exp_spec)?;
     }
+    let unused = model.unused_names();
+    if !unused.is_empty() {
+        return Err(format!(
+            "NAMES in xtask/src/gwapi/schema.rs names places no CRD has: {}",
+            unused.join(", ")
+        ));
+    }
     let files = emit::modules(&model)?;
     Ok(Generated {
         files,
@@ -298,11 +305,11 @@ spec:
                          urlRewrite: {type: object, properties: {hostname: {type: string}}}}}}}}"#;
         let out = one(spec, spec);
         for expected in [
-            "pub enum FilterKind {",
-            "RequestMirror(RequestMirror),",
+            "pub enum GrpcRouteFilterKind {",
+            "RequestMirror(HttpRequestMirrorFilter),",
             "UrlRewrite(UrlRewrite),",
-            "pub struct Filter {",
-            "pub value: FilterKind,",
+            "pub struct GrpcRouteFilter {",
+            "pub value: GrpcRouteFilterKind,",
             "\"URLRewrite\" => {",
             "`type: URLRewrite` needs `urlRewrite`",
         ] {

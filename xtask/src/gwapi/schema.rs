@@ -11,16 +11,19 @@ use crate::codegen::names::snake;
 pub(crate) const DURATION_PATTERN: &str = "^([0-9]{1,5}(h|m|s|ms)){1,4}$";
 
 /// Rust names for the types at these places (`Kind.path`), where the name the generator would
-/// derive from the field name is ambiguous or far from the Go type's name. The first place a
-/// shape is seen names it; structurally identical shapes elsewhere reuse that type. A place
-/// starting with `*` is a suffix (`*.requestRedirect.scheme`: in every filter list).
+/// derive from the field name is ambiguous or far from the Go type's name. A place may hold one
+/// `*`, standing for any run of the path (`HTTPRoute.*.filters[]`: the rule's and the
+/// backendRefs' filters). A named place is its own type, shared only with the places the table
+/// gives the same name and shape (so HTTPRoute's header match is not GRPCRoute's, though their
+/// schemas are equal); unnamed places of equal shape share one type, named where first seen.
 const NAMES: &[(&str, &str)] = &[
     // Gateway
     ("Gateway.spec.listeners[]", "Listener"),
     ("Gateway.spec.listeners[].tls", "ListenerTlsConfig"),
     ("Gateway.spec.listeners[].tls.mode", "TlsMode"),
+    ("Gateway.*.certificateRefs[]", "SecretObjectReference"),
     (
-        "Gateway.spec.listeners[].tls.certificateRefs[]",
+        "Gateway.spec.tls.backend.clientCertificateRef",
         "SecretObjectReference",
     ),
     ("Gateway.spec.listeners[].allowedRoutes", "AllowedRoutes"),
@@ -36,12 +39,9 @@ const NAMES: &[(&str, &str)] = &[
         "Gateway.spec.listeners[].allowedRoutes.namespaces.from",
         "FromNamespaces",
     ),
+    ("Gateway.*.selector", "LabelSelector"),
     (
-        "Gateway.spec.listeners[].allowedRoutes.namespaces.selector",
-        "LabelSelector",
-    ),
-    (
-        "Gateway.spec.listeners[].allowedRoutes.namespaces.selector.matchExpressions[]",
+        "Gateway.*.selector.matchExpressions[]",
         "LabelSelectorRequirement",
     ),
     ("Gateway.spec.addresses[]", "GatewaySpecAddress"),
@@ -63,18 +63,24 @@ const NAMES: &[(&str, &str)] = &[
     ("Gateway.spec.tls.backend", "GatewayBackendTls"),
     ("Gateway.spec.tls.frontend", "FrontendTlsConfig"),
     ("Gateway.spec.tls.frontend.default", "TlsConfig"),
+    ("Gateway.spec.tls.frontend.perPort[].tls", "TlsConfig"),
+    ("Gateway.*.validation", "FrontendTlsValidation"),
     (
-        "Gateway.spec.tls.frontend.default.validation",
-        "FrontendTlsValidation",
-    ),
-    (
-        "Gateway.spec.tls.frontend.default.validation.caCertificateRefs[]",
+        "Gateway.*.validation.caCertificateRefs[]",
         "ObjectReference",
     ),
-    ("*.validation.mode", "FrontendValidationMode"),
+    ("Gateway.*.validation.mode", "FrontendValidationMode"),
     ("Gateway.spec.tls.frontend.perPort[]", "TlsPortConfig"),
+    // both routes
+    ("*.parentRefs[]", "ParentReference"),
+    ("*HeaderModifier", "HttpHeaderFilter"),
+    ("*HeaderModifier.set[]", "HttpHeader"),
+    ("*HeaderModifier.add[]", "HttpHeader"),
+    ("*.requestMirror", "HttpRequestMirrorFilter"),
+    ("*.requestMirror.backendRef", "BackendObjectReference"),
+    ("*.requestMirror.fraction", "Fraction"),
+    ("*.extensionRef", "LocalObjectReference"),
     // GRPCRoute
-    ("GRPCRoute.spec.parentRefs[]", "ParentReference"),
     ("GRPCRoute.spec.rules[]", "GrpcRouteRule"),
     ("GRPCRoute.spec.rules[].matches[]", "GrpcRouteMatch"),
     ("GRPCRoute.spec.rules[].matches[].method", "GrpcMethodMatch"),
@@ -90,31 +96,7 @@ const NAMES: &[(&str, &str)] = &[
         "GRPCRoute.spec.rules[].matches[].headers[].type",
         "GrpcHeaderMatchType",
     ),
-    ("GRPCRoute.spec.rules[].filters[]", "GrpcRouteFilter"),
-    (
-        "GRPCRoute.spec.rules[].filters[].requestHeaderModifier",
-        "HttpHeaderFilter",
-    ),
-    (
-        "GRPCRoute.spec.rules[].filters[].requestHeaderModifier.set[]",
-        "HttpHeader",
-    ),
-    (
-        "GRPCRoute.spec.rules[].filters[].requestMirror",
-        "HttpRequestMirrorFilter",
-    ),
-    (
-        "GRPCRoute.spec.rules[].filters[].requestMirror.backendRef",
-        "BackendObjectReference",
-    ),
-    (
-        "GRPCRoute.spec.rules[].filters[].requestMirror.fraction",
-        "Fraction",
-    ),
-    (
-        "GRPCRoute.spec.rules[].filters[].extensionRef",
-        "LocalObjectReference",
-    ),
+    ("GRPCRoute.*.filters[]", "GrpcRouteFilter"),
     ("GRPCRoute.spec.rules[].backendRefs[]", "GrpcBackendRef"),
     // HTTPRoute
     ("HTTPRoute.spec.rules[]", "HttpRouteRule"),
@@ -129,33 +111,26 @@ const NAMES: &[(&str, &str)] = &[
         "HttpHeaderMatch",
     ),
     (
-        "HTTPRoute.spec.rules[].matches[].queryParams[]",
-        "HttpQueryParamMatch",
-    ),
-    (
         "HTTPRoute.spec.rules[].matches[].headers[].type",
         "HeaderMatchType",
+    ),
+    (
+        "HTTPRoute.spec.rules[].matches[].queryParams[]",
+        "HttpQueryParamMatch",
     ),
     (
         "HTTPRoute.spec.rules[].matches[].queryParams[].type",
         "QueryParamMatchType",
     ),
     ("HTTPRoute.spec.rules[].matches[].method", "HttpMethod"),
-    ("HTTPRoute.spec.rules[].filters[]", "HttpRouteFilter"),
-    ("HTTPRoute.spec.rules[].filters[].cors", "HttpCorsFilter"),
-    (
-        "HTTPRoute.spec.rules[].filters[].requestRedirect",
-        "HttpRequestRedirectFilter",
-    ),
-    (
-        "HTTPRoute.spec.rules[].filters[].requestRedirect.path",
-        "HttpPathModifier",
-    ),
-    ("*.requestRedirect.scheme", "RedirectScheme"),
-    (
-        "HTTPRoute.spec.rules[].filters[].urlRewrite",
-        "HttpUrlRewriteFilter",
-    ),
+    ("HTTPRoute.*.filters[]", "HttpRouteFilter"),
+    ("HTTPRoute.*.cors", "HttpCorsFilter"),
+    ("HTTPRoute.*.cors.allowMethods[]", "CorsAllowMethod"),
+    ("HTTPRoute.*.requestRedirect", "HttpRequestRedirectFilter"),
+    ("HTTPRoute.*.requestRedirect.path", "HttpPathModifier"),
+    ("HTTPRoute.*.urlRewrite.path", "HttpPathModifier"),
+    ("HTTPRoute.*.requestRedirect.scheme", "RedirectScheme"),
+    ("HTTPRoute.*.urlRewrite", "HttpUrlRewriteFilter"),
     ("HTTPRoute.spec.rules[].backendRefs[]", "HttpBackendRef"),
     ("HTTPRoute.spec.rules[].timeouts", "HttpRouteTimeouts"),
     // ReferenceGrant
@@ -178,21 +153,26 @@ const NAMES: &[(&str, &str)] = &[
         "BackendTLSPolicy.spec.validation.subjectAltNames[]",
         "SubjectAltName",
     ),
-    (
-        "BackendTLSPolicy.spec.validation.wellKnownCACertificates",
-        "WellKnownCaCertificates",
-    ),
 ];
 
 /// The name [`NAMES`] gives the place `path`.
 fn table_name(path: &str) -> Option<&'static str> {
+    table_entry(path).map(|(_, n)| n)
+}
+
+/// The [`NAMES`] entry that names the place `path`.
+fn table_entry(path: &str) -> Option<(&'static str, &'static str)> {
     NAMES
         .iter()
-        .find(|(p, _)| match p.strip_prefix('*') {
-            Some(suffix) => path.ends_with(suffix),
+        .copied()
+        .find(|(p, _)| match p.split_once('*') {
+            Some((prefix, suffix)) => {
+                path.len() >= prefix.len() + suffix.len()
+                    && path.starts_with(prefix)
+                    && path.ends_with(suffix)
+            }
             None => *p == path,
         })
-        .map(|(_, n)| *n)
 }
 
 /// A Rust type.
@@ -271,6 +251,8 @@ pub(crate) struct Model {
     by_name: BTreeMap<String, usize>,
     /// (target, index of its spec type, root schema description).
     pub(crate) resources: Vec<(&'static Target, usize, String)>,
+    /// The [`NAMES`] places that named something.
+    used_names: BTreeSet<&'static str>,
 }
 
 /// The first paragraph of a description, as one line.
@@ -386,8 +368,23 @@ impl Model {
         Ok(())
     }
 
-    fn name_for(&self, path: &str, default: String) -> String {
-        table_name(path).map_or(default, str::to_owned)
+    fn name_for(&mut self, path: &str, default: String) -> String {
+        match table_entry(path) {
+            Some((place, name)) => {
+                self.used_names.insert(place);
+                name.to_owned()
+            }
+            None => default,
+        }
+    }
+
+    /// The [`NAMES`] places no schema has: a stale table (an error, so the table stays true).
+    pub(crate) fn unused_names(&self) -> Vec<&'static str> {
+        NAMES
+            .iter()
+            .map(|(p, _)| *p)
+            .filter(|p| !self.used_names.contains(p))
+            .collect()
     }
 
     /// Registers a def under its shape key, or returns the one already there.
@@ -561,9 +558,11 @@ impl Model {
                             .collect()
                     })
                     .unwrap_or_default();
+                let named = table_name(&at.path).is_some();
                 let key = format!(
-                    "union {} exp {experimental:?} {exp_values:?}",
-                    shape(schema)
+                    "union {} exp {experimental:?} {exp_values:?} {}",
+                    shape(schema),
+                    if named { name } else { "" }
                 );
                 let def = Def {
                     name: name.to_owned(),
@@ -591,7 +590,12 @@ impl Model {
                 doc: first_paragraph(prop),
             });
         }
-        let key = format!("struct {} exp {experimental:?}", shape(schema));
+        let named = table_name(&at.path).is_some();
+        let key = format!(
+            "struct {} exp {experimental:?} {}",
+            shape(schema),
+            if named { name } else { "" }
+        );
         let def = Def {
             name: name.to_owned(),
             doc: first_paragraph(schema),
