@@ -51,7 +51,7 @@ pub use istio_grpc_types::protocol;
 use std::collections::BTreeSet;
 
 pub use codes::Code;
-pub use crd::{CrdError, CrdSet, Findings, ISTIO_CRDS};
+pub use crd::{CrdError, CrdSet, Findings, GATEWAY_API_CRDS, ISTIO_CRDS};
 pub use diagnostic::{Diagnostic, Resource, Severity, TextEdit};
 pub use input::{Inputs, Manifest};
 use istio_grpc_types::Object;

@@ -25,8 +25,8 @@ pub(crate) struct Model<'a> {
     pub(crate) envoy_filters: Vec<(&'a Manifest, &'a EnvoyFilter)>,
     pub(crate) peer_authentications: Vec<(&'a Manifest, &'a PeerAuthentication)>,
     pub(crate) sidecars: Vec<(&'a Manifest, &'a Sidecar)>,
-    /// Gateway API Gateways (`gateway.networking.k8s.io`), as written.
-    pub(crate) k8s_gateways: Vec<(&'a Manifest, &'a serde_json::Map<String, serde_json::Value>)>,
+    /// Gateway API Gateways (`gateway.networking.k8s.io`).
+    pub(crate) k8s_gateways: Vec<(&'a Manifest, &'a istio_grpc_types::gateway_api::Gateway)>,
     pub(crate) service_entries: Vec<(&'a Manifest, &'a ServiceEntry)>,
     pub(crate) services: Vec<(&'a Manifest, &'a Service)>,
     pub(crate) secrets: Vec<(&'a Manifest, &'a Secret)>,
@@ -72,15 +72,7 @@ impl<'a> Model<'a> {
                 Object::EnvoyFilter(o) => m.envoy_filters.push((manifest, o)),
                 Object::PeerAuthentication(o) => m.peer_authentications.push((manifest, o)),
                 Object::Sidecar(o) => m.sidecars.push((manifest, o)),
-                Object::Other(o)
-                    if o.as_json().get("kind").and_then(|k| k.as_str()) == Some("Gateway")
-                        && o.as_json()
-                            .get("apiVersion")
-                            .and_then(|v| v.as_str())
-                            .is_some_and(|v| v.starts_with("gateway.networking.k8s.io/")) =>
-                {
-                    m.k8s_gateways.push((manifest, o.as_json()))
-                }
+                Object::K8sGateway(o) => m.k8s_gateways.push((manifest, o)),
                 Object::ServiceEntry(o) => m.service_entries.push((manifest, o)),
                 Object::Service(o) => m.services.push((manifest, o)),
                 Object::Secret(o) => m.secrets.push((manifest, o)),

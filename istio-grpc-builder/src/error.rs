@@ -174,6 +174,95 @@ pub enum BuildError {
     /// The objects could not be written as YAML.
     #[error("writing the manifests as YAML")]
     Yaml(#[source] istio_grpc_types::Error),
+    /// Something the Gateway API output cannot say (see [`crate::gateway_api`]).
+    #[error("{part}: {problem}")]
+    GatewayApi {
+        /// The part at fault (`backend "users": route /pkg.Svc/`, `gateway "grpc-gateway"`).
+        part: String,
+        /// Why the Gateway API cannot say it, and what to do instead.
+        problem: GatewayApiProblem,
+    },
+}
+
+/// What the Gateway API output cannot say, with the standard alternative where one exists.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum GatewayApiProblem {
+    /// A route timeout (GRPCRoute has none).
+    #[error(
+        "GRPCRoute has no timeout field (kubernetes-sigs/gateway-api#3139 is open), so a timeout of {timeout:?} cannot be written; Istio gives GRPCRoute calls no route timeout and honours the client's own deadline (`grpc-timeout`). Set the deadline in the client; or write HTTPRoutes with `.http_routes()`, where a unary route's timeout is the standard `timeouts.request` on an exact `/<package>.<Service>/<Method>` path (or a `/<package>.<Service>` prefix); or keep Istio's API (remove `.gateway_api()`)"
+    )]
+    Timeout {
+        /// The timeout asked for.
+        timeout: Duration,
+    },
+    /// A timeout longer than a Gateway API duration holds.
+    #[error(
+        "a timeout of {timeout:?} is longer than a Gateway API duration holds (at most 99999h); give a shorter one"
+    )]
+    TimeoutTooLong {
+        /// The timeout asked for.
+        timeout: Duration,
+    },
+    /// Retries (GRPCRoute has none; HTTPRoute's are experimental and HTTP-only).
+    #[error(
+        "GRPCRoute has no retry field, and HTTPRoute's `retry` is experimental and retries on HTTP status codes only, which gRPC errors (HTTP 200 with a `grpc-status`) never carry; Istio applies its mesh-wide default instead (2 retries on connect-failure, refused-stream, unavailable, cancelled). Remove `.retries(..)` and `.per_try_timeout(..)`, or keep Istio's API (remove `.gateway_api()`)"
+    )]
+    Retries,
+    /// gRPC-Web on GRPCRoutes, or through an EnvoyFilter (no Gateway API way to turn on
+    /// Envoy's gRPC-Web filter at the gateway).
+    #[error(
+        "the Gateway API cannot turn on gRPC-Web at the gateway: Istio adds Envoy's grpc_web filter only for an Istio `GRPC-WEB` server port, which Gateway API listeners cannot declare, and GRPCRoute has no CORS filter (HTTPRoute's `CORS` filter is the standard place for the browsers' CORS policy). Translate at the backend's sidecar with `GrpcWeb::service_port(..)` and write HTTPRoutes with `.http_routes()`, whose `CORS` filter carries the policy; or keep Istio's API (remove `.gateway_api()`)"
+    )]
+    GrpcWeb,
+    /// A load-balancing policy (no Gateway API equivalent).
+    #[error(
+        "the Gateway API has no load-balancer policy (XBackendTrafficPolicy, experimental, has none either), so {policy} cannot be written; remove `.load_balancer(..)` to get Istio's default (LEAST_REQUEST), or keep Istio's API (remove `.gateway_api()`)"
+    )]
+    LoadBalancer {
+        /// The policy as Istio spells it.
+        policy: String,
+    },
+    /// An upstream TLS mode (a DestinationRule setting).
+    #[error(
+        "the upstream TLS mode {mode} is a DestinationRule setting, which the Gateway API has no kind for; in the mesh ISTIO_MUTUAL is automatic (remove `.upstream_tls(..)`), TLS to a backend that terminates it itself is a BackendTLSPolicy (not written by this builder yet), or keep Istio's API (remove `.gateway_api()`)"
+    )]
+    UpstreamTls {
+        /// The mode as Istio spells it.
+        mode: String,
+    },
+    /// Subsets (Gateway API backends are whole Services).
+    #[error(
+        "the Gateway API routes to whole Services and has no subsets, so subset {subset:?} cannot be written; give each version its own Service, or keep Istio's API (remove `.gateway_api()`)"
+    )]
+    Subset {
+        /// The subset's name.
+        subset: String,
+    },
+    /// An Istio-only setting given before `.gateway_api()`.
+    #[error(
+        "{setting} is a setting of Istio's API only and was given before `.gateway_api()`: with the Gateway API, Istio deploys the gateway workload itself in the Gateway's namespace and the routes are GRPCRoutes named after their backends; remove the call"
+    )]
+    IstioOnly {
+        /// Which setting (`.virtual_service(..)`, `.selector(..)`, `.gateway_workload_namespace(..)`).
+        setting: &'static str,
+    },
+    /// A namespace the Gateway API output must name is not known.
+    #[error(
+        "the Gateway has no namespace, but {why} must name it; give the Gateway one with `.namespace(..)`"
+    )]
+    GatewayNamespace {
+        /// What must name it.
+        why: &'static str,
+    },
+    /// A Service of the user's own that lacks the waypoint label.
+    #[error(
+        "the Service has no label `istio.io/use-waypoint: {waypoint}`, so its calls would not pass the waypoint that applies the mesh routes; add the label, or label its namespace and use `InMesh::namespace_waypoint(..)`"
+    )]
+    NotOnWaypoint {
+        /// The waypoint's name.
+        waypoint: String,
+    },
 }
 
 /// Which Kubernetes name is at fault.
@@ -192,6 +281,9 @@ pub enum NameKind {
     /// The VirtualService's name.
     #[error("virtual service")]
     VirtualService,
+    /// An ambient waypoint's (Gateway API Gateway) name.
+    #[error("waypoint")]
+    Waypoint,
     /// The TLS credential's Secret name.
     #[error("tls credential")]
     TlsCredential,

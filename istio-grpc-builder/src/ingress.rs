@@ -5,7 +5,9 @@ use std::marker::PhantomData;
 
 use crate::backend::Backend;
 use crate::error::BuildErrors;
-use crate::marker::{DataPlane, H2c, Https, Transport, TransportUnchosen, Unchosen};
+use crate::marker::{
+    Api, H2c, Https, Istio, IstioOnly, RoutableWith, Transport, TransportUnchosen, Unchosen,
+};
 use crate::mesh::Mesh;
 use crate::spec::{IngressSpec, TlsCredential};
 
@@ -15,6 +17,9 @@ use crate::spec::{IngressSpec, TlsCredential};
 /// workload (and TLS Secret) live in `istio-system`; VirtualService `grpc-vs`; objects without
 /// a namespace unless [`namespace`](Self::namespace) is set. The transport must be chosen with
 /// [`tls`](Self::tls) or [`h2c`](Self::h2c) before [`build`](Self::build).
+///
+/// The output is Istio's API unless [`gateway_api`](Self::gateway_api) switches it to the
+/// Kubernetes Gateway API (Gateway, GRPCRoute…) for the same services.
 ///
 /// ```
 /// use std::time::Duration;
@@ -34,24 +39,28 @@ use crate::spec::{IngressSpec, TlsCredential};
 /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
 /// ```
 #[must_use]
-pub struct Ingress<T = Unchosen> {
-    spec: IngressSpec,
-    transport: PhantomData<fn() -> T>,
+pub struct Ingress<T = Unchosen, A = Istio> {
+    pub(crate) spec: IngressSpec,
+    transport: PhantomData<fn() -> (T, A)>,
 }
 
-impl<T> fmt::Debug for Ingress<T> {
+impl<T, A> fmt::Debug for Ingress<T, A> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Ingress")
             .field(
                 "transport",
                 &std::any::type_name::<T>().rsplit("::").next().unwrap_or(""),
             )
+            .field(
+                "api",
+                &std::any::type_name::<A>().rsplit("::").next().unwrap_or(""),
+            )
             .field("spec", &self.spec)
             .finish()
     }
 }
 
-impl<T> Clone for Ingress<T> {
+impl<T, A> Clone for Ingress<T, A> {
     fn clone(&self) -> Self {
         Ingress {
             spec: self.spec.clone(),
@@ -81,14 +90,15 @@ impl Ingress<Unchosen> {
                 virtual_service: "grpc-vs".to_owned(),
                 credential: None,
                 backends: Vec::new(),
+                gateway_api: Default::default(),
             },
             transport: PhantomData,
         }
     }
 }
 
-impl<T> Ingress<T> {
-    fn with<U>(self) -> Ingress<U> {
+impl<T, A: Api> Ingress<T, A> {
+    pub(crate) fn with<U, B>(self) -> Ingress<U, B> {
         Ingress {
             spec: self.spec,
             transport: PhantomData,
@@ -106,12 +116,12 @@ impl<T> Ingress<T> {
     /// assert!(mesh.yaml().contains("number: 443"), "{}", mesh.yaml());
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
-    pub fn tls(mut self, credential: TlsCredential) -> Ingress<Https>
+    pub fn tls(mut self, credential: TlsCredential) -> Ingress<Https, A>
     where
         T: TransportUnchosen,
     {
         self.spec.credential = Some(credential);
-        self.with()
+        self.with::<Https, A>()
     }
 
     /// Serve plaintext HTTP/2 (h2c) on port 80, with no TLS block. Only where every client
@@ -124,11 +134,11 @@ impl<T> Ingress<T> {
     /// assert!(!mesh.yaml().contains("tls:"));
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
-    pub fn h2c(self) -> Ingress<H2c>
+    pub fn h2c(self) -> Ingress<H2c, A>
     where
         T: TransportUnchosen,
     {
-        self.with()
+        self.with::<H2c, A>()
     }
 
     /// Another host served by the same gateway and routes.
@@ -181,7 +191,10 @@ impl<T> Ingress<T> {
     /// assert!(mesh.gateway_ip_command().contains("-n ingress"));
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
-    pub fn gateway_workload_namespace(mut self, namespace: impl Into<String>) -> Self {
+    pub fn gateway_workload_namespace(mut self, namespace: impl Into<String>) -> Self
+    where
+        A: IstioOnly,
+    {
         self.spec.workload_namespace = namespace.into();
         self
     }
@@ -197,7 +210,10 @@ impl<T> Ingress<T> {
     pub fn selector<K: Into<String>, V: Into<String>>(
         mut self,
         labels: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
+    ) -> Self
+    where
+        A: IstioOnly,
+    {
         self.spec.selector = labels
             .into_iter()
             .map(|(k, v)| (k.into(), v.into()))
@@ -215,7 +231,10 @@ impl<T> Ingress<T> {
     /// assert!(mesh.yaml().contains("name: grpc-routing"), "{}", mesh.yaml());
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
-    pub fn virtual_service(mut self, name: impl Into<String>) -> Self {
+    pub fn virtual_service(mut self, name: impl Into<String>) -> Self
+    where
+        A: IstioOnly,
+    {
         self.spec.virtual_service = name.into();
         self
     }
@@ -229,7 +248,7 @@ impl<T> Ingress<T> {
     /// assert!(mesh.yaml().contains("host: grpc-service"), "{}", mesh.yaml());
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
-    pub fn backend<M: DataPlane>(mut self, backend: Backend<M>) -> Self {
+    pub fn backend<M: RoutableWith<A>>(mut self, backend: Backend<M>) -> Self {
         self.spec.backends.push(backend.spec);
         self
     }
@@ -254,6 +273,10 @@ impl<T> Ingress<T> {
     where
         T: Transport,
     {
-        crate::assemble::build(&self.spec, T::TLS)
+        if A::GATEWAY_API {
+            crate::assemble::build_gateway_api(&self.spec, T::TLS)
+        } else {
+            crate::assemble::build(&self.spec, T::TLS)
+        }
     }
 }

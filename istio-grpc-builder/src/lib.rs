@@ -18,6 +18,10 @@
 //!
 //! The compile-time markers and the traits that bound them are in [`marker`].
 //!
+//! One call, [`Ingress::gateway_api`], writes the same intent as Kubernetes Gateway API
+//! resources instead (Gateway, GRPCRoute or HTTPRoute, ReferenceGrant, GAMMA mesh routes and
+//! waypoints); what that API cannot say is refused with the reason (see [`gateway_api`]).
+//!
 //! ```
 //! use std::time::Duration;
 //! use istio_grpc_builder::{Backend, GrpcWeb, Ingress, Origins, RetryOn, ServiceRoute, TlsCredential};
@@ -49,6 +53,7 @@ mod assemble;
 mod backend;
 pub mod descriptor;
 pub mod error;
+pub mod gateway_api;
 mod grpc_web;
 mod ingress;
 pub mod limits;
@@ -61,6 +66,7 @@ mod validate;
 
 pub use backend::{Backend, DEFAULT_GRPC_PORT, ProxylessRole, proxyless_pod_annotations};
 pub use error::{BuildError, BuildErrors, WriteError};
+pub use gateway_api::InMesh;
 pub use grpc_web::{GrpcWeb, Origins};
 pub use ingress::Ingress;
 pub use istio_grpc_macros::routes;

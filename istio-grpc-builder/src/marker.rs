@@ -7,7 +7,8 @@
 //! for a route over several methods), and only unary routes take a timeout; a
 //! [`Backend`](crate::Backend) knows whether its pods run a sidecar or proxyless gRPC
 //! ([`Sidecar`], [`Proxyless`]), and accepts only the load balancers ([`lb`]) and upstream TLS
-//! modes ([`upstream_tls`]) its data plane applies.
+//! modes ([`upstream_tls`]) its data plane applies. An ingress also knows the API it is
+//! written in ([`Istio`] or [`GatewayApi`]), and offers only the settings that API can say.
 //!
 //! Every trait here is sealed: the markers in this module are the only implementors.
 
@@ -22,6 +23,14 @@ pub struct Https;
 /// [`Ingress::h2c`](crate::Ingress::h2c).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct H2c;
+
+/// Marker: the output is Istio's API (Gateway, VirtualService, DestinationRule…), the default.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Istio;
+/// Marker: the output is the Kubernetes Gateway API (Gateway, GRPCRoute, ReferenceGrant…),
+/// chosen with [`Ingress::gateway_api`](crate::Ingress::gateway_api).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GatewayApi;
 
 /// Marker: the backend's pods run an Envoy sidecar (the default).
 #[derive(Clone, Copy, Debug, Default)]
@@ -96,6 +105,8 @@ mod sealed {
         super::Unchosen,
         super::Https,
         super::H2c,
+        super::Istio,
+        super::GatewayApi,
         super::Sidecar,
         super::Proxyless,
         super::Unary,
@@ -273,3 +284,49 @@ impl<M: DataPlane> TlsModeFor<M> for upstream_tls::IstioMutual {
 impl TlsModeFor<Sidecar> for upstream_tls::Simple {
     const MODE: ClientTlsMode = ClientTlsMode::Simple;
 }
+
+/// The API the manifests are written in: [`Istio`] (the default) or [`GatewayApi`].
+pub trait Api: sealed::Sealed + 'static {
+    /// Whether the output is the Gateway API.
+    const GATEWAY_API: bool;
+}
+impl Api for Istio {
+    const GATEWAY_API: bool = false;
+}
+impl Api for GatewayApi {
+    const GATEWAY_API: bool = true;
+}
+
+/// What only Istio's API says: an Istio `Gateway` selecting an existing gateway workload, a
+/// named VirtualService. Implemented by [`Istio`] only.
+#[diagnostic::on_unimplemented(
+    message = "this setting exists only in Istio's API, not in the Gateway API",
+    label = "not available once `.gateway_api()` is chosen",
+    note = "with the Gateway API, Istio deploys the gateway workload itself, in the Gateway's namespace (set it with `.namespace(..)`), and the routes are GRPCRoutes named after their backends",
+    note = "remove this call, or keep Istio's API by removing `.gateway_api()`"
+)]
+pub trait IstioOnly: Api {}
+impl IstioOnly for Istio {}
+
+/// What only the Gateway API says: a TLS Secret in another namespace (with its
+/// ReferenceGrant), GAMMA mesh routes. Implemented by [`GatewayApi`] only.
+#[diagnostic::on_unimplemented(
+    message = "this setting exists only in the Gateway API output",
+    label = "Istio's API is still the target",
+    note = "call `.gateway_api()` first to write Gateway API resources"
+)]
+pub trait GatewayApiOnly: Api {}
+impl GatewayApiOnly for GatewayApi {}
+
+/// A data plane whose backends API `A` can route to: a [`Sidecar`] backend anywhere; a
+/// [`Proxyless`] backend only with Istio's API, because proxyless gRPC takes its load balancer
+/// and TLS mode from a DestinationRule, which the Gateway API has no kind for.
+#[diagnostic::on_unimplemented(
+    message = "a proxyless gRPC backend cannot be described with the Gateway API",
+    label = "this backend is proxyless",
+    note = "proxyless gRPC takes its load balancer and TLS mode from a DestinationRule, and the Gateway API has no kind for either (nor for the `grpc-agent` injection template)",
+    note = "keep Istio's API for this mesh (remove `.gateway_api()`), or give the backend a sidecar or ambient data plane (remove `.proxyless(..)`)"
+)]
+pub trait RoutableWith<A: Api>: DataPlane {}
+impl<A: Api> RoutableWith<A> for Sidecar {}
+impl RoutableWith<Istio> for Proxyless {}

@@ -109,11 +109,15 @@ pub struct Mesh {
     pub(crate) pod_annotations: BTreeMap<String, BTreeMap<String, String>>,
     pub(crate) workload_namespace: String,
     pub(crate) selector: Vec<(String, String)>,
+    /// The Gateway API output's command (the address in the Gateway's status), which replaces
+    /// the selector-based one.
+    pub(crate) ip_command: Option<String>,
 }
 
 impl Mesh {
     /// The objects, in a stable order: Gateway, Secret, VirtualServices, DestinationRules,
-    /// Services, EnvoyFilter.
+    /// Services, EnvoyFilter; with the Gateway API: Gateway, Secret, ReferenceGrant, the
+    /// ingress routes, the mesh routes, the waypoints, Services.
     pub fn objects(&self) -> &[Object] {
         &self.objects
     }
@@ -222,7 +226,8 @@ impl Mesh {
     /// The shell command that sets `$GATEWAY_IP` for the checks: the external IP of the
     /// gateway workload's Service, found by the workload's namespace and labels (as configured
     /// with [`Ingress::gateway_workload_namespace`](crate::Ingress::gateway_workload_namespace)
-    /// and [`Ingress::selector`](crate::Ingress::selector)).
+    /// and [`Ingress::selector`](crate::Ingress::selector)); with the Gateway API, the first
+    /// address in the Gateway's status.
     ///
     /// ```
     /// use istio_grpc_builder::{Backend, Ingress};
@@ -238,6 +243,9 @@ impl Mesh {
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn gateway_ip_command(&self) -> String {
+        if let Some(command) = &self.ip_command {
+            return command.clone();
+        }
         let labels: Vec<String> = self
             .selector
             .iter()

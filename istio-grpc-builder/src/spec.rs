@@ -94,6 +94,8 @@ pub(crate) struct IngressSpec {
     pub(crate) virtual_service: String,
     pub(crate) credential: Option<TlsCredential>,
     pub(crate) backends: Vec<BackendSpec>,
+    /// What only the Gateway API output reads.
+    pub(crate) gateway_api: crate::gateway_api::GatewayApiOptions,
 }
 
 /// Where the backend's Kubernetes Service comes from.

@@ -77,7 +77,7 @@ fn options(args: &Args) -> Result<Options, Failure> {
             .map_err(|e| format!("--crds {}: {e}", path.display()))?;
         options = options.crds(set);
     } else if !args.no_crds {
-        let set = CrdSet::istio().map_err(|e| format!("the built-in Istio CRDs: {e}"))?;
+        let set = CrdSet::built_in().map_err(|e| format!("the built-in CRDs: {e}"))?;
         options = options.crds(set);
     }
     if let Some(path) = &args.descriptor_set {

@@ -53,6 +53,7 @@ mod duration;
 pub mod envoy_filter;
 mod error;
 pub mod gateway;
+pub mod gateway_api;
 pub mod grpc;
 mod object;
 mod path;

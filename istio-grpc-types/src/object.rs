@@ -1,5 +1,7 @@
-//! One enum over every object a manifest may hold: the Istio kinds typed by this crate,
-//! common Kubernetes kinds typed by k8s-openapi, and anything else carried through as JSON.
+//! One enum over every object a manifest may hold: the Istio and Gateway API kinds typed by
+//! this crate, common Kubernetes kinds typed by k8s-openapi, and anything else carried through
+//! as JSON. Kinds are told apart by group and kind: a `gateway.networking.k8s.io` Gateway is
+//! [`Object::K8sGateway`], never Istio's `Gateway`.
 
 use std::fmt;
 
@@ -8,6 +10,7 @@ use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, Secret, Service, Ser
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
+use crate::gateway_api::{self, BackendTlsPolicy, GrpcRoute, HttpRoute, ReferenceGrant};
 use crate::path::{PathError, PathSegment, render_path};
 use crate::unknown::{Strictness, UnknownField};
 use crate::{
@@ -34,6 +37,16 @@ pub enum Object {
     EnvoyFilter(EnvoyFilter),
     /// security.istio.io PeerAuthentication.
     PeerAuthentication(PeerAuthentication),
+    /// gateway.networking.k8s.io Gateway (the Kubernetes Gateway API's, not Istio's).
+    K8sGateway(gateway_api::Gateway),
+    /// gateway.networking.k8s.io HTTPRoute.
+    HttpRoute(HttpRoute),
+    /// gateway.networking.k8s.io GRPCRoute.
+    GrpcRoute(GrpcRoute),
+    /// gateway.networking.k8s.io ReferenceGrant.
+    ReferenceGrant(ReferenceGrant),
+    /// gateway.networking.k8s.io BackendTLSPolicy.
+    BackendTlsPolicy(BackendTlsPolicy),
     /// core/v1 Service.
     Service(Service),
     /// core/v1 Secret. Its data never appears in `Debug` output.
@@ -181,6 +194,20 @@ fn claims_istio_kind(kind: &str, group: &str, ours: &str) -> bool {
     kind != "Gateway" || first_label(group) == first_label(ours)
 }
 
+/// Whether an object of a Gateway API kind is ours to type (and so to check): the Gateway
+/// API's group, or, for the kinds only the Gateway API has (HTTPRoute, GRPCRoute, …), a group
+/// that looks like a misspelling of it (`gateway.networking.k8s.oi`), so that reading says which
+/// group was expected. A `Gateway` of another group is another project's.
+fn claims_gateway_api_kind(kind: &str, group: &str) -> bool {
+    if group == gateway_api::GROUP {
+        return true;
+    }
+    kind != "Gateway"
+        && group.starts_with("gateway.")
+        && !group.ends_with(".x-k8s.io")
+        && !group.ends_with(".istio.io")
+}
+
 impl Object {
     /// Types a JSON object by its `apiVersion` and `kind`; returns the fields the types do not
     /// know beside it (with [`Strictness::Deny`], the first of them is the error instead).
@@ -241,6 +268,28 @@ impl Object {
             EnvoyFilter,
             PeerAuthentication
         );
+        macro_rules! gateway_api {
+            ($($variant:ident $k:ty),*) => {
+                match kind.as_str() {
+                    $(k if k == <$k as IstioKind>::KIND && claims_gateway_api_kind(k, group) => {
+                        let object: $k = typed(Value::Object(map))?;
+                        let unknown = object.unknown_fields();
+                        return match (strictness, unknown.first()) {
+                            (Strictness::Deny, Some(first)) => Err(first.to_path_error()),
+                            _ => Ok((Object::$variant(object), unknown)),
+                        };
+                    })*
+                    _ => {}
+                }
+            };
+        }
+        gateway_api!(
+            K8sGateway gateway_api::Gateway,
+            HttpRoute HttpRoute,
+            GrpcRoute GrpcRoute,
+            ReferenceGrant ReferenceGrant,
+            BackendTlsPolicy BackendTlsPolicy
+        );
         macro_rules! kubernetes {
             ($($api:literal $k:ident),*) => {
                 match (api_version.as_str(), kind.as_str()) {
@@ -297,6 +346,11 @@ impl Object {
             Object::Sidecar(o) => o.unknown_fields(),
             Object::EnvoyFilter(o) => o.unknown_fields(),
             Object::PeerAuthentication(o) => o.unknown_fields(),
+            Object::K8sGateway(o) => o.unknown_fields(),
+            Object::HttpRoute(o) => o.unknown_fields(),
+            Object::GrpcRoute(o) => o.unknown_fields(),
+            Object::ReferenceGrant(o) => o.unknown_fields(),
+            Object::BackendTlsPolicy(o) => o.unknown_fields(),
             _ => Vec::new(),
         }
     }
@@ -311,6 +365,11 @@ impl Object {
             Object::Sidecar(_) => Sidecar::KIND,
             Object::EnvoyFilter(_) => EnvoyFilter::KIND,
             Object::PeerAuthentication(_) => PeerAuthentication::KIND,
+            Object::K8sGateway(_) => gateway_api::Gateway::KIND,
+            Object::HttpRoute(_) => HttpRoute::KIND,
+            Object::GrpcRoute(_) => GrpcRoute::KIND,
+            Object::ReferenceGrant(_) => ReferenceGrant::KIND,
+            Object::BackendTlsPolicy(_) => BackendTlsPolicy::KIND,
             Object::Service(_) => "Service",
             Object::Secret(_) => "Secret",
             Object::ConfigMap(_) => "ConfigMap",
@@ -334,6 +393,11 @@ impl Object {
             Object::Sidecar(o) => &o.metadata,
             Object::EnvoyFilter(o) => &o.metadata,
             Object::PeerAuthentication(o) => &o.metadata,
+            Object::K8sGateway(o) => &o.metadata,
+            Object::HttpRoute(o) => &o.metadata,
+            Object::GrpcRoute(o) => &o.metadata,
+            Object::ReferenceGrant(o) => &o.metadata,
+            Object::BackendTlsPolicy(o) => &o.metadata,
             Object::Service(o) => &o.metadata,
             Object::Secret(o) => &o.metadata,
             Object::ConfigMap(o) => &o.metadata,
@@ -390,6 +454,11 @@ impl Serialize for Object {
             Object::Sidecar(o) => o.serialize(s),
             Object::EnvoyFilter(o) => o.serialize(s),
             Object::PeerAuthentication(o) => o.serialize(s),
+            Object::K8sGateway(o) => o.serialize(s),
+            Object::HttpRoute(o) => o.serialize(s),
+            Object::GrpcRoute(o) => o.serialize(s),
+            Object::ReferenceGrant(o) => o.serialize(s),
+            Object::BackendTlsPolicy(o) => o.serialize(s),
             Object::Service(o) => o.serialize(s),
             Object::Secret(o) => o.serialize(s),
             Object::ConfigMap(o) => o.serialize(s),
@@ -432,6 +501,11 @@ impl fmt::Debug for Object {
             Object::Sidecar(o) => f.debug_tuple("Sidecar").field(o).finish(),
             Object::EnvoyFilter(o) => f.debug_tuple("EnvoyFilter").field(o).finish(),
             Object::PeerAuthentication(o) => f.debug_tuple("PeerAuthentication").field(o).finish(),
+            Object::K8sGateway(o) => f.debug_tuple("K8sGateway").field(o).finish(),
+            Object::HttpRoute(o) => f.debug_tuple("HttpRoute").field(o).finish(),
+            Object::GrpcRoute(o) => f.debug_tuple("GrpcRoute").field(o).finish(),
+            Object::ReferenceGrant(o) => f.debug_tuple("ReferenceGrant").field(o).finish(),
+            Object::BackendTlsPolicy(o) => f.debug_tuple("BackendTlsPolicy").field(o).finish(),
             Object::Service(o) => f.debug_tuple("Service").field(o).finish(),
             Object::Secret(o) => {
                 // Secret data (TLS private keys) must never reach logs: names and keys only.
@@ -473,5 +547,7 @@ from_kind!(
     VirtualService: VirtualService, Gateway: Gateway, DestinationRule: DestinationRule, ServiceEntry: ServiceEntry,
     Sidecar: Sidecar, EnvoyFilter: EnvoyFilter, PeerAuthentication: PeerAuthentication, Service: Service,
     Secret: Secret, ConfigMap: ConfigMap, Namespace: Namespace, ServiceAccount: ServiceAccount, Pod: Pod,
-    Deployment: Deployment, StatefulSet: StatefulSet, DaemonSet: DaemonSet
+    Deployment: Deployment, StatefulSet: StatefulSet, DaemonSet: DaemonSet,
+    K8sGateway: gateway_api::Gateway, HttpRoute: HttpRoute, GrpcRoute: GrpcRoute,
+    ReferenceGrant: ReferenceGrant, BackendTlsPolicy: BackendTlsPolicy
 );

@@ -197,6 +197,24 @@ macro_rules! istio_resource {
         plural: $plural:literal,
         versions: [$($version:ident),+ $(,)?],
     ) => {
+        $crate::resource::istio_resource! {
+            $(#[$doc])*
+            kind: $kind as stringify!($kind),
+            spec: $spec,
+            group: $group,
+            plural: $plural,
+            versions: [$($version),+],
+        }
+    };
+    // a kind whose name is not a Rust type name (Gateway API `GRPCRoute` → `GrpcRoute`)
+    (
+        $(#[$doc:meta])*
+        kind: $kind:ident as $kind_name:expr,
+        spec: $spec:ident,
+        group: $group:literal,
+        plural: $plural:literal,
+        versions: [$($version:ident),+ $(,)?],
+    ) => {
         $(#[$doc])*
         ///
         /// Reading checks `apiVersion` and `kind`, and keeps the version that was read;
@@ -219,7 +237,7 @@ macro_rules! istio_resource {
         }
 
         impl $crate::IstioKind for $kind {
-            const KIND: &'static str = stringify!($kind);
+            const KIND: &'static str = $kind_name;
             const GROUP: &'static str = $group;
             const PLURAL: &'static str = $plural;
             const VERSIONS: &'static [$crate::Version] = &[$($crate::Version::$version),+];

@@ -2,6 +2,8 @@
 //!
 //! * `cargo xtask codegen` writes `istio-grpc-types/src/{module}.rs` from the vendored Istio
 //!   field inventory (`xtask/data/`, see its README for source, licence and hash).
+//! * `cargo xtask codegen` also writes `istio-grpc-types/src/gateway_api/{module}.rs` from the
+//!   vendored Gateway API v1.6.1 CRDs (`xtask/data/gateway-api/`, see its README).
 //! * `cargo xtask codegen --check` writes nothing and exits 1 when a committed module differs
 //!   from what the generator writes (CI runs it).
 
@@ -9,6 +11,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 mod codegen;
+mod gwapi;
 
 const USAGE: &str = "usage: cargo xtask codegen [--check]";
 
@@ -23,7 +26,10 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match codegen::run(&workspace_root(), check) {
+    let root = workspace_root();
+    match codegen::run(&root, check).and_then(|istio| {
+        gwapi::run(&root, check).map(|gateway_api| format!("{istio}\n{gateway_api}"))
+    }) {
         Ok(summary) => {
             println!("{summary}");
             ExitCode::SUCCESS

@@ -41,6 +41,9 @@ pub(crate) fn check(manifests: &[Manifest], out: &mut Vec<Diagnostic>) {
                 .and_then(|v| v.rsplit_once('/'))
                 .map_or("", |(g, _)| g),
             istio_grpc_types::Object::ServiceEntry(_) => "networking.istio.io",
+            istio_grpc_types::Object::K8sGateway(_)
+            | istio_grpc_types::Object::HttpRoute(_)
+            | istio_grpc_types::Object::GrpcRoute(_) => istio_grpc_types::gateway_api::GROUP,
             _ => "",
         };
         let types = negative_types(group, kind);

@@ -43,20 +43,14 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
             // a Gateway API Gateway of that name: its listeners' hostnames serve the hosts
             if model.gateway(reference, ns).is_none()
                 && let Some((k8s_manifest, k8s_gw)) = model.k8s_gateways.iter().find(|(m, g)| {
-                    m.namespace() == gw_ns
-                        && g.get("metadata")
-                            .and_then(|md| md.get("name"))
-                            .and_then(|n| n.as_str())
-                            == Some(gw_name)
+                    m.namespace() == gw_ns && g.metadata.name.as_deref() == Some(gw_name)
                 })
             {
                 let hostnames: Vec<&str> = k8s_gw
-                    .get("spec")
-                    .and_then(|s| s.get("listeners"))
-                    .and_then(|l| l.as_array())
-                    .into_iter()
-                    .flatten()
-                    .map(|l| l.get("hostname").and_then(|h| h.as_str()).unwrap_or("*"))
+                    .spec
+                    .listeners
+                    .iter()
+                    .map(|l| l.hostname.as_deref().unwrap_or("*"))
                     .collect();
                 let missing = missing_hosts(vs, |h| hostnames.iter().any(|p| host_covers(p, h)));
                 if !missing.is_empty() {

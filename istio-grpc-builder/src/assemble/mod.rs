@@ -12,10 +12,13 @@ use crate::limits;
 use crate::mesh::{CheckTarget, Mesh};
 use crate::spec::IngressSpec;
 
+pub(crate) use gateway_api::build as build_gateway_api;
+
 mod check;
 mod destination_rule;
 mod envoy_filter;
 mod gateway;
+mod gateway_api;
 mod secret;
 mod service;
 mod virtual_service;
@@ -98,5 +101,6 @@ pub(crate) fn build(spec: &IngressSpec, tls: bool) -> Result<Mesh, BuildErrors> 
         pod_annotations,
         workload_namespace: spec.workload_namespace.clone(),
         selector: spec.selector.clone(),
+        ip_command: None,
     })
 }

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod gateway_api_types;
 mod types_corpus;
 mod types_fuzz;
 mod types_limits;
@@ -11,4 +12,5 @@ mod types_unknown;
 
 mod analyze;
 mod builder;
+mod builder_gateway_api;
 mod macros;

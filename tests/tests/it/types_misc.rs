@@ -205,8 +205,11 @@ fn wrong_group_and_version_say_what_was_expected() {
         err.to_string().contains("networking.istio.io/v1alpha3"),
         "{err}"
     );
+    // the Gateway API's Gateway is not Istio's: it is typed as the Gateway API's
+    let docs = yaml::objects_from_str("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec: {gatewayClassName: istio, listeners: []}\n").expect("reads");
+    assert!(matches!(&docs[0], Object::K8sGateway(g) if g.spec.gateway_class_name == "istio"));
     // another project's Gateway is not ours, and is carried through untouched
-    let docs = yaml::objects_from_str("apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g}\nspec: {gatewayClassName: istio}\n").expect("reads");
+    let docs = yaml::objects_from_str("apiVersion: example.com/v1\nkind: Gateway\nmetadata: {name: g}\nspec: {gatewayClassName: istio}\n").expect("reads");
     assert!(
         matches!(&docs[0], Object::Other(o) if o.as_json()["spec"]["gatewayClassName"] == "istio")
     );

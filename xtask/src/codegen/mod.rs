@@ -11,10 +11,10 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-mod doc;
+pub(crate) mod doc;
 mod emit;
 mod model;
-mod names;
+pub(crate) mod names;
 mod tables;
 
 use model::Inventory;
@@ -132,7 +132,7 @@ pub(crate) fn generate(inventory: &Inventory) -> Result<Generated, String> {
 }
 
 /// Formats like `cargo fmt` does for this workspace.
-fn rustfmt(root: &Path, text: &str) -> Result<String, String> {
+pub(crate) fn rustfmt(root: &Path, text: &str) -> Result<String, String> {
     let mut child = Command::new("rustfmt")
         .args(["--edition", "2024", "--emit", "stdout", "-q"])
         .current_dir(root)
