@@ -47,6 +47,7 @@
 
 mod assemble;
 mod backend;
+pub mod config;
 pub mod descriptor;
 pub mod error;
 mod grpc_web;
