@@ -62,6 +62,7 @@ use serde::Deserialize;
 
 pub use convert::ConfiguredIngress;
 pub use error::{ConfigError, ConfigErrors, ConfigProblem, GenerateError, STREAMING_TIMEOUT};
+pub use read::MAX_CONFIG_BYTES;
 
 use crate::RetryOn;
 use crate::mesh::Mesh;

@@ -11,4 +11,5 @@ mod types_unknown;
 
 mod analyze;
 mod builder;
+mod generate;
 mod macros;
