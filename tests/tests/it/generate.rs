@@ -16,29 +16,10 @@ use istio_grpc_example_greeter::{
     FILE_DESCRIPTOR_SET, GreeterRoutes, HealthRoutes, InvoicesRoutes,
 };
 
-/// The configuration of the three services the Greeter serves: one unary method of each with a
-/// timeout, retries on the whole Greeter service (streaming: no timeout there).
-pub const GREETER_CONFIG: &str = "\
-apiVersion: istio-grpc/v1
-hosts: [grpc.example.com]
-transport:
-  tls: {secret: grpc-tls-credential}
-backends:
-  - service: greeter
-    grpcServices:
-      - name: helloworld.Greeter
-        retries: {attempts: 2, on: [unavailable]}
-        methods:
-          - name: SayHello
-            timeout: 5s
-            retries: {attempts: 3, on: [unavailable, resource-exhausted], perTryTimeout: 2s}
-      - name: grpc.health.v1.Health
-        methods:
-          - {name: Check, timeout: 1s}
-      - name: billing.v1.Invoices
-        methods:
-          - {name: GetHTTPStatus, timeout: 3s}
-";
+/// The configuration of the three services the Greeter serves (`schema/examples/greeter.yaml`):
+/// one unary method of each with a timeout, retries on the whole Greeter service (streaming: no
+/// timeout there). The CLI test runs `istio-grpc generate` with the same file.
+pub const GREETER_CONFIG: &str = include_str!("../../../schema/examples/greeter.yaml");
 
 fn from_config() -> Result<Mesh, GenerateError> {
     config::manifests_from_descriptor_set(FILE_DESCRIPTOR_SET, GREETER_CONFIG)
@@ -175,7 +156,7 @@ fn a_typo_names_the_key_its_place_and_the_nearest_valid_key() {
     let errors = config_errors(&yaml);
     let e = &errors[0];
     assert_eq!(e.path, "backends[0].grpcServics");
-    assert_eq!(e.location.map(|l| (l.line, l.column)), Some((7, 5)));
+    assert_eq!(e.location.map(|l| (l.line, l.column)), Some((10, 5)));
     assert!(
         matches!(&e.problem, ConfigProblem::UnknownKey { key, suggestion: Some(s), .. } if key == "grpcServics" && s == "grpcServices"),
         "{e}"
@@ -208,7 +189,7 @@ fn a_timeout_on_a_streaming_method_is_refused_naming_the_method() {
             )),
             "{text}"
         );
-        assert_eq!(errors[0].location.map(|l| l.line), Some(11), "{text}");
+        assert_eq!(errors[0].location.map(|l| l.line), Some(14), "{text}");
         assert_eq!(
             errors[0].path,
             "backends[0].grpcServices[0].methods[0].timeout"
