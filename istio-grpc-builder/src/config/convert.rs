@@ -219,19 +219,19 @@ impl GenerateConfig {
     /// The services of `services` no entry routes (neither by name nor through `*`): they are
     /// not exposed.
     pub fn unrouted<'a>(&self, services: &'a [DescribedService]) -> Vec<&'a str> {
-        let names: Vec<&str> = self
+        let names: std::collections::BTreeSet<&str> = self
             .backends
             .iter()
             .flat_map(|b| &b.grpc_services)
             .map(|s| s.name.value.as_str())
             .collect();
-        if names.contains(&EVERY_OTHER_SERVICE) {
+        if names.contains(EVERY_OTHER_SERVICE) {
             return Vec::new();
         }
         services
             .iter()
             .map(|s| s.name.as_str())
-            .filter(|s| !names.contains(s))
+            .filter(|s| !names.contains(*s))
             .collect()
     }
 

@@ -260,3 +260,37 @@ fn the_schema_accepts_the_examples_and_refuses_a_typo() -> Result<(), Box<dyn st
     assert!(!validator.is_valid(&typo));
     Ok(())
 }
+
+/// What a build.rs calls, with the descriptor set tonic-prost-build writes and the
+/// configuration file: the same manifests; a problem names the file, line and column.
+#[test]
+fn build_rs_in_one_call_from_files() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("generate-build-rs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let fds = dir.join("descriptor.bin");
+    let good = dir.join("istio-grpc.yaml");
+    let bad = dir.join("typo.yaml");
+    std::fs::write(&fds, FILE_DESCRIPTOR_SET)?;
+    std::fs::write(&good, GREETER_CONFIG)?;
+    std::fs::write(
+        &bad,
+        GREETER_CONFIG.replace("perTryTimeout", "perTryTimout"),
+    )?;
+    let mesh = config::manifests_from_files(&fds, &good);
+    let err = config::manifests_from_files(&fds, &bad)
+        .map(|_| ())
+        .map_err(|e| e.to_string());
+    let missing = config::manifests_from_files(dir.join("nope.bin"), &good).map(|_| ());
+    std::fs::remove_dir_all(&dir)?;
+    assert!(mesh?.objects() == from_config()?.objects());
+    assert_eq!(
+        err,
+        Err(format!(
+            "{}:16:75: backends[0].grpcServices[0].methods[0].retries.perTryTimout: unknown key `perTryTimout` (did you mean `perTryTimeout`?); valid keys here: `attempts`, `on`, `perTryTimeout`",
+            bad.display()
+        ))
+    );
+    assert!(matches!(missing, Err(GenerateError::Read { path, .. }) if path.ends_with("nope.bin")));
+    Ok(())
+}
