@@ -90,7 +90,7 @@ pub struct GenerateConfig {
     /// How clients reach the gateway. Default: TLS on 443 with the Secret
     /// `grpc-tls-credential`. Plaintext only when named: `transport: h2c`.
     #[serde(default)]
-    pub transport: Transport,
+    pub transport: GatewayTransport,
     /// The Gateway and VirtualService: names, namespaces, which gateway workload. Every key is
     /// optional.
     #[serde(default)]
@@ -111,7 +111,7 @@ pub enum ApiVersion {
 /// How clients reach the gateway.
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub enum Transport {
+pub enum GatewayTransport {
     /// HTTPS on 443: TLS terminated at the gateway with the certificate in a Kubernetes Secret
     /// of type `kubernetes.io/tls` in the gateway workload's namespace.
     Tls {
@@ -119,17 +119,19 @@ pub enum Transport {
         #[serde(default = "default_tls_secret")]
         secret: String,
     },
-    /// Plaintext HTTP/2 on 80. Only where every client speaks h2c and the network is trusted.
-    H2c,
+    /// Plaintext HTTP/2 on 80 (`h2c`). Only where every client speaks h2c and the network is
+    /// trusted.
+    #[serde(rename = "h2c")]
+    PlaintextH2c,
 }
 
 fn default_tls_secret() -> String {
     DEFAULT_TLS_SECRET.to_owned()
 }
 
-impl Default for Transport {
+impl Default for GatewayTransport {
     fn default() -> Self {
-        Transport::Tls {
+        GatewayTransport::Tls {
             secret: default_tls_secret(),
         }
     }

@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 use istio_grpc_builder::Mesh;
 use istio_grpc_builder::config::{
-    ApiVersion, BackendConfig, GatewayConfig, GenerateConfig, Located, ServiceConfig, Transport,
+    ApiVersion, BackendConfig, GatewayConfig, GatewayTransport, GenerateConfig, Located,
+    ServiceConfig,
 };
 use istio_grpc_builder::descriptor::{self, DescribedService};
 
@@ -111,7 +112,7 @@ fn generate(args: &Args) -> Result<(), Failure> {
         eprintln!("note: gRPC service {service} is not exposed: no backend names it");
     }
     write(&mesh, args.out.as_deref())?;
-    if let Transport::Tls { secret } = &config.transport {
+    if let GatewayTransport::Tls { secret } = &config.transport {
         let ns = config
             .gateway
             .workload_namespace
@@ -233,9 +234,9 @@ fn from_flags(args: &Args) -> Result<GenerateConfig, Failure> {
         api_version: ApiVersion::V1,
         hosts: args.hosts.clone(),
         transport: if args.h2c {
-            Transport::H2c
+            GatewayTransport::PlaintextH2c
         } else {
-            Transport::Tls {
+            GatewayTransport::Tls {
                 secret: args
                     .tls_secret
                     .clone()

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 
 use super::error::{ConfigError, ConfigErrors, ConfigProblem, nearest};
 use super::{
-    EVERY_OTHER_SERVICE, GenerateConfig, Located, MethodConfig, Retries, ServiceConfig, Transport,
+    EVERY_OTHER_SERVICE, GatewayTransport, GenerateConfig, Located, MethodConfig, Retries,
+    ServiceConfig,
 };
 use crate::descriptor::{DescribedMethod, DescribedRoute, DescribedService};
 use crate::error::BuildErrors;
@@ -23,7 +24,7 @@ pub enum ConfiguredIngress {
     /// HTTPS on 443.
     Tls(Ingress<Https>),
     /// Plaintext HTTP/2 on 80, asked for by name.
-    H2c(Ingress<H2c>),
+    PlaintextH2c(Ingress<H2c>),
 }
 
 impl ConfiguredIngress {
@@ -34,7 +35,7 @@ impl ConfiguredIngress {
     pub fn build(&self) -> Result<Mesh, BuildErrors> {
         match self {
             ConfiguredIngress::Tls(i) => i.build(),
-            ConfiguredIngress::H2c(i) => i.build(),
+            ConfiguredIngress::PlaintextH2c(i) => i.build(),
         }
     }
 }
@@ -261,10 +262,10 @@ impl GenerateConfig {
             ingress = ingress.backend(b);
         }
         match &self.transport {
-            Transport::Tls { secret } => {
+            GatewayTransport::Tls { secret } => {
                 ConfiguredIngress::Tls(ingress.tls(TlsCredential::secret(secret.clone())))
             }
-            Transport::H2c => ConfiguredIngress::H2c(ingress.h2c()),
+            GatewayTransport::PlaintextH2c => ConfiguredIngress::PlaintextH2c(ingress.h2c()),
         }
     }
 }

@@ -217,7 +217,7 @@ mod tests {
         ))?;
         assert_eq!(
             c.transport,
-            super::super::Transport::Tls {
+            super::super::GatewayTransport::Tls {
                 secret: "grpc-tls-credential".into()
             }
         );
