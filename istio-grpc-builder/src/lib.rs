@@ -51,6 +51,7 @@
 
 mod assemble;
 mod backend;
+pub mod config;
 pub mod descriptor;
 pub mod error;
 pub mod gateway_api;

@@ -10,11 +10,14 @@
 //! istio-grpc check --baseline known.json .       # accept known findings (--write-baseline FILE)
 //! istio-grpc check --suppress "IST0132=VirtualService *.shop" .
 //! istio-grpc preview deploy/ --upstream greeter=127.0.0.1:50051   # the gateway, live, on loopback
+//! istio-grpc generate -I proto proto/api.proto --host grpc.example.com --service '*=api'
+//! istio-grpc generate --descriptor-set fds.bin --config istio-grpc.yaml --out deploy/istio
 //! ```
 //! Exit status: 0 clean, 1 findings at the `--fail-on` severity (errors by default), 2 unusable
 //! input.
 
 mod check;
+mod generate;
 mod preview;
 
 use std::process::ExitCode;
@@ -38,6 +41,9 @@ enum Command {
     Check(check::Args),
     /// Run the gateway the manifests describe with a real Envoy on 127.0.0.1 (no cluster).
     Preview(preview::Args),
+    /// Write the manifests that expose gRPC services, from .proto files (or a descriptor set)
+    /// and a configuration (or flags).
+    Generate(generate::Args),
 }
 
 fn main() -> ExitCode {
@@ -45,5 +51,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => check::run(args),
         Command::Preview(args) => preview::run(args),
+        Command::Generate(args) => generate::run(args),
     }
 }

@@ -13,4 +13,5 @@ mod types_unknown;
 mod analyze;
 mod builder;
 mod builder_gateway_api;
+mod generate;
 mod macros;
