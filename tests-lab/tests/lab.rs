@@ -4,8 +4,9 @@
 
 use std::time::{Duration, Instant};
 
+use istio_grpc_builder::marker::{ServerStreaming, Unary};
 use istio_grpc_builder::{
-    Backend, GrpcWeb, Ingress, Mesh, Origins, RetryOn, ServiceRoute, TlsCredential,
+    Backend, GrpcWeb, Ingress, Mesh, MethodRoute, Origins, RetryOn, ServiceRoute, TlsCredential,
 };
 use istio_grpc_lab::pb::health::HealthCheckRequest;
 use istio_grpc_lab::pb::health::health_client::HealthClient;
@@ -682,6 +683,17 @@ async fn p6_service_prefix_is_exact() {
 }
 
 async fn run_checks(tag: &str, mesh: &Mesh) -> Vec<String> {
+    run_these_checks(tag, mesh, mesh.grpcurl_checks()).await
+}
+
+/// Runs `checks` verbatim (the gateway address substituted for `$GATEWAY_IP`, the test CA in
+/// `SSL_CERT_FILE`) against `mesh` rendered in front of the lab's greeter (with health and
+/// reflection), from the greeter crate's folder (so relative `-import-path`s resolve there).
+async fn run_these_checks(
+    tag: &str,
+    mesh: &Mesh,
+    checks: Vec<istio_grpc_builder::GrpcurlCheck>,
+) -> Vec<String> {
     let Some(bin) = envoy(tag) else { return vec![] };
     let Some(grpcurl) = grpcurl(tag) else {
         return vec![];
@@ -691,7 +703,6 @@ async fn run_checks(tag: &str, mesh: &Mesh) -> Vec<String> {
     let objects = objects_of(mesh);
     let gw = Gateway::start(&bin, tag, &objects, &[("greeter", backend.addr)], &certs);
     let mut failures = Vec::new();
-    let checks = mesh.grpcurl_checks();
     assert!(!checks.is_empty(), "{tag}: no checks");
     for check in checks {
         let args: Vec<String> = check
@@ -710,6 +721,7 @@ async fn run_checks(tag: &str, mesh: &Mesh) -> Vec<String> {
             .collect();
         let out = tokio::process::Command::new(&grpcurl)
             .args(&args)
+            .current_dir(greeter_dir())
             .env("SSL_CERT_FILE", &certs.ca_file)
             .kill_on_drop(true)
             .output();
@@ -758,11 +770,17 @@ async fn p7_grpcurl_checks_catch_all() {
     }
 }
 
-/// Point 7: service-route meshes. Every grpcurl command without `-proto`/`-protoset` first asks
-/// the server reflection service (`/grpc.reflection.v1alpha.ServerReflection/…`), a path no
-/// route of such a mesh takes, so even the health call fails through the gateway.
+/// The greeter example's folder (its `.proto` files are under `proto/`).
+fn greeter_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/greeter")
+}
+
+/// Point 7: service-route meshes. grpcurl needs each message's schema; without `-proto` it
+/// asks server reflection (`/grpc.reflection.v1alpha.ServerReflection/…` for grpcurl 1.8), a
+/// path only a catch-all or `Backend::reflection()` routes. With reflection routed, every
+/// printed check runs and succeeds; without it, `grpcurl_checks()` prints none for these
+/// routes and says why, and the calls with the greeter's `.proto` files succeed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs builder fix: grpcurl_checks() of a mesh without a catch-all fail (`server does not support the reflection API`): grpcurl needs /grpc.reflection.v1alpha.ServerReflection/, which no route takes"]
 async fn p7_grpcurl_checks_service_routes() {
     for (tag, mesh) in [
         (
@@ -771,20 +789,90 @@ async fn p7_grpcurl_checks_service_routes() {
                 .backend(
                     Backend::service("greeter")
                         .route(ServiceRoute::unary("helloworld.Greeter"))
-                        .route(ServiceRoute::health()),
+                        .route(ServiceRoute::health())
+                        .reflection(),
                 )
                 .build()
                 .unwrap(),
         ),
-        ("p7-greeter-descriptor", istio_grpc_example_greeter_mesh()),
+        (
+            "p7-h2c-methods",
+            Ingress::new(HOST)
+                .h2c()
+                .backend(
+                    Backend::service("greeter")
+                        .route(MethodRoute::<Unary>::new("helloworld.Greeter", "SayHello"))
+                        .route(MethodRoute::<ServerStreaming>::new(
+                            "helloworld.Greeter",
+                            "LotsOfReplies",
+                        ))
+                        .reflection(),
+                )
+                .build()
+                .unwrap(),
+        ),
+        (
+            "p7-greeter-descriptor",
+            istio_grpc_example_greeter_mesh(true),
+        ),
     ] {
+        assert!(mesh.unchecked_routes().is_empty(), "{tag}");
+        let printed: Vec<String> = mesh
+            .grpcurl_checks()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert!(
+            printed.iter().any(|c| c.ends_with(" list")),
+            "{tag}: {printed:#?}"
+        );
         let failures = run_checks(tag, &mesh).await;
         assert!(failures.is_empty(), "{tag}: {failures:#?}");
     }
+
+    // Without reflection: nothing printed that cannot run, each route says what it needs, and
+    // the calls with the `.proto` files run.
+    let mesh = istio_grpc_example_greeter_mesh(false);
+    assert!(mesh.grpcurl_checks().is_empty());
+    let unchecked = mesh.unchecked_routes();
+    for u in &unchecked {
+        eprintln!("p7-no-reflection: {u}");
+    }
+    assert_eq!(unchecked.len(), 3, "{unchecked:#?}");
+    assert!(
+        unchecked
+            .iter()
+            .all(|u| u.to_string().contains("Backend::reflection()"))
+    );
+    let health = unchecked
+        .iter()
+        .find(|u| u.route() == "/grpc.health.v1.Health/")
+        .unwrap();
+    assert!(health.protos_would_check());
+    let with_protos = mesh.grpcurl_checks_with_protos(["proto"], ["grpc/health/v1/health.proto"]);
+    assert_eq!(with_protos.len(), 1, "{with_protos:#?}");
+    let failures = run_these_checks("p7-protos", &mesh, with_protos).await;
+    assert!(failures.is_empty(), "p7-protos: {failures:#?}");
+
+    let mesh = tls_ingress()
+        .backend(
+            Backend::service("greeter")
+                .route(MethodRoute::<Unary>::new("helloworld.Greeter", "SayHello"))
+                .route(ServiceRoute::health()),
+        )
+        .build()
+        .unwrap();
+    let with_protos = mesh.grpcurl_checks_with_protos(
+        ["proto"],
+        ["helloworld.proto", "grpc/health/v1/health.proto"],
+    );
+    assert_eq!(with_protos.len(), 2, "{with_protos:#?}");
+    let failures = run_these_checks("p7-method-protos", &mesh, with_protos).await;
+    assert!(failures.is_empty(), "p7-method-protos: {failures:#?}");
 }
 
 /// The greeter's own manifests (derived from its descriptor set by build.rs), as a mesh.
-fn istio_grpc_example_greeter_mesh() -> Mesh {
+fn istio_grpc_example_greeter_mesh(reflection: bool) -> Mesh {
     let mut backend = Backend::service("greeter");
     for service in
         istio_grpc_builder::descriptor::services(istio_grpc_example_greeter::FILE_DESCRIPTOR_SET)
@@ -797,6 +885,9 @@ fn istio_grpc_example_greeter_mesh() -> Mesh {
             istio_grpc_builder::descriptor::DescribedRoute::Streams(r) => r.into(),
         };
         backend = backend.route(route);
+    }
+    if reflection {
+        backend = backend.reflection();
     }
     tls_ingress().backend(backend).build().unwrap()
 }
