@@ -13,7 +13,8 @@ use istio_grpc_lab::pb::health::health_client::HealthClient;
 use istio_grpc_lab::pb::helloworld::greeter_client::GreeterClient;
 use istio_grpc_lab::pb::helloworld::{HelloReply, HelloRequest};
 use istio_grpc_lab::{
-    Certs, Gateway, HOST, ORIGIN, analyze, codes, controllable, envoy, greeter, grpcurl, objects_of,
+    Certs, Gateway, HOST, ORIGIN, Sidecar, analyze, codes, controllable, envoy, greeter, grpcurl,
+    objects_of,
 };
 use istio_grpc_types::Object;
 use istio_grpc_types::virtual_service::HttpRoute;
@@ -468,7 +469,8 @@ fn grpc_web_frames(body: &[u8]) -> (Vec<Vec<u8>>, String) {
     (data, trailer)
 }
 
-async fn check_grpc_web(gw: &Gateway, tag: &str) {
+/// A client that reaches the gateway's TLS listener as [`HOST`], and the SayHello URL.
+fn web_client(gw: &Gateway) -> (reqwest::Client, String) {
     let addr = gw.tls.expect("TLS listener");
     let client = reqwest::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(gw.ca_pem.as_bytes()).unwrap())
@@ -477,15 +479,24 @@ async fn check_grpc_web(gw: &Gateway, tag: &str) {
         .build()
         .unwrap();
     let url = format!("https://{HOST}:{}/helloworld.Greeter/SayHello", addr.port());
-    let call = client
-        .post(&url)
+    (client, url)
+}
+
+/// What a browser's gRPC-Web client sends: `SayHello(name: "web")` from [`ORIGIN`].
+async fn grpc_web_post(client: &reqwest::Client, url: &str) -> reqwest::Result<reqwest::Response> {
+    client
+        .post(url)
         .header("content-type", "application/grpc-web+proto")
         .header("x-grpc-web", "1")
         .header("origin", ORIGIN)
         .body(grpc_web_frame("web"))
         .send()
         .await
-        .expect("gRPC-Web call");
+}
+
+async fn check_grpc_web(gw: &Gateway, tag: &str) {
+    let (client, url) = web_client(gw);
+    let call = grpc_web_post(&client, &url).await.expect("gRPC-Web call");
     let status = call.status();
     let headers = call.headers().clone();
     let body = call.bytes().await.unwrap();
@@ -577,6 +588,7 @@ async fn grpc_web_case(tag: &str, web: GrpcWeb) {
     let Some(bin) = envoy(tag) else { return };
     let certs = Certs::new(tag, HOST);
     let backend = greeter().await;
+    let service_port = web == GrpcWeb::service_port(Origins::exact(ORIGIN));
     let mesh = tls_ingress()
         .backend(
             Backend::service("greeter")
@@ -588,8 +600,65 @@ async fn grpc_web_case(tag: &str, web: GrpcWeb) {
     let objects = objects_of(&mesh);
     let findings = analyze(&objects);
     assert!(findings.iter().all(|f| !f.error), "{tag}: {findings:?}");
-    let gw = Gateway::start(&bin, tag, &objects, &[("greeter", backend.addr)], &certs);
+    if !service_port {
+        let gw = Gateway::start(&bin, tag, &objects, &[("greeter", backend.addr)], &certs);
+        check_grpc_web(&gw, tag).await;
+        return;
+    }
+    // The Service port way: istiod adds `grpc_web` on the backend's sidecar (inbound), never
+    // at the gateway, so the path is gateway → sidecar → tonic.
+    let sidecar = Sidecar::start(&bin, tag, &objects, "greeter", backend.addr, &certs);
+    assert!(
+        sidecar.rendered.listeners[0].grpc_web,
+        "{tag}: the sidecar's inbound chain has grpc_web"
+    );
+    let gw = Gateway::start(&bin, tag, &objects, &[("greeter", sidecar.addr)], &certs);
+    assert!(
+        gw.rendered.listeners.iter().all(|l| !l.grpc_web),
+        "{tag}: no grpc_web at the gateway"
+    );
     check_grpc_web(&gw, tag).await;
+    let through = sidecar.access_log("/helloworld.Greeter/SayHello");
+    eprintln!("{tag}: sidecar access log: {through:?}");
+    assert!(
+        through
+            .iter()
+            .any(|l| l.contains("code=200") && l.contains("inbound|50051||")),
+        "{tag}: the call went through the sidecar: {through:?}"
+    );
+    drop((gw, sidecar));
+
+    // The same path with the Service port declared plain `grpc`: the sidecar has no grpc_web,
+    // and the browser's call is not translated anywhere.
+    let mut plain = objects.clone();
+    for o in plain.iter_mut() {
+        if let Object::Service(svc) = o {
+            for p in svc.spec.as_mut().unwrap().ports.iter_mut().flatten() {
+                p.name = Some("grpc".into());
+                p.app_protocol = Some("grpc".into());
+            }
+        }
+    }
+    let tag = format!("{tag}-plain-grpc");
+    let sidecar = Sidecar::start(&bin, &tag, &plain, "greeter", backend.addr, &certs);
+    assert!(!sidecar.rendered.listeners[0].grpc_web, "{tag}");
+    let gw = Gateway::start(&bin, &tag, &plain, &[("greeter", sidecar.addr)], &certs);
+    let (client, url) = web_client(&gw);
+    let call = grpc_web_post(&client, &url).await;
+    let outcome = match call {
+        Ok(r) => {
+            let ct = r.headers().get("content-type").cloned();
+            let body = r.bytes().await.unwrap_or_default();
+            let (_, trailer) = grpc_web_frames(&body);
+            format!("content-type {ct:?}, trailer frame {trailer:?}")
+        }
+        Err(e) => format!("error {e}"),
+    };
+    eprintln!("{tag}: gRPC-Web POST without grpc_web anywhere → {outcome}");
+    assert!(
+        !outcome.contains("grpc-status:0"),
+        "{tag}: untranslated gRPC-Web still answered as gRPC-Web: {outcome}"
+    );
 }
 
 /// Point 5: gRPC-Web from the builder through the EnvoyFilter: message and `grpc-status` in
@@ -605,10 +674,10 @@ async fn p5_grpc_web_envoy_filter() {
 
 /// Point 5, the GRPC-Web Service port: istiod inserts `grpc_web` for a `grpc-web` Service port
 /// only on the backend's sidecar (inbound), never at the gateway's HTTPS listener (ENVOY.md §4).
-/// The lab runs no sidecar, so the gateway passes `application/grpc-web+proto` through and the
-/// reply comes back as `application/grpc` with HTTP/2 trailers (no trailer frame): observed.
+/// The lab runs that sidecar (`render_sidecar_inbound`) as a second Envoy between the gateway
+/// and the tonic server: the browser's preflight is answered at the gateway (the route's CORS
+/// policy), the gRPC-Web POST is translated by the sidecar.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the backend's sidecar (the lab runs none) or a builder change: GrpcWeb::service_port relies on the sidecar's inbound grpc_web filter; at the gateway the reply is application/grpc with no trailer frame"]
 async fn p5_grpc_web_service_port() {
     grpc_web_case(
         "p5-service-port",

@@ -137,6 +137,7 @@ pub(crate) fn build(spec: &IngressSpec, tls: bool) -> Result<Mesh, BuildErrors> 
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)] // a test that panics reports the line; that is the message
 mod tests {
     use crate::marker::Unary;
     use crate::{Backend, Ingress, MethodRoute, ServiceRoute};
