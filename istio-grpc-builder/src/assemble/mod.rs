@@ -75,6 +75,26 @@ fn reflection_backend(c: &check::Checked<'_>) -> Option<usize> {
     }
 }
 
+/// The grpcurl check of every route, each marked with whether server reflection reaches its
+/// backend, and the name of the backend reflection reaches (every output target uses it).
+fn planned_checks(c: &check::Checked<'_>) -> (Vec<PlannedCheck>, Option<String>) {
+    let reflection = reflection_backend(c);
+    let checks = c
+        .backends
+        .iter()
+        .enumerate()
+        .flat_map(|(i, b)| {
+            b.routes.iter().map(move |r| PlannedCheck {
+                target: CheckTarget::from_target(r.target),
+                route: r.target.label(),
+                backend: b.spec.name.clone(),
+                reflection: reflection == Some(i),
+            })
+        })
+        .collect();
+    (checks, reflection.map(|i| c.backends[i].spec.name.clone()))
+}
+
 /// Checks `spec` and writes its objects, in a stable order: Gateway, Secret, VirtualService,
 /// DestinationRules, Services, EnvoyFilter.
 pub(crate) fn build(spec: &IngressSpec, tls: bool) -> Result<Mesh, BuildErrors> {
@@ -99,20 +119,7 @@ pub(crate) fn build(spec: &IngressSpec, tls: bool) -> Result<Mesh, BuildErrors> 
 
     too_large(&objects)?;
 
-    let reflection = reflection_backend(&c);
-    let checks = c
-        .backends
-        .iter()
-        .enumerate()
-        .flat_map(|(i, b)| {
-            b.routes.iter().map(move |r| PlannedCheck {
-                target: CheckTarget::from_target(r.target),
-                route: r.target.label(),
-                backend: b.spec.name.clone(),
-                reflection: reflection == Some(i),
-            })
-        })
-        .collect();
+    let (checks, reflection_backend) = planned_checks(&c);
     let pod_annotations: BTreeMap<String, BTreeMap<String, String>> = c
         .backends
         .iter()
@@ -129,7 +136,7 @@ pub(crate) fn build(spec: &IngressSpec, tls: bool) -> Result<Mesh, BuildErrors> 
         authority: spec.hosts[0].clone(),
         tls,
         checks,
-        reflection_backend: reflection.map(|i| c.backends[i].spec.name.clone()),
+        reflection_backend,
         pod_annotations,
         workload_namespace: spec.workload_namespace.clone(),
         selector: spec.selector.clone(),
