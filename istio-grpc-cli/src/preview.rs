@@ -100,6 +100,11 @@ pub fn run(args: Args) -> ExitCode {
         .iter()
         .map(|m| m.object.clone())
         .collect();
+    // Gateway API objects become the Istio Gateway and VirtualServices istiod derives from them.
+    let objects = match istio_grpc_envoy::gateway_api::to_istio(&objects) {
+        Ok(o) => o,
+        Err(e) => return fail(e.to_string()),
+    };
 
     let work_dir = args.work_dir.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("istio-grpc-preview-{}", std::process::id()))

@@ -71,6 +71,7 @@
 //! ```
 
 pub mod certs;
+pub mod gateway_api;
 pub mod model;
 pub mod process;
 mod render;

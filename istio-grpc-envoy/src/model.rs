@@ -202,6 +202,10 @@ pub struct RouteMatch {
     /// Exact path.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// `path_separated_prefix`: what istiod writes for a prefix other than `/` under Gateway
+    /// API semantics (`/pkg.Svc` matches `/pkg.Svc` and `/pkg.Svc/…` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_separated_prefix: Option<String>,
     /// RE2 regex on the path.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub safe_regex: Option<Value>,

@@ -812,7 +812,14 @@ impl<'a> Renderer<'a> {
                         continue;
                     }
                 }
-                let route_match = translate_match(m, &object, &format!("{path}.match[{j}]"))?;
+                let gateway_semantics = vs
+                    .metadata
+                    .annotations
+                    .as_ref()
+                    .and_then(|a| a.get(crate::gateway_api::ROUTE_SEMANTICS))
+                    .is_some_and(|v| v == "gateway");
+                let route_match =
+                    translate_match(m, gateway_semantics, &object, &format!("{path}.match[{j}]"))?;
                 let action = self.route_action(vs, http, &object, &path)?;
                 let mut typed_per_filter_config = BTreeMap::new();
                 if let Some(cors) = &http.cors_policy {
@@ -1180,6 +1187,7 @@ fn header_matcher(name: &str, m: &StringMatch, invert: bool) -> Value {
 /// `authority` and `scheme` as pseudo-headers.
 fn translate_match(
     m: Option<&HttpMatchRequest>,
+    gateway_semantics: bool,
     object: &str,
     path: &str,
 ) -> Result<RouteMatch, RenderError> {
@@ -1206,6 +1214,12 @@ fn translate_match(
     out.case_sensitive = m.ignore_uri_case != Some(true);
     match &m.uri {
         None | Some(StringMatch::Present) => out.prefix = Some("/".into()),
+        // `route/route.go` `TranslateRouteMatch`: with gateway semantics (a VirtualService
+        // converted from the Gateway API) a prefix other than `/` is `path_separated_prefix`,
+        // trailing `/` trimmed.
+        Some(StringMatch::Prefix(p)) if gateway_semantics && p != "/" => {
+            out.path_separated_prefix = Some(p.trim_end_matches('/').to_owned());
+        }
         Some(StringMatch::Prefix(p)) => out.prefix = Some(p.clone()),
         Some(StringMatch::Exact(p)) => out.path = Some(p.clone()),
         Some(StringMatch::Regex(r)) => out.safe_regex = Some(json!({"regex": r})),

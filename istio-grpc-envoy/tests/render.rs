@@ -613,3 +613,121 @@ spec:
     process::validate(&envoy, &r, &dir).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+const GATEWAY_API: &str = r#"
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: grpc-gateway, namespace: default}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - name: https
+    hostname: grpc.example.com
+    port: 443
+    protocol: HTTPS
+    tls:
+      mode: Terminate
+      certificateRefs: [{name: grpc-tls-credential}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: users, namespace: default}
+spec:
+  parentRefs: [{name: grpc-gateway, sectionName: https}]
+  hostnames: [grpc.example.com]
+  rules:
+  - matches:
+    - method: {service: mypackage.UserService, method: GetUser}
+    - method: {service: mypackage.UserService}
+    backendRefs: [{name: user-grpc-service, port: 50051}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: feed, namespace: default}
+spec:
+  parentRefs: [{name: grpc-gateway}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /mypackage.FeedService/}}]
+    timeouts: {request: 30s}
+    backendRefs: [{name: streaming-service, port: 50051}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: user-grpc-service}
+spec:
+  ports: [{name: grpc, port: 50051, appProtocol: grpc}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: streaming-service}
+spec:
+  ports: [{name: grpc, port: 50051, appProtocol: grpc}]
+"#;
+
+/// Gateway API input (NOTES §3): a GRPCRoute's service match is a `path_separated_prefix`
+/// (gateway semantics), its method match exact, no timeout and `max_grpc_timeout: 0s`, the
+/// default retry policy; an HTTPRoute's `timeouts.request` is the route timeout; Envoy accepts it.
+#[test]
+fn gateway_api_renders_as_istio_converts_it() {
+    let objects = istio_grpc_types::yaml::objects_from_str(GATEWAY_API).unwrap();
+    let istio = istio_grpc_envoy::gateway_api::to_istio(&objects).unwrap();
+    let r = render(&istio, &options()).unwrap();
+    assert_eq!(r.listeners.len(), 1);
+    assert!(r.listeners[0].tls);
+    let routes = routes(&r);
+    let v: Vec<Value> = routes
+        .iter()
+        .map(|r| serde_json::to_value(r).unwrap())
+        .collect();
+    // The GRPCRoute (older: input order) first, exact method before the service prefix.
+    assert_eq!(v[0]["match"]["path"], "/mypackage.UserService/GetUser");
+    assert_eq!(
+        v[1]["match"]["path_separated_prefix"],
+        "/mypackage.UserService"
+    );
+    assert!(v[1]["match"].get("prefix").is_none());
+    for g in &v[..2] {
+        assert_eq!(g["route"]["timeout"], "0s");
+        assert_eq!(g["route"]["max_grpc_timeout"], "0s");
+        assert_eq!(
+            g["route"]["retry_policy"]["retry_on"],
+            istio_grpc_envoy::DEFAULT_RETRY_ON
+        );
+    }
+    assert_eq!(
+        v[2]["match"]["path_separated_prefix"],
+        "/mypackage.FeedService"
+    );
+    assert_eq!(v[2]["route"]["timeout"], "30s");
+    assert_eq!(v[2]["route"]["max_grpc_timeout"], "30s");
+
+    // What is not converted is named.
+    let with_filter = GATEWAY_API.replace(
+        "    backendRefs: [{name: user-grpc-service, port: 50051}]",
+        "    filters: [{type: RequestMirror}]\n    backendRefs: [{name: user-grpc-service, port: 50051}]",
+    );
+    let e = istio_grpc_envoy::gateway_api::to_istio(
+        &istio_grpc_types::yaml::objects_from_str(&with_filter).unwrap(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("GRPCRoute users") && e.contains("spec.rules[0].filters"),
+        "{e}"
+    );
+
+    let Some(envoy) = envoy_or_skip("gateway_api_renders_as_istio_converts_it") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("istio-grpc-envoy-gwapi-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let made = istio_grpc_envoy::certs::self_signed(&dir, "tls", &["grpc.example.com".to_owned()])
+        .unwrap();
+    let r = render(
+        &istio,
+        &options().credential("grpc-tls-credential", &made.cert_file, &made.key_file),
+    )
+    .unwrap();
+    process::validate(&envoy, &r, &dir).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
