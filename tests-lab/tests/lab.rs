@@ -1077,3 +1077,93 @@ async fn p8_several_catch_alls() {
         assert!(!codes(&analyze(&objects)).contains(&"GRPC016"));
     }
 }
+
+const GATEWAY_API_GREETER: &str = r#"
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: grpc-gateway}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - name: https
+    hostname: grpc.example.com
+    port: 443
+    protocol: HTTPS
+    tls: {mode: Terminate, certificateRefs: [{name: grpc-tls-credential}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: greeter}
+spec:
+  parentRefs: [{name: grpc-gateway}]
+  rules:
+  - matches: [{method: {service: helloworld.Greeter}}]
+    backendRefs: [{name: greeter, port: 50051}]
+  - matches: [{method: {service: helloworld.GreeterAdmin}}]
+    backendRefs: [{name: admin, port: 50051}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: greeter}
+spec:
+  ports: [{name: grpc, port: 50051, appProtocol: grpc}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: admin}
+spec:
+  ports: [{name: grpc, port: 50051, appProtocol: grpc}]
+"#;
+
+/// Issue 9, hand-written Gateway API through the real Envoy (converted as istiod converts
+/// it): a GRPCRoute service match is a `path_separated_prefix`, so `helloworld.Greeter` does
+/// not take `/helloworld.GreeterAdmin/…`; a GRPCRoute carries no timeout, so a 5-second server
+/// stream is not cut.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_api_grpc_route_live() {
+    let Some(bin) = envoy("gwapi") else { return };
+    let certs = Certs::new("gwapi", HOST);
+    let (greeter, control) = controllable("greeter").await;
+    let (admin, _) = controllable("admin").await;
+    let objects = istio_grpc_types::yaml::objects_from_str(GATEWAY_API_GREETER).unwrap();
+    let istio = istio_grpc_envoy::gateway_api::to_istio(&objects).unwrap();
+    let gw = Gateway::start(
+        &bin,
+        "gwapi",
+        &istio,
+        &[("greeter", greeter.addr), ("admin", admin.addr)],
+        &certs,
+    );
+    let ch = gw.channel(true).await;
+    let r = call_path(&ch, "/helloworld.Greeter/SayHello")
+        .await
+        .unwrap();
+    assert_eq!(r.message, "Hello admin from greeter");
+    let r = call_path(&ch, "/helloworld.GreeterAdmin/SayHello").await;
+    eprintln!("gwapi: /helloworld.GreeterAdmin/SayHello → {r:?}");
+    // Which cluster took it, from Envoy's counters (the access log may not be flushed yet).
+    let (_, stats) = gw
+        .envoy
+        .admin_get("/stats?filter=upstream_rq_total")
+        .unwrap();
+    eprintln!("gwapi: {}", stats.trim().replace('\n', "; "));
+    assert!(
+        stats.contains(
+            "cluster.outbound|50051||admin.default.svc.cluster.local.upstream_rq_total: 1"
+        ),
+        "{stats}"
+    );
+    assert!(
+        stats.contains(
+            "cluster.outbound|50051||greeter.default.svc.cluster.local.upstream_rq_total: 1"
+        ),
+        "{stats}"
+    );
+
+    control.stream(11, Duration::from_millis(500));
+    let (n, end, took) = stream_for(&ch).await;
+    eprintln!("gwapi: server stream: {n} messages in {took:?}, end {end:?}");
+    assert_eq!(n, 11);
+    assert!(end.is_ok(), "{end:?}");
+    assert!(took >= Duration::from_secs(5));
+}
