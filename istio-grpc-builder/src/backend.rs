@@ -120,6 +120,7 @@ impl Backend<Sidecar> {
                 upstream_tls: None,
                 subsets: Vec::new(),
                 proxyless: None,
+                reflection: false,
             },
             plane: PhantomData,
         }
@@ -318,6 +319,36 @@ impl<M: DataPlane> Backend<M> {
     /// ```
     pub fn routes<R: Into<Route>>(mut self, routes: impl IntoIterator<Item = R>) -> Self {
         self.spec.routes.extend(routes.into_iter().map(Into::into));
+        self
+    }
+
+    /// Routes for gRPC server reflection to this backend (`grpc.reflection.v1.ServerReflection`
+    /// and `grpc.reflection.v1alpha.ServerReflection`, streaming: no timeout), so that tools
+    /// such as grpcurl learn its services through the gateway: [`Mesh::grpcurl_checks`]
+    /// then prints `list`, `describe` and calls for this backend's routes. The backend must
+    /// serve reflection (e.g. `tonic-reflection`) with the descriptors of the services routed
+    /// to it (and of `grpc.health.v1` for the health check).
+    ///
+    /// Opt-in: it lets anyone who reaches the gateway read this backend's API. Only one
+    /// backend of an ingress can take reflection (a second is a duplicate route). A backend
+    /// without other routes still takes every call.
+    ///
+    /// [`Mesh::grpcurl_checks`]: crate::Mesh::grpcurl_checks
+    ///
+    /// ```
+    /// use istio_grpc_builder::{Backend, Ingress, ServiceRoute};
+    /// let b = Backend::service("greeter").route(ServiceRoute::unary("helloworld.Greeter")).reflection();
+    /// let mesh = Ingress::new("grpc.example.com").h2c().backend(b).build()?;
+    /// assert!(mesh.yaml().contains("prefix: /grpc.reflection.v1.ServerReflection/"), "{}", mesh.yaml());
+    /// assert!(mesh.yaml().contains("prefix: /grpc.reflection.v1alpha.ServerReflection/"), "{}", mesh.yaml());
+    /// assert_eq!(
+    ///     mesh.grpcurl_checks()[0].to_string(),
+    ///     "grpcurl -plaintext -authority grpc.example.com $GATEWAY_IP:80 describe helloworld.Greeter"
+    /// );
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
+    /// ```
+    pub fn reflection(mut self) -> Self {
+        self.spec.reflection = true;
         self
     }
 

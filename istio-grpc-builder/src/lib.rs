@@ -46,6 +46,9 @@
 //! for check in mesh.grpcurl_checks() {
 //!     println!("{check}");
 //! }
+//! for unchecked in mesh.unchecked_routes() { // what a route without reflection needs
+//!     println!("# {unchecked}");
+//! }
 //! # Ok::<(), istio_grpc_builder::BuildErrors>(())
 //! ```
 
@@ -74,7 +77,8 @@ pub use istio_grpc_macros::routes;
 pub use marker::{lb, upstream_tls};
 pub use mesh::{GrpcurlCheck, Mesh};
 pub use route::{
-    GrpcRetryCondition, HEALTH_SERVICE, MethodRoute, RetryOn, Route, ServiceRoute, TypedRoute,
+    GrpcRetryCondition, HEALTH_SERVICE, MethodRoute, REFLECTION_SERVICES, RetryOn, Route,
+    ServiceRoute, TypedRoute,
 };
 pub use spec::TlsCredential;
 

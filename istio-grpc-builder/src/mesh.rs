@@ -7,7 +7,7 @@ use std::path::Path;
 use istio_grpc_types::Object;
 
 use crate::error::WriteError;
-use crate::route::{HEALTH_SERVICE, Target};
+use crate::route::{HEALTH_SERVICE, REFLECTION_SERVICES, Target};
 
 /// What a grpcurl check calls.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -27,30 +27,83 @@ impl CheckTarget {
             Target::Service(s) if s == HEALTH_SERVICE => {
                 CheckTarget::Call(format!("{HEALTH_SERVICE}/Check"), "{}".to_owned())
             }
+            Target::Service(s) if REFLECTION_SERVICES.contains(&s.as_str()) => CheckTarget::List,
             Target::Service(s) => CheckTarget::Describe(s.clone()),
             Target::Method(s, m) => CheckTarget::Call(format!("{s}/{m}"), "{}".to_owned()),
         }
     }
 }
 
+/// The check `build()` planned for one route: what grpcurl calls, and whether grpcurl can get
+/// the schema it needs through the gateway (server reflection reaches the route's backend).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct PlannedCheck {
+    pub(crate) target: CheckTarget,
+    pub(crate) route: String,
+    pub(crate) backend: String,
+    pub(crate) reflection: bool,
+}
+
 /// One grpcurl command that checks the built mesh through the gateway: TLS on 443 with
 /// `-authority`, or `-plaintext` on 80. The gateway address is `$GATEWAY_IP` (see
 /// [`Mesh::gateway_ip_command`]).
 ///
-/// `list` and `describe` need server reflection on the backend.
+/// grpcurl needs each message's schema: from server reflection through the gateway (what
+/// [`Mesh::grpcurl_checks`] relies on), or from `.proto` files ([`with_protos`](Self::with_protos)).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GrpcurlCheck {
     plaintext: bool,
     authority: String,
     target: CheckTarget,
+    protos: Option<(Vec<String>, Vec<String>)>,
 }
 
 impl GrpcurlCheck {
+    /// The same call, with the schema read from `.proto` files instead of server reflection:
+    /// `-import-path` for each of `import_paths`, `-proto` for each of `protos` (relative to an
+    /// import path). Only calls use them: `list` and `describe` with `.proto` files would
+    /// describe the files without asking the gateway, so they are left as they are.
+    ///
+    /// ```
+    /// # use istio_grpc_builder::{Backend, Ingress};
+    /// let mesh = Ingress::new("grpc.example.com").h2c().backend(Backend::service("grpc-service")).build()?;
+    /// let call = mesh.grpcurl_call("helloworld.Greeter/SayHello", "{}").with_protos(["proto"], ["helloworld.proto"]);
+    /// assert_eq!(
+    ///     call.to_string(),
+    ///     "grpcurl -plaintext -import-path proto -proto helloworld.proto -d '{}' -authority grpc.example.com $GATEWAY_IP:80 helloworld.Greeter/SayHello"
+    /// );
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
+    /// ```
+    #[must_use]
+    pub fn with_protos<P: Into<String>, F: Into<String>>(
+        mut self,
+        import_paths: impl IntoIterator<Item = P>,
+        protos: impl IntoIterator<Item = F>,
+    ) -> Self {
+        if matches!(self.target, CheckTarget::Call(..)) {
+            self.protos = Some((
+                import_paths.into_iter().map(Into::into).collect(),
+                protos.into_iter().map(Into::into).collect(),
+            ));
+        }
+        self
+    }
+
     /// The command's arguments, after `grpcurl`.
     pub fn args(&self) -> Vec<String> {
         let mut a = Vec::new();
         if self.plaintext {
             a.push("-plaintext".to_owned());
+        }
+        if let Some((import_paths, protos)) = &self.protos {
+            for p in import_paths {
+                a.push("-import-path".to_owned());
+                a.push(p.clone());
+            }
+            for p in protos {
+                a.push("-proto".to_owned());
+                a.push(p.clone());
+            }
         }
         if let CheckTarget::Call(_, data) = &self.target {
             a.push("-d".to_owned());
@@ -79,13 +132,83 @@ impl fmt::Display for GrpcurlCheck {
         f.write_str("grpcurl")?;
         for arg in self.args() {
             // Quote what the shell would split or expand; keep $GATEWAY_IP expandable.
-            if arg.contains(['{', '}', ' ', '"', '\'']) {
+            if arg.contains(['{', '}', ' ', '"', '\'', '$']) && !arg.starts_with("$GATEWAY_IP:") {
                 write!(f, " '{}'", arg.replace('\'', r"'\''"))?;
             } else {
                 write!(f, " {arg}")?;
             }
         }
         Ok(())
+    }
+}
+
+/// A route that [`Mesh::grpcurl_checks`] cannot check, and what it would need. Its `Display`
+/// says it in a sentence.
+///
+/// ```
+/// use istio_grpc_builder::{Backend, Ingress, ServiceRoute};
+/// let mesh = Ingress::new("grpc.example.com").h2c()
+///     .backend(Backend::service("users").route(ServiceRoute::unary("mypackage.UserService")))
+///     .build()?;
+/// assert!(mesh.grpcurl_checks().is_empty());
+/// assert_eq!(
+///     mesh.unchecked_routes()[0].to_string(),
+///     "route /mypackage.UserService/ (backend users): grpcurl gets no schema for it through the gateway: \
+///      no route takes server reflection to this backend. Add `Backend::reflection()` to it \
+///      (and serve reflection there) to check it with `describe`."
+/// );
+/// # Ok::<(), istio_grpc_builder::BuildErrors>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UncheckedRoute {
+    route: String,
+    backend: String,
+    call: bool,
+    reflection_elsewhere: Option<String>,
+}
+
+impl UncheckedRoute {
+    /// The route's path prefix or exact path, or `(all calls)`.
+    pub fn route(&self) -> &str {
+        &self.route
+    }
+
+    /// The backend it goes to.
+    pub fn backend(&self) -> &str {
+        &self.backend
+    }
+
+    /// Whether a call with `.proto` files ([`Mesh::grpcurl_checks_with_protos`]) checks it.
+    pub fn protos_would_check(&self) -> bool {
+        self.call
+    }
+}
+
+impl fmt::Display for UncheckedRoute {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "route {} (backend {}): grpcurl gets no schema for it through the gateway: ",
+            self.route, self.backend
+        )?;
+        match &self.reflection_elsewhere {
+            Some(other) => write!(
+                f,
+                "server reflection goes to backend {other}, not to this one"
+            )?,
+            None => f.write_str("no route takes server reflection to this backend")?,
+        }
+        if self.call {
+            f.write_str(
+                ". Pass its .proto files to `Mesh::grpcurl_checks_with_protos`, or add \
+                 `Backend::reflection()` to this backend (and serve reflection there).",
+            )
+        } else {
+            f.write_str(
+                ". Add `Backend::reflection()` to it (and serve reflection there) to check it \
+                 with `describe`.",
+            )
+        }
     }
 }
 
@@ -105,7 +228,9 @@ pub struct Mesh {
     pub(crate) yaml: String,
     pub(crate) authority: String,
     pub(crate) tls: bool,
-    pub(crate) checks: Vec<CheckTarget>,
+    pub(crate) checks: Vec<PlannedCheck>,
+    /// The backend server reflection reaches through the gateway, if any.
+    pub(crate) reflection_backend: Option<String>,
     pub(crate) pod_annotations: BTreeMap<String, BTreeMap<String, String>>,
     pub(crate) workload_namespace: String,
     pub(crate) selector: Vec<(String, String)>,
@@ -188,18 +313,91 @@ impl Mesh {
         Ok(written)
     }
 
-    /// grpcurl commands that check the mesh through the gateway, one per route: a call for
-    /// each method route and for health, `describe` for each service route, `list` for a
-    /// catch-all route.
+    /// grpcurl commands that run as printed (after setting `$GATEWAY_IP`) and check the mesh
+    /// through the gateway: for every route whose schema grpcurl can get through server
+    /// reflection (a [`Backend::reflection`](crate::Backend::reflection) route, or a
+    /// catch-all, to the route's backend): a call for each method route and for health,
+    /// `describe` for each service route, `list` for a catch-all or reflection route.
+    ///
+    /// The other routes are in [`unchecked_routes`](Self::unchecked_routes), which says what
+    /// each needs; [`grpcurl_checks_with_protos`](Self::grpcurl_checks_with_protos) also calls
+    /// their methods with your `.proto` files.
     pub fn grpcurl_checks(&self) -> Vec<GrpcurlCheck> {
+        let mut out: Vec<GrpcurlCheck> = Vec::new();
+        for c in self.checks.iter().filter(|c| c.reflection) {
+            let check = self.check(c.target.clone());
+            if !out.contains(&check) {
+                out.push(check);
+            }
+        }
+        out
+    }
+
+    /// [`grpcurl_checks`](Self::grpcurl_checks), plus a call with `-import-path`/`-proto` for
+    /// each method route and health route that server reflection does not reach (see
+    /// [`GrpcurlCheck::with_protos`]). Service routes without reflection stay unchecked: no
+    /// method of theirs is known.
+    ///
+    /// ```
+    /// use istio_grpc_builder::{Backend, Ingress, MethodRoute, ServiceRoute};
+    /// use istio_grpc_builder::marker::Unary;
+    /// let mesh = Ingress::new("grpc.example.com").h2c()
+    ///     .backend(Backend::service("greeter")
+    ///         .route(MethodRoute::<Unary>::new("helloworld.Greeter", "SayHello"))
+    ///         .route(ServiceRoute::health()))
+    ///     .build()?;
+    /// let checks: Vec<String> = mesh
+    ///     .grpcurl_checks_with_protos(["proto"], ["helloworld.proto", "grpc/health/v1/health.proto"])
+    ///     .iter().map(ToString::to_string).collect();
+    /// assert_eq!(checks, [
+    ///     "grpcurl -plaintext -import-path proto -proto helloworld.proto -proto grpc/health/v1/health.proto -d '{}' -authority grpc.example.com $GATEWAY_IP:80 helloworld.Greeter/SayHello",
+    ///     "grpcurl -plaintext -import-path proto -proto helloworld.proto -proto grpc/health/v1/health.proto -d '{}' -authority grpc.example.com $GATEWAY_IP:80 grpc.health.v1.Health/Check",
+    /// ]);
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
+    /// ```
+    pub fn grpcurl_checks_with_protos<P: Into<String>, F: Into<String>>(
+        &self,
+        import_paths: impl IntoIterator<Item = P>,
+        protos: impl IntoIterator<Item = F>,
+    ) -> Vec<GrpcurlCheck> {
+        let import_paths: Vec<String> = import_paths.into_iter().map(Into::into).collect();
+        let protos: Vec<String> = protos.into_iter().map(Into::into).collect();
+        let mut out = self.grpcurl_checks();
+        for c in &self.checks {
+            if !c.reflection && matches!(c.target, CheckTarget::Call(..)) {
+                let check = self
+                    .check(c.target.clone())
+                    .with_protos(import_paths.iter().cloned(), protos.iter().cloned());
+                if !out.contains(&check) {
+                    out.push(check);
+                }
+            }
+        }
+        out
+    }
+
+    /// The routes [`grpcurl_checks`](Self::grpcurl_checks) does not check, because grpcurl
+    /// cannot get their schema through the gateway; each says what it needs.
+    pub fn unchecked_routes(&self) -> Vec<UncheckedRoute> {
         self.checks
             .iter()
-            .map(|t| GrpcurlCheck {
-                plaintext: !self.tls,
-                authority: self.authority.clone(),
-                target: t.clone(),
+            .filter(|c| !c.reflection)
+            .map(|c| UncheckedRoute {
+                route: c.route.clone(),
+                backend: c.backend.clone(),
+                call: matches!(c.target, CheckTarget::Call(..)),
+                reflection_elsewhere: self.reflection_backend.clone(),
             })
             .collect()
+    }
+
+    fn check(&self, target: CheckTarget) -> GrpcurlCheck {
+        GrpcurlCheck {
+            plaintext: !self.tls,
+            authority: self.authority.clone(),
+            target,
+            protos: None,
+        }
     }
 
     /// A grpcurl call of `method` (`<package>.<Service>/<Method>`) with the JSON request `data`,
@@ -216,11 +414,7 @@ impl Mesh {
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn grpcurl_call(&self, method: &str, data: &str) -> GrpcurlCheck {
-        GrpcurlCheck {
-            plaintext: !self.tls,
-            authority: self.authority.clone(),
-            target: CheckTarget::Call(method.to_owned(), data.to_owned()),
-        }
+        self.check(CheckTarget::Call(method.to_owned(), data.to_owned()))
     }
 
     /// The shell command that sets `$GATEWAY_IP` for the checks: the external IP of the

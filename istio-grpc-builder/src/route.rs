@@ -138,6 +138,15 @@ impl Target {
         }
     }
 
+    /// Whether a call to `path` matches this route (as Envoy matches Istio's `prefix`/`exact`).
+    pub(crate) fn matches(&self, path: &str) -> bool {
+        match self {
+            Target::All => true,
+            Target::Service(s) => path.starts_with(&grpc::service_prefix(s)),
+            Target::Method(s, m) => path == grpc::method_path(s, m),
+        }
+    }
+
     /// How errors name the route.
     pub(crate) fn label(&self) -> String {
         self.path().unwrap_or_else(|| "(all calls)".to_owned())
@@ -443,6 +452,17 @@ impl TypedRoute<ByService, Streaming> {
 
 /// The full name of the standard gRPC health service.
 pub const HEALTH_SERVICE: &str = "grpc.health.v1.Health";
+
+/// The gRPC server reflection services: `v1`, and `v1alpha`, which grpcurl up to 1.8.7 asks
+/// (later versions ask `v1` first and fall back to `v1alpha`).
+pub const REFLECTION_SERVICES: [&str; 2] = [
+    "grpc.reflection.v1.ServerReflection",
+    "grpc.reflection.v1alpha.ServerReflection",
+];
+
+/// The routes [`Backend::reflection`](crate::Backend::reflection) adds.
+pub(crate) static REFLECTION_TARGETS: std::sync::LazyLock<[Target; 2]> =
+    std::sync::LazyLock::new(|| REFLECTION_SERVICES.map(|s| Target::Service(s.to_owned())));
 
 impl<S, K> From<TypedRoute<S, K>> for Route {
     fn from(r: TypedRoute<S, K>) -> Route {

@@ -124,6 +124,8 @@ pub(crate) struct BackendSpec {
     pub(crate) upstream_tls: Option<ClientTlsMode>,
     pub(crate) subsets: Vec<(String, BTreeMap<String, String>)>,
     pub(crate) proxyless: Option<ProxylessRole>,
+    /// Routes for server reflection ([`Backend::reflection`](crate::Backend::reflection)).
+    pub(crate) reflection: bool,
 }
 
 impl BackendSpec {

@@ -100,6 +100,11 @@ pub fn run(args: Args) -> ExitCode {
         .iter()
         .map(|m| m.object.clone())
         .collect();
+    // Gateway API objects become the Istio Gateway and VirtualServices istiod derives from them.
+    let objects = match istio_grpc_envoy::gateway_api::to_istio(&objects) {
+        Ok(o) => o,
+        Err(e) => return fail(e.to_string()),
+    };
 
     let work_dir = args.work_dir.clone().unwrap_or_else(|| {
         std::env::temp_dir().join(format!("istio-grpc-preview-{}", std::process::id()))
@@ -271,6 +276,14 @@ pub fn run(args: Args) -> ExitCode {
     for t in &tries {
         println!("  {t}");
     }
+    for l in &rendered.listeners {
+        if !reflection_routed(&rendered, &l.name) {
+            println!(
+                "note: on {} no route takes {REFLECTION_PATH}: `list`, and calls without -proto/-import-path, fail there (route reflection to a backend that serves it, e.g. Backend::reflection(), or pass the .proto files)",
+                l.name
+            );
+        }
+    }
     println!("ready; Ctrl-C stops Envoy");
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
@@ -287,4 +300,35 @@ pub fn run(args: Args) -> ExitCode {
     envoy.stop();
     println!("stopped Envoy (pid {})", envoy.pid());
     ExitCode::SUCCESS
+}
+
+/// The call grpcurl 1.8 makes first for `list`, `describe` and calls without `.proto` files.
+const REFLECTION_PATH: &str = "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo";
+
+/// Whether a route of listener `name` takes [`REFLECTION_PATH`] (a regex match counts as
+/// taking it: the rendering does not evaluate regexes).
+fn reflection_routed(rendered: &istio_grpc_envoy::Rendered, name: &str) -> bool {
+    rendered
+        .bootstrap
+        .static_resources
+        .listeners
+        .iter()
+        .filter(|l| l.name == name)
+        .flat_map(|l| &l.filter_chains)
+        .flat_map(|c| &c.filters)
+        .flat_map(|f| &f.typed_config.route_config.virtual_hosts)
+        .flat_map(|v| &v.routes)
+        .any(|r| {
+            let m = &r.match_;
+            m.prefix
+                .as_deref()
+                .is_some_and(|p| REFLECTION_PATH.starts_with(p))
+                || m.path.as_deref() == Some(REFLECTION_PATH)
+                || m.path_separated_prefix.as_deref().is_some_and(|p| {
+                    REFLECTION_PATH
+                        .strip_prefix(p)
+                        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+                })
+                || m.safe_regex.is_some()
+        })
 }

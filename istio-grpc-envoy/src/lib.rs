@@ -19,7 +19,9 @@
 //!   ([`PortProtocol`](istio_grpc_types::protocol::PortProtocol)), DestinationRule load
 //!   balancing and `useClientProtocol`/`h2UpgradePolicy`;
 //! * the `grpc_web` filter on a GRPC-WEB port, or where an EnvoyFilter (`HTTP_FILTER` patch)
-//!   puts it.
+//!   puts it;
+//! * and, for a backend, the inbound side of its sidecar ([`render_sidecar_inbound`]): where
+//!   istiod puts `grpc_web` for a `grpc-web` Service port and applies `SIDECAR_INBOUND` patches.
 //!
 //! **Out of scope** (said again where it matters): the Istio-only HTTP filters
 //! (`istio.metadata_exchange`, `istio.alpn`, `istio.stats`: upstream Envoy lacks them), mTLS to
@@ -69,9 +71,11 @@
 //! ```
 
 pub mod certs;
+pub mod gateway_api;
 pub mod model;
 pub mod process;
 mod render;
+mod sidecar;
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -281,4 +285,43 @@ pub fn render<'a>(
     options: &RenderOptions,
 ) -> Result<Rendered, RenderError> {
     render::render(objects, options)
+}
+
+/// Renders the inbound side of the sidecar next to the workload behind the Service `host`
+/// (its short name in namespace `default`, or its FQDN): for each of the Service's ports, a
+/// listener on `127.0.0.1:<local port mapped to the target port with`
+/// [`RenderOptions::listen`]`>` whose chain is the one istiod writes for the port's protocol
+/// (the `grpc_web` filter for a `grpc-web` port, `SIDECAR_INBOUND` EnvoyFilter patches whose
+/// workload selector the Service's selector satisfies), sending to the workload's address
+/// ([`RenderOptions::upstream`] for `host`). Plaintext only: Istio mTLS is out of scope.
+///
+/// Point the gateway's rendering at the sidecar's listener to put it on the path.
+///
+/// # Errors
+/// A [`RenderError`] naming the Service port that cannot be rendered (an undeclared protocol,
+/// which the sidecar would sniff; TCP; a named target port).
+///
+/// ```
+/// use istio_grpc_envoy::RenderOptions;
+/// let objects = istio_grpc_types::yaml::objects_from_str(r#"
+/// apiVersion: v1
+/// kind: Service
+/// metadata: {name: web}
+/// spec:
+///   selector: {app: web}
+///   ports: [{name: grpc-web, port: 50051, appProtocol: grpc-web}]
+/// "#)?;
+/// let options = RenderOptions::new(0).listen(50051, 15051).upstream("web", "127.0.0.1:9000".parse()?);
+/// let sidecar = istio_grpc_envoy::render_sidecar_inbound(&objects, "web", &options)?;
+/// assert_eq!(sidecar.listeners[0].name, "0.0.0.0_50051");
+/// assert!(sidecar.listeners[0].grpc_web);
+/// assert!(sidecar.bootstrap.static_resources.clusters[0].is_http2());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn render_sidecar_inbound<'a>(
+    objects: impl IntoIterator<Item = &'a Object>,
+    host: &str,
+    options: &RenderOptions,
+) -> Result<Rendered, RenderError> {
+    sidecar::render(objects, host, options)
 }

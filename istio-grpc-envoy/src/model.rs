@@ -99,6 +99,9 @@ pub struct FilterChain {
     /// `envoy.transport_sockets.tls` with a `DownstreamTlsContext`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub transport_socket: Option<NamedConfig>,
+    /// The chain's name (istiod names sidecar inbound chains).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     /// The HTTP connection manager.
     pub filters: Vec<HcmFilter>,
 }
@@ -137,6 +140,8 @@ pub struct HttpConnectionManager {
     pub server_name: &'static str,
     pub server_header_transformation: &'static str,
     pub http_protocol_options: Value,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub http2_protocol_options: Option<Value>,
     pub proxy_100_continue: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub access_log: Vec<NamedConfig>,
@@ -197,6 +202,10 @@ pub struct RouteMatch {
     /// Exact path.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
+    /// `path_separated_prefix`: what istiod writes for a prefix other than `/` under Gateway
+    /// API semantics (`/pkg.Svc` matches `/pkg.Svc` and `/pkg.Svc/…` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path_separated_prefix: Option<String>,
     /// RE2 regex on the path.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub safe_regex: Option<Value>,
@@ -221,8 +230,13 @@ pub struct RouteAction {
     pub weighted_clusters: Option<Value>,
     /// Route timeout (`0s` = none).
     pub timeout: String,
-    /// Cap on the client's `grpc-timeout` (`0s` = no cap).
-    pub max_grpc_timeout: String,
+    /// Cap on the client's `grpc-timeout` (`0s` = no cap); what istiod writes on gateway routes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_grpc_timeout: Option<String>,
+    /// `max_stream_duration` (with `grpc_timeout_header_max`): what istiod writes on a
+    /// sidecar's inbound route instead.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_stream_duration: Option<Value>,
     /// Retries (absent when `attempts: 0`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_policy: Option<RetryPolicy>,

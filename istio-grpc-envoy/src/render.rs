@@ -22,30 +22,30 @@ use crate::{RenderError, RenderOptions, Rendered};
 
 const HCM: &str = "envoy.filters.network.http_connection_manager";
 const ROUTER: &str = "envoy.filters.http.router";
-const GRPC_WEB: &str = "envoy.filters.http.grpc_web";
+pub(crate) const GRPC_WEB: &str = "envoy.filters.http.grpc_web";
 const CORS: &str = "envoy.filters.http.cors";
 const DEFAULT_NS: &str = "default";
 
 /// The objects the rendering reads, by kind, in input order.
-struct Inputs<'a> {
+pub(crate) struct Inputs<'a> {
     gateways: Vec<&'a Gateway>,
     virtual_services: Vec<&'a VirtualService>,
     destination_rules: Vec<&'a DestinationRule>,
-    services: Vec<&'a Service>,
+    pub(crate) services: Vec<&'a Service>,
     envoy_filters: Vec<&'a EnvoyFilter>,
 }
 
-fn ns(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> &str {
+pub(crate) fn ns(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> &str {
     meta.namespace.as_deref().unwrap_or(DEFAULT_NS)
 }
 
-fn name(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> &str {
+pub(crate) fn name(meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta) -> &str {
     meta.name.as_deref().unwrap_or("")
 }
 
 /// `<short>.<namespace>.svc.cluster.local` for a short name, the name itself otherwise
 /// (`pilot/pkg/model/config.go` `ResolveShortnameToFQDN`).
-fn fqdn(host: &str, namespace: &str) -> String {
+pub(crate) fn fqdn(host: &str, namespace: &str) -> String {
     if host.contains('.') || host == "*" {
         host.to_owned()
     } else {
@@ -53,10 +53,10 @@ fn fqdn(host: &str, namespace: &str) -> String {
     }
 }
 
-pub(crate) fn render<'a>(
+/// The objects by kind; notes for the kinds a rendering does not read.
+pub(crate) fn collect<'a>(
     objects: impl IntoIterator<Item = &'a Object>,
-    options: &RenderOptions,
-) -> Result<Rendered, RenderError> {
+) -> (Inputs<'a>, Vec<String>) {
     let mut inputs = Inputs {
         gateways: vec![],
         virtual_services: vec![],
@@ -80,6 +80,14 @@ pub(crate) fn render<'a>(
             )),
         }
     }
+    (inputs, notes)
+}
+
+pub(crate) fn render<'a>(
+    objects: impl IntoIterator<Item = &'a Object>,
+    options: &RenderOptions,
+) -> Result<Rendered, RenderError> {
+    let (mut inputs, notes) = collect(objects);
     if inputs.gateways.is_empty() {
         return Err(RenderError::NoGateway);
     }
@@ -89,14 +97,8 @@ pub(crate) fn render<'a>(
         .virtual_services
         .sort_by_key(|vs| vs.metadata.creation_timestamp.as_ref().map(|t| t.0));
 
-    let mut r = Renderer {
-        inputs: &inputs,
-        options,
-        clusters: BTreeMap::new(),
-        notes,
-    };
-    let mut listeners = Vec::new();
-    let mut summary = Vec::new();
+    let mut r = Renderer::new(&inputs, options, notes);
+    let (mut listeners, mut summary) = (Vec::new(), Vec::new());
     // `core/listener.go` `buildGatewayListeners`: one listener per (bind, port) over all servers.
     let mut ports: BTreeMap<(String, u32), Vec<(&Gateway, &Server)>> = BTreeMap::new();
     for gw in &inputs.gateways {
@@ -117,27 +119,23 @@ pub(crate) fn render<'a>(
         listeners.push(listener);
         summary.extend(infos);
     }
-    let clusters = std::mem::take(&mut r.clusters).into_values().collect();
-    Ok(Rendered {
-        bootstrap: Bootstrap {
-            admin: Admin {
-                address: Address::new("127.0.0.1", options.admin_port),
-            },
-            static_resources: StaticResources {
-                listeners,
-                clusters,
-            },
-        },
-        listeners: summary,
-        notes: r.notes,
-    })
+    Ok(r.finish(listeners, summary))
 }
 
-struct Renderer<'a> {
-    inputs: &'a Inputs<'a>,
-    options: &'a RenderOptions,
-    clusters: BTreeMap<String, Cluster>,
-    notes: Vec<String>,
+pub(crate) struct Renderer<'a> {
+    pub(crate) inputs: &'a Inputs<'a>,
+    pub(crate) options: &'a RenderOptions,
+    pub(crate) clusters: BTreeMap<String, Cluster>,
+    pub(crate) notes: Vec<String>,
+}
+
+/// Which proxy a listener is rendered for (what EnvoyFilter `context` it matches).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Proxy {
+    /// The ingress gateway.
+    Gateway,
+    /// A sidecar's inbound side.
+    SidecarInbound,
 }
 
 /// What kind of chain a server gets.
@@ -251,6 +249,41 @@ pub struct ListenerInfo {
 }
 
 impl<'a> Renderer<'a> {
+    pub(crate) fn new(
+        inputs: &'a Inputs<'a>,
+        options: &'a RenderOptions,
+        notes: Vec<String>,
+    ) -> Self {
+        Renderer {
+            inputs,
+            options,
+            clusters: BTreeMap::new(),
+            notes,
+        }
+    }
+
+    /// The bootstrap: admin on loopback, the listeners, every cluster made on the way.
+    pub(crate) fn finish(
+        mut self,
+        listeners: Vec<Listener>,
+        summary: Vec<ListenerInfo>,
+    ) -> Rendered {
+        let clusters = std::mem::take(&mut self.clusters).into_values().collect();
+        Rendered {
+            bootstrap: Bootstrap {
+                admin: Admin {
+                    address: Address::new("127.0.0.1", self.options.admin_port),
+                },
+                static_resources: StaticResources {
+                    listeners,
+                    clusters,
+                },
+            },
+            listeners: summary,
+            notes: self.notes,
+        }
+    }
+
     fn listener(
         &mut self,
         bind: &str,
@@ -301,7 +334,12 @@ impl<'a> Renderer<'a> {
                 );
                 let hosts = server_hosts(server);
                 let routes = self.route_config(route_name, port, &[(gw, server)])?;
-                let filters = self.http_filters(gw, port, &listener_name, false)?;
+                let filters = self.http_filters(
+                    Proxy::Gateway,
+                    &gw.spec.selector.clone().unwrap_or_default(),
+                    port,
+                    &listener_name,
+                )?;
                 let grpc_web = filters.iter().any(|f| f.name == GRPC_WEB);
                 let hcm = self.hcm(stat_prefix.clone(), routes, filters);
                 chains.push(FilterChain {
@@ -314,6 +352,7 @@ impl<'a> Renderer<'a> {
                     // `core/listener.go` `gatewayTransportSocketConnectTimeout`.
                     transport_socket_connect_timeout: Some("15s".into()),
                     transport_socket: Some(self.downstream_tls(gw, server)?),
+                    name: None,
                     filters: vec![hcm],
                 });
                 infos.push(ListenerInfo {
@@ -330,18 +369,17 @@ impl<'a> Renderer<'a> {
             let routes = self.route_config(format!("http.{port}"), port, servers)?;
             let mut filters = Vec::new();
             for (gw, _) in servers {
-                filters = self.http_filters(gw, port, &listener_name, false)?;
+                filters = self.http_filters(
+                    Proxy::Gateway,
+                    &gw.spec.selector.clone().unwrap_or_default(),
+                    port,
+                    &listener_name,
+                )?;
             }
             // `core/listener_builder.go` `buildHTTPConnectionManager`: grpc_web only when the
             // server port protocol is GRPC-WEB, right before grpc_stats.
-            if kinds.contains(&ServerKind::PlainGrpcWeb)
-                && !filters.iter().any(|f| f.name == GRPC_WEB)
-            {
-                let at = filters
-                    .iter()
-                    .position(|f| f.name == "envoy.filters.http.grpc_stats")
-                    .unwrap_or(0);
-                filters.insert(at, grpc_web_filter());
+            if kinds.contains(&ServerKind::PlainGrpcWeb) {
+                insert_grpc_web(&mut filters);
             }
             let grpc_web = filters.iter().any(|f| f.name == GRPC_WEB);
             let mut hosts: Vec<String> =
@@ -352,6 +390,7 @@ impl<'a> Renderer<'a> {
                 filter_chain_match: None,
                 transport_socket_connect_timeout: None,
                 transport_socket: None,
+                name: None,
                 filters: vec![self.hcm(stat_prefix, routes, filters)],
             });
             infos.push(ListenerInfo {
@@ -454,7 +493,7 @@ impl<'a> Renderer<'a> {
 
     /// `core/gateway.go` `buildGatewayConnectionManager` + `core/listener_builder.go`
     /// `buildHTTPConnectionManager` with the default mesh config (ENVOY.md §1.5).
-    fn hcm(
+    pub(crate) fn hcm(
         &self,
         stat_prefix: String,
         route_config: RouteConfiguration,
@@ -476,6 +515,7 @@ impl<'a> Renderer<'a> {
                 server_name: "istio-envoy",
                 server_header_transformation: "OVERWRITE",
                 http_protocol_options: json!({}),
+                http2_protocol_options: None,
                 proxy_100_continue: true,
                 // Not istiod's (no access log unless meshConfig.accessLogFile): for reading runs.
                 access_log: if self.options.access_log {
@@ -498,12 +538,12 @@ impl<'a> Renderer<'a> {
     /// `core/listener_builder.go` `buildHTTPConnectionManager` filter order, without the
     /// Istio-only filters (`istio.metadata_exchange`, `istio.alpn`, `istio.stats`: not in
     /// upstream Envoy), then the EnvoyFilter patches that match this gateway.
-    fn http_filters(
+    pub(crate) fn http_filters(
         &mut self,
-        gw: &Gateway,
+        proxy: Proxy,
+        labels: &BTreeMap<String, String>,
         port: u32,
         listener_name: &str,
-        _tls: bool,
     ) -> Result<Vec<NamedConfig>, RenderError> {
         // `pilot/pkg/xds/filters/filters.go` `GrpcStats`, `Fault`, `Cors`, `BuildRouterFilter`.
         let mut filters = vec![
@@ -524,22 +564,25 @@ impl<'a> Renderer<'a> {
                 typed_config: json!({"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"}),
             },
         ];
-        self.apply_envoy_filters(gw, port, listener_name, &mut filters)?;
+        self.apply_envoy_filters(proxy, labels, port, listener_name, &mut filters)?;
         Ok(filters)
     }
 
     /// `pilot/pkg/networking/core/envoyfilter/listener_patch.go` (`patchHTTPFilters`), for
     /// `applyTo: HTTP_FILTER` only: INSERT_BEFORE/INSERT_AFTER/INSERT_FIRST/ADD/REMOVE/REPLACE
     /// relative to `subFilter.name`. EnvoyFilters are applied in input order (istiod: by
-    /// priority, then creation time).
+    /// priority, then creation time). A patch applies when its `context` is the proxy's
+    /// (`GATEWAY`, or `SIDECAR_INBOUND` for a sidecar's inbound listener: `envoyfilter.go`
+    /// `patchContextMatch`) or `ANY`, and its workload selector matches the proxy's pod, which
+    /// carries at least `labels` (the Gateway's selector, or the Service's).
     fn apply_envoy_filters(
         &mut self,
-        gw: &Gateway,
+        proxy: Proxy,
+        labels: &BTreeMap<String, String>,
         port: u32,
         listener_name: &str,
         filters: &mut Vec<NamedConfig>,
     ) -> Result<(), RenderError> {
-        let gw_labels = gw.spec.selector.clone().unwrap_or_default();
         let mut sorted: Vec<&EnvoyFilter> = self.inputs.envoy_filters.clone();
         sorted.sort_by_key(|f| f.spec.priority.unwrap_or(0));
         for ef in sorted {
@@ -558,7 +601,7 @@ impl<'a> Renderer<'a> {
                 .workload_selector
                 .as_ref()
                 .and_then(|s| s.labels.as_ref())
-                .is_none_or(|labels| labels.iter().all(|(k, v)| gw_labels.get(k) == Some(v)));
+                .is_none_or(|wanted| wanted.iter().all(|(k, v)| labels.get(k) == Some(v)));
             if !selected {
                 continue;
             }
@@ -575,9 +618,11 @@ impl<'a> Renderer<'a> {
                     ));
                 }
                 let m = patch.match_.as_ref();
-                match m.and_then(|m| m.context.as_ref()) {
-                    None | Some(PatchContext::Any) | Some(PatchContext::Gateway) => {}
-                    Some(_) => continue, // a sidecar or waypoint patch: not for the gateway
+                match (m.and_then(|m| m.context.as_ref()), proxy) {
+                    (None | Some(PatchContext::Any), _)
+                    | (Some(PatchContext::Gateway), Proxy::Gateway)
+                    | (Some(PatchContext::SidecarInbound), Proxy::SidecarInbound) => {}
+                    _ => continue, // another proxy's (or direction's) patch
                 }
                 let listener = match m.and_then(|m| m.object_types.as_ref()) {
                     None => None,
@@ -767,7 +812,14 @@ impl<'a> Renderer<'a> {
                         continue;
                     }
                 }
-                let route_match = translate_match(m, &object, &format!("{path}.match[{j}]"))?;
+                let gateway_semantics = vs
+                    .metadata
+                    .annotations
+                    .as_ref()
+                    .and_then(|a| a.get(crate::gateway_api::ROUTE_SEMANTICS))
+                    .is_some_and(|v| v == "gateway");
+                let route_match =
+                    translate_match(m, gateway_semantics, &object, &format!("{path}.match[{j}]"))?;
                 let action = self.route_action(vs, http, &object, &path)?;
                 let mut typed_per_filter_config = BTreeMap::new();
                 if let Some(cors) = &http.cors_policy {
@@ -862,7 +914,8 @@ impl<'a> Renderer<'a> {
         Ok(RouteAction {
             cluster,
             weighted_clusters,
-            max_grpc_timeout: timeout.clone(),
+            max_grpc_timeout: Some(timeout.clone()),
+            max_stream_duration: None,
             timeout,
             retry_policy: convert_retry_policy(http.retries.as_ref()),
         })
@@ -957,13 +1010,7 @@ impl<'a> Renderer<'a> {
                 }),
             );
         } else if h2 {
-            protocol_options.insert(
-                "envoy.extensions.upstreams.http.v3.HttpProtocolOptions".to_owned(),
-                json!({
-                    "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-                    "explicit_http_config": {"http2_protocol_options": {}},
-                }),
-            );
+            protocol_options = h2_options();
         }
         // `core/cluster_traffic_policy.go` `applyLoadBalancer`: DR `simple`, else
         // `defaultLBAlgorithm()` = LEAST_REQUEST.
@@ -994,27 +1041,10 @@ impl<'a> Renderer<'a> {
                 "{cluster_name}: subsets are not told apart locally; every subset goes to {upstream}"
             ));
         }
+        // istiod: EDS; here the one local address.
         self.clusters.insert(
             cluster_name.clone(),
-            Cluster {
-                name: cluster_name.clone(),
-                type_: "STATIC", // istiod: EDS
-                connect_timeout: "10s", // mesh `connectTimeout` default
-                lb_policy,
-                common_lb_config: json!({}),
-                // `core/cluster_traffic_policy.go` `getDefaultCircuitBreakerThresholds`.
-                circuit_breakers: json!({"thresholds": [{
-                    "max_connections": 4294967295u32, "max_pending_requests": 4294967295u32,
-                    "max_requests": 4294967295u32, "max_retries": 4294967295u32, "track_remaining": true,
-                }]}),
-                typed_extension_protocol_options: protocol_options,
-                load_assignment: json!({
-                    "cluster_name": cluster_name,
-                    "endpoints": [{"lb_endpoints": [{"endpoint": {"address": {"socket_address": {
-                        "address": upstream.ip().to_string(), "port_value": upstream.port(),
-                    }}}}]}],
-                }),
-            },
+            static_cluster(&cluster_name, lb_policy, protocol_options, upstream),
         );
         Ok(cluster_name)
     }
@@ -1055,12 +1085,64 @@ impl<'a> Renderer<'a> {
     }
 }
 
-fn grpc_web_filter() -> NamedConfig {
-    // `pilot/pkg/xds/filters/filters.go` `GrpcWeb`.
-    NamedConfig {
-        name: GRPC_WEB.into(),
-        typed_config: json!({"@type": "type.googleapis.com/envoy.extensions.filters.http.grpc_web.v3.GrpcWeb"}),
+/// `core/cluster_builder.go` `setH2Options`: explicit HTTP/2 to the upstream.
+pub(crate) fn h2_options() -> BTreeMap<String, Value> {
+    BTreeMap::from([(
+        "envoy.extensions.upstreams.http.v3.HttpProtocolOptions".to_owned(),
+        json!({
+            "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+            "explicit_http_config": {"http2_protocol_options": {}},
+        }),
+    )])
+}
+
+/// A STATIC cluster with one endpoint, the mesh default `connectTimeout` (10s) and istiod's
+/// default circuit breakers (`core/cluster_traffic_policy.go`
+/// `getDefaultCircuitBreakerThresholds`).
+pub(crate) fn static_cluster(
+    name: &str,
+    lb_policy: &'static str,
+    protocol_options: BTreeMap<String, Value>,
+    upstream: std::net::SocketAddr,
+) -> Cluster {
+    Cluster {
+        name: name.to_owned(),
+        type_: "STATIC",
+        connect_timeout: "10s",
+        lb_policy,
+        common_lb_config: json!({}),
+        circuit_breakers: json!({"thresholds": [{
+            "max_connections": 4294967295u32, "max_pending_requests": 4294967295u32,
+            "max_requests": 4294967295u32, "max_retries": 4294967295u32, "track_remaining": true,
+        }]}),
+        typed_extension_protocol_options: protocol_options,
+        load_assignment: json!({
+            "cluster_name": name,
+            "endpoints": [{"lb_endpoints": [{"endpoint": {"address": {"socket_address": {
+                "address": upstream.ip().to_string(), "port_value": upstream.port(),
+            }}}}]}],
+        }),
     }
+}
+
+/// `core/listener_builder.go` `buildHTTPConnectionManager` for a GRPC-Web listener protocol:
+/// `grpc_web` (`pilot/pkg/xds/filters/filters.go` `GrpcWeb`) right before `grpc_stats`, unless
+/// an EnvoyFilter already put it in.
+pub(crate) fn insert_grpc_web(filters: &mut Vec<NamedConfig>) {
+    if filters.iter().any(|f| f.name == GRPC_WEB) {
+        return;
+    }
+    let at = filters
+        .iter()
+        .position(|f| f.name == "envoy.filters.http.grpc_stats")
+        .unwrap_or(0);
+    filters.insert(
+        at,
+        NamedConfig {
+            name: GRPC_WEB.into(),
+            typed_config: json!({"@type": "type.googleapis.com/envoy.extensions.filters.http.grpc_web.v3.GrpcWeb"}),
+        },
+    );
 }
 
 /// `route/route.go` `IsCatchAllRoute`: prefix `/` (or path-separated `/`) or regex `.*`, and no
@@ -1105,6 +1187,7 @@ fn header_matcher(name: &str, m: &StringMatch, invert: bool) -> Value {
 /// `authority` and `scheme` as pseudo-headers.
 fn translate_match(
     m: Option<&HttpMatchRequest>,
+    gateway_semantics: bool,
     object: &str,
     path: &str,
 ) -> Result<RouteMatch, RenderError> {
@@ -1131,6 +1214,12 @@ fn translate_match(
     out.case_sensitive = m.ignore_uri_case != Some(true);
     match &m.uri {
         None | Some(StringMatch::Present) => out.prefix = Some("/".into()),
+        // `route/route.go` `TranslateRouteMatch`: with gateway semantics (a VirtualService
+        // converted from the Gateway API) a prefix other than `/` is `path_separated_prefix`,
+        // trailing `/` trimmed.
+        Some(StringMatch::Prefix(p)) if gateway_semantics && p != "/" => {
+            out.path_separated_prefix = Some(p.trim_end_matches('/').to_owned());
+        }
         Some(StringMatch::Prefix(p)) => out.prefix = Some(p.clone()),
         Some(StringMatch::Exact(p)) => out.path = Some(p.clone()),
         Some(StringMatch::Regex(r)) => out.safe_regex = Some(json!({"regex": r})),

@@ -36,6 +36,16 @@ fn json_of(r: &Rendered) -> Value {
     serde_json::to_value(&r.bootstrap).expect("serialises")
 }
 
+/// The names of an HCM's HTTP filters, in order.
+fn filter_names(hcm: &Value) -> Vec<&str> {
+    hcm["http_filters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["name"].as_str().unwrap())
+        .collect()
+}
+
 fn routes(r: &Rendered) -> &[Route] {
     &r.bootstrap.static_resources.listeners[0].filter_chains[0].filters[0]
         .typed_config
@@ -92,12 +102,7 @@ fn listener_follows_istiod() {
     assert_eq!(vh["name"], "grpc.example.com:443");
     assert_eq!(vh["include_request_attempt_count"], true);
     // The EnvoyFilter puts grpc_web right before the router, after cors.
-    let names: Vec<&str> = hcm["http_filters"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["name"].as_str().unwrap())
-        .collect();
+    let names = filter_names(hcm);
     assert_eq!(
         names,
         [
@@ -122,7 +127,7 @@ fn routes_follow_istiod() {
     assert_eq!(last.match_.prefix.as_deref(), Some("/"));
     assert!(last.match_.headers.is_empty());
     assert_eq!(last.route.timeout, "60s");
-    assert_eq!(last.route.max_grpc_timeout, "60s");
+    assert_eq!(last.route.max_grpc_timeout.as_deref(), Some("60s"));
     let retry = last.route.retry_policy.as_ref().unwrap();
     assert_eq!(retry.num_retries, 3);
     assert_eq!(retry.per_try_timeout.as_deref(), Some("20s"));
@@ -145,7 +150,7 @@ fn routes_follow_istiod() {
     assert_eq!(
         (
             feed.route.timeout.as_str(),
-            feed.route.max_grpc_timeout.as_str()
+            feed.route.max_grpc_timeout.as_deref().unwrap_or("")
         ),
         ("0s", "0s")
     );
@@ -478,5 +483,251 @@ fn envoy_starts_and_reports_listeners() {
     let addr = addrs["0.0.0.0_80"];
     assert!(addr.ip().is_loopback() && addr.port() != 0, "{addr}");
     drop(running);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The backend's sidecar, inbound (`core/listener_inbound.go`, `buildSidecarInboundHTTPOpts`,
+/// `buildSidecarInboundHTTPRouteConfig`, `BuildDefaultHTTPInboundRoute`,
+/// `buildInboundCluster`): the grpc_web filter for a `grpc-web` Service port and none for
+/// `grpc`; a `SIDECAR_INBOUND` EnvoyFilter applies there, a `GATEWAY` one does not; Envoy
+/// accepts the result.
+#[test]
+fn sidecar_inbound_follows_istiod() {
+    let local = |p: u16| std::net::SocketAddr::from(([127, 0, 0, 1], p));
+    let sidecar_options = || {
+        RenderOptions::new(0)
+            .listen(50051, 15051)
+            .upstream("grpc-service", local(50054))
+    };
+    let mesh = istio_grpc_examples::grpc_web_port().unwrap();
+    let r = istio_grpc_envoy::render_sidecar_inbound(
+        &objects(&mesh),
+        "grpc-service",
+        &sidecar_options(),
+    )
+    .unwrap();
+    let v = json_of(&r);
+    let l = &v["static_resources"]["listeners"][0];
+    assert_eq!(l["name"], "0.0.0.0_50051");
+    assert_eq!(l["traffic_direction"], "INBOUND");
+    assert_eq!(l["address"]["socket_address"]["port_value"], 15051);
+    let hcm = &l["filter_chains"][0]["filters"][0]["typed_config"];
+    assert_eq!(hcm["stat_prefix"], "inbound_0.0.0.0_50051;");
+    assert_eq!(hcm["use_remote_address"], false);
+    assert_eq!(hcm["forward_client_cert_details"], "APPEND_FORWARD");
+    assert_eq!(hcm["http2_protocol_options"], json!({}));
+    let names = filter_names(hcm);
+    assert_eq!(
+        names,
+        [
+            "envoy.filters.http.grpc_web",
+            "envoy.filters.http.grpc_stats",
+            "envoy.filters.http.fault",
+            "envoy.filters.http.cors",
+            "envoy.filters.http.router"
+        ]
+    );
+    let rc = &hcm["route_config"];
+    assert_eq!(rc["name"], "inbound|50051||");
+    assert_eq!(rc["virtual_hosts"][0]["name"], "inbound|http|50051");
+    let route = &rc["virtual_hosts"][0]["routes"][0];
+    assert_eq!(route["match"]["prefix"], "/");
+    assert_eq!(route["route"]["cluster"], "inbound|50051||");
+    assert_eq!(route["route"]["timeout"], "0s");
+    assert_eq!(
+        route["route"]["max_stream_duration"],
+        json!({"max_stream_duration": "0s", "grpc_timeout_header_max": "0s"})
+    );
+    assert_eq!(
+        route["route"]["retry_policy"]["retry_on"],
+        "reset-before-request"
+    );
+    let cluster = &r.bootstrap.static_resources.clusters[0];
+    assert_eq!(cluster.name, "inbound|50051||");
+    assert!(cluster.is_http2());
+    assert!(r.listeners[0].grpc_web);
+
+    // A `grpc` port: no grpc_web on the sidecar; a SIDECAR_INBOUND EnvoyFilter selecting the
+    // workload puts it there; the builder's GATEWAY one does not.
+    let filter = |context: &str| {
+        format!(
+            r#"
+apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: {{name: web-{}}}
+spec:
+  workloadSelector: {{labels: {{app: grpc-service}}}}
+  configPatches:
+  - applyTo: HTTP_FILTER
+    match:
+      context: {context}
+      listener:
+        filterChain:
+          filter:
+            name: envoy.filters.network.http_connection_manager
+            subFilter: {{name: envoy.filters.http.router}}
+    patch:
+      operation: INSERT_BEFORE
+      value:
+        name: envoy.filters.http.grpc_web
+        typed_config: {{"@type": type.googleapis.com/envoy.extensions.filters.http.grpc_web.v3.GrpcWeb}}
+"#,
+            context.to_ascii_lowercase().replace('_', "-")
+        )
+    };
+    let plain = istio_grpc_examples::h2c_gateway().unwrap();
+    let plain_yaml = plain.yaml();
+    for (extra, want) in [
+        (String::new(), false),
+        (filter("SIDECAR_INBOUND"), true),
+        (filter("GATEWAY"), false),
+    ] {
+        let objects =
+            istio_grpc_types::yaml::objects_from_str(&format!("{plain_yaml}\n---{extra}")).unwrap();
+        let r =
+            istio_grpc_envoy::render_sidecar_inbound(&objects, "grpc-service", &sidecar_options())
+                .unwrap();
+        assert_eq!(r.listeners[0].grpc_web, want, "{extra}");
+        assert!(r.bootstrap.static_resources.clusters[0].is_http2());
+    }
+
+    // What it cannot render is said, with the field.
+    let unnamed = istio_grpc_types::yaml::objects_from_str(
+        "apiVersion: v1\nkind: Service\nmetadata: {name: x}\nspec:\n  ports: [{port: 50051}]\n",
+    )
+    .unwrap();
+    let e = istio_grpc_envoy::render_sidecar_inbound(&unnamed, "x", &sidecar_options())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("spec.ports[0]") && e.contains("sniffs"), "{e}");
+    let e = istio_grpc_envoy::render_sidecar_inbound(&unnamed, "nope", &sidecar_options())
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("nope.default.svc.cluster.local"), "{e}");
+
+    let Some(envoy) = envoy_or_skip("sidecar_inbound_follows_istiod") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("istio-grpc-envoy-sidecar-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    process::validate(&envoy, &r, &dir).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+const GATEWAY_API: &str = r#"
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: grpc-gateway, namespace: default}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - name: https
+    hostname: grpc.example.com
+    port: 443
+    protocol: HTTPS
+    tls:
+      mode: Terminate
+      certificateRefs: [{name: grpc-tls-credential}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: users, namespace: default}
+spec:
+  parentRefs: [{name: grpc-gateway, sectionName: https}]
+  hostnames: [grpc.example.com]
+  rules:
+  - matches:
+    - method: {service: mypackage.UserService, method: GetUser}
+    - method: {service: mypackage.UserService}
+    backendRefs: [{name: user-grpc-service, port: 50051}]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: feed, namespace: default}
+spec:
+  parentRefs: [{name: grpc-gateway}]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /mypackage.FeedService/}}]
+    timeouts: {request: 30s}
+    backendRefs: [{name: streaming-service, port: 50051}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: user-grpc-service}
+spec:
+  ports: [{name: grpc, port: 50051, appProtocol: grpc}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: streaming-service}
+spec:
+  ports: [{name: grpc, port: 50051, appProtocol: grpc}]
+"#;
+
+/// Gateway API input (NOTES §3): a GRPCRoute's service match is a `path_separated_prefix`
+/// (gateway semantics), its method match exact, no timeout and `max_grpc_timeout: 0s`, the
+/// default retry policy; an HTTPRoute's `timeouts.request` is the route timeout; Envoy accepts it.
+#[test]
+fn gateway_api_renders_as_istio_converts_it() {
+    let objects = istio_grpc_types::yaml::objects_from_str(GATEWAY_API).unwrap();
+    let istio = istio_grpc_envoy::gateway_api::to_istio(&objects).unwrap();
+    let r = render(&istio, &options()).unwrap();
+    assert_eq!(r.listeners.len(), 1);
+    assert!(r.listeners[0].tls);
+    let routes = routes(&r);
+    let v: Vec<Value> = routes
+        .iter()
+        .map(|r| serde_json::to_value(r).unwrap())
+        .collect();
+    // The GRPCRoute (older: input order) first, exact method before the service prefix.
+    assert_eq!(v[0]["match"]["path"], "/mypackage.UserService/GetUser");
+    assert_eq!(
+        v[1]["match"]["path_separated_prefix"],
+        "/mypackage.UserService"
+    );
+    assert!(v[1]["match"].get("prefix").is_none());
+    for g in &v[..2] {
+        assert_eq!(g["route"]["timeout"], "0s");
+        assert_eq!(g["route"]["max_grpc_timeout"], "0s");
+        assert_eq!(
+            g["route"]["retry_policy"]["retry_on"],
+            istio_grpc_envoy::DEFAULT_RETRY_ON
+        );
+    }
+    assert_eq!(
+        v[2]["match"]["path_separated_prefix"],
+        "/mypackage.FeedService"
+    );
+    assert_eq!(v[2]["route"]["timeout"], "30s");
+    assert_eq!(v[2]["route"]["max_grpc_timeout"], "30s");
+
+    // What is not converted is named.
+    let with_filter = GATEWAY_API.replace(
+        "    backendRefs: [{name: user-grpc-service, port: 50051}]",
+        "    filters: [{type: RequestMirror}]\n    backendRefs: [{name: user-grpc-service, port: 50051}]",
+    );
+    let e = istio_grpc_envoy::gateway_api::to_istio(
+        &istio_grpc_types::yaml::objects_from_str(&with_filter).unwrap(),
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        e.contains("GRPCRoute users") && e.contains("spec.rules[0].filters"),
+        "{e}"
+    );
+
+    let Some(envoy) = envoy_or_skip("gateway_api_renders_as_istio_converts_it") else {
+        return;
+    };
+    let dir = std::env::temp_dir().join(format!("istio-grpc-envoy-gwapi-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let made = istio_grpc_envoy::certs::self_signed(&dir, "tls", &["grpc.example.com".to_owned()])
+        .unwrap();
+    let r = render(
+        &istio,
+        &options().credential("grpc-tls-credential", &made.cert_file, &made.key_file),
+    )
+    .unwrap();
+    process::validate(&envoy, &r, &dir).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }

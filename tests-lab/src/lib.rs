@@ -442,20 +442,7 @@ impl Gateway {
     /// Access-log lines (`[ACCESS] …`) that mention `needle`, waiting up to 3 s for Envoy to
     /// flush them.
     pub fn access_log(&self, needle: &str) -> Vec<String> {
-        let deadline = std::time::Instant::now() + Duration::from_secs(3);
-        loop {
-            let lines: Vec<String> = self
-                .envoy
-                .log()
-                .lines()
-                .filter(|l| l.starts_with("[ACCESS]") && l.contains(needle))
-                .map(str::to_owned)
-                .collect();
-            if !lines.is_empty() || std::time::Instant::now() >= deadline {
-                return lines;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        access_log(&self.envoy, needle)
     }
 }
 
@@ -468,6 +455,104 @@ impl Drop for Gateway {
                 self.envoy.log()
             );
         }
+    }
+}
+
+/// A backend's sidecar (its inbound side, rendered by
+/// [`istio_grpc_envoy::render_sidecar_inbound`]) run by a second Envoy in front of a tonic
+/// server: point the gateway's upstream for the Service at [`Sidecar::addr`].
+pub struct Sidecar {
+    /// The Envoy process (killed on drop).
+    pub envoy: Envoy,
+    /// The rendering it runs.
+    pub rendered: Rendered,
+    /// The inbound listener (the Service's first port).
+    pub addr: SocketAddr,
+    dir: PathBuf,
+}
+
+impl Sidecar {
+    /// Renders the inbound side of the sidecar of Service `host` (from `objects`), sending to
+    /// `app`, and starts it. Its listener takes a free loopback port.
+    ///
+    /// # Panics
+    /// When the rendering or Envoy fails (with Envoy's log).
+    pub fn start<'a>(
+        envoy_bin: &Path,
+        tag: &str,
+        objects: impl IntoIterator<Item = &'a Object>,
+        host: &str,
+        app: SocketAddr,
+        certs: &Certs,
+    ) -> Sidecar {
+        let objects: Vec<&Object> = objects.into_iter().collect();
+        let mut options = RenderOptions::new(0).access_log(true).upstream(host, app);
+        for o in &objects {
+            if let Object::Service(svc) = o
+                && svc.metadata.name.as_deref() == Some(host)
+            {
+                for p in svc.spec.iter().flat_map(|s| s.ports.iter().flatten()) {
+                    let target = match &p.target_port {
+                        Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(n)) => {
+                            *n
+                        }
+                        _ => p.port,
+                    };
+                    options = options.listen(target as u32, 0);
+                }
+            }
+        }
+        let rendered = istio_grpc_envoy::render_sidecar_inbound(objects, host, &options)
+            .unwrap_or_else(|e| panic!("{tag}: sidecar render: {e}"));
+        let dir = certs.dir.join(format!("sidecar-{tag}"));
+        let envoy = Envoy::start(envoy_bin, &rendered, &dir, Duration::from_secs(10))
+            .unwrap_or_else(|e| panic!("{tag}: sidecar: {e}"));
+        eprintln!("{tag}: sidecar Envoy ready in {:?}", envoy.started_in());
+        let addrs = envoy
+            .listener_addresses()
+            .unwrap_or_else(|e| panic!("{tag}: {e}"));
+        let addr = *addrs
+            .get(&rendered.listeners[0].name)
+            .unwrap_or_else(|| panic!("{tag}: no sidecar listener in {addrs:?}"));
+        Sidecar {
+            envoy,
+            rendered,
+            addr,
+            dir,
+        }
+    }
+
+    /// Access-log lines (`[ACCESS] …`) that mention `needle`, waiting up to 3 s.
+    pub fn access_log(&self, needle: &str) -> Vec<String> {
+        access_log(&self.envoy, needle)
+    }
+}
+
+impl Drop for Sidecar {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            eprintln!(
+                "--- sidecar Envoy log ({}) ---\n{}\n--- end of sidecar Envoy log ---",
+                self.dir.display(),
+                self.envoy.log()
+            );
+        }
+    }
+}
+
+fn access_log(envoy: &Envoy, needle: &str) -> Vec<String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(3);
+    loop {
+        let lines: Vec<String> = envoy
+            .log()
+            .lines()
+            .filter(|l| l.starts_with("[ACCESS]") && l.contains(needle))
+            .map(str::to_owned)
+            .collect();
+        if !lines.is_empty() || std::time::Instant::now() >= deadline {
+            return lines;
+        }
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

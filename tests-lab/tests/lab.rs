@@ -4,15 +4,17 @@
 
 use std::time::{Duration, Instant};
 
+use istio_grpc_builder::marker::{ServerStreaming, Unary};
 use istio_grpc_builder::{
-    Backend, GrpcWeb, Ingress, Mesh, Origins, RetryOn, ServiceRoute, TlsCredential,
+    Backend, GrpcWeb, Ingress, Mesh, MethodRoute, Origins, RetryOn, ServiceRoute, TlsCredential,
 };
 use istio_grpc_lab::pb::health::HealthCheckRequest;
 use istio_grpc_lab::pb::health::health_client::HealthClient;
 use istio_grpc_lab::pb::helloworld::greeter_client::GreeterClient;
 use istio_grpc_lab::pb::helloworld::{HelloReply, HelloRequest};
 use istio_grpc_lab::{
-    Certs, Gateway, HOST, ORIGIN, analyze, codes, controllable, envoy, greeter, grpcurl, objects_of,
+    Certs, Gateway, HOST, ORIGIN, Sidecar, analyze, codes, controllable, envoy, greeter, grpcurl,
+    objects_of,
 };
 use istio_grpc_types::Object;
 use istio_grpc_types::virtual_service::HttpRoute;
@@ -467,7 +469,8 @@ fn grpc_web_frames(body: &[u8]) -> (Vec<Vec<u8>>, String) {
     (data, trailer)
 }
 
-async fn check_grpc_web(gw: &Gateway, tag: &str) {
+/// A client that reaches the gateway's TLS listener as [`HOST`], and the SayHello URL.
+fn web_client(gw: &Gateway) -> (reqwest::Client, String) {
     let addr = gw.tls.expect("TLS listener");
     let client = reqwest::Client::builder()
         .add_root_certificate(reqwest::Certificate::from_pem(gw.ca_pem.as_bytes()).unwrap())
@@ -476,15 +479,24 @@ async fn check_grpc_web(gw: &Gateway, tag: &str) {
         .build()
         .unwrap();
     let url = format!("https://{HOST}:{}/helloworld.Greeter/SayHello", addr.port());
-    let call = client
-        .post(&url)
+    (client, url)
+}
+
+/// What a browser's gRPC-Web client sends: `SayHello(name: "web")` from [`ORIGIN`].
+async fn grpc_web_post(client: &reqwest::Client, url: &str) -> reqwest::Result<reqwest::Response> {
+    client
+        .post(url)
         .header("content-type", "application/grpc-web+proto")
         .header("x-grpc-web", "1")
         .header("origin", ORIGIN)
         .body(grpc_web_frame("web"))
         .send()
         .await
-        .expect("gRPC-Web call");
+}
+
+async fn check_grpc_web(gw: &Gateway, tag: &str) {
+    let (client, url) = web_client(gw);
+    let call = grpc_web_post(&client, &url).await.expect("gRPC-Web call");
     let status = call.status();
     let headers = call.headers().clone();
     let body = call.bytes().await.unwrap();
@@ -576,6 +588,7 @@ async fn grpc_web_case(tag: &str, web: GrpcWeb) {
     let Some(bin) = envoy(tag) else { return };
     let certs = Certs::new(tag, HOST);
     let backend = greeter().await;
+    let service_port = web == GrpcWeb::service_port(Origins::exact(ORIGIN));
     let mesh = tls_ingress()
         .backend(
             Backend::service("greeter")
@@ -587,8 +600,65 @@ async fn grpc_web_case(tag: &str, web: GrpcWeb) {
     let objects = objects_of(&mesh);
     let findings = analyze(&objects);
     assert!(findings.iter().all(|f| !f.error), "{tag}: {findings:?}");
-    let gw = Gateway::start(&bin, tag, &objects, &[("greeter", backend.addr)], &certs);
+    if !service_port {
+        let gw = Gateway::start(&bin, tag, &objects, &[("greeter", backend.addr)], &certs);
+        check_grpc_web(&gw, tag).await;
+        return;
+    }
+    // The Service port way: istiod adds `grpc_web` on the backend's sidecar (inbound), never
+    // at the gateway, so the path is gateway → sidecar → tonic.
+    let sidecar = Sidecar::start(&bin, tag, &objects, "greeter", backend.addr, &certs);
+    assert!(
+        sidecar.rendered.listeners[0].grpc_web,
+        "{tag}: the sidecar's inbound chain has grpc_web"
+    );
+    let gw = Gateway::start(&bin, tag, &objects, &[("greeter", sidecar.addr)], &certs);
+    assert!(
+        gw.rendered.listeners.iter().all(|l| !l.grpc_web),
+        "{tag}: no grpc_web at the gateway"
+    );
     check_grpc_web(&gw, tag).await;
+    let through = sidecar.access_log("/helloworld.Greeter/SayHello");
+    eprintln!("{tag}: sidecar access log: {through:?}");
+    assert!(
+        through
+            .iter()
+            .any(|l| l.contains("code=200") && l.contains("inbound|50051||")),
+        "{tag}: the call went through the sidecar: {through:?}"
+    );
+    drop((gw, sidecar));
+
+    // The same path with the Service port declared plain `grpc`: the sidecar has no grpc_web,
+    // and the browser's call is not translated anywhere.
+    let mut plain = objects.clone();
+    for o in plain.iter_mut() {
+        if let Object::Service(svc) = o {
+            for p in svc.spec.as_mut().unwrap().ports.iter_mut().flatten() {
+                p.name = Some("grpc".into());
+                p.app_protocol = Some("grpc".into());
+            }
+        }
+    }
+    let tag = format!("{tag}-plain-grpc");
+    let sidecar = Sidecar::start(&bin, &tag, &plain, "greeter", backend.addr, &certs);
+    assert!(!sidecar.rendered.listeners[0].grpc_web, "{tag}");
+    let gw = Gateway::start(&bin, &tag, &plain, &[("greeter", sidecar.addr)], &certs);
+    let (client, url) = web_client(&gw);
+    let call = grpc_web_post(&client, &url).await;
+    let outcome = match call {
+        Ok(r) => {
+            let ct = r.headers().get("content-type").cloned();
+            let body = r.bytes().await.unwrap_or_default();
+            let (_, trailer) = grpc_web_frames(&body);
+            format!("content-type {ct:?}, trailer frame {trailer:?}")
+        }
+        Err(e) => format!("error {e}"),
+    };
+    eprintln!("{tag}: gRPC-Web POST without grpc_web anywhere → {outcome}");
+    assert!(
+        !outcome.contains("grpc-status:0"),
+        "{tag}: untranslated gRPC-Web still answered as gRPC-Web: {outcome}"
+    );
 }
 
 /// Point 5: gRPC-Web from the builder through the EnvoyFilter: message and `grpc-status` in
@@ -604,10 +674,10 @@ async fn p5_grpc_web_envoy_filter() {
 
 /// Point 5, the GRPC-Web Service port: istiod inserts `grpc_web` for a `grpc-web` Service port
 /// only on the backend's sidecar (inbound), never at the gateway's HTTPS listener (ENVOY.md §4).
-/// The lab runs no sidecar, so the gateway passes `application/grpc-web+proto` through and the
-/// reply comes back as `application/grpc` with HTTP/2 trailers (no trailer frame): observed.
+/// The lab runs that sidecar (`render_sidecar_inbound`) as a second Envoy between the gateway
+/// and the tonic server: the browser's preflight is answered at the gateway (the route's CORS
+/// policy), the gRPC-Web POST is translated by the sidecar.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs the backend's sidecar (the lab runs none) or a builder change: GrpcWeb::service_port relies on the sidecar's inbound grpc_web filter; at the gateway the reply is application/grpc with no trailer frame"]
 async fn p5_grpc_web_service_port() {
     grpc_web_case(
         "p5-service-port",
@@ -682,6 +752,17 @@ async fn p6_service_prefix_is_exact() {
 }
 
 async fn run_checks(tag: &str, mesh: &Mesh) -> Vec<String> {
+    run_these_checks(tag, mesh, mesh.grpcurl_checks()).await
+}
+
+/// Runs `checks` verbatim (the gateway address substituted for `$GATEWAY_IP`, the test CA in
+/// `SSL_CERT_FILE`) against `mesh` rendered in front of the lab's greeter (with health and
+/// reflection), from the greeter crate's folder (so relative `-import-path`s resolve there).
+async fn run_these_checks(
+    tag: &str,
+    mesh: &Mesh,
+    checks: Vec<istio_grpc_builder::GrpcurlCheck>,
+) -> Vec<String> {
     let Some(bin) = envoy(tag) else { return vec![] };
     let Some(grpcurl) = grpcurl(tag) else {
         return vec![];
@@ -691,7 +772,6 @@ async fn run_checks(tag: &str, mesh: &Mesh) -> Vec<String> {
     let objects = objects_of(mesh);
     let gw = Gateway::start(&bin, tag, &objects, &[("greeter", backend.addr)], &certs);
     let mut failures = Vec::new();
-    let checks = mesh.grpcurl_checks();
     assert!(!checks.is_empty(), "{tag}: no checks");
     for check in checks {
         let args: Vec<String> = check
@@ -710,6 +790,7 @@ async fn run_checks(tag: &str, mesh: &Mesh) -> Vec<String> {
             .collect();
         let out = tokio::process::Command::new(&grpcurl)
             .args(&args)
+            .current_dir(greeter_dir())
             .env("SSL_CERT_FILE", &certs.ca_file)
             .kill_on_drop(true)
             .output();
@@ -758,11 +839,17 @@ async fn p7_grpcurl_checks_catch_all() {
     }
 }
 
-/// Point 7: service-route meshes. Every grpcurl command without `-proto`/`-protoset` first asks
-/// the server reflection service (`/grpc.reflection.v1alpha.ServerReflection/…`), a path no
-/// route of such a mesh takes, so even the health call fails through the gateway.
+/// The greeter example's folder (its `.proto` files are under `proto/`).
+fn greeter_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/greeter")
+}
+
+/// Point 7: service-route meshes. grpcurl needs each message's schema; without `-proto` it
+/// asks server reflection (`/grpc.reflection.v1alpha.ServerReflection/…` for grpcurl 1.8), a
+/// path only a catch-all or `Backend::reflection()` routes. With reflection routed, every
+/// printed check runs and succeeds; without it, `grpcurl_checks()` prints none for these
+/// routes and says why, and the calls with the greeter's `.proto` files succeed.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "needs builder fix: grpcurl_checks() of a mesh without a catch-all fail (`server does not support the reflection API`): grpcurl needs /grpc.reflection.v1alpha.ServerReflection/, which no route takes"]
 async fn p7_grpcurl_checks_service_routes() {
     for (tag, mesh) in [
         (
@@ -771,20 +858,90 @@ async fn p7_grpcurl_checks_service_routes() {
                 .backend(
                     Backend::service("greeter")
                         .route(ServiceRoute::unary("helloworld.Greeter"))
-                        .route(ServiceRoute::health()),
+                        .route(ServiceRoute::health())
+                        .reflection(),
                 )
                 .build()
                 .unwrap(),
         ),
-        ("p7-greeter-descriptor", istio_grpc_example_greeter_mesh()),
+        (
+            "p7-h2c-methods",
+            Ingress::new(HOST)
+                .h2c()
+                .backend(
+                    Backend::service("greeter")
+                        .route(MethodRoute::<Unary>::new("helloworld.Greeter", "SayHello"))
+                        .route(MethodRoute::<ServerStreaming>::new(
+                            "helloworld.Greeter",
+                            "LotsOfReplies",
+                        ))
+                        .reflection(),
+                )
+                .build()
+                .unwrap(),
+        ),
+        (
+            "p7-greeter-descriptor",
+            istio_grpc_example_greeter_mesh(true),
+        ),
     ] {
+        assert!(mesh.unchecked_routes().is_empty(), "{tag}");
+        let printed: Vec<String> = mesh
+            .grpcurl_checks()
+            .iter()
+            .map(|c| c.to_string())
+            .collect();
+        assert!(
+            printed.iter().any(|c| c.ends_with(" list")),
+            "{tag}: {printed:#?}"
+        );
         let failures = run_checks(tag, &mesh).await;
         assert!(failures.is_empty(), "{tag}: {failures:#?}");
     }
+
+    // Without reflection: nothing printed that cannot run, each route says what it needs, and
+    // the calls with the `.proto` files run.
+    let mesh = istio_grpc_example_greeter_mesh(false);
+    assert!(mesh.grpcurl_checks().is_empty());
+    let unchecked = mesh.unchecked_routes();
+    for u in &unchecked {
+        eprintln!("p7-no-reflection: {u}");
+    }
+    assert_eq!(unchecked.len(), 3, "{unchecked:#?}");
+    assert!(
+        unchecked
+            .iter()
+            .all(|u| u.to_string().contains("Backend::reflection()"))
+    );
+    let health = unchecked
+        .iter()
+        .find(|u| u.route() == "/grpc.health.v1.Health/")
+        .unwrap();
+    assert!(health.protos_would_check());
+    let with_protos = mesh.grpcurl_checks_with_protos(["proto"], ["grpc/health/v1/health.proto"]);
+    assert_eq!(with_protos.len(), 1, "{with_protos:#?}");
+    let failures = run_these_checks("p7-protos", &mesh, with_protos).await;
+    assert!(failures.is_empty(), "p7-protos: {failures:#?}");
+
+    let mesh = tls_ingress()
+        .backend(
+            Backend::service("greeter")
+                .route(MethodRoute::<Unary>::new("helloworld.Greeter", "SayHello"))
+                .route(ServiceRoute::health()),
+        )
+        .build()
+        .unwrap();
+    let with_protos = mesh.grpcurl_checks_with_protos(
+        ["proto"],
+        ["helloworld.proto", "grpc/health/v1/health.proto"],
+    );
+    assert_eq!(with_protos.len(), 2, "{with_protos:#?}");
+    let failures = run_these_checks("p7-method-protos", &mesh, with_protos).await;
+    assert!(failures.is_empty(), "p7-method-protos: {failures:#?}");
 }
 
 /// The greeter's own manifests (derived from its descriptor set by build.rs), as a mesh.
-fn istio_grpc_example_greeter_mesh() -> Mesh {
+fn istio_grpc_example_greeter_mesh(reflection: bool) -> Mesh {
     let mut backend = Backend::service("greeter");
     for service in
         istio_grpc_builder::descriptor::services(istio_grpc_example_greeter::FILE_DESCRIPTOR_SET)
@@ -797,6 +954,9 @@ fn istio_grpc_example_greeter_mesh() -> Mesh {
             istio_grpc_builder::descriptor::DescribedRoute::Streams(r) => r.into(),
         };
         backend = backend.route(route);
+    }
+    if reflection {
+        backend = backend.reflection();
     }
     tls_ingress().backend(backend).build().unwrap()
 }
@@ -916,4 +1076,94 @@ async fn p8_several_catch_alls() {
         let objects = objects_of(&mesh);
         assert!(!codes(&analyze(&objects)).contains(&"GRPC016"));
     }
+}
+
+const GATEWAY_API_GREETER: &str = r#"
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: {name: grpc-gateway}
+spec:
+  gatewayClassName: istio
+  listeners:
+  - name: https
+    hostname: grpc.example.com
+    port: 443
+    protocol: HTTPS
+    tls: {mode: Terminate, certificateRefs: [{name: grpc-tls-credential}]}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GRPCRoute
+metadata: {name: greeter}
+spec:
+  parentRefs: [{name: grpc-gateway}]
+  rules:
+  - matches: [{method: {service: helloworld.Greeter}}]
+    backendRefs: [{name: greeter, port: 50051}]
+  - matches: [{method: {service: helloworld.GreeterAdmin}}]
+    backendRefs: [{name: admin, port: 50051}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: greeter}
+spec:
+  ports: [{name: grpc, port: 50051, appProtocol: grpc}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: admin}
+spec:
+  ports: [{name: grpc, port: 50051, appProtocol: grpc}]
+"#;
+
+/// Issue 9, hand-written Gateway API through the real Envoy (converted as istiod converts
+/// it): a GRPCRoute service match is a `path_separated_prefix`, so `helloworld.Greeter` does
+/// not take `/helloworld.GreeterAdmin/…`; a GRPCRoute carries no timeout, so a 5-second server
+/// stream is not cut.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_api_grpc_route_live() {
+    let Some(bin) = envoy("gwapi") else { return };
+    let certs = Certs::new("gwapi", HOST);
+    let (greeter, control) = controllable("greeter").await;
+    let (admin, _) = controllable("admin").await;
+    let objects = istio_grpc_types::yaml::objects_from_str(GATEWAY_API_GREETER).unwrap();
+    let istio = istio_grpc_envoy::gateway_api::to_istio(&objects).unwrap();
+    let gw = Gateway::start(
+        &bin,
+        "gwapi",
+        &istio,
+        &[("greeter", greeter.addr), ("admin", admin.addr)],
+        &certs,
+    );
+    let ch = gw.channel(true).await;
+    let r = call_path(&ch, "/helloworld.Greeter/SayHello")
+        .await
+        .unwrap();
+    assert_eq!(r.message, "Hello admin from greeter");
+    let r = call_path(&ch, "/helloworld.GreeterAdmin/SayHello").await;
+    eprintln!("gwapi: /helloworld.GreeterAdmin/SayHello → {r:?}");
+    // Which cluster took it, from Envoy's counters (the access log may not be flushed yet).
+    let (_, stats) = gw
+        .envoy
+        .admin_get("/stats?filter=upstream_rq_total")
+        .unwrap();
+    eprintln!("gwapi: {}", stats.trim().replace('\n', "; "));
+    assert!(
+        stats.contains(
+            "cluster.outbound|50051||admin.default.svc.cluster.local.upstream_rq_total: 1"
+        ),
+        "{stats}"
+    );
+    assert!(
+        stats.contains(
+            "cluster.outbound|50051||greeter.default.svc.cluster.local.upstream_rq_total: 1"
+        ),
+        "{stats}"
+    );
+
+    control.stream(11, Duration::from_millis(500));
+    let (n, end, took) = stream_for(&ch).await;
+    eprintln!("gwapi: server stream: {n} messages in {took:?}, end {end:?}");
+    assert_eq!(n, 11);
+    assert!(end.is_ok(), "{end:?}");
+    assert!(took >= Duration::from_secs(5));
 }

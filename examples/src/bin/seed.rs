@@ -11,5 +11,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for check in mesh.grpcurl_checks() {
         println!("# {check}");
     }
+    for unchecked in mesh.unchecked_routes() {
+        println!("# {unchecked}");
+    }
     Ok(())
 }

@@ -13,7 +13,7 @@ use crate::error::{
     RouteProblem,
 };
 use crate::grpc_web::{ALLOW_HEADERS, EXPOSE_HEADERS, Translation};
-use crate::route::{RetryOn, Route, Target};
+use crate::route::{REFLECTION_TARGETS, RetryOn, Route, Target};
 use crate::spec::{BackendSpec, IngressSpec, ServiceSource, TlsCredential};
 use crate::validate;
 
@@ -99,11 +99,14 @@ pub(super) fn check(spec: &IngressSpec, tls: bool) -> Result<Checked<'_>, BuildE
                 value: format!("{:?}", b.name),
             });
         }
-        let targets: Vec<&Target> = if b.routes.is_empty() {
+        let mut targets: Vec<&Target> = if b.routes.is_empty() {
             vec![&ALL_CALLS]
         } else {
             b.routes.iter().map(|r| &r.target).collect()
         };
+        if b.reflection {
+            targets.extend(REFLECTION_TARGETS.iter());
+        }
         for t in targets {
             if !targets_seen.insert(t) {
                 errs.push(BuildError::Duplicate {
@@ -173,7 +176,7 @@ fn backend<'a>(b: &'a BackendSpec, errs: &mut Vec<BuildError>) -> Option<Checked
     let port = service_port(b, errs);
     subsets(b, errs);
     let cors = cors_policy(b, errs);
-    let routes: Vec<CheckedRoute<'a>> = if b.routes.is_empty() {
+    let mut routes: Vec<CheckedRoute<'a>> = if b.routes.is_empty() {
         vec![CheckedRoute {
             target: &ALL_CALLS,
             timeout: None,
@@ -182,6 +185,14 @@ fn backend<'a>(b: &'a BackendSpec, errs: &mut Vec<BuildError>) -> Option<Checked
     } else {
         b.routes.iter().filter_map(|r| route(b, r, errs)).collect()
     };
+    if b.reflection {
+        // Reflection streams (`ServerReflectionInfo` is bidi): no timeout, Istio's retries.
+        routes.extend(REFLECTION_TARGETS.iter().map(|target| CheckedRoute {
+            target,
+            timeout: None,
+            retries: None,
+        }));
+    }
     (errs.len() == before).then_some(CheckedBackend {
         spec: b,
         routes,

@@ -15,7 +15,7 @@ use crate::limits;
 use crate::route::{HEALTH_SERVICE, Target};
 
 /// Sort rank: methods (exact paths), services (prefixes), health, then the catch-all.
-fn rank(target: &Target) -> u8 {
+pub(super) fn rank(target: &Target) -> u8 {
     match target {
         Target::Method(..) => 0,
         Target::Service(s) if s == HEALTH_SERVICE => 2,
