@@ -12,7 +12,7 @@ use istio_grpc_types::Object;
 
 use super::check;
 use crate::error::{BuildError, BuildErrors};
-use crate::mesh::{CheckTarget, Mesh};
+use crate::mesh::Mesh;
 use crate::spec::IngressSpec;
 
 mod refuse;
@@ -60,11 +60,7 @@ pub(crate) fn build(spec: &IngressSpec, tls: bool) -> Result<Mesh, BuildErrors> 
     );
     super::too_large(&objects)?;
 
-    let checks = c
-        .backends
-        .iter()
-        .flat_map(|b| b.routes.iter().map(|r| CheckTarget::from_target(r.target)))
-        .collect();
+    let (checks, reflection_backend) = super::planned_checks(&c);
     let yaml = istio_grpc_types::yaml::to_string(&objects)
         .map_err(|e| BuildErrors::from(BuildError::Yaml(e)))?;
     let ns = spec
@@ -78,6 +74,7 @@ pub(crate) fn build(spec: &IngressSpec, tls: bool) -> Result<Mesh, BuildErrors> 
         authority: spec.hosts[0].clone(),
         tls,
         checks,
+        reflection_backend,
         pod_annotations: BTreeMap::new(),
         workload_namespace: spec.namespace.clone().unwrap_or_default(),
         selector: Vec::new(),
