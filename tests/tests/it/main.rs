@@ -12,3 +12,4 @@ mod types_unknown;
 mod analyze;
 mod builder;
 mod macros;
+mod seed;
