@@ -339,3 +339,98 @@ fn proto_examples_follow_the_proto() {
         .collect();
     assert_eq!(timeouts, ["timeout: 5s"], "{by_trait}");
 }
+
+/// The main job's certificate on live traffic: its Secret's certificate and key served by a
+/// real Envoy rendered from the main job's objects (as istiod would configure the gateway), a
+/// health check run as printed (`grpcurl -cacert <CA file> -authority grpc.example.com …`)
+/// succeeds, and without `-cacert` grpcurl refuses the certificate: the CA file is what makes
+/// it trusted. Needs `ENVOY_BIN` and `GRPCURL_BIN` (skips without them, fails under CI).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn main_job_certificate_is_trusted_through_the_ca_file() {
+    use istio_grpc_lab::{Certs, Gateway, greeter};
+    let tag = "seed-main-job";
+    let Some(envoy) = istio_grpc_lab::envoy(tag) else {
+        return;
+    };
+    let Some(grpcurl) = istio_grpc_lab::grpcurl(tag) else {
+        return;
+    };
+    let (certificate, job) = job();
+    let secret = job
+        .objects
+        .iter()
+        .find_map(|o| match o {
+            Object::Secret(s) => s.data.clone(),
+            _ => None,
+        })
+        .expect("the Secret's data");
+    let dir = std::env::temp_dir().join(format!("istio-grpc-{tag}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let write = |name: &str, bytes: &[u8]| {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes).expect("write");
+        path
+    };
+    // `Certs` removes the folder on drop, also when the test fails.
+    let certs = Certs {
+        ca_pem: certificate.ca_pem().to_owned(),
+        ca_file: write("grpc.example.com-ca.crt", certificate.ca_pem().as_bytes()),
+        cert_file: write("tls.crt", &secret["tls.crt"].0),
+        key_file: write("tls.key", &secret["tls.key"].0),
+        dir: dir.clone(),
+    };
+    let backend = greeter().await;
+    let services: Vec<String> = job
+        .objects
+        .iter()
+        .filter(|o| o.kind() == "Service")
+        .filter_map(|o| o.name().map(str::to_owned))
+        .collect();
+    let upstreams: Vec<(&str, std::net::SocketAddr)> = services
+        .iter()
+        .map(|s| (s.as_str(), backend.addr))
+        .collect();
+    let gw = Gateway::start(&envoy, tag, &job.objects, &upstreams, &certs);
+    let address = gw.tls.expect("a TLS listener").to_string();
+    let health = job
+        .mesh
+        .grpcurl_checks()
+        .into_iter()
+        .find(|c| c.to_string().contains("grpc.health.v1.Health/Check"))
+        .expect("a health check is printed");
+    let args: Vec<String> = health
+        .args()
+        .into_iter()
+        .map(|a| a.replace("$GATEWAY_IP:443", &address))
+        .collect();
+    let run = |with_ca: bool| {
+        let mut command = tokio::process::Command::new(&grpcurl);
+        if with_ca {
+            command.arg("-cacert").arg(&certs.ca_file);
+        }
+        command
+            .args(&args)
+            .env_remove("SSL_CERT_FILE")
+            .kill_on_drop(true)
+            .output()
+    };
+    let trusted = tokio::time::timeout(std::time::Duration::from_secs(20), run(true))
+        .await
+        .expect("grpcurl finishes within 20 s")
+        .expect("grpcurl runs");
+    let stdout = String::from_utf8_lossy(&trusted.stdout);
+    assert!(
+        trusted.status.success() && stdout.contains("SERVING"),
+        "{}\n{stdout}",
+        String::from_utf8_lossy(&trusted.stderr)
+    );
+    let untrusted = tokio::time::timeout(std::time::Duration::from_secs(20), run(false))
+        .await
+        .expect("grpcurl finishes within 20 s")
+        .expect("grpcurl runs");
+    let stderr = String::from_utf8_lossy(&untrusted.stderr);
+    assert!(
+        !untrusted.status.success() && stderr.contains("certificate"),
+        "without -cacert: {stderr}"
+    );
+}
