@@ -63,6 +63,7 @@ mod ingress;
 pub mod limits;
 pub mod marker;
 mod mesh;
+pub mod prelude;
 mod route;
 pub mod service;
 mod spec;

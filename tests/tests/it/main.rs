@@ -15,3 +15,4 @@ mod builder;
 mod builder_gateway_api;
 mod generate;
 mod macros;
+mod seed;
