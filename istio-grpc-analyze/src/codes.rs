@@ -49,6 +49,10 @@
 //! | `GRPC015` | warning | a `uri.prefix` without its trailing slash also takes another gRPC service (`/pkg.Svc` takes `/pkg.SvcAdmin/…`) |
 //! | `GRPC016` | error | several VirtualServices on one gateway host each end in a catch-all route: only the oldest one's is reachable |
 //! | `GRPC017` | warning | a `perTryTimeout` whose `retryOn` has none of `reset`, `5xx`, `gateway-error`: a timed-out attempt is not retried |
+//! | `GRPC018` | error | a GRPCRoute backend Service port not declared HTTP/2: Istio speaks HTTP/1.1 to it (a GRPCRoute does not change that) |
+//! | `GRPC019` | warning | an HTTPRoute and a GRPCRoute claim the same hostname on one Gateway listener: an implementation may accept only one |
+//! | `GRPC020` | error | a GRPCRoute attached to a Gateway none of whose selected listeners admits it (`allowedRoutes` kinds or namespaces, protocol) |
+//! | `GRPC021` | error | a Gateway API reference into another namespace (listener certificate Secret, GRPCRoute backend) that no ReferenceGrant allows |
 
 use std::fmt;
 
@@ -178,4 +182,12 @@ codes! {
     UNREACHABLE_CATCH_ALL = ("GRPC016", Error, "GatewayHostCatchAllUnreachable");
     /// A per-try timeout whose timed-out attempts are not retried.
     PER_TRY_TIMEOUT_NOT_RETRIED = ("GRPC017", Warning, "PerTryTimeoutNotRetried");
+    /// A GRPCRoute backend port not declared HTTP/2.
+    GRPCROUTE_BACKEND_NOT_HTTP2 = ("GRPC018", Error, "GrpcRouteBackendPortNotHttp2");
+    /// An HTTPRoute and a GRPCRoute on the same hostname and listener.
+    GRPCROUTE_HTTPROUTE_SAME_HOSTNAME = ("GRPC019", Warning, "GrpcRouteAndHttpRouteShareHostname");
+    /// A GRPCRoute no selected listener admits.
+    GRPCROUTE_NOT_ALLOWED_BY_LISTENER = ("GRPC020", Error, "GrpcRouteNotAllowedByListeners");
+    /// A cross-namespace Gateway API reference without a ReferenceGrant.
+    REF_NOT_PERMITTED = ("GRPC021", Error, "RefNotPermitted");
 }

@@ -227,6 +227,7 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
     checks::ingress_subsets::check(&model, &mut out);
     checks::peer_auth_ports::check(&model, &mut out);
     checks::gateway_conflicts::check(&model, &mut out);
+    checks::gateway_api::check(&inputs.manifests, &model, &mut out);
     if let Some(crds) = &options.crds {
         checks::crd_schema::check(&inputs.manifests, crds, &mut out);
     }

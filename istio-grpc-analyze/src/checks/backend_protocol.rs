@@ -4,6 +4,8 @@
 //! error` (Envoy response flag `UPE`): ENVOY.md lab b, with grpcio and tonic servers. Not the
 //! RST_STREAM the article describes: that is what a route timeout cutting a stream shows (GRPC002).
 
+use k8s_openapi::api::core::v1::ServicePort;
+
 use crate::checks::route_is_grpc;
 use crate::model::{Model, diagnostic};
 use crate::protocol::PortProtocol;
@@ -11,6 +13,26 @@ use crate::{Diagnostic, codes};
 
 /// What a gRPC client sees when the gateway speaks HTTP/1.1 to a gRPC server (ENVOY.md lab b).
 pub(crate) const SYMPTOM: &str = "UNAVAILABLE: upstream connect error or disconnect/reset before headers. reset reason: protocol error (Envoy flag UPE)";
+
+/// The protocol Istio takes a Service port for, and how the port declares it, in words:
+/// `is named "http" and appProtocol "tcp"`, `has no name`.
+pub(crate) fn declared(port: &ServicePort) -> (PortProtocol, String) {
+    let protocol = PortProtocol::select(
+        port.name.as_deref(),
+        port.app_protocol.as_deref(),
+        port.protocol.as_deref(),
+    );
+    let name = match port.name.as_deref() {
+        Some(n) if !n.is_empty() => format!("is named {n:?}"),
+        _ => "has no name".to_owned(),
+    };
+    let app = port
+        .app_protocol
+        .as_deref()
+        .map(|a| format!(" and appProtocol {a:?}"))
+        .unwrap_or_default();
+    (protocol, format!("{name}{app}"))
+}
 
 pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
     for (manifest, vs) in &model.virtual_services {
@@ -39,23 +61,10 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                     None => None,
                 };
                 let Some(port) = port else { continue };
-                let protocol = PortProtocol::select(
-                    port.name.as_deref(),
-                    port.app_protocol.as_deref(),
-                    port.protocol.as_deref(),
-                );
+                let (protocol, declared) = declared(port);
                 if protocol.is_http2() {
                     continue;
                 }
-                let name = match port.name.as_deref() {
-                    Some(n) if !n.is_empty() => format!("is named {n:?}"),
-                    _ => "has no name".to_owned(),
-                };
-                let app = port
-                    .app_protocol
-                    .as_deref()
-                    .map(|a| format!(" and appProtocol {a:?}"))
-                    .unwrap_or_default();
                 let consequence = match protocol {
                     PortProtocol::Http => "Istio will speak HTTP/1.1 to it".to_owned(),
                     PortProtocol::Unnamed => {
@@ -69,7 +78,7 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                     codes::BACKEND_NOT_HTTP2,
                     format!("spec.http[{i}].route[{j}].destination"),
                     format!(
-                        "port {} of Service {}/{} {name}{app}: {consequence}, and gRPC clients get {}",
+                        "port {} of Service {}/{} {declared}: {consequence}, and gRPC clients get {}",
                         port.port,
                         svc_manifest.namespace(),
                         svc.metadata.name.as_deref().unwrap_or(""),

@@ -11,6 +11,7 @@ pub(crate) mod deprecation;
 pub(crate) mod destination_hosts;
 pub(crate) mod dup_matches;
 pub(crate) mod envoy_filter_patches;
+pub(crate) mod gateway_api;
 pub(crate) mod gateway_binding;
 pub(crate) mod gateway_certs;
 pub(crate) mod gateway_conflicts;

@@ -89,7 +89,7 @@ impl TryFrom<std::time::Duration> for Duration {
             input: format!("{d:?}"),
             reason,
         };
-        if d.subsec_nanos() % 1_000_000 != 0 {
+        if !d.subsec_nanos().is_multiple_of(1_000_000) {
             return Err(err("finer than a millisecond"));
         }
         u64::try_from(d.as_millis())

@@ -3,6 +3,8 @@
 
 #[path = "analyze/corpus.rs"]
 mod corpus;
+#[path = "analyze/gateway_api.rs"]
+mod gateway_api;
 #[path = "analyze/seed.rs"]
 mod seed;
 
@@ -205,6 +207,9 @@ fn cases() -> Vec<Case> {
         Case { name: "a portLevelMtls key that is not a port", code: codes::SCHEMA_VALIDATION_ERROR, failing: pa("STRICT").replace("mtls: {mode: STRICT}", "portLevelMtls: {acd: {mode: STRICT}}"), path: "spec.portLevelMtls.acd", passing: pa("STRICT").replace("mtls: {mode: STRICT}", "portLevelMtls: {'8080': {mode: STRICT}}"), options: no_options },
         Case { name: "unchecked kind", code: codes::UNCHECKED_KIND, failing: "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: c}\nspec: {secretName: c}\n".into(), path: "", passing: GRPC_SERVICE.into(), options: no_options },
     ]
+    .into_iter()
+    .chain(gateway_api::cases())
+    .collect()
 }
 
 #[test]
