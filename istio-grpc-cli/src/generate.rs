@@ -93,18 +93,21 @@ fn generate(args: &Args) -> Result<(), Failure> {
         }
         None => compile(&args.protos, &args.includes)?,
     };
-    let (config, file) = match &args.config {
+    let (config, source) = match &args.config {
         Some(path) => {
             let (text, name) = read_config(path)?;
             let config = GenerateConfig::from_yaml(&text).map_err(|e| in_file(&name, &e))?;
-            (config, Some(name))
+            (config, Source::File(name))
         }
-        None => (from_flags(args)?, None),
+        None => {
+            let (config, flags) = from_flags(args)?;
+            (config, Source::Flags(flags))
+        }
     };
-    let name = file.as_deref().unwrap_or("flags");
-    let ingress = config
-        .to_ingress(&services)
-        .map_err(|e| in_file(name, &e))?;
+    let ingress = config.to_ingress(&services).map_err(|e| match &source {
+        Source::File(name) => in_file(name, &e),
+        Source::Flags(flags) => in_flags(flags, &e),
+    })?;
     let mesh = match args.target {
         Target::Istio => ingress.build().map_err(|e| format!("istio-grpc: {e}"))?,
     };
@@ -123,6 +126,35 @@ fn generate(args: &Args) -> Result<(), Failure> {
         );
     }
     Ok(())
+}
+
+/// Where the configuration came from.
+enum Source {
+    /// A file (or `<stdin>`).
+    File(String),
+    /// Flags: each `--service` value by the path of the entry it made.
+    Flags(BTreeMap<String, String>),
+}
+
+/// Errors in a configuration made from flags, named by the flag that made the entry.
+fn in_flags(
+    flags: &BTreeMap<String, String>,
+    errors: &istio_grpc_builder::config::ConfigErrors,
+) -> Failure {
+    errors
+        .iter()
+        .map(|e| {
+            match flags.iter().find(|(path, _)| {
+                e.path
+                    .strip_prefix(path.as_str())
+                    .is_some_and(|rest| rest.is_empty() || rest.starts_with('.'))
+            }) {
+                Some((_, flag)) => format!("istio-grpc: --service {flag}: {}", e.problem),
+                None => format!("istio-grpc: {e}"),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn in_file(name: &str, errors: &istio_grpc_builder::config::ConfigErrors) -> Failure {
@@ -181,8 +213,8 @@ fn proto_error(e: &protox::Error) -> Failure {
     out
 }
 
-/// The configuration the flags describe.
-fn from_flags(args: &Args) -> Result<GenerateConfig, Failure> {
+/// The configuration the flags describe, and which `--service` value made each entry.
+fn from_flags(args: &Args) -> Result<(GenerateConfig, BTreeMap<String, String>), Failure> {
     if args.hosts.is_empty() {
         return Err(
             "istio-grpc: give the host with --host (or a configuration with --config)".into(),
@@ -194,6 +226,7 @@ fn from_flags(args: &Args) -> Result<GenerateConfig, Failure> {
     // Backends keyed by (service, namespace, port), in the order first named.
     let mut backends: Vec<BackendConfig> = Vec::new();
     let mut index: BTreeMap<(String, Option<String>, u16), usize> = BTreeMap::new();
+    let mut made_by: BTreeMap<String, String> = BTreeMap::new();
     for flag in &args.services {
         let (grpc, target) = flag.split_once('=').ok_or_else(|| {
             format!("istio-grpc: --service {flag:?}: expected <package>.<Service>=<k8s-service>[:<port>]")
@@ -223,6 +256,13 @@ fn from_flags(args: &Args) -> Result<GenerateConfig, Failure> {
             });
             backends.len() - 1
         });
+        made_by.insert(
+            format!(
+                "backends[{i}].grpcServices[{}]",
+                backends[i].grpc_services.len()
+            ),
+            flag.clone(),
+        );
         backends[i].grpc_services.push(ServiceConfig {
             name: Located::new(grpc.to_owned()),
             timeout: None,
@@ -230,7 +270,7 @@ fn from_flags(args: &Args) -> Result<GenerateConfig, Failure> {
             methods: Vec::new(),
         });
     }
-    Ok(GenerateConfig {
+    let config = GenerateConfig {
         api_version: ApiVersion::V1,
         hosts: args.hosts.clone(),
         transport: if args.h2c {
@@ -245,7 +285,8 @@ fn from_flags(args: &Args) -> Result<GenerateConfig, Failure> {
         },
         gateway: GatewayConfig::default(),
         backends,
-    })
+    };
+    Ok((config, made_by))
 }
 
 fn write(mesh: &Mesh, out: Option<&Path>) -> Result<(), Failure> {

@@ -310,6 +310,23 @@ fn missing_flags_say_what_to_give() {
     let o = generate(&greeter_args(), "");
     assert_eq!(o.status.code(), Some(1));
     assert!(text(&o.stderr).contains("--host"), "{}", text(&o.stderr));
+    // A misspelt service is named by its flag, with the nearest service.
+    let mut args = greeter_args();
+    args.extend(
+        [
+            "--host",
+            "grpc.example.com",
+            "--service",
+            "helloworld.Greter=greeter",
+        ]
+        .map(str::to_owned),
+    );
+    let o = generate(&args, "");
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        text(&o.stderr),
+        "istio-grpc: --service helloworld.Greter=greeter: the input defines no gRPC service `helloworld.Greter` (did you mean `helloworld.Greeter`?); it defines billing.v1.Invoices, grpc.health.v1.Health, helloworld.Greeter\n"
+    );
     let scratch = Scratch::new("missing");
     let args = one_file(
         &scratch.0,
