@@ -10,6 +10,7 @@
 //!
 //! `cargo run -p istio-grpc-examples --example proxyless_grpc`
 
+use istio_grpc_builder::istio_grpc_types::Object;
 use istio_grpc_builder::prelude::*;
 use istio_grpc_examples::main_job::{PROXYLESS_GRPC_SERVICE, proxyless_deployments};
 
@@ -26,14 +27,17 @@ pub fn output() -> Result<String, Box<dyn std::error::Error>> {
         .tls(TlsCredential::secret("grpc-tls-credential"))
         .backend(echo)
         .build()?;
-    let deployments: Vec<_> = proxyless_deployments(&mesh)
-        .into_iter()
-        .map(istio_grpc_builder::istio_grpc_types::Object::Deployment)
-        .collect();
+    // The server's pod templates, with the annotations the mesh gives the backend.
+    let mut objects = mesh.objects().to_vec();
+    objects.extend(
+        proxyless_deployments(&mesh)
+            .into_iter()
+            .map(Object::Deployment),
+    );
     Ok(format!(
         "{}{}",
-        istio_grpc_builder::istio_grpc_types::yaml::to_string(&deployments)?,
-        istio_grpc_examples::with_checks(&mesh)
+        istio_grpc_builder::istio_grpc_types::yaml::to_string(&objects)?,
+        istio_grpc_examples::checks(&mesh)
     ))
 }
 

@@ -22,7 +22,13 @@ pub mod main_job;
 /// gateway, as YAML comments (so the output still applies with `kubectl apply -f -`).
 pub fn with_checks(mesh: &Mesh) -> String {
     let mut out = mesh.to_yaml();
-    out.push_str("# Check through the gateway:\n");
+    out.push_str(&checks(mesh));
+    out
+}
+
+/// The commands that check `mesh` through the gateway, as YAML comments.
+pub fn checks(mesh: &Mesh) -> String {
+    let mut out = String::from("# Check through the gateway:\n");
     out.push_str(&format!("# {}\n", mesh.gateway_ip_command()));
     for check in mesh.grpcurl_checks() {
         out.push_str(&format!("# {check}\n"));

@@ -290,6 +290,7 @@ impl MainJob {
              # TLS: the Secret istio-system/{CREDENTIAL} holds a certificate for {HOST} made just now,\n\
              # signed by a private CA whose certificate is in {ca} (its key was discarded).\n\
              # Clients trust that file: grpcurl -cacert {ca} -authority {HOST} ...\n\
+             # (Made here so that this output applies as printed, with no certificate files to find first.)\n\
              # To serve a certificate of your own instead, leave the Secret out and run\n\
              #   kubectl create secret tls {CREDENTIAL} --cert={HOST}.crt --key={HOST}.key -n istio-system\n\
              #\n\
