@@ -19,6 +19,10 @@
 //! * `apiVersion` and `kind` are always checked, and a misspelled group says which one was
 //!   expected.
 //! * Each kind implements `kube::Resource`, so `kube::Api<VirtualService>` works.
+//! * The Kubernetes Gateway API's Gateway, HTTPRoute, GRPCRoute, ReferenceGrant and
+//!   BackendTLSPolicy (v1.6.1, standard channel) are in [`gateway_api`], generated from their
+//!   CRDs to the same standards; [`Object`] tells them from Istio's kinds by group, so a
+//!   `gateway.networking.k8s.io` Gateway is [`Object::K8sGateway`], never Istio's Gateway.
 //!
 //! ```
 //! use istio_grpc_types::{yaml, Object};
