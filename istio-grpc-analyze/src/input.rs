@@ -101,7 +101,8 @@ impl Inputs {
         let options = yaml::Options::default()
             .strictness(Strictness::Keep)
             .threads(threads);
-        for doc in yaml::parse_with(text, &options) {
+        // each document goes straight into `manifests`: no second list of them all
+        yaml::parse_each(text, &options, |doc| {
             self.documents += 1;
             match doc {
                 Ok(doc) => self.manifests.push(Manifest {
@@ -113,7 +114,7 @@ impl Inputs {
                 }),
                 Err(e) => self.problems.push(problem(file, &e)),
             }
-        }
+        });
         self
     }
 

@@ -723,6 +723,25 @@ pub fn parse(input: &str) -> Vec<Result<Document, Error>> {
 
 /// [`parse`] with options: strictness about unknown fields, threads.
 pub fn parse_with(input: &str, options: &Options) -> Vec<Result<Document, Error>> {
+    let mut out = Vec::new();
+    parse_each(input, options, |doc| out.push(doc));
+    out
+}
+
+/// [`parse_with`], handing each document (or its error) to `each` in stream order as soon as
+/// it is read, instead of collecting them: a caller that keeps the documents in its own form
+/// (the analyzer) does not hold a second copy of them all. With threads, documents are read in
+/// batches, so at most a batch is held besides what `each` keeps.
+///
+/// ```
+/// use istio_grpc_types::yaml;
+///
+/// let mut kinds = Vec::new();
+/// yaml::parse_each("kind: Service\napiVersion: v1\n---\nkind: Secret\napiVersion: v1\n",
+///     &yaml::Options::default(), |doc| kinds.push(doc.unwrap().object.kind().to_owned()));
+/// assert_eq!(kinds, ["Service", "Secret"]);
+/// ```
+pub fn parse_each(input: &str, options: &Options, mut each: impl FnMut(Result<Document, Error>)) {
     let chunks: Vec<Chunk> = split(input)
         .into_iter()
         .filter(|c| !c.is_blank(input))
@@ -734,38 +753,47 @@ pub fn parse_with(input: &str, options: &Options) -> Vec<Result<Document, Error>
     // order, so the output does not depend on the machine.
     let threads = options.threads.max(1);
     if threads < 2 || chunks.len() < PARALLEL_FROM {
-        return chunks
-            .iter()
-            .enumerate()
-            .flat_map(|(i, c)| parse_chunk(input, c, i + 1, options))
-            .collect();
+        for (i, c) in chunks.iter().enumerate() {
+            parse_chunk(input, c, i + 1, options)
+                .into_iter()
+                .for_each(&mut each);
+        }
+        return;
     }
-    let per_thread = chunks.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = chunks
-            .chunks(per_thread)
-            .enumerate()
-            .map(|(k, group)| {
-                scope.spawn(move || {
-                    group
-                        .iter()
-                        .enumerate()
-                        .flat_map(|(j, c)| parse_chunk(input, c, k * per_thread + j + 1, options))
-                        .collect::<Vec<_>>()
+    let batch = PARALLEL_FROM * threads;
+    for (b, batch_chunks) in chunks.chunks(batch).enumerate() {
+        let per_thread = batch_chunks.len().div_ceil(threads);
+        let first = b * batch + 1;
+        let read: Vec<Vec<Result<Document, Error>>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = batch_chunks
+                .chunks(per_thread)
+                .enumerate()
+                .map(|(k, group)| {
+                    scope.spawn(move || {
+                        group
+                            .iter()
+                            .enumerate()
+                            .flat_map(|(j, c)| {
+                                parse_chunk(input, c, first + k * per_thread + j, options)
+                            })
+                            .collect::<Vec<_>>()
+                    })
                 })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| {
-                w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| {
+                    w.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        });
+        read.into_iter().flatten().for_each(&mut each);
+    }
 }
 
-/// Streams with at least this many documents are read in parallel, when threads are allowed.
+/// Streams with at least this many documents are read in parallel, when threads are allowed
+/// (in batches of this many documents per thread).
 const PARALLEL_FROM: usize = 256;
 
 /// One document: its object, or a `v1` `List`'s items, or the error.
