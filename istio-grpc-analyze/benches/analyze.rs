@@ -3,13 +3,14 @@
 //! `cargo bench -p istio-grpc-analyze --bench analyze`. The mesh is the builder's shape: one
 //! TLS Gateway, and per service a VirtualService route, a DestinationRule and a Service
 //! (30,001 documents), written as YAML text and read back by the analyzer, as
-//! `istio-grpc check` does. Throughput is in documents per second.
+//! `istio-grpc check` does. Throughput is in documents per second. The CRD cases include
+//! loading the built-in CRDs (a fixed cost per run, as for the command).
 
 use std::fmt::Write;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use istio_grpc_analyze::{Inputs, Options, analyze};
+use istio_grpc_analyze::{CrdSet, Inputs, Options, analyze};
 
 const SERVICES: usize = 10_000;
 
@@ -55,6 +56,19 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("every check (already read)", |b| {
         b.iter(|| black_box(analyze(black_box(&inputs), &Options::default())))
+    });
+    // what `istio-grpc check` does by default: the CRDs' structural schemas and CEL rules too
+    let crds = || Options::default().crds(CrdSet::istio().expect("built-in CRDs"));
+    assert_eq!(analyze(&inputs, &crds()).exit_code(), 0);
+    g.bench_function("every check + CRD schema and CEL (already read)", |b| {
+        b.iter(|| black_box(analyze(black_box(&inputs), &crds())))
+    });
+    g.bench_function("every check + CRD schema and CEL, one thread", |b| {
+        b.iter(|| black_box(analyze(black_box(&inputs), &crds().threads(1))))
+    });
+    // the floor: reading the YAML alone (one thread), as the types do
+    g.bench_function("read YAML only (istio_grpc_types::yaml::parse)", |b| {
+        b.iter(|| black_box(istio_grpc_types::yaml::parse(black_box(&yaml))))
     });
     g.finish();
 }

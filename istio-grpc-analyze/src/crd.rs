@@ -319,13 +319,32 @@ impl CrdSet {
             }
         };
         for e in crd.strict.iter_errors(object) {
-            findings
-                .schema
-                .push((dotted(&e.instance_path().to_string()), e.to_string()));
+            let path = dotted(&e.instance_path().to_string());
+            // one finding per unknown field, at the field's own path, so that it can be matched
+            // with what the types report about the same field
+            if let jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } =
+                e.kind()
+            {
+                for name in unexpected {
+                    let at = if path.is_empty() {
+                        name.clone()
+                    } else {
+                        format!("{path}.{name}")
+                    };
+                    findings.schema.push((
+                        at,
+                        format!("Additional properties are not allowed ('{name}' was unexpected)"),
+                    ));
+                }
+                continue;
+            }
+            findings.schema.push((path, e.to_string()));
         }
         let gateway_api =
             split_api_version(object["apiVersion"].as_str().unwrap_or("")).0 == GATEWAY_API_GROUP;
-        if let Err(errors) = kube_cel::Validator::new().validate_compiled(&crd.cel, object, None) {
+        // the thread's own validator: building one registers every Kubernetes CEL function,
+        // which cost more than evaluating an object's rules
+        if let Err(errors) = kube_cel::validate_compiled(&crd.cel, object, None) {
             for e in errors.into_vec() {
                 match e.kind {
                     kube_cel::ErrorKind::ValidationFailure | kube_cel::ErrorKind::InvalidResult => {

@@ -70,6 +70,17 @@ pub struct Diagnostic {
     /// [`Diagnostic::location`], by [`TextEdit::new`] (SARIF output turns it into a `fix`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub edit: Option<TextEdit>,
+    /// Where to find [`Diagnostic::location`] once every check has run: positions are read
+    /// again from a document's text once for all its findings (see `input::locate`).
+    #[serde(skip)]
+    pub(crate) pending: Option<Pending>,
+}
+
+/// A location still to look up: in which manifest, and whether at the key of the path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Pending {
+    pub(crate) manifest: usize,
+    pub(crate) key: bool,
 }
 
 /// A fix that is a replacement of the text at a finding's location.

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use istio_grpc_types::yaml::{self, SourceMap};
-use istio_grpc_types::{Error, Location, Object};
+use istio_grpc_types::{Error, Location, Object, Strictness, UnknownField};
 
 use crate::{Diagnostic, Resource, codes};
 
@@ -16,6 +16,11 @@ pub struct Manifest {
     pub file: Option<PathBuf>,
     /// Positions of its fields, when it was read from YAML.
     pub source: Option<SourceMap>,
+    /// The fields the types do not know (kept in the object, reported as findings), with their
+    /// line and column when read from YAML.
+    pub unknown_fields: Vec<UnknownField>,
+    /// Position in [`Inputs::manifests`].
+    pub(crate) id: usize,
 }
 
 impl Manifest {
@@ -75,6 +80,8 @@ impl Inputs {
     pub fn add_object(&mut self, object: Object) -> &mut Self {
         self.documents += 1;
         self.manifests.push(Manifest {
+            id: self.manifests.len(),
+            unknown_fields: object.unknown_fields(),
             object,
             file: None,
             source: None,
@@ -83,21 +90,31 @@ impl Inputs {
     }
 
     /// Adds every document of a YAML stream; `file` is what diagnostics will name.
+    ///
+    /// Fields the types do not know do not stop a document from being checked: they are kept
+    /// in the object and reported as findings ([`codes::INVALID_DOCUMENT`], with the line and
+    /// the nearest known name), and every other check still runs on the object.
     pub fn add_yaml(&mut self, file: Option<&Path>, text: &str) -> &mut Self {
         // read on several threads, as `yaml::parse` did by itself before threads became the
         // caller's choice
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
-        for doc in yaml::parse_with(text, &yaml::Options::default().threads(threads)) {
+        let options = yaml::Options::default()
+            .strictness(Strictness::Keep)
+            .threads(threads);
+        // each document goes straight into `manifests`: no second list of them all
+        yaml::parse_each(text, &options, |doc| {
             self.documents += 1;
             match doc {
                 Ok(doc) => self.manifests.push(Manifest {
+                    id: self.manifests.len(),
                     object: doc.object,
                     file: file.map(Path::to_path_buf),
                     source: Some(doc.source),
+                    unknown_fields: doc.unknown_fields,
                 }),
                 Err(e) => self.problems.push(problem(file, &e)),
             }
-        }
+        });
         self
     }
 
@@ -169,6 +186,7 @@ fn unusable(file: Option<&Path>, message: String) -> Diagnostic {
         message,
         fix: None,
         edit: None,
+        pending: None,
     }
 }
 
@@ -224,5 +242,156 @@ fn problem(file: Option<&Path>, e: &Error) -> Diagnostic {
         message,
         fix,
         edit: None,
+        pending: None,
+    }
+}
+
+/// Fills in the locations the checks left to look up: each document with findings is read
+/// again once for all of them, and no tree of positions is kept (see `SourceMap`).
+pub(crate) fn locate(manifests: &[Manifest], out: &mut [Diagnostic]) {
+    let mut by_manifest: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
+    for (i, d) in out.iter().enumerate() {
+        if let Some(pending) = d.pending {
+            by_manifest.entry(pending.manifest).or_default().push(i);
+        }
+    }
+    for (manifest, found) in by_manifest {
+        let Some(source) = manifests.get(manifest).and_then(|m| m.source.as_ref()) else {
+            continue;
+        };
+        let paths: Vec<(&str, bool)> = found
+            .iter()
+            .map(|&i| (out[i].path.as_str(), out[i].pending.is_some_and(|p| p.key)))
+            .collect();
+        let locations = source.locate_all(&paths);
+        for (&i, at) in found.iter().zip(locations) {
+            out[i].location = at;
+        }
+    }
+    for d in out.iter_mut() {
+        d.pending = None;
+    }
+}
+
+/// GRPC012 for every field the types do not know: the document is still checked, the field is
+/// kept as written, and the finding says where it is and which known name is nearest.
+pub(crate) fn unknown_fields(manifests: &[Manifest], out: &mut Vec<Diagnostic>) {
+    for manifest in manifests {
+        for field in &manifest.unknown_fields {
+            let kind = manifest.object.kind();
+            let mut d = crate::model::diagnostic(
+                manifest,
+                codes::INVALID_DOCUMENT,
+                field.path.clone(),
+                format!(
+                    "{field}: {kind} has no such field in the API this analyzer knows; it is \
+                     kept as written, and the API server refuses it under strict field \
+                     validation (kubectl's default) or drops it"
+                ),
+                Some(match field.suggestion {
+                    Some(known) => format!("rename `{}` to `{known}`", field.name),
+                    None => "remove the field, or check against the CRDs of the release that \
+                             defines it (--crds)"
+                        .to_owned(),
+                }),
+            );
+            // the key's own position: known already when read from YAML
+            match field.location {
+                Some(at) => {
+                    d.location = Some(at);
+                    d.pending = None;
+                }
+                None => {
+                    d.pending = d
+                        .pending
+                        .map(|p| crate::diagnostic::Pending { key: true, ..p });
+                }
+            }
+            out.push(d);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{CrdSet, Inputs, Options, analyze, codes};
+
+    /// A route with a typo'd field and an HTTP-only retry condition: the typo is reported with
+    /// its line and did-you-mean, and the object is still checked (the retry finding), once.
+    const TYPO: &str = "apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: orders, namespace: shop}
+spec:
+  hosts: [orders]
+  http:
+  - match: [{uri: {prefix: /shop.Orders/}}]
+    route: [{destination: {host: orders}}]
+    timout: 5s
+    retries: {attempts: 3, retryOn: '5xx,unavailable'}
+";
+
+    #[test]
+    fn an_unknown_field_is_reported_and_the_object_still_checked() {
+        let mut inputs = Inputs::new();
+        inputs.add_yaml(Some(std::path::Path::new("vs.yaml")), TYPO);
+        assert_eq!(inputs.manifests().len(), 1, "the document is read");
+        let options = Options::default().crds(CrdSet::istio().expect("built-in CRDs"));
+        let report = analyze(&inputs, &options);
+        let d = report.diagnostics();
+        let unknown: Vec<_> = d
+            .iter()
+            .filter(|d| d.path == "spec.http[0].timout")
+            .collect();
+        assert_eq!(
+            unknown.len(),
+            1,
+            "reported once (not again by the CRD check): {d:#?}"
+        );
+        let unknown = unknown[0];
+        assert_eq!(unknown.code, codes::INVALID_DOCUMENT);
+        assert!(
+            unknown.message.contains("did you mean `timeout`"),
+            "{}",
+            unknown.message
+        );
+        assert_eq!(unknown.fix.as_deref(), Some("rename `timout` to `timeout`"));
+        let at = unknown.location.expect("a line and column");
+        assert_eq!((at.line, at.column), (9, 5));
+        assert_eq!(
+            unknown.resource.as_ref().map(|r| r.name.as_str()),
+            Some("orders")
+        );
+        // the same object went through the other checks
+        assert!(
+            d.iter().any(|d| d.code == codes::HTTP_RETRY_ON_GRPC
+                && d.path == "spec.http[0].retries.retryOn"
+                && d.resource.as_ref().is_some_and(|r| r.name == "orders")),
+            "{d:#?}"
+        );
+        // the field is kept as written
+        let written = inputs.manifests()[0].object.to_json().expect("json");
+        assert_eq!(written["spec"]["http"][0]["timout"], "5s");
+    }
+
+    #[test]
+    fn an_object_built_in_memory_reports_its_unknown_fields_too() {
+        let object = istio_grpc_types::yaml::parse_with(
+            TYPO,
+            &istio_grpc_types::yaml::Options::default()
+                .strictness(istio_grpc_types::Strictness::Keep),
+        )
+        .remove(0)
+        .expect("reads")
+        .object;
+        let mut inputs = Inputs::new();
+        inputs.add_object(object);
+        let report = analyze(&inputs, &Options::default());
+        let unknown = report
+            .diagnostics()
+            .iter()
+            .find(|d| d.code == codes::INVALID_DOCUMENT)
+            .expect("reported");
+        assert_eq!(unknown.path, "spec.http[0].timout");
+        assert!(unknown.location.is_none());
     }
 }

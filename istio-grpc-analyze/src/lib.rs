@@ -72,6 +72,10 @@ pub struct Options {
     /// Codes not to report on some resources (`--suppress CODE=RESOURCE`). The
     /// [`SUPPRESS_ANNOTATION`] on an object is always honoured.
     pub suppressions: Vec<Suppression>,
+    /// How many threads the CRD checks (schema and CEL, per document) may use: `0`, the
+    /// default, is what `std::thread::available_parallelism` reports, at most 8; `1` keeps
+    /// everything on the calling thread. The findings are the same either way.
+    pub threads: usize,
 }
 
 impl Options {
@@ -98,6 +102,12 @@ impl Options {
     /// Adds suppressions.
     pub fn suppress(mut self, suppressions: impl IntoIterator<Item = Suppression>) -> Self {
         self.suppressions.extend(suppressions);
+        self
+    }
+
+    /// How many threads the CRD checks may use ([`Options::threads`]).
+    pub fn threads(mut self, threads: usize) -> Self {
+        self.threads = threads;
         self
     }
 
@@ -199,6 +209,7 @@ impl Report {
 /// Runs every check over the inputs.
 pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
     let mut out = inputs.problems.clone();
+    input::unknown_fields(&inputs.manifests, &mut out);
     let model = model::Model::new(&inputs.manifests, options.grpc_services.clone());
     checks::backend_protocol::check(&model, &mut out);
     checks::gateway_binding::check(&model, &mut out);
@@ -229,7 +240,11 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
     checks::gateway_conflicts::check(&model, &mut out);
     checks::gateway_api::check(&inputs.manifests, &model, &mut out);
     if let Some(crds) = &options.crds {
-        checks::crd_schema::check(&inputs.manifests, crds, &mut out);
+        let threads = match options.threads {
+            0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+            n => n,
+        };
+        checks::crd_schema::check(&inputs.manifests, crds, threads, &mut out);
     }
     for manifest in &inputs.manifests {
         if let Object::Other(other) = &manifest.object {
@@ -247,7 +262,9 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
                 manifest,
                 codes::UNCHECKED_KIND,
                 "",
-                if schema {
+                if !manifest.unknown_fields.is_empty() {
+                    format!("{api} {kind} is not checked by the rules: it has fields the Kubernetes types do not know (reported apart), so it is kept as written")
+                } else if schema {
                     format!("{api} {kind} is checked against its CRD only: no rule of this analyzer reads it")
                 } else if kind == "Gateway" && api.starts_with("gateway.networking.k8s.io/") {
                     format!("{api} {kind} is not checked: no CRD of this analyzer covers its group and kind (VirtualServices bound to it are checked against its listeners)")
@@ -258,6 +275,7 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
             ));
         }
     }
+    input::locate(&inputs.manifests, &mut out);
     out.sort_by(|a, b| {
         (
             &a.file,
@@ -286,6 +304,7 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
             message: "no documents found in the input".into(),
             fix: Some("pass files or folders holding Kubernetes manifests, or - for stdin".into()),
             edit: None,
+            pending: None,
         });
     }
     Report {

@@ -9,6 +9,7 @@ use istio_grpc_types::{
 };
 use k8s_openapi::api::core::v1::{Secret, Service};
 
+use crate::diagnostic::Pending;
 use crate::{Code, Diagnostic, Manifest};
 
 /// A pod template or pod: where labels and annotations of workloads are.
@@ -167,12 +168,17 @@ pub(crate) fn diagnostic(
         code,
         severity: code.severity,
         resource: Some(manifest.resource()),
-        location: manifest.locate(&path),
+        // looked up once every check has run, for all findings of the manifest at once
+        location: None,
         path,
         file: manifest.file.clone(),
         message: message.into(),
         fix,
         edit: None,
+        pending: Some(Pending {
+            manifest: manifest.id,
+            key: false,
+        }),
     }
 }
 

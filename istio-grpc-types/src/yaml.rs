@@ -20,7 +20,9 @@
 //! assert!(err.contains("line 5") && err.contains("expected networking.istio.io/v1"), "{err}");
 //! ```
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
@@ -179,9 +181,50 @@ impl Options {
 /// assert_eq!((at.line, at.column), (6, 6));
 /// # Ok::<(), istio_grpc_types::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+///
+/// A document that reads cleanly keeps only a reference to its text (shared with the other
+/// documents of its stream), and its positions are read again from the text each time they are
+/// asked for (a few microseconds for a manifest). Checking a large mesh thus holds the text once
+/// instead of a tree of positions per document, and pays for positions only where there is
+/// something to point at.
+#[derive(Clone, Debug)]
 pub struct SourceMap {
-    root: Node,
+    repr: Repr,
+}
+
+#[derive(Clone, Debug)]
+enum Repr {
+    /// The positions, built.
+    Tree(Node),
+    /// The document's text, read again on first use.
+    Text(Box<Lazy>),
+}
+
+#[derive(Clone, Debug)]
+struct Lazy {
+    input: Arc<str>,
+    chunk: Chunk,
+    limits: Limits,
+}
+
+impl Lazy {
+    fn root(&self) -> Node {
+        let text = self.chunk.text(&self.input);
+        // the same text and limits read cleanly once, so this reads again
+        read_tree(&text, &self.chunk, 0, &self.limits).unwrap_or(Node {
+            at: Location {
+                line: self.chunk.first_line + 1,
+                column: 1,
+            },
+            kind: NodeKind::Map(Vec::new()),
+        })
+    }
+}
+
+impl PartialEq for SourceMap {
+    fn eq(&self, other: &Self) -> bool {
+        self.with_root(|a| other.with_root(|b| a == b))
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -198,59 +241,82 @@ enum NodeKind {
 }
 
 impl SourceMap {
+    /// Runs `f` on the tree of positions, read again from the text if need be.
+    fn with_root<R>(&self, f: impl FnOnce(&Node) -> R) -> R {
+        match &self.repr {
+            Repr::Tree(root) => f(root),
+            Repr::Text(lazy) => f(&lazy.root()),
+        }
+    }
+
+    fn tree(root: Node) -> Self {
+        SourceMap {
+            repr: Repr::Tree(root),
+        }
+    }
+
     /// Where the value at `path` (`spec.http[0].route[0].destination`) starts; `.` or an empty
     /// path is the document itself. For a path that does not exist, the nearest existing parent.
     pub fn locate(&self, path: &str) -> Option<Location> {
-        let segments = parse_path(path, &self.root)?;
-        Some(self.locate_segments(&segments, false))
+        self.with_root(|root| Some(locate_segments(root, &parse_path(path, root)?, false)))
     }
 
     /// Where the key of `path` is (for a map entry), else where its value is.
     pub fn locate_key(&self, path: &str) -> Option<Location> {
-        let segments = parse_path(path, &self.root)?;
-        Some(self.locate_segments(&segments, true))
+        self.with_root(|root| Some(locate_segments(root, &parse_path(path, root)?, true)))
+    }
+
+    /// Where each of several paths is (`true`: at its key, as [`SourceMap::locate_key`]),
+    /// reading the positions once for all of them.
+    pub fn locate_all(&self, paths: &[(&str, bool)]) -> Vec<Option<Location>> {
+        self.with_root(|root| {
+            paths
+                .iter()
+                .map(|&(path, key)| Some(locate_segments(root, &parse_path(path, root)?, key)))
+                .collect()
+        })
     }
 
     /// The document exactly as read, as JSON (before typing): what a lossless write must give back.
     pub fn json(&self) -> Value {
-        self.root.to_json()
+        self.with_root(Node::to_json)
     }
 
     /// Where the document starts.
     pub fn start(&self) -> Location {
-        self.root.at
+        self.with_root(|root| root.at)
     }
+}
 
-    fn locate_segments(&self, segments: &[PathSegment], key: bool) -> Location {
-        let mut node = &self.root;
-        let mut at = node.at;
-        for (i, seg) in segments.iter().enumerate() {
-            let last = i + 1 == segments.len();
-            let next = match (&node.kind, seg) {
-                (NodeKind::Map(entries), PathSegment::Key(k)) => entries
-                    .iter()
-                    .find(|(name, _, _)| name == k)
-                    .map(|(_, key_at, v)| {
-                        if last && key {
-                            at = *key_at;
-                        }
-                        v
-                    }),
-                (NodeKind::Seq(items), PathSegment::Index(i)) => items.get(*i),
-                _ => None,
-            };
-            match next {
-                Some(n) => {
-                    node = n;
-                    if !(last && key && matches!(seg, PathSegment::Key(_))) {
-                        at = n.at;
+fn locate_segments(root: &Node, segments: &[PathSegment], key: bool) -> Location {
+    let mut node = root;
+    let mut at = node.at;
+    for (i, seg) in segments.iter().enumerate() {
+        let last = i + 1 == segments.len();
+        let next = match (&node.kind, seg) {
+            (NodeKind::Map(entries), PathSegment::Key(k)) => entries
+                .iter()
+                .find(|(name, _, _)| name == k)
+                .map(|(_, key_at, v)| {
+                    if last && key {
+                        at = *key_at;
                     }
+                    v
+                }),
+            (NodeKind::Seq(items), PathSegment::Index(i)) => items.get(*i),
+            _ => None,
+        };
+        match next {
+            Some(n) => {
+                node = n;
+                if !(last && key && matches!(seg, PathSegment::Key(_))) {
+                    at = n.at;
                 }
-                None => break,
             }
+            None => break,
         }
-        at
     }
+    at
 }
 
 /// Splits `spec.http[0].route` into segments; keys may contain dots (`app.kubernetes.io/name`),
@@ -439,6 +505,10 @@ impl<'de> Deserialize<'de> for JsonValue {
                 let mut out = serde_json::Map::new();
                 while let Some(KeyString(k)) = map.next_key()? {
                     let JsonValue(v) = map.next_value()?;
+                    // as Kubernetes' YAML reader, and as the reader with positions does
+                    if out.contains_key(&k) {
+                        return Err(de::Error::custom(format_args!("duplicate key {k:?}")));
+                    }
                     out.insert(k, v);
                 }
                 Ok(JsonValue(Value::Object(out)))
@@ -521,37 +591,61 @@ impl<'de> Deserialize<'de> for KeyString {
     }
 }
 
-/// A document's text and the line (0-based) it starts on in the whole stream.
+/// Where a document is in the stream: its bytes and the line (0-based) it starts on.
+#[derive(Clone, Copy, Debug)]
 struct Chunk {
-    text: String,
+    start: usize,
+    end: usize,
     first_line: usize,
 }
 
+fn is_marker(line: &str) -> bool {
+    line.starts_with("---") || line.starts_with("...")
+}
+
+impl Chunk {
+    /// The document's text, its `---` line's marker blanked rather than removed, so that lines
+    /// and columns stay those of the input.
+    fn text<'a>(&self, input: &'a str) -> Cow<'a, str> {
+        let text = &input[self.start..self.end];
+        if is_marker(text) {
+            Cow::Owned(format!("   {}", &text[3..]))
+        } else {
+            Cow::Borrowed(text)
+        }
+    }
+}
+
+impl Chunk {
+    /// Whether the document holds nothing but its marker, blanks and comments.
+    fn is_blank(&self, input: &str) -> bool {
+        let text = &input[self.start..self.end];
+        is_blank(if is_marker(text) { &text[3..] } else { text })
+    }
+}
+
 /// Splits a stream on document markers the way Kubernetes' YAML reader does: a line that
-/// starts with `---` (or `...`) ends a document. Marker characters are blanked rather than
-/// removed, so lines and columns stay those of the input.
+/// starts with `---` (or `...`) ends a document.
 fn split(input: &str) -> Vec<Chunk> {
     let mut chunks = Vec::new();
-    let mut current = String::new();
-    let mut first_line = 0;
+    let (mut start, mut pos, mut first_line) = (0, 0, 0);
     for (i, line) in input.split_inclusive('\n').enumerate() {
-        let is_marker = line.starts_with("---") || line.starts_with("...");
-        if is_marker {
-            if !current.is_empty() || i > 0 {
+        if is_marker(line) {
+            if pos > start || i > 0 {
                 chunks.push(Chunk {
-                    text: std::mem::take(&mut current),
+                    start,
+                    end: pos,
                     first_line,
                 });
             }
+            start = pos;
             first_line = i;
-            current.push_str("   ");
-            current.push_str(&line[3..]);
-        } else {
-            current.push_str(line);
         }
+        pos += line.len();
     }
     chunks.push(Chunk {
-        text: current,
+        start,
+        end: input.len(),
         first_line,
     });
     chunks
@@ -629,64 +723,148 @@ pub fn parse(input: &str) -> Vec<Result<Document, Error>> {
 
 /// [`parse`] with options: strictness about unknown fields, threads.
 pub fn parse_with(input: &str, options: &Options) -> Vec<Result<Document, Error>> {
+    let mut out = Vec::new();
+    parse_each(input, options, |doc| out.push(doc));
+    out
+}
+
+/// [`parse_with`], handing each document (or its error) to `each` in stream order as soon as
+/// it is read, instead of collecting them: a caller that keeps the documents in its own form
+/// (the analyzer) does not hold a second copy of them all. With threads, documents are read in
+/// batches, so at most a batch is held besides what `each` keeps.
+///
+/// ```
+/// use istio_grpc_types::yaml;
+///
+/// let mut kinds = Vec::new();
+/// yaml::parse_each("kind: Service\napiVersion: v1\n---\nkind: Secret\napiVersion: v1\n",
+///     &yaml::Options::default(), |doc| kinds.push(doc.unwrap().object.kind().to_owned()));
+/// assert_eq!(kinds, ["Service", "Secret"]);
+/// ```
+pub fn parse_each(input: &str, options: &Options, mut each: impl FnMut(Result<Document, Error>)) {
     let chunks: Vec<Chunk> = split(input)
         .into_iter()
-        .filter(|c| !is_blank(&c.text))
+        .filter(|c| !c.is_blank(input))
         .collect();
+    // the text, once, for the positions of the documents that read cleanly (see `SourceMap`)
+    let input: Arc<str> = Arc::from(input);
+    let input = &input;
     // Documents are independent once split: with threads, the results are put back in stream
     // order, so the output does not depend on the machine.
     let threads = options.threads.max(1);
     if threads < 2 || chunks.len() < PARALLEL_FROM {
-        return chunks
-            .iter()
-            .enumerate()
-            .flat_map(|(i, c)| parse_chunk(c, i + 1, options))
-            .collect();
+        for (i, c) in chunks.iter().enumerate() {
+            parse_chunk(input, c, i + 1, options)
+                .into_iter()
+                .for_each(&mut each);
+        }
+        return;
     }
-    let per_thread = chunks.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = chunks
-            .chunks(per_thread)
-            .enumerate()
-            .map(|(k, group)| {
-                scope.spawn(move || {
-                    group
-                        .iter()
-                        .enumerate()
-                        .flat_map(|(j, c)| parse_chunk(c, k * per_thread + j + 1, options))
-                        .collect::<Vec<_>>()
+    let batch = PARALLEL_FROM * threads;
+    for (b, batch_chunks) in chunks.chunks(batch).enumerate() {
+        let per_thread = batch_chunks.len().div_ceil(threads);
+        let first = b * batch + 1;
+        let read: Vec<Vec<Result<Document, Error>>> = std::thread::scope(|scope| {
+            let workers: Vec<_> = batch_chunks
+                .chunks(per_thread)
+                .enumerate()
+                .map(|(k, group)| {
+                    scope.spawn(move || {
+                        group
+                            .iter()
+                            .enumerate()
+                            .flat_map(|(j, c)| {
+                                parse_chunk(input, c, first + k * per_thread + j, options)
+                            })
+                            .collect::<Vec<_>>()
+                    })
                 })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|w| {
-                w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
+                .collect();
+            workers
+                .into_iter()
+                .map(|w| {
+                    w.join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                })
+                .collect()
+        });
+        read.into_iter().flatten().for_each(&mut each);
+    }
 }
 
-/// Streams with at least this many documents are read in parallel, when threads are allowed.
+/// Streams with at least this many documents are read in parallel, when threads are allowed
+/// (in batches of this many documents per thread).
 const PARALLEL_FROM: usize = 256;
 
 /// One document: its object, or a `v1` `List`'s items, or the error.
-fn parse_chunk(chunk: &Chunk, index: usize, options: &Options) -> Vec<Result<Document, Error>> {
+///
+/// The common case, a document that reads and types cleanly, is read once straight into JSON
+/// and keeps only its place in the stream for positions. Anything else (a syntax error, a limit,
+/// a duplicate key, a `List`, an unknown field, a typing error) is read again with positions, to
+/// say exactly where.
+fn parse_chunk(
+    input: &Arc<str>,
+    chunk: &Chunk,
+    index: usize,
+    options: &Options,
+) -> Vec<Result<Document, Error>> {
     let strictness = options.strictness;
-    match read_tree(chunk, index, &options.limits) {
+    let text = chunk.text(input);
+    if let Some(object) = read_clean(&text, &options.limits) {
+        return vec![Ok(Document {
+            index,
+            object,
+            source: SourceMap {
+                repr: Repr::Text(Box::new(Lazy {
+                    input: Arc::clone(input),
+                    chunk: *chunk,
+                    limits: options.limits,
+                })),
+            },
+            unknown_fields: Vec::new(),
+        })];
+    }
+    match read_tree(&text, chunk, index, &options.limits) {
         Err(e) => vec![Err(e)],
-        Ok(source) => match list_items(&source.root) {
+        Ok(root) => match list_items(&root) {
             Some(items) => items
                 .iter()
                 .enumerate()
-                .map(|(i, item)| {
-                    let source = SourceMap { root: item.clone() };
-                    type_document(source, index, Some(i), strictness)
-                })
+                .map(|(i, item)| type_document(item.clone(), index, Some(i), strictness))
                 .collect(),
-            None => vec![type_document(source, index, None, strictness)],
+            None => vec![type_document(root, index, None, strictness)],
         },
+    }
+}
+
+/// The object of a document that reads without error within the limits, is not a `List`, and
+/// types with no unknown field; `None` for anything else.
+fn read_clean(text: &str, limits: &Limits) -> Option<Object> {
+    if text.trim_start().len() > limits.max_document_bytes {
+        return None;
+    }
+    let JsonValue(value) = serde_saphyr::from_str_with_options(text, limits.saphyr()).ok()?;
+    if oversized(&value, limits.max_scalar_bytes)
+        || (value.get("apiVersion") == Some(&Value::from("v1"))
+            && value.get("kind") == Some(&Value::from("List")))
+    {
+        return None;
+    }
+    match Object::from_json(value, Strictness::Keep) {
+        Ok((object, unknown)) if unknown.is_empty() => Some(object),
+        _ => None,
+    }
+}
+
+/// Whether a key or a string is longer than `limit` bytes.
+fn oversized(value: &Value, limit: usize) -> bool {
+    match value {
+        Value::String(s) => s.len() > limit,
+        Value::Array(items) => items.iter().any(|v| oversized(v, limit)),
+        Value::Object(map) => map
+            .iter()
+            .any(|(k, v)| k.len() > limit || oversized(v, limit)),
+        _ => false,
     }
 }
 
@@ -708,9 +886,9 @@ fn list_items(root: &Node) -> Option<&[Node]> {
     }
 }
 
-fn read_tree(chunk: &Chunk, index: usize, limits: &Limits) -> Result<SourceMap, Error> {
+fn read_tree(text: &str, chunk: &Chunk, index: usize, limits: &Limits) -> Result<Node, Error> {
     // the document's own text, without the blanked `---` line before it
-    let size = chunk.text.trim_start().len();
+    let size = text.trim_start().len();
     if size > limits.max_document_bytes {
         return Err(Error::Syntax {
             document: index,
@@ -724,15 +902,15 @@ fn read_tree(chunk: &Chunk, index: usize, limits: &Limits) -> Result<SourceMap, 
             ),
         });
     }
-    let raw: Spanned<RawNode> = serde_saphyr::from_str_with_options(&chunk.text, limits.saphyr())
+    let raw: Spanned<RawNode> = serde_saphyr::from_str_with_options(text, limits.saphyr())
         .map_err(|e| Error::Syntax {
-        document: index,
-        location: e.location().map(|l| Location {
-            line: l.line() as usize + chunk.first_line,
-            column: l.column() as usize,
-        }),
-        message: limit_message(&e, limits).unwrap_or_else(|| saphyr_message(&e)),
-    })?;
+            document: index,
+            location: e.location().map(|l| Location {
+                line: l.line() as usize + chunk.first_line,
+                column: l.column() as usize,
+            }),
+            message: limit_message(&e, limits).unwrap_or_else(|| saphyr_message(&e)),
+        })?;
     let mut root = Node {
         at: location(&raw.referenced),
         kind: raw.value.0,
@@ -748,16 +926,16 @@ fn read_tree(chunk: &Chunk, index: usize, limits: &Limits) -> Result<SourceMap, 
             ),
         });
     }
-    Ok(SourceMap { root })
+    Ok(root)
 }
 
 fn type_document(
-    source: SourceMap,
+    root: Node,
     index: usize,
     item: Option<usize>,
     strictness: Strictness,
 ) -> Result<Document, Error> {
-    let value = source.root.to_json();
+    let value = root.to_json();
     let kind = value
         .get("kind")
         .and_then(Value::as_str)
@@ -766,18 +944,18 @@ fn type_document(
     match Object::from_json(value, strictness) {
         Ok((object, mut unknown_fields)) => {
             for u in &mut unknown_fields {
-                u.location = Some(source.locate_segments(&u.segments, true));
+                u.location = Some(locate_segments(&root, &u.segments, true));
             }
             Ok(Document {
                 index,
                 object,
-                source,
+                source: SourceMap::tree(root),
                 unknown_fields,
             })
         }
         Err(PathError { path, message }) => {
             let key = message.starts_with("unknown field") || message.starts_with("missing field");
-            let location = Some(source.locate_segments(&path, key));
+            let location = Some(locate_segments(&root, &path, key));
             let mut full = item
                 .map(|i| vec![PathSegment::Key("items".into()), PathSegment::Index(i)])
                 .unwrap_or_default();

@@ -11,11 +11,50 @@ use istio_grpc_types::Object;
 use crate::model::diagnostic;
 use crate::{CrdSet, Diagnostic, Manifest, codes};
 
-pub(crate) fn check(manifests: &[Manifest], crds: &CrdSet, out: &mut Vec<Diagnostic>) {
+/// Checks the manifests on up to `threads` scoped threads (documents are independent); the
+/// findings come back in input order, as with one thread.
+pub(crate) fn check(
+    manifests: &[Manifest],
+    crds: &CrdSet,
+    threads: usize,
+    out: &mut Vec<Diagnostic>,
+) {
+    let threads = threads.max(1);
+    if threads < 2 || manifests.len() < PARALLEL_FROM {
+        check_some(manifests, crds, out);
+        return;
+    }
+    let per_thread = manifests.len().div_ceil(threads);
+    let found: Vec<Vec<Diagnostic>> = std::thread::scope(|scope| {
+        let workers: Vec<_> = manifests
+            .chunks(per_thread)
+            .map(|some| {
+                scope.spawn(move || {
+                    let mut found = Vec::new();
+                    check_some(some, crds, &mut found);
+                    found
+                })
+            })
+            .collect();
+        workers
+            .into_iter()
+            .map(|w| {
+                w.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
+    out.extend(found.into_iter().flatten());
+}
+
+/// Fewer manifests are checked on the calling thread.
+const PARALLEL_FROM: usize = 256;
+
+fn check_some(manifests: &[Manifest], crds: &CrdSet, out: &mut Vec<Diagnostic>) {
     for manifest in manifests {
-        let json = match (&manifest.object, &manifest.source) {
-            (Object::Other(_), Some(source)) => source.json(),
-            (object, _) => match object.to_json() {
+        let json = match &manifest.object {
+            Object::Other(other) => serde_json::Value::Object(other.as_json().clone()),
+            object => match object.to_json() {
                 Ok(v) => v,
                 Err(_) => continue,
             },
@@ -23,7 +62,14 @@ pub(crate) fn check(manifests: &[Manifest], crds: &CrdSet, out: &mut Vec<Diagnos
         let Some(findings) = crds.check(&json) else {
             continue;
         };
-        for (path, message) in findings.schema.iter().chain(&findings.cel) {
+        // an unknown field the types found is reported once, by GRPC012, with its did-you-mean
+        let known_unknown = |path: &str| manifest.unknown_fields.iter().any(|u| u.path == path);
+        for (path, message) in findings
+            .schema
+            .iter()
+            .filter(|(path, _)| !known_unknown(path))
+            .chain(&findings.cel)
+        {
             out.push(diagnostic(
                 manifest,
                 codes::SCHEMA_VALIDATION_ERROR,
