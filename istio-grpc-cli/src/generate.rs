@@ -63,12 +63,23 @@ pub(crate) struct Args {
     target: Target,
 }
 
-/// The kind of manifests written. The Gateway API target (GRPCRoute) is the next value here.
+/// The kind of manifests written.
 #[derive(Clone, Copy, ValueEnum)]
 enum Target {
     /// Istio's Gateway, VirtualService and DestinationRule, and Kubernetes Services.
     Istio,
+    /// The Kubernetes Gateway API as Istio implements it: a Gateway (class istio), a
+    /// GRPCRoute per backend, and Kubernetes Services. What it cannot say (route timeouts,
+    /// retries, Istio-only gateway settings) is refused with the reason.
+    GatewayApi,
 }
+
+/// The builder's refusals name its Rust calls; what they are in a configuration.
+const GATEWAY_API_FIXES: &str = "note: in the configuration, `.timeout(..)` is a method's \
+`timeout`, `.retries(..)` and `.per_try_timeout(..)` are `retries`, `.selector(..)`, \
+`.gateway_workload_namespace(..)` and `.virtual_service(..)` are the `gateway` keys `selector`, \
+`workloadNamespace` and `virtualService`; `.http_routes()` has no option here yet; \
+`--target istio` (the default) writes Istio's API, which says all of them";
 
 /// Why the command failed: printed as is, exit status 1.
 type Failure = String;
@@ -109,20 +120,34 @@ fn generate(args: &Args) -> Result<(), Failure> {
         Source::Flags(flags) => in_flags(flags, &e),
     })?;
     let mesh = match args.target {
-        Target::Istio => ingress.build().map_err(|e| format!("istio-grpc: {e}"))?,
-    };
+        Target::Istio => ingress.build().map_err(|e| format!("istio-grpc: {e}")),
+        Target::GatewayApi => ingress
+            .build_gateway_api()
+            .map_err(|e| format!("istio-grpc: {e}\n{GATEWAY_API_FIXES}")),
+    }?;
     for service in config.unrouted(&services) {
         eprintln!("note: gRPC service {service} is not exposed: no backend names it");
     }
     write(&mesh, args.out.as_deref())?;
     if let GatewayTransport::Tls { secret } = &config.transport {
-        let ns = config
-            .gateway
-            .workload_namespace
-            .as_deref()
-            .unwrap_or("istio-system");
+        // Istio's gateway reads the Secret in its workload's namespace; a Gateway API Gateway
+        // in its own namespace.
+        let ns = match args.target {
+            Target::Istio => Some(
+                config
+                    .gateway
+                    .workload_namespace
+                    .as_deref()
+                    .unwrap_or("istio-system"),
+            ),
+            Target::GatewayApi => config.gateway.namespace.as_deref(),
+        };
+        let (where_, flag) = match ns {
+            Some(ns) => (format!("in namespace {ns}"), format!(" -n {ns}")),
+            None => ("in the Gateway's namespace".to_owned(), String::new()),
+        };
         eprintln!(
-            "note: the gateway reads its certificate from the Secret {secret} in namespace {ns}; create it with\n  kubectl create secret tls {secret} -n {ns} --cert=<cert.pem> --key=<key.pem>"
+            "note: the gateway reads its certificate from the Secret {secret} {where_}; create it with\n  kubectl create secret tls {secret}{flag} --cert=<cert.pem> --key=<key.pem>"
         );
     }
     Ok(())

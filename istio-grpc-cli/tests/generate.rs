@@ -79,6 +79,15 @@ fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
 }
 
+/// Runs `istio-grpc generate ARGS...` expecting a refusal: exit status 1, nothing on stdout;
+/// gives stderr.
+fn refused(args: &[String], stdin: &str) -> String {
+    let o = generate(args, stdin);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(o.stdout.is_empty(), "{}", text(&o.stdout));
+    text(&o.stderr)
+}
+
 fn objects(yaml_text: &str) -> Vec<Object> {
     yaml::objects_from_str(yaml_text).unwrap_or_else(|e| panic!("{e}\n{yaml_text}"))
 }
@@ -219,10 +228,7 @@ fn a_proto_syntax_error_names_file_line_and_column() {
         "syntax = \"proto3\";\npackage x;\nservice S {\n  rpc A(R) returns (R)\n}\nmessage R {}\n",
     );
     let args = one_file(&scratch.0, &bad, &["--service", "*=x"]);
-    let o = generate(&args, "");
-    assert_eq!(o.status.code(), Some(1));
-    assert!(o.stdout.is_empty());
-    let stderr = text(&o.stderr);
+    let stderr = refused(&args, "");
     assert!(
         stderr.starts_with("bad.proto:5:1: expected ';' or '{', but found '}'"),
         "{stderr}"
@@ -233,10 +239,7 @@ fn a_proto_syntax_error_names_file_line_and_column() {
 fn a_config_typo_on_stdin_names_the_key_its_place_and_the_nearest_key() {
     let mut args = greeter_args();
     args.extend(["--config".to_owned(), "-".to_owned()]);
-    let o = generate(&args, &CONFIG.replace("grpcServices:", "grpcServics:"));
-    assert_eq!(o.status.code(), Some(1));
-    assert!(o.stdout.is_empty());
-    let stderr = text(&o.stderr);
+    let stderr = refused(&args, &CONFIG.replace("grpcServices:", "grpcServics:"));
     assert!(
         stderr.starts_with(
             "<stdin>:10:5: backends[0].grpcServics: unknown key `grpcServics` (did you mean `grpcServices`?)"
@@ -259,10 +262,7 @@ fn a_timeout_on_a_streaming_method_is_refused_naming_it() {
     );
     let mut args = greeter_args();
     args.extend(["--config".to_owned(), config.display().to_string()]);
-    let o = generate(&args, "");
-    assert_eq!(o.status.code(), Some(1));
-    assert!(o.stdout.is_empty());
-    let stderr = text(&o.stderr);
+    let stderr = refused(&args, "");
     let lines: Vec<&str> = stderr.lines().collect();
     let file = config.display().to_string();
     assert_eq!(
@@ -340,4 +340,101 @@ fn missing_flags_say_what_to_give() {
         "{}",
         text(&o.stderr)
     );
+}
+
+/// `--target gateway-api`: the same flags give a Gateway (class istio, HTTPS listener) and a
+/// GRPCRoute per backend, on stdout and into a folder, and `istio-grpc check` finds nothing in
+/// them; the Secret note names the Gateway's namespace, where the Gateway API reads it.
+#[test]
+fn gateway_api_target_writes_grpc_routes_that_check_passes() {
+    let mut args = greeter_args();
+    args.extend(
+        [
+            "--host",
+            "grpc.example.com",
+            "--tls-secret",
+            "my-cert",
+            "--service",
+            "helloworld.Greeter=greeter:9090",
+            "--service",
+            "*=backend",
+            "--target",
+            "gateway-api",
+        ]
+        .map(str::to_owned),
+    );
+    let o = generate(&args, "");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let out = text(&o.stdout);
+    let objects = objects(&out);
+    let kinds: Vec<&str> = objects.iter().map(Object::kind).collect();
+    assert_eq!(
+        kinds,
+        ["Gateway", "GRPCRoute", "GRPCRoute", "Service", "Service"],
+        "{out}"
+    );
+    assert!(
+        matches!(objects[0], Object::K8sGateway(_)),
+        "a Gateway API Gateway, not Istio's: {out}"
+    );
+    assert!(out.contains("gatewayClassName: istio"), "{out}");
+    assert!(out.contains("service: helloworld.Greeter"), "{out}");
+    assert!(out.contains("mode: Terminate"), "{out}");
+    let stderr = text(&o.stderr);
+    assert!(
+        stderr.contains(
+            "Secret my-cert in the Gateway's namespace; create it with\n  kubectl create secret tls my-cert --cert="
+        ),
+        "{stderr}"
+    );
+
+    let scratch = Scratch::new("gateway-api");
+    let dir = scratch.0.join("deploy");
+    args.extend(["--out".to_owned(), dir.display().to_string()]);
+    let o = generate(&args, "");
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let files = std::fs::read_dir(&dir).expect("the folder").count();
+    assert_eq!(files, 5);
+    let check = bin().arg("check").arg(&dir).output().expect("check runs");
+    let report = text(&check.stdout);
+    assert_eq!(
+        check.status.code(),
+        Some(0),
+        "{report}{}",
+        text(&check.stderr)
+    );
+    assert!(
+        report.contains("0 errors, 0 warnings in 5 documents"),
+        "{report}"
+    );
+}
+
+/// What the Gateway API cannot say is refused with the builder's own error (here the
+/// example's unary timeouts and retries, which a GRPCRoute has no field for), then a note that
+/// names the configuration keys for the builder calls it names; exit status 1, nothing written.
+#[test]
+fn gateway_api_target_refuses_timeouts_with_the_builders_error() {
+    let mut args = greeter_args();
+    args.extend(["--config", "-", "--target", "gateway-api"].map(str::to_owned));
+    let stderr = refused(&args, CONFIG);
+    let services =
+        istio_grpc_builder::descriptor::services(FILE_DESCRIPTOR_SET).expect("the descriptor set");
+    let expected = istio_grpc_builder::config::GenerateConfig::from_yaml(CONFIG)
+        .expect("the example configuration reads")
+        .to_ingress(&services)
+        .expect("and converts")
+        .build_gateway_api()
+        .expect_err("the Gateway API target refuses its timeouts")
+        .to_string();
+    let (error, note) = stderr
+        .trim_end()
+        .rsplit_once('\n')
+        .expect("the error, then a note");
+    assert_eq!(error, format!("istio-grpc: {expected}"));
+    assert!(
+        note.starts_with("note: in the configuration, `.timeout(..)` is a method's `timeout`"),
+        "{note}"
+    );
+    assert!(stderr.contains("GRPCRoute"), "{stderr}");
+    assert!(stderr.contains("timeout"), "{stderr}");
 }

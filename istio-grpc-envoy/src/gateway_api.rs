@@ -40,22 +40,42 @@ pub fn to_istio(objects: &[Object]) -> Result<Vec<Object>, RenderError> {
     let mut gateways = Vec::new();
     let mut routes = Vec::new();
     for o in objects {
-        match o {
-            Object::Other(u) if api_group(u.as_json()) == Some(GROUP) => {
-                match u.as_json().get("kind").and_then(Value::as_str) {
-                    Some("Gateway") => gateways.push(u.as_json()),
-                    Some("GRPCRoute" | "HTTPRoute") => routes.push(u.as_json()),
-                    Some("ReferenceGrant") => {} // checked by istiod; the local rendering trusts the refs
-                    _ => {
-                        return Err(RenderError::Unsupported {
-                            object: ident(u.as_json()),
-                            path: "kind".into(),
-                            what: "only Gateway, GRPCRoute, HTTPRoute and ReferenceGrant are converted".into(),
-                        });
-                    }
+        let json = match o {
+            // Typed by `istio_grpc_types` (what the builder writes and what the YAML reader
+            // gives for these kinds): read through the same JSON as an untyped object, so that
+            // both ways of getting them convert alike.
+            Object::K8sGateway(_)
+            | Object::GrpcRoute(_)
+            | Object::HttpRoute(_)
+            | Object::ReferenceGrant(_)
+            | Object::BackendTlsPolicy(_) => match o.to_json() {
+                Ok(Value::Object(m)) => m,
+                Ok(_) | Err(_) => {
+                    return Err(invalid(
+                        &format!("{} {}", o.kind(), o.name().unwrap_or("")),
+                        "",
+                        "the object does not serialize to a JSON mapping",
+                    ));
                 }
+            },
+            Object::Other(u) if api_group(u.as_json()) == Some(GROUP) => u.as_json().clone(),
+            other => {
+                out.push(other.clone());
+                continue;
             }
-            other => out.push(other.clone()),
+        };
+        match json.get("kind").and_then(Value::as_str) {
+            Some("Gateway") => gateways.push(json),
+            Some("GRPCRoute" | "HTTPRoute") => routes.push(json),
+            Some("ReferenceGrant") => {} // checked by istiod; the local rendering trusts the refs
+            _ => {
+                return Err(RenderError::Unsupported {
+                    object: ident(&json),
+                    path: "kind".into(),
+                    what: "only Gateway, GRPCRoute, HTTPRoute and ReferenceGrant are converted"
+                        .into(),
+                });
+            }
         }
     }
     let mut listeners = Vec::new();

@@ -704,7 +704,7 @@ fn gateway_api_renders_as_istio_converts_it() {
     // What is not converted is named.
     let with_filter = GATEWAY_API.replace(
         "    backendRefs: [{name: user-grpc-service, port: 50051}]",
-        "    filters: [{type: RequestMirror}]\n    backendRefs: [{name: user-grpc-service, port: 50051}]",
+        "    filters: [{type: RequestMirror, requestMirror: {backendRef: {name: shadow, port: 50051}}}]\n    backendRefs: [{name: user-grpc-service, port: 50051}]",
     );
     let e = istio_grpc_envoy::gateway_api::to_istio(
         &istio_grpc_types::yaml::objects_from_str(&with_filter).unwrap(),
@@ -730,4 +730,40 @@ fn gateway_api_renders_as_istio_converts_it() {
     .unwrap();
     process::validate(&envoy, &r, &dir).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The builder's Gateway API output is typed (`Object::K8sGateway`, `Object::GrpcRoute`, …):
+/// `to_istio` converts it as it converts the same kinds read untyped, and leaves no Gateway API
+/// kind behind.
+#[test]
+fn gateway_api_from_the_builder_converts() {
+    use istio_grpc_builder::{Backend, Ingress, ServiceRoute, TlsCredential};
+    let mesh = Ingress::new("grpc.example.com")
+        .tls(TlsCredential::secret("grpc-tls-credential"))
+        .gateway_api()
+        .backend(
+            Backend::service("user-grpc-service")
+                .route(ServiceRoute::unary("mypackage.UserService")),
+        )
+        .build()
+        .unwrap();
+    let built = objects(&mesh);
+    assert!(built.iter().any(|o| matches!(o, Object::GrpcRoute(_))));
+    assert!(built.iter().any(|o| matches!(o, Object::K8sGateway(_))));
+    let istio = istio_grpc_envoy::gateway_api::to_istio(&built).unwrap();
+    let kinds: Vec<&str> = istio.iter().map(Object::kind).collect();
+    assert_eq!(kinds, ["Service", "Gateway", "VirtualService"], "{kinds:?}");
+    assert!(
+        istio
+            .iter()
+            .all(|o| !matches!(o, Object::K8sGateway(_) | Object::GrpcRoute(_)))
+    );
+    let r = render(&istio, &options()).unwrap();
+    assert!(r.listeners[0].tls);
+    let v = serde_json::to_value(&routes(&r)[0]).unwrap();
+    assert_eq!(
+        v["match"]["path_separated_prefix"],
+        "/mypackage.UserService"
+    );
+    assert_eq!(v["route"]["timeout"], "0s");
 }

@@ -352,8 +352,8 @@ pub struct Gateway {
 }
 
 impl Gateway {
-    /// Renders `objects` with every `(host, address)` upstream, starts Envoy, and finds its
-    /// listeners. Gateway ports 443 and 80 (and 8080) listen on free loopback ports.
+    /// Renders `objects` (Gateway API kinds converted first, as istiod converts them) with
+    /// every `(host, address)` upstream, starts Envoy, and finds its listeners. Gateway ports 443 and 80 (and 8080) listen on free loopback ports.
     ///
     /// # Panics
     /// When the rendering or Envoy fails (with Envoy's log).
@@ -364,7 +364,11 @@ impl Gateway {
         upstreams: &[(&str, SocketAddr)],
         certs: &Certs,
     ) -> Gateway {
-        let objects: Vec<&Object> = objects.into_iter().collect();
+        // Gateway API kinds become the Istio Gateway and VirtualServices istiod derives from
+        // them; Istio's own objects pass through unchanged.
+        let objects: Vec<Object> = objects.into_iter().cloned().collect();
+        let objects = istio_grpc_envoy::gateway_api::to_istio(&objects)
+            .unwrap_or_else(|e| panic!("{tag}: Gateway API conversion: {e}"));
         let mut options = RenderOptions::new(0).access_log(true);
         for o in &objects {
             if let Object::Gateway(g) = o {
@@ -381,7 +385,7 @@ impl Gateway {
         for (host, addr) in upstreams {
             options = options.upstream(*host, *addr);
         }
-        let rendered = istio_grpc_envoy::render(objects, &options)
+        let rendered = istio_grpc_envoy::render(&objects, &options)
             .unwrap_or_else(|e| panic!("{tag}: render: {e}"));
         let dir = certs.dir.join(format!("envoy-{tag}"));
         let envoy = Envoy::start(envoy_bin, &rendered, &dir, Duration::from_secs(10))
@@ -485,7 +489,11 @@ impl Sidecar {
         app: SocketAddr,
         certs: &Certs,
     ) -> Sidecar {
-        let objects: Vec<&Object> = objects.into_iter().collect();
+        // Gateway API kinds become the Istio Gateway and VirtualServices istiod derives from
+        // them; Istio's own objects pass through unchanged.
+        let objects: Vec<Object> = objects.into_iter().cloned().collect();
+        let objects = istio_grpc_envoy::gateway_api::to_istio(&objects)
+            .unwrap_or_else(|e| panic!("{tag}: Gateway API conversion: {e}"));
         let mut options = RenderOptions::new(0).access_log(true).upstream(host, app);
         for o in &objects {
             if let Object::Service(svc) = o
@@ -502,7 +510,7 @@ impl Sidecar {
                 }
             }
         }
-        let rendered = istio_grpc_envoy::render_sidecar_inbound(objects, host, &options)
+        let rendered = istio_grpc_envoy::render_sidecar_inbound(&objects, host, &options)
             .unwrap_or_else(|e| panic!("{tag}: sidecar render: {e}"));
         let dir = certs.dir.join(format!("sidecar-{tag}"));
         let envoy = Envoy::start(envoy_bin, &rendered, &dir, Duration::from_secs(10))

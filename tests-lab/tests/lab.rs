@@ -100,7 +100,8 @@ async fn all_kinds(gw: &Gateway, tls: bool) {
     assert_eq!(health.get_ref().status, 1, "SERVING");
 }
 
-/// Point 1: TLS and h2c gateways from the builder serve all four method kinds and health.
+/// Point 1: TLS and h2c gateways from the builder serve all four method kinds and health; so
+/// do its Gateway API outputs (`.gateway_api()`, issue 9), converted as istiod converts them.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn p1_tls_and_h2c_serve_every_method_kind() {
     let Some(bin) = envoy("p1") else { return };
@@ -117,8 +118,34 @@ async fn p1_tls_and_h2c_serve_every_method_kind() {
         .backend(greeter_backend())
         .build()
         .unwrap();
-    for (mesh, is_tls, tag) in [(&tls, true, "p1-tls"), (&h2c, false, "p1-h2c")] {
+    let gwapi_tls = tls_ingress()
+        .gateway_api()
+        .backend(greeter_backend())
+        .build()
+        .unwrap();
+    let gwapi_h2c = Ingress::new(HOST)
+        .h2c()
+        .gateway_api()
+        .backend(greeter_backend())
+        .build()
+        .unwrap();
+    for (mesh, is_tls, tag) in [
+        (&tls, true, "p1-tls"),
+        (&h2c, false, "p1-h2c"),
+        (&gwapi_tls, true, "p1-gwapi-tls"),
+        (&gwapi_h2c, false, "p1-gwapi-h2c"),
+    ] {
         let objects = objects_of(mesh);
+        let grpc_routes = objects
+            .iter()
+            .filter(|o| matches!(o, Object::GrpcRoute(_)))
+            .count();
+        assert_eq!(
+            grpc_routes > 0,
+            tag.contains("gwapi"),
+            "{tag}: {}",
+            mesh.yaml()
+        );
         let findings = analyze(&objects);
         assert!(
             findings.iter().all(|f| !f.error),
@@ -814,7 +841,7 @@ async fn run_these_checks(
 }
 
 /// Point 7: the grpcurl commands the builder prints run verbatim against the lab: catch-all
-/// meshes (`list`, health).
+/// meshes (`list`, health), for Istio's API and the Gateway API (issue 9).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn p7_grpcurl_checks_catch_all() {
     for (tag, mesh) in [
@@ -829,6 +856,15 @@ async fn p7_grpcurl_checks_catch_all() {
         (
             "p7-tls-catch-all",
             tls_ingress()
+                .backend(Backend::service("greeter"))
+                .build()
+                .unwrap(),
+        ),
+        (
+            "p7-gwapi-h2c-catch-all",
+            Ingress::new(HOST)
+                .h2c()
+                .gateway_api()
                 .backend(Backend::service("greeter"))
                 .build()
                 .unwrap(),
@@ -849,34 +885,48 @@ fn greeter_dir() -> std::path::PathBuf {
 /// path only a catch-all or `Backend::reflection()` routes. With reflection routed, every
 /// printed check runs and succeeds; without it, `grpcurl_checks()` prints none for these
 /// routes and says why, and the calls with the greeter's `.proto` files succeed.
+/// The Gateway API output (issue 9) prints the same checks, and they succeed too.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn p7_grpcurl_checks_service_routes() {
+    let routes = || {
+        Backend::service("greeter")
+            .route(ServiceRoute::unary("helloworld.Greeter"))
+            .route(ServiceRoute::health())
+            .reflection()
+    };
+    let methods = || {
+        Backend::service("greeter")
+            .route(MethodRoute::<Unary>::new("helloworld.Greeter", "SayHello"))
+            .route(MethodRoute::<ServerStreaming>::new(
+                "helloworld.Greeter",
+                "LotsOfReplies",
+            ))
+            .reflection()
+    };
     for (tag, mesh) in [
         (
             "p7-tls-routes",
+            tls_ingress().backend(routes()).build().unwrap(),
+        ),
+        (
+            "p7-h2c-methods",
+            Ingress::new(HOST).h2c().backend(methods()).build().unwrap(),
+        ),
+        // Issue 9: the same on the Gateway API output.
+        (
+            "p7-gwapi-tls-routes",
             tls_ingress()
-                .backend(
-                    Backend::service("greeter")
-                        .route(ServiceRoute::unary("helloworld.Greeter"))
-                        .route(ServiceRoute::health())
-                        .reflection(),
-                )
+                .gateway_api()
+                .backend(routes())
                 .build()
                 .unwrap(),
         ),
         (
-            "p7-h2c-methods",
+            "p7-gwapi-h2c-methods",
             Ingress::new(HOST)
                 .h2c()
-                .backend(
-                    Backend::service("greeter")
-                        .route(MethodRoute::<Unary>::new("helloworld.Greeter", "SayHello"))
-                        .route(MethodRoute::<ServerStreaming>::new(
-                            "helloworld.Greeter",
-                            "LotsOfReplies",
-                        ))
-                        .reflection(),
-                )
+                .gateway_api()
+                .backend(methods())
                 .build()
                 .unwrap(),
         ),
@@ -1141,24 +1191,7 @@ async fn gateway_api_grpc_route_live() {
     assert_eq!(r.message, "Hello admin from greeter");
     let r = call_path(&ch, "/helloworld.GreeterAdmin/SayHello").await;
     eprintln!("gwapi: /helloworld.GreeterAdmin/SayHello → {r:?}");
-    // Which cluster took it, from Envoy's counters (the access log may not be flushed yet).
-    let (_, stats) = gw
-        .envoy
-        .admin_get("/stats?filter=upstream_rq_total")
-        .unwrap();
-    eprintln!("gwapi: {}", stats.trim().replace('\n', "; "));
-    assert!(
-        stats.contains(
-            "cluster.outbound|50051||admin.default.svc.cluster.local.upstream_rq_total: 1"
-        ),
-        "{stats}"
-    );
-    assert!(
-        stats.contains(
-            "cluster.outbound|50051||greeter.default.svc.cluster.local.upstream_rq_total: 1"
-        ),
-        "{stats}"
-    );
+    assert_one_call_each(&gw, "gwapi", &["admin", "greeter"]);
 
     control.stream(11, Duration::from_millis(500));
     let (n, end, took) = stream_for(&ch).await;
@@ -1166,4 +1199,97 @@ async fn gateway_api_grpc_route_live() {
     assert_eq!(n, 11);
     assert!(end.is_ok(), "{end:?}");
     assert!(took >= Duration::from_secs(5));
+}
+
+/// Which clusters took the calls, from Envoy's counters (the access log may not be flushed
+/// yet): exactly one request to each Service in `hosts` (namespace `default`, port 50051).
+fn assert_one_call_each(gw: &Gateway, tag: &str, hosts: &[&str]) {
+    let (_, stats) = gw
+        .envoy
+        .admin_get("/stats?filter=upstream_rq_total")
+        .unwrap();
+    eprintln!("{tag}: {}", stats.trim().replace('\n', "; "));
+    for host in hosts {
+        let counter = format!(
+            "cluster.outbound|50051||{host}.default.svc.cluster.local.upstream_rq_total: 1"
+        );
+        assert!(stats.contains(&counter), "{tag}: no `{counter}` in {stats}");
+    }
+}
+
+/// Issue 9 on the builder's Gateway API output: the service route `helloworld.Greeter`
+/// (GRPCRoute `method.service`) becomes Envoy's `path_separated_prefix` and does not take
+/// `/helloworld.GreeterAdmin/…`, which goes to its own backend; a method route (`service` +
+/// `method`) matches its one path; a GRPCRoute carries no timeout, so a 5-second server stream
+/// is not cut. TLS with service routes, h2c with method routes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gateway_api_builder_prefix_and_long_stream() {
+    let Some(bin) = envoy("gwapi-p6") else { return };
+    let certs = Certs::new("gwapi-p6", HOST);
+    let services = tls_ingress()
+        .gateway_api()
+        .backend(Backend::service("greeter").route(ServiceRoute::streaming("helloworld.Greeter")))
+        .backend(Backend::service("admin").route(ServiceRoute::unary("helloworld.GreeterAdmin")))
+        .build()
+        .unwrap();
+    let methods = Ingress::new(HOST)
+        .h2c()
+        .gateway_api()
+        .backend(
+            Backend::service("greeter")
+                .route(MethodRoute::<Unary>::new("helloworld.Greeter", "SayHello"))
+                .route(MethodRoute::<ServerStreaming>::new(
+                    "helloworld.Greeter",
+                    "LotsOfReplies",
+                )),
+        )
+        .backend(Backend::service("admin").route(MethodRoute::<Unary>::new(
+            "helloworld.GreeterAdmin",
+            "SayHello",
+        )))
+        .build()
+        .unwrap();
+    for (mesh, is_tls, tag) in [
+        (&services, true, "gwapi-p6-services-tls"),
+        (&methods, false, "gwapi-p6-methods-h2c"),
+    ] {
+        let (greeter, control) = controllable("greeter").await;
+        let (admin, _) = controllable("admin").await;
+        let objects = objects_of(mesh);
+        let upstreams = [("greeter", greeter.addr), ("admin", admin.addr)];
+        let gw = Gateway::start(&bin, tag, &objects, &upstreams, &certs);
+        let routes: String = gw
+            .rendered
+            .to_json()
+            .unwrap()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        if is_tls {
+            assert!(
+                routes.contains("\"path_separated_prefix\":\"/helloworld.Greeter\""),
+                "{tag}: {routes}"
+            );
+        } else {
+            assert!(
+                routes.contains("\"/helloworld.Greeter/SayHello\""),
+                "{tag}: {routes}"
+            );
+        }
+        let ch = gw.channel(is_tls).await;
+        let r = call_path(&ch, "/helloworld.Greeter/SayHello")
+            .await
+            .unwrap();
+        assert_eq!(r.message, "Hello admin from greeter", "{tag}");
+        let r = call_path(&ch, "/helloworld.GreeterAdmin/SayHello").await;
+        eprintln!("{tag}: /helloworld.GreeterAdmin/SayHello → {r:?}");
+        assert_one_call_each(&gw, tag, &["admin", "greeter"]);
+
+        control.stream(11, Duration::from_millis(500));
+        let (n, end, took) = stream_for(&ch).await;
+        eprintln!("{tag}: server stream: {n} messages in {took:?}, end {end:?}");
+        assert_eq!(n, 11, "{tag}");
+        assert!(end.is_ok(), "{tag}: {end:?}");
+        assert!(took >= Duration::from_secs(5), "{tag}: {took:?}");
+    }
 }

@@ -38,6 +38,21 @@ impl ConfiguredIngress {
             ConfiguredIngress::PlaintextH2c(i) => i.build(),
         }
     }
+
+    /// The same ingress written as Kubernetes Gateway API resources ([`Ingress::gateway_api`]):
+    /// a Gateway and a GRPCRoute per backend. What the Gateway API cannot say (a route
+    /// timeout or retries, the Istio-only `gateway` settings `selector`, `workloadNamespace`,
+    /// `virtualService`) is refused, each with the reason and what to do instead.
+    ///
+    /// # Errors
+    /// Every problem [`Ingress::build`] finds for the Gateway API target
+    /// ([`BuildError::GatewayApi`](crate::BuildError::GatewayApi) for what it cannot say).
+    pub fn build_gateway_api(&self) -> Result<Mesh, BuildErrors> {
+        match self {
+            ConfiguredIngress::Tls(i) => i.clone().gateway_api().build(),
+            ConfiguredIngress::PlaintextH2c(i) => i.clone().gateway_api().build(),
+        }
+    }
 }
 
 /// Collects problems with their path and location.

@@ -12,7 +12,7 @@ use super::GROUP;
 use super::refuse::{USE_WAYPOINT, route_namespace, secret_namespace};
 use istio_grpc_types::StringMatch;
 
-use crate::route::Target;
+use crate::route::{REFLECTION_TARGETS, Target};
 
 /// A GRPCRoute or HTTPRoute takes at most 16 rules, 64 matches per rule and 128 matches in all
 /// (v1.6.1 CRDs).
@@ -225,7 +225,7 @@ struct Rule {
 /// The rules of a backend: one per timeout (in the order first seen), at most
 /// [`MATCHES_PER_RULE`] matches each, the catch-all (every call) in a rule of its own, last.
 fn rules(b: &CheckedBackend<'_>, http: bool) -> Vec<Rule> {
-    let routes: Vec<(&Target, Option<std::time::Duration>)> = if b.spec.routes.is_empty() {
+    let mut routes: Vec<(&Target, Option<std::time::Duration>)> = if b.spec.routes.is_empty() {
         vec![(&Target::All, None)]
     } else {
         b.spec
@@ -234,6 +234,11 @@ fn rules(b: &CheckedBackend<'_>, http: bool) -> Vec<Rule> {
             .map(|r| (&r.target, r.policy.timeout))
             .collect()
     };
+    // Server reflection's services when asked for (as in the Istio target), so that the
+    // grpcurl checks planned for them reach a backend that answers.
+    if b.spec.reflection {
+        routes.extend(REFLECTION_TARGETS.iter().map(|t| (t, None)));
+    }
     let mut groups: Vec<(Option<String>, Vec<Value>)> = Vec::new();
     let mut catch_all = None;
     for (target, timeout) in routes {
