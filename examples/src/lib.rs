@@ -184,10 +184,21 @@ pub fn grpc_web_port() -> Result<Mesh, BuildErrors> {
 /// `grpc-vs`): the user service and health, the order service, a streaming service, and the
 /// resilient catch-all ([`resilient_route`]) reached from browsers through gRPC-Web.
 pub fn article_backends<T>(ingress: Ingress<T>) -> Ingress<T> {
+    backends(ingress, Backend::service("user-grpc-service"))
+}
+
+/// [`article_backends`], with server reflection routed to `user-grpc-service` (which also
+/// serves health), so that every grpcurl check the mesh prints runs as printed: grpcurl
+/// encodes `-d '{}'` with the schema it asks the server for.
+pub fn article_backends_with_reflection<T>(ingress: Ingress<T>) -> Ingress<T> {
+    backends(ingress, Backend::service("user-grpc-service").reflection())
+}
+
+fn backends<T>(ingress: Ingress<T>, users: Backend) -> Ingress<T> {
     ingress
         .virtual_service("grpc-vs")
         .backend(
-            Backend::service("user-grpc-service")
+            users
                 .route(ServiceRoute::unary("mypackage.UserService"))
                 .route(ServiceRoute::health()),
         )

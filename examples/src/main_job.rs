@@ -126,7 +126,8 @@ impl HostCertificate {
 }
 
 /// Everything the article configures, as one mesh behind one TLS gateway: the Secret from
-/// `certificate`, prefix routes per service and health, a streaming service without
+/// `certificate`, prefix routes per service and health, server reflection (so that the printed
+/// grpcurl checks run), a streaming service without
 /// timeout, the proxyless server with its DestinationRule (`ROUND_ROBIN`, `ISTIO_MUTUAL`,
 /// subsets `v1`/`v2`), and the resilient catch-all reached from browsers through gRPC-Web.
 ///
@@ -141,7 +142,7 @@ pub fn mesh(certificate: &HostCertificate) -> Result<Mesh, BuildErrors> {
     for version in PROXYLESS_VERSIONS {
         echo = echo.subset(version, [("version", version)]);
     }
-    crate::article_backends(
+    crate::article_backends_with_reflection(
         Ingress::new(certificate.host()).tls(certificate.credential(CREDENTIAL)),
     )
     .backend(echo)
@@ -295,7 +296,9 @@ impl MainJob {
              #   kubectl create secret tls {CREDENTIAL} --cert={HOST}.crt --key={HOST}.key -n istio-system\n\
              #\n\
              # Backends: the Services select pods labelled app=<service name>, serving gRPC on port 50051;\n\
-             # deploy your servers with that label. The proxyless server (Deployments {PROXYLESS_SERVICE}-v1, -v2) is\n\
+             # deploy your servers with that label. Server reflection is routed to user-grpc-service (which\n\
+             # serves health too): the grpcurl checks below need it there.\n\
+             # The proxyless server (Deployments {PROXYLESS_SERVICE}-v1, -v2) is\n\
              # Istio's echo server; proxyless clients reach it at xds:///{PROXYLESS_SERVICE}.<namespace>.svc.cluster.local:50051.\n"
         );
         out.push_str(&istio_grpc_builder::istio_grpc_types::yaml::to_string(

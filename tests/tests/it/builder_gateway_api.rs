@@ -221,6 +221,9 @@ mod snapshots {
                 text.push_str(&c.to_string());
                 text.push('\n');
             }
+            for u in mesh.unchecked_routes() {
+                text.push_str(&format!("# {u}\n"));
+            }
         }
         insta::with_settings!({ prepend_module_to_snapshot => false }, {
             insta::assert_snapshot!("gateway_api__grpcurl_checks", text);
