@@ -54,5 +54,13 @@ fn main() -> Result<(), Box<dyn Error>> {
         .backend(backend)
         .build()?;
     fs::write(out.join("istio.yaml"), mesh.to_yaml())?;
+
+    // Or in one call, from the configuration file `istio-grpc generate` reads (timeouts and
+    // retries per method; a timeout on a streaming method fails the build, naming it).
+    let config = "../../schema/examples/greeter.yaml";
+    println!("cargo:rerun-if-changed={config}");
+    let configured =
+        istio_grpc_builder::config::manifests_from_files(out.join("descriptor.bin"), config)?;
+    fs::write(out.join("istio-configured.yaml"), configured.to_yaml())?;
     Ok(())
 }

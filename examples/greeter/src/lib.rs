@@ -75,6 +75,12 @@ pub const FILE_DESCRIPTOR_SET: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "
 /// The Istio manifests `build.rs` derived from the same descriptor set (multi-document YAML).
 pub const ISTIO_MANIFESTS: &str = include_str!(concat!(env!("OUT_DIR"), "/istio.yaml"));
 
+/// The manifests `build.rs` wrote in one call, `istio_grpc_builder::config::manifests_from_files`,
+/// from the descriptor set and `schema/examples/greeter.yaml` (the file `istio-grpc generate`
+/// reads).
+pub const CONFIGURED_MANIFESTS: &str =
+    include_str!(concat!(env!("OUT_DIR"), "/istio-configured.yaml"));
+
 /// How many replies `LotsOfReplies` streams.
 pub const REPLIES: usize = 3;
 

@@ -294,3 +294,17 @@ fn build_rs_in_one_call_from_files() -> Result<(), Box<dyn std::error::Error>> {
     assert!(matches!(missing, Err(GenerateError::Read { path, .. }) if path.ends_with("nope.bin")));
     Ok(())
 }
+
+/// The greeter's own `build.rs` makes its manifests in one call from the same descriptor set and
+/// configuration file: what it wrote at build time is what the library (and `generate`) give.
+#[test]
+fn the_greeters_build_rs_writes_the_configured_manifests() -> Result<(), Box<dyn std::error::Error>>
+{
+    let at_build_time = istio_grpc_example_greeter::CONFIGURED_MANIFESTS;
+    assert_eq!(at_build_time, from_config()?.to_yaml());
+    assert!(
+        at_build_time.contains("exact: /helloworld.Greeter/SayHello"),
+        "{at_build_time}"
+    );
+    Ok(())
+}
