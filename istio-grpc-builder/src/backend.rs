@@ -10,7 +10,7 @@ use crate::GrpcWeb;
 use crate::marker::{DataPlane, LoadBalancerFor, Proxyless, Sidecar, TlsModeFor};
 use crate::route::Route;
 use crate::service::GrpcService;
-use crate::spec::{BackendSpec, ServiceSource};
+use crate::spec::{BackendSpec, ServiceSource, SplitSpec};
 
 /// The port gRPC backends listen on unless told otherwise.
 pub const DEFAULT_GRPC_PORT: u16 = 50051;
@@ -121,6 +121,7 @@ impl Backend<Sidecar> {
                 subsets: Vec::new(),
                 proxyless: None,
                 reflection: false,
+                splits: Vec::new(),
             },
             plane: PhantomData,
         }
@@ -419,6 +420,48 @@ impl<M: DataPlane> Backend<M> {
             .map(|(k, v)| (k.into(), v.into()))
             .collect();
         self.spec.subsets.push((name.into(), labels));
+        self
+    }
+
+    /// Sends `percent` % of this backend's calls to another Service (a canary, a blue/green
+    /// switch); this backend's own Service keeps the rest of 100 %. Call it once per Service;
+    /// the shares must add up to at most 100 (checked by `build()`), and a share may be 0 (the
+    /// Service is routed to but takes no calls yet). Every route of this backend is split
+    /// alike: Istio writes each route's destinations with `weight`s that sum to 100, the
+    /// Gateway API writes `backendRefs` with the same `weight`s.
+    ///
+    /// `to` gives only the Service: its name, namespace (default: this backend's), port,
+    /// port name, target port and selector, or your own Service ([`Backend::existing`], which
+    /// must declare the port HTTP/2 as for any backend). `build()` refuses routes, gRPC-Web,
+    /// policies or splits set on `to`: they belong to this backend, whose load balancer and
+    /// upstream TLS the builder also writes for `to`'s Service.
+    ///
+    /// ```
+    /// use istio_grpc_builder::{Backend, Ingress, ServiceRoute};
+    /// let greeter = Backend::service("greeter-v1")
+    ///     .route(ServiceRoute::unary("helloworld.Greeter"))
+    ///     .split_to(Backend::service("greeter-v2"), 10);
+    /// let mesh = Ingress::new("grpc.example.com").h2c().backend(greeter).build()?;
+    /// let yaml = mesh.yaml();
+    /// assert!(yaml.contains("host: greeter-v1\n"), "{yaml}");
+    /// assert!(yaml.contains("weight: 90"), "{yaml}");
+    /// assert!(yaml.contains("host: greeter-v2\n"), "{yaml}");
+    /// assert!(yaml.contains("weight: 10"), "{yaml}");
+    /// // both Services are written, each declared gRPC
+    /// assert_eq!(mesh.objects().iter().filter(|o| o.kind() == "Service").count(), 2);
+    ///
+    /// let too_much = Backend::service("greeter-v1")
+    ///     .split_to(Backend::service("greeter-v2"), 60)
+    ///     .split_to(Backend::service("greeter-v3"), 50);
+    /// let errors = Ingress::new("grpc.example.com").h2c().backend(too_much).build().unwrap_err();
+    /// assert!(errors.to_string().contains("110 %"), "{errors}");
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
+    /// ```
+    pub fn split_to(mut self, to: Backend<Sidecar>, percent: u8) -> Self {
+        self.spec.splits.push(SplitSpec {
+            service: to.spec,
+            percent,
+        });
         self
     }
 }

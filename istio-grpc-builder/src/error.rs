@@ -263,6 +263,18 @@ pub enum GatewayApiProblem {
         /// What must name it.
         why: &'static str,
     },
+    /// A Service a backend splits to that lives in another namespace than the routes.
+    #[error(
+        "the Service {service:?} given to `.split_to(..)` is in namespace {namespace:?}, but the routes that split to it are in {route_namespace:?}; a `backendRef` to another namespace needs a ReferenceGrant there, which this builder does not write: put the Service in {route_namespace:?}, or keep Istio's API (remove `.gateway_api()`)"
+    )]
+    SplitNamespace {
+        /// The Service's name.
+        service: String,
+        /// Its namespace.
+        namespace: String,
+        /// The routes' namespace.
+        route_namespace: String,
+    },
     /// A Service of the user's own that lacks the waypoint label.
     #[error(
         "the Service has no label `istio.io/use-waypoint: {waypoint}`, so its calls would not pass the waypoint that applies the mesh routes; add the label, or label its namespace and use `InMesh::namespace_waypoint(..)`"
@@ -415,6 +427,24 @@ pub enum BackendProblem {
     SubsetWithoutLabels {
         /// The subset's name.
         subset: String,
+    },
+    /// The shares given to other Services add up to more than 100 %.
+    #[error(
+        "the shares given with `.split_to(..)` add up to {total} %, more than the 100 % of this backend's calls; lower them (this backend's own Service takes what they leave of 100 %)"
+    )]
+    SplitOver100 {
+        /// The sum of the shares.
+        total: u32,
+    },
+    /// A Service given to `.split_to(..)` carries a setting of a backend.
+    #[error(
+        "the Service {service:?} given to `.split_to(..)` has {setting}, which only the backend it splits can have: set it on this backend (its routes, gRPC-Web, load balancer and upstream TLS apply to every Service it splits to), not on the Service"
+    )]
+    SplitSetting {
+        /// The Service's name.
+        service: String,
+        /// The setting (`routes`, `gRPC-Web`, …).
+        setting: &'static str,
     },
 }
 

@@ -126,6 +126,19 @@ pub(crate) struct BackendSpec {
     pub(crate) proxyless: Option<ProxylessRole>,
     /// Routes for server reflection ([`Backend::reflection`](crate::Backend::reflection)).
     pub(crate) reflection: bool,
+    /// Other Services that take a share of this backend's calls
+    /// ([`Backend::split_to`](crate::Backend::split_to)); this backend's own Service takes
+    /// the rest of 100 %.
+    pub(crate) splits: Vec<SplitSpec>,
+}
+
+/// A Service that takes `percent` % of a backend's calls.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct SplitSpec {
+    /// The Service, as a backend holds it; only its Service settings apply (`build()` refuses
+    /// the others).
+    pub(crate) service: BackendSpec,
+    pub(crate) percent: u8,
 }
 
 impl BackendSpec {

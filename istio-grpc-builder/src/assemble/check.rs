@@ -33,6 +33,26 @@ pub(super) struct CheckedBackend<'a> {
     /// The name and `appProtocol` of the Service port the builder writes (`None` for the
     /// user's own Service).
     pub(super) port: Option<(String, &'static str)>,
+    /// The other Services that take a share of the calls ([`BackendSpec::splits`]).
+    pub(super) splits: Vec<CheckedSplit>,
+}
+
+impl CheckedBackend<'_> {
+    /// The share of the calls this backend's own Service keeps: what the splits leave of 100.
+    pub(super) fn own_percent(&self) -> u8 {
+        let given: u8 = self.splits.iter().map(|s| s.percent).sum();
+        100 - given
+    }
+}
+
+/// A Service that takes a share of a backend's calls, checked: its spec with the namespace
+/// resolved (the backend's unless given) and the backend's gRPC-Web, load balancer and
+/// upstream TLS, which apply to it too.
+pub(super) struct CheckedSplit {
+    pub(super) spec: BackendSpec,
+    pub(super) percent: u8,
+    /// As [`CheckedBackend::port`].
+    pub(super) port: Option<(String, &'static str)>,
 }
 
 /// One route, checked, with its values in Istio's types.
@@ -93,11 +113,21 @@ pub(super) fn check(spec: &IngressSpec, tls: bool) -> Result<Checked<'_>, BuildE
     let mut backends_seen: HashSet<(&str, Option<&str>)> =
         HashSet::with_capacity(spec.backends.len());
     for b in &spec.backends {
-        if !backends_seen.insert((&b.name, b.namespace.as_deref())) {
-            errs.push(BuildError::Duplicate {
-                kind: DuplicateKind::Backend,
-                value: format!("{:?}", b.name),
-            });
+        // A Service a backend splits to is written (or checked) like a backend's own.
+        let services =
+            std::iter::once((&b.name, b.namespace.as_deref())).chain(b.splits.iter().map(|s| {
+                (
+                    &s.service.name,
+                    s.service.namespace.as_deref().or(b.namespace.as_deref()),
+                )
+            }));
+        for (name, namespace) in services {
+            if !backends_seen.insert((name, namespace)) {
+                errs.push(BuildError::Duplicate {
+                    kind: DuplicateKind::Backend,
+                    value: format!("{name:?}"),
+                });
+            }
         }
         let mut targets: Vec<&Target> = if b.routes.is_empty() {
             vec![&ALL_CALLS]
@@ -159,22 +189,9 @@ fn credential(cred: &TlsCredential, errs: &mut Vec<BuildError>) {
 
 fn backend<'a>(b: &'a BackendSpec, errs: &mut Vec<BuildError>) -> Option<CheckedBackend<'a>> {
     let before = errs.len();
-    if let Err(e) = validate::dns_label(NameKind::Backend, &b.name) {
-        errs.push(e);
-    }
-    if let Some(ns) = &b.namespace
-        && let Err(e) = validate::dns_label(NameKind::Namespace, ns)
-    {
-        errs.push(e);
-    }
-    if b.port == 0 {
-        errs.push(BuildError::Backend {
-            backend: b.name.clone(),
-            problem: BackendProblem::PortZero,
-        });
-    }
-    let port = service_port(b, errs);
+    let port = service(b, errs);
     subsets(b, errs);
+    let splits = splits(b, errs);
     let cors = cors_policy(b, errs);
     let mut routes: Vec<CheckedRoute<'a>> = if b.routes.is_empty() {
         vec![CheckedRoute {
@@ -198,7 +215,78 @@ fn backend<'a>(b: &'a BackendSpec, errs: &mut Vec<BuildError>) -> Option<Checked
         routes,
         cors,
         port,
+        splits,
     })
+}
+
+/// The Services `b` splits to: the shares at most 100 % in all, each Service with only Service
+/// settings, checked as a backend's own.
+fn splits(b: &BackendSpec, errs: &mut Vec<BuildError>) -> Vec<CheckedSplit> {
+    let mut fail = |problem| {
+        errs.push(BuildError::Backend {
+            backend: b.name.clone(),
+            problem,
+        });
+    };
+    let total: u32 = b.splits.iter().map(|s| u32::from(s.percent)).sum();
+    if total > 100 {
+        fail(BackendProblem::SplitOver100 { total });
+    }
+    for s in &b.splits {
+        let t = &s.service;
+        let settings = [
+            (!t.routes.is_empty(), "routes"),
+            (t.grpc_web.is_some(), "gRPC-Web"),
+            (t.lb.is_some(), "a load balancer"),
+            (t.upstream_tls.is_some(), "an upstream TLS mode"),
+            (!t.subsets.is_empty(), "subsets"),
+            (t.reflection, "server reflection"),
+            (!t.splits.is_empty(), "splits of its own"),
+        ];
+        for (_, setting) in settings.into_iter().filter(|(set, _)| *set) {
+            fail(BackendProblem::SplitSetting {
+                service: t.name.clone(),
+                setting,
+            });
+        }
+    }
+    let mut out = Vec::with_capacity(b.splits.len());
+    for s in &b.splits {
+        let spec = BackendSpec {
+            namespace: s.service.namespace.clone().or_else(|| b.namespace.clone()),
+            grpc_web: b.grpc_web.clone(),
+            lb: b.lb,
+            upstream_tls: b.upstream_tls,
+            ..s.service.clone()
+        };
+        let port = service(&spec, errs);
+        out.push(CheckedSplit {
+            spec,
+            percent: s.percent,
+            port,
+        });
+    }
+    out
+}
+
+/// The Service of a backend (or of a Service it splits to): its name, namespace and port, and
+/// [`service_port`].
+fn service(b: &BackendSpec, errs: &mut Vec<BuildError>) -> Option<(String, &'static str)> {
+    if let Err(e) = validate::dns_label(NameKind::Backend, &b.name) {
+        errs.push(e);
+    }
+    if let Some(ns) = &b.namespace
+        && let Err(e) = validate::dns_label(NameKind::Namespace, ns)
+    {
+        errs.push(e);
+    }
+    if b.port == 0 {
+        errs.push(BuildError::Backend {
+            backend: b.name.clone(),
+            problem: BackendProblem::PortZero,
+        });
+    }
+    service_port(b, errs)
 }
 
 /// The Service port: for a written Service, its name (Istio reads the protocol from it); for

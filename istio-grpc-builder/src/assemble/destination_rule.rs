@@ -1,5 +1,5 @@
 //! DestinationRules: one per backend that sets a load balancer, an upstream TLS mode or
-//! subsets.
+//! subsets, and one per Service it splits to with the same load balancer and TLS mode.
 
 use istio_grpc_types::DestinationRule;
 use istio_grpc_types::destination_rule::{
@@ -7,9 +7,16 @@ use istio_grpc_types::destination_rule::{
 };
 
 use super::check::CheckedBackend;
+use crate::spec::BackendSpec;
 
-pub(super) fn write(b: &CheckedBackend<'_>) -> Option<DestinationRule> {
-    let b = b.spec;
+pub(super) fn write(b: &CheckedBackend<'_>) -> Vec<DestinationRule> {
+    std::iter::once(one(b.spec))
+        .chain(b.splits.iter().map(|s| one(&s.spec)))
+        .flatten()
+        .collect()
+}
+
+fn one(b: &BackendSpec) -> Option<DestinationRule> {
     if b.lb.is_none() && b.upstream_tls.is_none() && b.subsets.is_empty() {
         return None;
     }

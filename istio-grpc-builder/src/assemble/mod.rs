@@ -109,15 +109,10 @@ pub(crate) fn build(spec: &IngressSpec, tls: bool) -> Result<Mesh, BuildErrors> 
     objects.extend(
         c.backends
             .iter()
-            .filter_map(destination_rule::write)
+            .flat_map(destination_rule::write)
             .map(Object::from),
     );
-    objects.extend(
-        c.backends
-            .iter()
-            .filter_map(service::write)
-            .map(Object::from),
-    );
+    objects.extend(c.backends.iter().flat_map(service::write).map(Object::from));
     objects.extend(envoy_filter::write(&c).map(Object::from));
 
     too_large(&objects)?;

@@ -6,10 +6,18 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use super::check::CheckedBackend;
 use super::meta;
-use crate::spec::ServiceSource;
+use crate::spec::{BackendSpec, ServiceSource};
 
-pub(super) fn write(b: &CheckedBackend<'_>) -> Option<Service> {
-    let spec = b.spec;
+/// The backend's Service and those of the Services it splits to, where the builder writes them.
+pub(super) fn write(b: &CheckedBackend<'_>) -> Vec<Service> {
+    std::iter::once(one(b.spec, b.port.clone()))
+        .chain(b.splits.iter().map(|s| one(&s.spec, s.port.clone())))
+        .flatten()
+        .collect()
+}
+
+/// One Service, with its port's name and `appProtocol`.
+fn one(spec: &BackendSpec, port: Option<(String, &'static str)>) -> Option<Service> {
     let ServiceSource::Emit {
         selector,
         target_port,
@@ -18,7 +26,7 @@ pub(super) fn write(b: &CheckedBackend<'_>) -> Option<Service> {
     else {
         return None;
     };
-    let (name, app_protocol) = b.port.clone()?;
+    let (name, app_protocol) = port?;
     Some(Service {
         metadata: meta(&spec.name, spec.namespace.as_deref()),
         spec: Some(ServiceSpec {

@@ -13,6 +13,7 @@ use istio_grpc_types::virtual_service::{
 use super::check::{Checked, CheckedBackend, CheckedRoute};
 use crate::limits;
 use crate::route::{HEALTH_SERVICE, Target};
+use crate::spec::BackendSpec;
 
 /// Sort rank: methods (exact paths), services (prefixes), health, then the catch-all.
 pub(super) fn rank(target: &Target) -> u8 {
@@ -24,6 +25,30 @@ pub(super) fn rank(target: &Target) -> u8 {
     }
 }
 
+/// Where a route sends its calls: the backend's Service, or, when it splits
+/// ([`CheckedBackend::splits`]), every Service with its share as `weight` (they sum to 100, so
+/// Istio takes them as they are).
+fn destinations(b: &CheckedBackend<'_>) -> Vec<HttpRouteDestination> {
+    let one = |spec: &BackendSpec, weight: Option<u8>| HttpRouteDestination {
+        destination: Some(Destination {
+            host: Some(spec.host()),
+            port: Some(PortSelector {
+                number: Some(u32::from(spec.port)),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }),
+        weight: weight.map(i32::from),
+        ..Default::default()
+    };
+    if b.splits.is_empty() {
+        return vec![one(b.spec, None)];
+    }
+    std::iter::once(one(b.spec, Some(b.own_percent())))
+        .chain(b.splits.iter().map(|s| one(&s.spec, Some(s.percent))))
+        .collect()
+}
+
 fn http_route(b: &CheckedBackend<'_>, r: &CheckedRoute<'_>) -> HttpRoute {
     HttpRoute {
         match_: r.target.uri_match().map(|uri| {
@@ -32,17 +57,7 @@ fn http_route(b: &CheckedBackend<'_>, r: &CheckedRoute<'_>) -> HttpRoute {
                 ..Default::default()
             }]
         }),
-        route: Some(vec![HttpRouteDestination {
-            destination: Some(Destination {
-                host: Some(b.spec.host()),
-                port: Some(PortSelector {
-                    number: Some(u32::from(b.spec.port)),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }]),
+        route: Some(destinations(b)),
         timeout: r.timeout,
         retries: r.retries.clone(),
         cors_policy: b.cors.clone(),

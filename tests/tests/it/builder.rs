@@ -828,6 +828,149 @@ fn wildcard_origin_only_by_name() {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Traffic splits (`Backend::split_to`): weights that sum to 100, refused otherwise.
+
+/// A canary: `greeter-v1` keeps 90 %, `greeter-v2` takes 10 %; both Services written and
+/// declared gRPC, both given the backend's load balancer; the health route split alike.
+#[test]
+fn a_canary_splits_every_route_by_weight() {
+    let mesh = built(
+        tls_ingress()
+            .backend(
+                Backend::service("greeter-v1")
+                    .namespace("apps")
+                    .route(ServiceRoute::unary("helloworld.Greeter"))
+                    .route(ServiceRoute::health())
+                    .load_balancer(istio_grpc_builder::lb::LeastRequest)
+                    .split_to(
+                        Backend::service("greeter-v2")
+                            .selector([("app", "greeter"), ("version", "v2")]),
+                        10,
+                    ),
+            )
+            .build(),
+    );
+    insta::with_settings!({ prepend_module_to_snapshot => false }, {
+        insta::assert_snapshot!("builder__canary", mesh.to_yaml());
+    });
+    for r in http_routes(&mesh) {
+        let dests: Vec<(String, i64)> = r["route"]
+            .as_array()
+            .expect("destinations")
+            .iter()
+            .map(|d| {
+                (
+                    d["destination"]["host"].as_str().unwrap_or("").to_owned(),
+                    d["weight"].as_i64().unwrap_or(-1),
+                )
+            })
+            .collect();
+        assert_eq!(
+            dests,
+            [
+                ("greeter-v1.apps.svc.cluster.local".to_owned(), 90),
+                ("greeter-v2.apps.svc.cluster.local".to_owned(), 10)
+            ]
+        );
+    }
+}
+
+/// The shares, the Service given and its name are checked like a backend's own.
+#[test]
+fn a_split_is_refused_with_its_reason() {
+    let v2 = || Backend::service("greeter-v2");
+    // Shares above 100 %.
+    let errs = build_errs(
+        tls_ingress().backend(
+            Backend::service("greeter-v1")
+                .split_to(v2(), 60)
+                .split_to(Backend::service("greeter-v3"), 41),
+        ),
+    );
+    assert!(
+        matches!(errs.as_slice(), [BuildError::Backend { backend, problem: BackendProblem::SplitOver100 { total: 101 } }] if backend == "greeter-v1"),
+        "{errs:?}"
+    );
+    assert_eq!(
+        errs[0].to_string(),
+        "backend \"greeter-v1\": the shares given with `.split_to(..)` add up to 101 %, more than the 100 % of this backend's calls; lower them (this backend's own Service takes what they leave of 100 %)"
+    );
+    // Backend settings on the Service split to: each named.
+    let errs = build_errs(
+        tls_ingress().backend(
+            Backend::service("greeter-v1").split_to(
+                v2().route(ServiceRoute::unary("helloworld.Greeter"))
+                    .load_balancer(istio_grpc_builder::lb::LeastRequest)
+                    .split_to(Backend::service("greeter-v3"), 5),
+                10,
+            ),
+        ),
+    );
+    let settings: Vec<&str> = errs
+        .iter()
+        .map(|e| match e {
+            BuildError::Backend {
+                problem: BackendProblem::SplitSetting { service, setting },
+                ..
+            } if service == "greeter-v2" => *setting,
+            other => panic!("unexpected {other}"),
+        })
+        .collect();
+    assert_eq!(settings, ["routes", "a load balancer", "splits of its own"]);
+    // The Service split to is a backend's Service: HTTP/2, a DNS name, not another backend's.
+    let errs = build_errs(
+        tls_ingress().backend(
+            Backend::service("greeter-v1")
+                .split_to(Backend::existing(user_service("http", None)), 10)
+                .split_to(Backend::service("Greeter_V3"), 10)
+                .split_to(Backend::service("greeter-v1"), 10),
+        ),
+    );
+    assert!(
+        matches!(&errs[0], BuildError::Duplicate { kind: DuplicateKind::Backend, value } if value == "\"greeter-v1\""),
+        "{errs:?}"
+    );
+    assert!(
+        matches!(&errs[1], BuildError::Backend { backend, problem: BackendProblem::NotHttp2 { .. } } if backend == "order-grpc-service"),
+        "{errs:?}"
+    );
+    assert!(
+        matches!(
+            &errs[2],
+            BuildError::Name {
+                kind: NameKind::Backend,
+                ..
+            }
+        ),
+        "{errs:?}"
+    );
+    assert_eq!(errs.len(), 3, "{errs:?}");
+}
+
+/// 100/0 keeps every call on the backend's own Service but routes to the other already;
+/// 0/100 moves them all.
+#[test]
+fn a_share_may_be_zero() {
+    for (share, own) in [(0, 100), (100, 0)] {
+        let mesh = built(
+            tls_ingress()
+                .backend(
+                    Backend::service("greeter-v1").split_to(Backend::service("greeter-v2"), share),
+                )
+                .build(),
+        );
+        let r = &http_routes(&mesh)[0];
+        let weights: Vec<i64> = r["route"]
+            .as_array()
+            .expect("destinations")
+            .iter()
+            .map(|d| d["weight"].as_i64().unwrap_or(-1))
+            .collect();
+        assert_eq!(weights, [own, i64::from(share)]);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Every mesh the builder accepts passes the CRD schema and CEL rules, and round-trips.
 
 mod props {
@@ -862,7 +1005,7 @@ mod props {
         ]
     }
 
-    fn backend(i: usize, routes: Vec<R>, web: bool, port: u16, lb: bool) -> Backend {
+    fn backend(i: usize, routes: Vec<R>, web: bool, port: u16, lb: bool, splits: &[u8]) -> Backend {
         use istio_grpc_builder::marker::{ServerStreaming, Unary};
         let mut b = Backend::service(format!("svc-{i}")).port(port);
         for r in routes {
@@ -906,6 +1049,9 @@ mod props {
                 .load_balancer(istio_grpc_builder::lb::LeastRequest)
                 .subset("v1", [("version", "v1")]);
         }
+        for (j, percent) in splits.iter().enumerate() {
+            b = b.split_to(Backend::service(format!("svc-{i}-{j}")), *percent);
+        }
         b
     }
 
@@ -916,12 +1062,15 @@ mod props {
         fn accepted_meshes_are_valid(
             tls in any::<bool>(),
             backends in proptest::collection::vec(
-                (proptest::collection::vec(route(), 0..4), any::<bool>(), 0u16..3, any::<bool>()), 1..5),
+                (proptest::collection::vec(route(), 0..4), any::<bool>(), 0u16..3, any::<bool>(),
+                 proptest::collection::vec(0u8..=60, 0..3)), 1..5),
         ) {
             let mut ingress = Ingress::new("grpc.example.com");
-            for (i, (routes, web, port, lb)) in backends.into_iter().enumerate() {
+            let mut over_100 = false;
+            for (i, (routes, web, port, lb, splits)) in backends.into_iter().enumerate() {
                 let port = [50051, 8080, 0][usize::from(port)];
-                ingress = ingress.backend(backend(i, routes, web, port, lb));
+                over_100 |= splits.iter().map(|p| u32::from(*p)).sum::<u32>() > 100;
+                ingress = ingress.backend(backend(i, routes, web, port, lb, &splits));
             }
             let result = if tls { ingress.tls(TlsCredential::secret("grpc-tls-credential")).build() } else { ingress.h2c().build() };
             // Refusals are fine; what is accepted must be valid.
@@ -931,6 +1080,18 @@ mod props {
             // merged list is reachable: the builder writes at most one.
             let catch_alls = http_routes(&mesh).iter().filter(|r| r.get("match").is_none()).count();
             prop_assert!(catch_alls <= 1, "{catch_alls} catch-all routes:\n{yaml}");
+            // Shares above 100 % are refused; a split route's weights sum to 100 (Istio then
+            // takes them as they are), an unsplit one has none.
+            prop_assert!(!over_100, "shares above 100 % accepted:\n{yaml}");
+            for r in http_routes(&mesh) {
+                let dests = r["route"].as_array().cloned().unwrap_or_default();
+                let weights: Vec<Option<i64>> = dests.iter().map(|d| d["weight"].as_i64()).collect();
+                if dests.len() > 1 {
+                    prop_assert_eq!(weights.iter().map(|w| w.unwrap_or(0)).sum::<i64>(), 100, "{}", yaml);
+                } else {
+                    prop_assert_eq!(weights, vec![None]);
+                }
+            }
             let back = istio_grpc_types::yaml::objects_from_str(&yaml).expect("reads back");
             prop_assert_eq!(back.as_slice(), mesh.objects());
             let Some(crds) = crate::support::crds() else { return Ok(()) };

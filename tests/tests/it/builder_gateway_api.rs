@@ -197,6 +197,25 @@ mod snapshots {
         snapshot("http_routes", &mesh);
     }
 
+    /// A canary (90/10) at the gateway and in the mesh: every rule's `backendRefs` carry the
+    /// weights; both Services written in the routes' namespace, declared gRPC and labelled
+    /// for the waypoint.
+    #[test]
+    fn canary() {
+        let mesh = built(
+            &tls()
+                .namespace("grpc")
+                .in_mesh(InMesh::waypoint("waypoint"))
+                .backend(
+                    Backend::service("greeter-v1")
+                        .route(ServiceRoute::unary("helloworld.Greeter"))
+                        .route(ServiceRoute::health())
+                        .split_to(Backend::service("greeter-v2"), 10),
+                ),
+        );
+        snapshot("canary", &mesh);
+    }
+
     /// The grpcurl checks and the command that finds the Gateway's address.
     #[test]
     fn grpcurl_checks() {
@@ -556,6 +575,31 @@ fn http_routes_take_timeouts_and_cors_but_not_the_rest() {
         [(
             "backend \"grpc-service\"".to_owned(),
             GatewayApiProblem::MaxAgeTooLong { max_age }
+        )]
+    );
+}
+
+/// A Service split to in another namespace than the routes would need a ReferenceGrant.
+#[test]
+fn a_split_to_another_namespace_is_refused() {
+    let errs = problems(
+        tls()
+            .namespace("grpc")
+            .backend(
+                Backend::service("greeter-v1")
+                    .split_to(Backend::service("greeter-v2").namespace("canary"), 10),
+            )
+            .build(),
+    );
+    assert_eq!(
+        errs,
+        [(
+            "backend \"greeter-v1\"".to_owned(),
+            GatewayApiProblem::SplitNamespace {
+                service: "greeter-v2".to_owned(),
+                namespace: "canary".to_owned(),
+                route_namespace: "grpc".to_owned(),
+            }
         )]
     );
 }

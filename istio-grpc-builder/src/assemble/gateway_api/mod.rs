@@ -36,7 +36,7 @@ pub(crate) fn build(spec: &IngressSpec, tls: bool) -> Result<Mesh, BuildErrors> 
     objects.extend(
         c.backends
             .iter()
-            .filter_map(|b| write::service(&c, b))
+            .flat_map(|b| write::services(&c, b))
             .map(Object::from),
     );
     super::too_large(&objects)?;

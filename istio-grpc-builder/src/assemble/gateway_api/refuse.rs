@@ -147,27 +147,52 @@ pub(super) fn refusals(spec: &IngressSpec, tls: bool) -> Vec<BuildError> {
                 refuse(&part, GatewayApiProblem::Retries);
             }
         }
+        let route_ns = route_namespace(spec, b);
+        for s in &b.splits {
+            let ns = s
+                .service
+                .namespace
+                .as_deref()
+                .or(b.namespace.as_deref())
+                .or(spec.namespace.as_deref());
+            if ns != route_ns {
+                refuse(
+                    &part,
+                    GatewayApiProblem::SplitNamespace {
+                        service: s.service.name.clone(),
+                        namespace: ns.unwrap_or_default().to_owned(),
+                        route_namespace: route_ns.unwrap_or_default().to_owned(),
+                    },
+                );
+            }
+        }
         if let Some(waypoint) = spec
             .gateway_api
             .in_mesh
             .as_ref()
             .and_then(|m| m.waypoint.as_ref())
             .filter(|w| w.label_services)
-            && let ServiceSource::Given(svc) = &b.service
         {
-            let labelled = svc
-                .metadata
-                .labels
-                .as_ref()
-                .and_then(|l| l.get(USE_WAYPOINT))
-                .is_some_and(|v| *v == waypoint.name);
-            if !labelled {
-                refuse(
-                    &part,
-                    GatewayApiProblem::NotOnWaypoint {
-                        waypoint: waypoint.name.clone(),
-                    },
-                );
+            let services =
+                std::iter::once(&b.service).chain(b.splits.iter().map(|s| &s.service.service));
+            for svc in services {
+                let ServiceSource::Given(svc) = svc else {
+                    continue;
+                };
+                let labelled = svc
+                    .metadata
+                    .labels
+                    .as_ref()
+                    .and_then(|l| l.get(USE_WAYPOINT))
+                    .is_some_and(|v| *v == waypoint.name);
+                if !labelled {
+                    refuse(
+                        &part,
+                        GatewayApiProblem::NotOnWaypoint {
+                            waypoint: waypoint.name.clone(),
+                        },
+                    );
+                }
             }
         }
     }

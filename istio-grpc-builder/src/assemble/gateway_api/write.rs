@@ -376,6 +376,25 @@ fn http_rule(
     }
 }
 
+/// The `backendRefs` of a backend's rules as (name, port, weight): its Service, or, when it
+/// splits, every Service with its share as `weight` (refuse.rs keeps them in the route's
+/// namespace, so no `namespace` is written).
+fn backend_refs(b: &CheckedBackend<'_>) -> Vec<(String, i32, Option<i32>)> {
+    if b.splits.is_empty() {
+        return vec![(b.spec.name.clone(), i32::from(b.spec.port), None)];
+    }
+    std::iter::once((b.spec, b.own_percent()))
+        .chain(b.splits.iter().map(|s| (&s.spec, s.percent)))
+        .map(|(spec, percent)| {
+            (
+                spec.name.clone(),
+                i32::from(spec.port),
+                Some(i32::from(percent)),
+            )
+        })
+        .collect()
+}
+
 /// The routes of one backend, GRPCRoutes or HTTPRoutes: the ingress ones (parent: the Gateway,
 /// with the hosts) or the mesh ones (parent: the backend's Service). One object while its rules
 /// fit in [`RULES_PER_ROUTE`] and [`MATCHES_PER_ROUTE`], else `<name>`, `<name>-2`, …
@@ -425,16 +444,25 @@ fn routes(c: &Checked<'_>, b: &CheckedBackend<'_>, in_mesh: bool) -> Vec<Object>
     } else {
         bs.name.clone()
     };
-    let grpc_refs = [GrpcBackendRef {
-        name: bs.name.clone(),
-        port: Some(i32::from(bs.port)),
-        ..Default::default()
-    }];
-    let http_refs = [HttpBackendRef {
-        name: bs.name.clone(),
-        port: Some(i32::from(bs.port)),
-        ..Default::default()
-    }];
+    let refs = backend_refs(b);
+    let grpc_refs: Vec<GrpcBackendRef> = refs
+        .iter()
+        .map(|(name, port, weight)| GrpcBackendRef {
+            name: name.clone(),
+            port: Some(*port),
+            weight: *weight,
+            ..Default::default()
+        })
+        .collect();
+    let http_refs: Vec<HttpBackendRef> = refs
+        .into_iter()
+        .map(|(name, port, weight)| HttpBackendRef {
+            name,
+            port: Some(port),
+            weight,
+            ..Default::default()
+        })
+        .collect();
     objects
         .into_iter()
         .enumerate()
@@ -529,26 +557,31 @@ fn waypoints(c: &Checked<'_>) -> Vec<Gateway> {
         .collect()
 }
 
-/// The backend's Service, when the builder writes it: as for Istio's API, but in the route's
-/// namespace (where its `backendRefs` look), labelled for the waypoint when one applies the mesh routes.
-pub(super) fn service(c: &Checked<'_>, b: &CheckedBackend<'_>) -> Option<Service> {
-    let mut s = service::write(b)?;
-    // Where the route's `backendRefs` look for it.
-    s.metadata.namespace = route_namespace(c.spec, b.spec).map(str::to_owned);
-    if let Some(w) = c
+/// The backend's Service and those it splits to, where the builder writes them: as for Istio's
+/// API, but in the route's namespace (where its `backendRefs` look), labelled for the waypoint
+/// when one applies the mesh routes.
+pub(super) fn services(c: &Checked<'_>, b: &CheckedBackend<'_>) -> Vec<Service> {
+    let mut out = service::write(b);
+    let waypoint = c
         .spec
         .gateway_api
         .in_mesh
         .as_ref()
         .and_then(|m| m.waypoint.as_ref())
-        .filter(|w| w.label_services)
-    {
-        s.metadata
-            .labels
-            .get_or_insert_with(Default::default)
-            .insert(USE_WAYPOINT.to_owned(), w.name.clone());
+        .filter(|w| w.label_services);
+    for s in &mut out {
+        // Where the route's `backendRefs` look for it.
+        if s.metadata.namespace.is_none() {
+            s.metadata.namespace.clone_from(&c.spec.namespace);
+        }
+        if let Some(w) = waypoint {
+            s.metadata
+                .labels
+                .get_or_insert_with(Default::default)
+                .insert(USE_WAYPOINT.to_owned(), w.name.clone());
+        }
     }
-    Some(s)
+    out
 }
 
 #[cfg(test)]

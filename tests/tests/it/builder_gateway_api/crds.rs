@@ -79,6 +79,9 @@ struct B {
     namespace: Option<&'static str>,
     port: u16,
     routes: Vec<R>,
+    /// Shares given to other Services with `.split_to(..)` (each to `svc-<i>-<j>`, on port
+    /// 8000 + j); a sum above 100 is refused by `build()`.
+    splits: Vec<u8>,
 }
 
 fn route() -> impl Strategy<Value = R> {
@@ -97,12 +100,14 @@ fn backend() -> impl Strategy<Value = B> {
         prop::option::of(prop::sample::select(vec!["apps", "grpc"])),
         1u16..=65535,
         prop::collection::vec(route(), 0..4),
+        prop::collection::vec(0u8..=60, 0..3),
     )
-        .prop_map(|(grpc_web, namespace, port, routes)| B {
+        .prop_map(|(grpc_web, namespace, port, routes, splits)| B {
             grpc_web,
             namespace,
             port,
             routes,
+            splits,
         })
 }
 
@@ -179,6 +184,13 @@ fn build(s: &Spec) -> Result<istio_grpc_builder::Mesh, istio_grpc_builder::Build
         if let Some(ns) = b.namespace {
             backend = backend.namespace(ns);
         }
+        for (j, percent) in b.splits.iter().enumerate() {
+            let port = 8000 + u16::try_from(j).unwrap_or(0);
+            backend = backend.split_to(
+                Backend::service(format!("svc-{i}-{j}")).port(port),
+                *percent,
+            );
+        }
         let http = s.http_routes;
         for r in &b.routes {
             let r: Route = match r {
@@ -222,6 +234,19 @@ proptest! {
         };
         let bad = violations(crds, &mesh);
         prop_assert!(bad.is_empty(), "{}", bad.join("\n"));
+        // A split's `backendRefs` carry weights that sum to 100; an unsplit one, none.
+        for (i, b) in s.backends.iter().enumerate() {
+            let total: u32 = b.splits.iter().map(|p| u32::from(*p)).sum();
+            prop_assert!(total <= 100, "accepted shares of {total} %");
+            for w in backend_ref_weights(&mesh, &format!("svc-{i}")) {
+                if b.splits.is_empty() {
+                    prop_assert_eq!(w, vec![None]);
+                } else {
+                    prop_assert_eq!(w.len(), b.splits.len() + 1);
+                    prop_assert_eq!(w.iter().map(|w| w.unwrap_or(0)).sum::<i64>(), 100);
+                }
+            }
+        }
         let back = istio_grpc_types::yaml::objects_from_str(mesh.yaml())
             .map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(back.as_slice(), mesh.objects());
@@ -231,6 +256,36 @@ proptest! {
             prop_assert!(!matches!(o, istio_grpc_types::Object::Other(_)), "untyped: {:?}", o);
         }
     }
+}
+
+/// The `weight` of each `backendRef`, per rule, of the routes named after backend `name`.
+fn backend_ref_weights(mesh: &istio_grpc_builder::Mesh, name: &str) -> Vec<Vec<Option<i64>>> {
+    let mut out = Vec::new();
+    for o in mesh.objects() {
+        let json = o.to_json().expect("json");
+        let route_name = json["metadata"]["name"].as_str().unwrap_or("");
+        let ours = route_name == name
+            || route_name.strip_prefix(name).is_some_and(|rest| {
+                rest.starts_with("-mesh")
+                    || rest
+                        .strip_prefix('-')
+                        .is_some_and(|n| n.parse::<u32>().is_ok())
+            });
+        if !ours || !o.kind().ends_with("Route") {
+            continue;
+        }
+        for rule in json["spec"]["rules"].as_array().into_iter().flatten() {
+            out.push(
+                rule["backendRefs"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|r| r["weight"].as_i64())
+                    .collect(),
+            );
+        }
+    }
+    out
 }
 
 /// The snapshots' meshes pass too, and a wrong object would not: the check can fail.
