@@ -1293,3 +1293,50 @@ async fn gateway_api_builder_prefix_and_long_stream() {
         assert!(took >= Duration::from_secs(5), "{tag}: {took:?}");
     }
 }
+
+/// Issue 9, traffic splits (`Backend::split_to`) on live traffic, from both targets: a 100/0
+/// split sends every call to `greeter-v1` (the 0 % Service takes none), a 50/50 split sends
+/// each Service a share of `CALLS` unary calls within bounds that a fair split misses with a
+/// probability below 1e-6 (binomial, n = 200, p = ½: 100 ± 45, more than 6 standard deviations).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn traffic_splits_by_weight() {
+    const CALLS: u32 = 200;
+    let Some(bin) = envoy("split") else { return };
+    let certs = Certs::new("split", HOST);
+    for (share, gateway_api) in [(0u8, false), (50, false), (0, true), (50, true)] {
+        let tag = format!(
+            "split-{share}-{}",
+            if gateway_api { "gwapi" } else { "istio" }
+        );
+        let canary = || {
+            Backend::service("greeter-v1")
+                .route(ServiceRoute::unary("helloworld.Greeter"))
+                .split_to(Backend::service("greeter-v2"), share)
+        };
+        let mesh = if gateway_api {
+            tls_ingress().gateway_api().backend(canary()).build()
+        } else {
+            tls_ingress().backend(canary()).build()
+        }
+        .unwrap();
+        let (v1, v1_calls) = controllable("greeter-v1").await;
+        let (v2, v2_calls) = controllable("greeter-v2").await;
+        let objects = objects_of(&mesh);
+        let upstreams = [("greeter-v1", v1.addr), ("greeter-v2", v2.addr)];
+        let gw = Gateway::start(&bin, &tag, &objects, &upstreams, &certs);
+        let ch = gw.channel(true).await;
+        for i in 0..CALLS {
+            say_hello(&ch, &format!("call {i}"))
+                .await
+                .unwrap_or_else(|e| panic!("{tag}: call {i}: {e}"));
+        }
+        let (one, two) = (v1_calls.calls(), v2_calls.calls());
+        eprintln!("{tag}: greeter-v1 took {one}, greeter-v2 took {two} of {CALLS}");
+        assert_eq!(one + two, CALLS, "{tag}");
+        if share == 0 {
+            assert_eq!((one, two), (CALLS, 0), "{tag}");
+        } else {
+            assert!((55..=145).contains(&two), "{tag}: {one}/{two}");
+        }
+    }
+}
