@@ -52,7 +52,7 @@
 //! | `GRPC018` | error | a GRPCRoute backend Service port not declared HTTP/2: Istio speaks HTTP/1.1 to it (a GRPCRoute does not change that) |
 //! | `GRPC019` | warning | an HTTPRoute and a GRPCRoute claim the same hostname on one Gateway listener: an implementation may accept only one |
 //! | `GRPC020` | error | a GRPCRoute attached to a Gateway none of whose selected listeners admits it (`allowedRoutes` kinds or namespaces, protocol) |
-//! | `GRPC021` | error | a Gateway API reference into another namespace (listener certificate Secret, GRPCRoute backend) that no ReferenceGrant allows |
+//! | `GRPC021` | error | a Gateway API reference into another namespace (listener certificate Secret, GRPCRoute or HTTPRoute backend) that no ReferenceGrant allows |
 
 use std::fmt;
 

@@ -12,8 +12,8 @@
 //!   (`allowedRoutes.kinds` without GRPCRoute, `allowedRoutes.namespaces` without the route's
 //!   namespace, or a protocol that carries no HTTP): the route is not accepted.
 //! * GRPC021: a reference into another namespace with no ReferenceGrant that allows it: a
-//!   listener's certificate Secret, or a GRPCRoute's backend Service behind a Gateway. The
-//!   reference does not resolve (`ResolvedRefs=False`, `RefNotPermitted`).
+//!   listener's certificate Secret, or a GRPCRoute's or HTTPRoute's backend Service behind a
+//!   Gateway. The reference does not resolve (`ResolvedRefs=False`, `RefNotPermitted`).
 
 use std::collections::BTreeMap;
 
@@ -447,31 +447,56 @@ fn certificate_grants(model: &Model<'_>, index: &Index<'_>, out: &mut Vec<Diagno
     }
 }
 
-/// GRPC021, GRPCRoute backends in another namespace, when the route is behind a Gateway (Istio
-/// enforces ReferenceGrants for Gateway parents only: NOTES §3).
+/// A route's backend reference, as GRPC021 reads it: group, kind, name, namespace.
+type BackendRefView<'a> = (Option<&'a str>, Option<&'a str>, &'a str, Option<&'a str>);
+
+/// GRPC021, GRPCRoute and HTTPRoute backends in another namespace, when the route is behind a
+/// Gateway (Istio enforces ReferenceGrants for Gateway parents only: NOTES §3).
 fn backend_grants(model: &Model<'_>, index: &Index<'_>, out: &mut Vec<Diagnostic>) {
-    for (manifest, route) in &index.grpc_routes {
+    // Each route kind's backend references per rule (the two kinds' backendRef types differ).
+    macro_rules! routes {
+        ($routes:expr, $kind:literal) => {
+            $routes.iter().map(|(m, r)| {
+                let rules: Vec<Vec<BackendRefView<'_>>> = r
+                    .spec
+                    .rules
+                    .iter()
+                    .flatten()
+                    .map(|rule| {
+                        rule.backend_refs
+                            .iter()
+                            .flatten()
+                            .map(|b| {
+                                let (group, kind) = (b.group.as_deref(), b.kind.as_deref());
+                                (group, kind, b.name.as_str(), b.namespace.as_deref())
+                            })
+                            .collect()
+                    })
+                    .collect();
+                let parents = r.spec.parent_refs.as_deref().unwrap_or_default();
+                (*m, $kind, parents, rules)
+            })
+        };
+    }
+    let grpc = routes!(index.grpc_routes, "GRPCRoute");
+    let http = routes!(index.http_routes, "HTTPRoute");
+    for (manifest, kind, parents, rules) in grpc.chain(http) {
         let ns = manifest.namespace();
-        let behind_gateway = route
-            .spec
-            .parent_refs
+        if !parents
             .iter()
-            .flatten()
-            .any(|p| parent_gateway(model, p, ns).is_some());
-        if !behind_gateway {
+            .any(|p| parent_gateway(model, p, ns).is_some())
+        {
             continue;
         }
-        for (i, rule) in route.spec.rules.iter().flatten().enumerate() {
-            for (j, b) in rule.backend_refs.iter().flatten().enumerate() {
-                if !b.group.as_deref().unwrap_or("").is_empty()
-                    || b.kind.as_deref().unwrap_or("Service") != "Service"
-                {
+        for (i, refs) in rules.iter().enumerate() {
+            for (j, (group, ref_kind, name, namespace)) in refs.iter().enumerate() {
+                if !group.unwrap_or("").is_empty() || ref_kind.unwrap_or("Service") != "Service" {
                     continue;
                 }
-                let Some(svc_ns) = b.namespace.as_deref().filter(|n| *n != ns) else {
+                let Some(svc_ns) = namespace.filter(|n| *n != ns) else {
                     continue;
                 };
-                if index.granted("GRPCRoute", ns, svc_ns, "Service", &b.name) {
+                if index.granted(kind, ns, svc_ns, "Service", name) {
                     continue;
                 }
                 out.push(diagnostic(
@@ -479,12 +504,10 @@ fn backend_grants(model: &Model<'_>, index: &Index<'_>, out: &mut Vec<Diagnostic
                     codes::REF_NOT_PERMITTED,
                     format!("spec.rules[{i}].backendRefs[{j}]"),
                     format!(
-                        "backend Service {svc_ns}/{} is in another namespace, and no ReferenceGrant in namespace {svc_ns} lets GRPCRoutes of namespace {ns} use it: the reference does not resolve (ResolvedRefs=False, RefNotPermitted), and the Gateway API has calls to an unresolved backend answered with HTTP 500, which gRPC clients see as UNKNOWN",
-                        b.name
+                        "backend Service {svc_ns}/{name} is in another namespace, and no ReferenceGrant in namespace {svc_ns} lets {kind}s of namespace {ns} use it: the reference does not resolve (ResolvedRefs=False, RefNotPermitted), and the Gateway API has calls to an unresolved backend answered with HTTP 500, which gRPC clients see as UNKNOWN"
                     ),
                     Some(format!(
-                        "add a ReferenceGrant in namespace {svc_ns}: apiVersion: gateway.networking.k8s.io/v1beta1, spec: {{from: [{{group: gateway.networking.k8s.io, kind: GRPCRoute, namespace: {ns}}}], to: [{{group: \"\", kind: Service, name: {}}}]}}",
-                        b.name
+                        "add a ReferenceGrant in namespace {svc_ns}: apiVersion: gateway.networking.k8s.io/v1beta1, spec: {{from: [{{group: gateway.networking.k8s.io, kind: {kind}, namespace: {ns}}}], to: [{{group: \"\", kind: Service, name: {name}}}]}}"
                     )),
                 ));
             }

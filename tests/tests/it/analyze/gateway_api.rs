@@ -206,6 +206,26 @@ fn http_route(hostnames: &str) -> String {
 const TLS_LISTENER_OTHER_NS: &str = "  - name: https\n    port: 443\n    protocol: HTTPS\n    tls: {certificateRefs: [{name: grpc-cert, namespace: certs}]}\n";
 const GRANT: &str = "apiVersion: gateway.networking.k8s.io/v1beta1\nkind: ReferenceGrant\nmetadata: {name: g, namespace: certs}\nspec:\n  from: [{group: gateway.networking.k8s.io, kind: Gateway, namespace: default}]\n  to: [{group: \"\", kind: Secret, name: grpc-cert}]\n";
 
+/// An HTTPRoute behind the Gateway whose backend is in namespace `backends`.
+const HTTP_ROUTE_OTHER_NS: &str = "apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata: {name: web, namespace: default}
+spec:
+  parentRefs: [{name: gw}]
+  hostnames: [grpc.example.com]
+  rules:
+  - matches: [{path: {type: PathPrefix, value: /helloworld.Greeter}}]
+    backendRefs: [{name: greeter, namespace: backends, port: 50051}]
+";
+/// The grant that lets it.
+const HTTP_GRANT: &str = "apiVersion: gateway.networking.k8s.io/v1beta1
+kind: ReferenceGrant
+metadata: {name: web-backends, namespace: backends}
+spec:
+  from: [{group: gateway.networking.k8s.io, kind: HTTPRoute, namespace: default}]
+  to: [{group: \"\", kind: Service, name: greeter}]
+";
+
 /// The failing and passing manifests of GRPC018-GRPC021.
 pub(super) fn cases() -> Vec<Case> {
     vec![
@@ -269,6 +289,17 @@ pub(super) fn cases() -> Vec<Case> {
             failing: gateway(TLS_LISTENER_OTHER_NS),
             path: "spec.listeners[0].tls.certificateRefs[0]",
             passing: format!("{}---\n{GRANT}", gateway(TLS_LISTENER_OTHER_NS)),
+            options: no_options,
+        },
+        Case {
+            name: "an HTTPRoute backend in another namespace without a ReferenceGrant",
+            code: codes::REF_NOT_PERMITTED,
+            failing: format!("{}---\n{HTTP_ROUTE_OTHER_NS}", gateway(H2C_LISTENER)),
+            path: "spec.rules[0].backendRefs[0]",
+            passing: format!(
+                "{}---\n{HTTP_ROUTE_OTHER_NS}---\n{HTTP_GRANT}",
+                gateway(H2C_LISTENER)
+            ),
             options: no_options,
         },
     ]
@@ -369,6 +400,45 @@ fn reference_grants_are_matched_exactly() {
         "{:#?}",
         report.diagnostics()
     );
+}
+
+/// An HTTPRoute's backend in another namespace needs a grant from HTTPRoute to Service: without
+/// one it is reported (naming HTTPRoute in the message and the fix); with one it is not, and a
+/// grant for GRPCRoutes does not count for it.
+#[test]
+fn http_route_backends_need_a_reference_grant() {
+    let gw = gateway(H2C_LISTENER);
+    let findings = |extra: &str| {
+        run(
+            &format!("{gw}---\n{HTTP_ROUTE_OTHER_NS}{extra}"),
+            &Options::default(),
+        )
+        .diagnostics()
+        .iter()
+        .filter(|d| d.code == codes::REF_NOT_PERMITTED)
+        .map(|d| {
+            format!(
+                "{} {}: {}",
+                d.path,
+                d.message,
+                d.fix.clone().unwrap_or_default()
+            )
+        })
+        .collect::<Vec<_>>()
+    };
+    let failing = findings("");
+    assert_eq!(failing.len(), 1, "{failing:#?}");
+    assert!(
+        failing[0].starts_with("spec.rules[0].backendRefs[0] backend Service backends/greeter is in another namespace, and no ReferenceGrant in namespace backends lets HTTPRoutes of namespace default use it")
+            && failing[0].contains("kind: HTTPRoute, namespace: default"),
+        "{failing:#?}"
+    );
+    assert_eq!(
+        findings(&format!("---\n{HTTP_GRANT}")),
+        Vec::<String>::new()
+    );
+    let for_grpc = HTTP_GRANT.replace("kind: HTTPRoute", "kind: GRPCRoute");
+    assert_eq!(findings(&format!("---\n{for_grpc}")).len(), 1);
 }
 
 /// In the mesh (a GRPCRoute whose parent is a Service) sidecars detect an unnamed port's
