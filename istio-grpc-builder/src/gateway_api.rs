@@ -210,6 +210,19 @@ impl<T, A: Api> Ingress<T, A> {
     /// only one of them, istio/istio#57172). Retries stay refused: HTTPRoute's `retry` is
     /// experimental and takes HTTP status codes only.
     ///
+    /// **Preflights from origins not allowed are forwarded.** HTTPRoute's `CORS` filter (v1.6.1)
+    /// has no equivalent of Istio's `unmatchedPreflights: IGNORE`, which the Istio target writes
+    /// (see [`GrpcWeb`](crate::GrpcWeb)); Istio turns the filter into a `corsPolicy` without it,
+    /// so Envoy's default applies (`forward_not_matching_preflights`). A browser's `OPTIONS`
+    /// preflight from an origin that is not allowed then goes on to the gRPC server instead of
+    /// being answered at the gateway. What the user observes (Envoy live,
+    /// `../shared/istio/ENVOY.md` lab e and g): the gRPC server answered the preflight `200`
+    /// with `grpc-status: 13` (`INTERNAL`, "Error parsing ':method' metadata") and no
+    /// `Access-Control-*` headers, so the browser still refuses the cross-origin call, as it
+    /// should; but every such preflight reaches the backend and shows in its logs and its error
+    /// rate (the HTTPRoute carries no retries, so it is not retried). Preflights from allowed
+    /// origins are answered by the gateway, as with Istio's API.
+    ///
     /// ```
     /// use std::time::Duration;
     /// use istio_grpc_builder::{Backend, Ingress, MethodRoute, marker::Unary};

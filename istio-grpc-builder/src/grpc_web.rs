@@ -94,7 +94,9 @@ pub(crate) enum Translation {
 /// matches; a route that requires `content-type: application/grpc-web` never matches a
 /// preflight. gRPC-Web calls and native gRPC calls then share the route's timeout and retries.
 /// A preflight from an origin that is not allowed gets no `Access-Control-*` headers and is not
-/// forwarded to the backend (`unmatchedPreflights: IGNORE`).
+/// forwarded to the backend (`unmatchedPreflights: IGNORE`). With the Gateway API's HTTPRoutes
+/// ([`Ingress::http_routes`](crate::Ingress::http_routes)) it is forwarded: HTTPRoute's `CORS`
+/// filter has no such setting.
 ///
 /// Defaults (what gRPC-Web needs): `allowMethods: [POST]`; `allowHeaders: [content-type,
 /// grpc-timeout, x-grpc-web, x-user-agent]`; `exposeHeaders: [grpc-status, grpc-message,
