@@ -7,10 +7,10 @@ use istio_grpc_types::destination_rule::SimpleLb;
 use k8s_openapi::api::core::v1::Service;
 
 use crate::GrpcWeb;
-use crate::marker::{DataPlane, LoadBalancerFor, Proxyless, Sidecar, TlsModeFor};
+use crate::marker::{DataPlane, LoadBalancerFor, Proxyless, Sidecar, TlsModeFor, upstream_tls};
 use crate::route::Route;
 use crate::service::GrpcService;
-use crate::spec::{BackendSpec, ServiceSource, SplitSpec};
+use crate::spec::{BackendSpec, ServiceSource, SplitSpec, UpstreamCa, UpstreamVerify};
 
 /// The port gRPC backends listen on unless told otherwise.
 pub const DEFAULT_GRPC_PORT: u16 = 50051;
@@ -118,6 +118,7 @@ impl Backend<Sidecar> {
                 grpc_web: None,
                 lb: None,
                 upstream_tls: None,
+                upstream_verify: None,
                 subsets: Vec::new(),
                 proxyless: None,
                 reflection: false,
@@ -398,6 +399,40 @@ impl<M: DataPlane> Backend<M> {
     /// ```
     pub fn upstream_tls<T: TlsModeFor<M>>(mut self, _mode: T) -> Self {
         self.spec.upstream_tls = Some(T::MODE);
+        self.spec.upstream_verify = None;
+        self
+    }
+
+    /// TLS from the gateway to a backend that terminates TLS itself (`SIMPLE`), verified: the
+    /// backend's certificate must be for `hostname` (also sent as SNI) and signed by `ca`.
+    /// Istio's API: the DestinationRule's `tls` with `sni`, `subjectAltNames` and, for a
+    /// ConfigMap CA, `credentialName: configmap://<name>`. Gateway API: a `BackendTLSPolicy`
+    /// on the backend's Service (`validation.hostname`, `wellKnownCACertificates` or
+    /// `caCertificateRefs`), the one form of upstream TLS it has. The Service must still
+    /// declare its port HTTP/2, as for every backend: Istio's gateway offers `h2` over TLS
+    /// only to ports it knows are HTTP/2 (istio/istio#60466). Sidecar backends only, as for
+    /// [`upstream_tls::Simple`].
+    ///
+    /// ```
+    /// use istio_grpc_builder::{Backend, Ingress, UpstreamCa};
+    /// let b = Backend::service("payments").namespace("shop")
+    ///     .upstream_tls_verified("payments.shop.svc.cluster.local", UpstreamCa::ConfigMap("payments-ca".into()));
+    /// let istio = Ingress::new("grpc.example.com").h2c().backend(b.clone()).build()?;
+    /// assert!(istio.yaml().contains("sni: payments.shop.svc.cluster.local"), "{}", istio.yaml());
+    /// assert!(istio.yaml().contains("credentialName: configmap://payments-ca"), "{}", istio.yaml());
+    /// let gateway_api = Ingress::new("grpc.example.com").h2c().gateway_api().namespace("shop").backend(b).build()?;
+    /// assert!(gateway_api.yaml().contains("kind: BackendTLSPolicy"), "{}", gateway_api.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
+    /// ```
+    pub fn upstream_tls_verified(mut self, hostname: impl Into<String>, ca: UpstreamCa) -> Self
+    where
+        upstream_tls::Simple: TlsModeFor<M>,
+    {
+        self.spec.upstream_tls = Some(<upstream_tls::Simple as TlsModeFor<M>>::MODE);
+        self.spec.upstream_verify = Some(UpstreamVerify {
+            hostname: hostname.into(),
+            ca,
+        });
         self
     }
 

@@ -231,9 +231,9 @@ pub enum GatewayApiProblem {
         /// The policy as Istio spells it.
         policy: String,
     },
-    /// An upstream TLS mode (a DestinationRule setting).
+    /// An upstream TLS mode the Gateway API cannot say as given.
     #[error(
-        "the upstream TLS mode {mode} is a DestinationRule setting, which the Gateway API has no kind for; in the mesh ISTIO_MUTUAL is automatic (remove `.upstream_tls(..)`), TLS to a backend that terminates it itself is a BackendTLSPolicy (not written by this builder yet), or keep Istio's API (remove `.gateway_api()`)"
+        "the Gateway API has no upstream TLS mode {mode}: in the mesh ISTIO_MUTUAL is automatic and cannot be turned off from a route (remove `.upstream_tls(..)`); TLS to a backend that terminates it itself is a BackendTLSPolicy, which needs the name the backend's certificate is for and its CA: give them with `.upstream_tls_verified(hostname, UpstreamCa::..)`; or keep Istio's API (remove `.gateway_api()`)"
     )]
     UpstreamTls {
         /// The mode as Istio spells it.
@@ -313,6 +313,12 @@ pub enum NameKind {
     /// A DestinationRule subset's name.
     #[error("subset")]
     Subset,
+    /// The name a backend's certificate must be for ([`Backend::upstream_tls_verified`](crate::Backend::upstream_tls_verified)).
+    #[error("upstream TLS hostname")]
+    UpstreamHostname,
+    /// The ConfigMap holding a backend's CA ([`UpstreamCa::ConfigMap`](crate::UpstreamCa::ConfigMap)).
+    #[error("upstream CA ConfigMap")]
+    CaConfigMap,
 }
 
 /// What is wrong with a Kubernetes name.

@@ -16,13 +16,17 @@
 //! * with [`Ingress::in_mesh`], one more GRPCRoute per backend whose parent is the backend's
 //!   Service (GAMMA), so that calls inside the mesh follow the same routes, through sidecars or
 //!   an ambient waypoint (the waypoint `Gateway` and the `istio.io/use-waypoint` label);
+//! * a backend that splits its calls ([`Backend::split_to`](crate::Backend::split_to)) has
+//!   `backendRefs` to each Service with its share as `weight`;
+//! * a `BackendTLSPolicy` for a backend that terminates TLS itself, verified
+//!   ([`Backend::upstream_tls_verified`](crate::Backend::upstream_tls_verified));
 //! * the backends' Services, their ports declared HTTP/2 as for Istio's API.
 //!
 //! What the Gateway API cannot say is refused, never dropped: a proxyless backend and Istio-only
 //! settings at compile time (see [`marker::IstioOnly`](crate::marker::IstioOnly) and
 //! [`marker::RoutableWith`](crate::marker::RoutableWith)); route timeouts (on GRPCRoutes) and
-//! retries, gRPC-Web (on GRPCRoutes, or through an EnvoyFilter),
-//! load balancers, upstream TLS modes and subsets at `build()`, each as a
+//! retries, gRPC-Web (on GRPCRoutes, or through an EnvoyFilter), load balancers, upstream TLS
+//! modes other than verified `SIMPLE`, and subsets at `build()`, each as a
 //! [`BuildError::GatewayApi`](crate::BuildError::GatewayApi) whose
 //! [`GatewayApiProblem`](crate::error::GatewayApiProblem) says why and what to do instead.
 //!

@@ -81,7 +81,7 @@ pub use route::{
     GrpcRetryCondition, HEALTH_SERVICE, MethodRoute, REFLECTION_SERVICES, RetryOn, Route,
     ServiceRoute, TypedRoute,
 };
-pub use spec::TlsCredential;
+pub use spec::{TlsCredential, UpstreamCa};
 
 /// The types crate, re-exported so versions match.
 pub use istio_grpc_types;

@@ -122,6 +122,9 @@ pub(crate) struct BackendSpec {
     pub(crate) grpc_web: Option<GrpcWeb>,
     pub(crate) lb: Option<SimpleLb>,
     pub(crate) upstream_tls: Option<ClientTlsMode>,
+    /// What the gateway verifies of a backend that terminates TLS itself
+    /// ([`Backend::upstream_tls_verified`](crate::Backend::upstream_tls_verified)).
+    pub(crate) upstream_verify: Option<UpstreamVerify>,
     pub(crate) subsets: Vec<(String, BTreeMap<String, String>)>,
     pub(crate) proxyless: Option<ProxylessRole>,
     /// Routes for server reflection ([`Backend::reflection`](crate::Backend::reflection)).
@@ -130,6 +133,26 @@ pub(crate) struct BackendSpec {
     /// ([`Backend::split_to`](crate::Backend::split_to)); this backend's own Service takes
     /// the rest of 100 %.
     pub(crate) splits: Vec<SplitSpec>,
+}
+
+/// The name a backend's certificate is for, and the CA that signed it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct UpstreamVerify {
+    pub(crate) hostname: String,
+    pub(crate) ca: UpstreamCa,
+}
+
+/// The CA that signed a backend's certificate, for
+/// [`Backend::upstream_tls_verified`](crate::Backend::upstream_tls_verified).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UpstreamCa {
+    /// The CAs the gateway's system trusts (publicly issued certificates): Istio's
+    /// `SIMPLE` without `caCertificates`; Gateway API `wellKnownCACertificates: System`.
+    System,
+    /// The PEM bundle under the key `ca.crt` of this ConfigMap, in the backend's namespace: Istio's
+    /// `credentialName: configmap://<name>`; Gateway API `caCertificateRefs` to the ConfigMap.
+    ConfigMap(String),
 }
 
 /// A Service that takes `percent` % of a backend's calls.

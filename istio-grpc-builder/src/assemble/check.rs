@@ -14,7 +14,7 @@ use crate::error::{
 };
 use crate::grpc_web::{ALLOW_HEADERS, EXPOSE_HEADERS, Translation};
 use crate::route::{REFLECTION_TARGETS, RetryOn, Route, Target};
-use crate::spec::{BackendSpec, IngressSpec, ServiceSource, TlsCredential};
+use crate::spec::{BackendSpec, IngressSpec, ServiceSource, TlsCredential, UpstreamCa};
 use crate::validate;
 
 /// A spec whose every value `build()` accepted.
@@ -191,6 +191,7 @@ fn backend<'a>(b: &'a BackendSpec, errs: &mut Vec<BuildError>) -> Option<Checked
     let before = errs.len();
     let port = service(b, errs);
     subsets(b, errs);
+    upstream_verify(b, errs);
     let splits = splits(b, errs);
     let cors = cors_policy(b, errs);
     let mut routes: Vec<CheckedRoute<'a>> = if b.routes.is_empty() {
@@ -217,6 +218,22 @@ fn backend<'a>(b: &'a BackendSpec, errs: &mut Vec<BuildError>) -> Option<Checked
         port,
         splits,
     })
+}
+
+/// The hostname and CA ConfigMap of a verified upstream: Kubernetes names (no wildcard: the
+/// certificate is checked against this one name).
+fn upstream_verify(b: &BackendSpec, errs: &mut Vec<BuildError>) {
+    let Some(v) = &b.upstream_verify else {
+        return;
+    };
+    if let Err(e) = validate::dns_subdomain(NameKind::UpstreamHostname, &v.hostname) {
+        errs.push(e);
+    }
+    if let UpstreamCa::ConfigMap(name) = &v.ca
+        && let Err(e) = validate::dns_subdomain(NameKind::CaConfigMap, name)
+    {
+        errs.push(e);
+    }
 }
 
 /// The Services `b` splits to: the shares at most 100 % in all, each Service with only Service
@@ -257,6 +274,7 @@ fn splits(b: &BackendSpec, errs: &mut Vec<BuildError>) -> Vec<CheckedSplit> {
             grpc_web: b.grpc_web.clone(),
             lb: b.lb,
             upstream_tls: b.upstream_tls,
+            upstream_verify: b.upstream_verify.clone(),
             ..s.service.clone()
         };
         let port = service(&spec, errs);

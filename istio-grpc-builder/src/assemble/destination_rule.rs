@@ -7,7 +7,7 @@ use istio_grpc_types::destination_rule::{
 };
 
 use super::check::CheckedBackend;
-use crate::spec::BackendSpec;
+use crate::spec::{BackendSpec, UpstreamCa};
 
 pub(super) fn write(b: &CheckedBackend<'_>) -> Vec<DestinationRule> {
     std::iter::once(one(b.spec))
@@ -34,9 +34,18 @@ fn one(b: &BackendSpec) -> Option<DestinationRule> {
             lb_policy: Some(LbPolicy::Simple(lb)),
             ..Default::default()
         }),
-        tls: b.upstream_tls.map(|mode| ClientTlsSettings {
-            mode: Some(mode),
-            ..Default::default()
+        tls: b.upstream_tls.map(|mode| {
+            let verify = b.upstream_verify.as_ref();
+            ClientTlsSettings {
+                mode: Some(mode),
+                sni: verify.map(|v| v.hostname.clone()),
+                subject_alt_names: verify.map(|v| vec![v.hostname.clone()]),
+                credential_name: verify.and_then(|v| match &v.ca {
+                    UpstreamCa::System => None,
+                    UpstreamCa::ConfigMap(name) => Some(format!("configmap://{name}")),
+                }),
+                ..Default::default()
+            }
         }),
         ..Default::default()
     });

@@ -875,6 +875,67 @@ fn a_canary_splits_every_route_by_weight() {
     }
 }
 
+/// Verified upstream TLS in Istio's API: the DestinationRule checks the hostname (`sni`,
+/// `subjectAltNames`) and reads the CA from the ConfigMap (`configmap://`); with the system's
+/// CAs, no `credentialName`. A Service split to gets the same `tls`.
+#[test]
+fn verified_upstream_tls_is_the_destination_rules_tls() {
+    let mesh = built(
+        tls_ingress()
+            .backend(
+                Backend::service("payments")
+                    .namespace("shop")
+                    .upstream_tls_verified(
+                        "payments.shop.svc.cluster.local",
+                        istio_grpc_builder::UpstreamCa::ConfigMap("payments-ca".into()),
+                    )
+                    .split_to(Backend::service("payments-v2"), 20),
+            )
+            .backend(
+                Backend::service("partner")
+                    .route(ServiceRoute::unary("partner.Api"))
+                    .upstream_tls_verified(
+                        "api.partner.example",
+                        istio_grpc_builder::UpstreamCa::System,
+                    ),
+            )
+            .build(),
+    );
+    let tls: Vec<(String, serde_json::Value)> = mesh
+        .objects()
+        .iter()
+        .filter(|o| o.kind() == "DestinationRule")
+        .map(|o| {
+            let json = o.to_json().expect("json");
+            (
+                json["metadata"]["name"].as_str().unwrap_or("").to_owned(),
+                json["spec"]["trafficPolicy"]["tls"].clone(),
+            )
+        })
+        .collect();
+    let payments = serde_json::json!({
+        "mode": "SIMPLE",
+        "credentialName": "configmap://payments-ca",
+        "subjectAltNames": ["payments.shop.svc.cluster.local"],
+        "sni": "payments.shop.svc.cluster.local",
+    });
+    assert_eq!(
+        tls,
+        [
+            ("payments".to_owned(), payments.clone()),
+            ("payments-v2".to_owned(), payments),
+            (
+                "partner".to_owned(),
+                serde_json::json!({
+                    "mode": "SIMPLE",
+                    "subjectAltNames": ["api.partner.example"],
+                    "sni": "api.partner.example",
+                })
+            ),
+        ]
+    );
+}
+
 /// The shares, the Service given and its name are checked like a backend's own.
 #[test]
 fn a_split_is_refused_with_its_reason() {

@@ -13,7 +13,7 @@ use istio_grpc_builder::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMe
 use istio_grpc_builder::marker::{BidiStreaming, GatewayApi, Https, Unary};
 use istio_grpc_builder::{
     Backend, BuildError, GrpcWeb, InMesh, Ingress, Mesh, MethodRoute, Origins, RetryOn,
-    ServiceRoute, TlsCredential, descriptor, lb, upstream_tls,
+    ServiceRoute, TlsCredential, UpstreamCa, descriptor, lb, upstream_tls,
 };
 use istio_grpc_examples as ex;
 use istio_grpc_types::Object;
@@ -214,6 +214,31 @@ mod snapshots {
                 ),
         );
         snapshot("canary", &mesh);
+    }
+
+    /// Verified upstream TLS as BackendTLSPolicies: one on a backend and the Service it splits
+    /// to, its CA from a ConfigMap; one trusting the system's CAs.
+    #[test]
+    fn backend_tls() {
+        let mesh = built(
+            &tls()
+                .namespace("shop")
+                .backend(
+                    Backend::service("payments")
+                        .route(ServiceRoute::unary("shop.Payments"))
+                        .upstream_tls_verified(
+                            "payments.shop.svc.cluster.local",
+                            UpstreamCa::ConfigMap("payments-ca".into()),
+                        )
+                        .split_to(Backend::service("payments-v2"), 20),
+                )
+                .backend(
+                    Backend::service("partner")
+                        .route(ServiceRoute::unary("partner.Api"))
+                        .upstream_tls_verified("api.partner.example", UpstreamCa::System),
+                ),
+        );
+        snapshot("backend_tls", &mesh);
     }
 
     /// The grpcurl checks and the command that finds the Gateway's address.
@@ -641,6 +666,71 @@ fn destination_rule_settings_are_refused() {
             ),
         ]
     );
+}
+
+/// Plain `SIMPLE` (no hostname, no CA) and `DISABLE` have no Gateway API form: refused, naming
+/// `.upstream_tls_verified(..)`; the verified form is written (see the `backend_tls` snapshot).
+#[test]
+fn upstream_tls_without_what_backend_tls_policy_needs_is_refused() {
+    for (mode, name) in [
+        (
+            Backend::service("grpc-service").upstream_tls(upstream_tls::Simple),
+            "SIMPLE",
+        ),
+        (
+            Backend::service("grpc-service").upstream_tls(upstream_tls::Disable),
+            "DISABLE",
+        ),
+        // the later call wins: the verification is dropped with `SIMPLE` set again
+        (
+            Backend::service("grpc-service")
+                .upstream_tls_verified("a.example.com", UpstreamCa::System)
+                .upstream_tls(upstream_tls::Simple),
+            "SIMPLE",
+        ),
+    ] {
+        let errs = tls().backend(mode).build();
+        let text = errs.as_ref().map(|_| ()).expect_err("refused").to_string();
+        assert_eq!(
+            problems(errs),
+            [(
+                "backend \"grpc-service\"".to_owned(),
+                GatewayApiProblem::UpstreamTls { mode: name.into() }
+            )]
+        );
+        assert!(
+            text.contains("`.upstream_tls_verified(hostname, UpstreamCa::..)`"),
+            "{text}"
+        );
+    }
+    // A hostname with a wildcard or a bad ConfigMap name is refused in both targets.
+    let bad = || {
+        Backend::service("grpc-service")
+            .upstream_tls_verified("*.example.com", UpstreamCa::ConfigMap("Bad_CA".into()))
+    };
+    for errs in [
+        tls()
+            .backend(bad())
+            .build()
+            .map(|_| ())
+            .expect_err("refused"),
+        Ingress::new(ex::HOST)
+            .h2c()
+            .backend(bad())
+            .build()
+            .map(|_| ())
+            .expect_err("refused"),
+    ] {
+        let kinds: Vec<NameKind> = errs
+            .errors()
+            .iter()
+            .map(|e| match e {
+                BuildError::Name { kind, .. } => *kind,
+                other => panic!("unexpected {other}"),
+            })
+            .collect();
+        assert_eq!(kinds, [NameKind::UpstreamHostname, NameKind::CaConfigMap]);
+    }
 }
 
 /// Istio-only settings given before the switch (after it they do not compile).

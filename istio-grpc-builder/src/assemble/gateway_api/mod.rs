@@ -20,7 +20,8 @@ mod write;
 pub(super) const GROUP: &str = "gateway.networking.k8s.io";
 
 /// Checks `spec` and writes its Gateway API objects, in a stable order: Gateway, Secret,
-/// ReferenceGrant, the ingress GRPCRoutes, the mesh GRPCRoutes, the waypoints, the Services.
+/// ReferenceGrant, the ingress GRPCRoutes, the mesh GRPCRoutes, the waypoints, the
+/// BackendTLSPolicies, the Services.
 pub(crate) fn build(spec: &IngressSpec, tls: bool) -> Result<Mesh, BuildErrors> {
     let checked = check::check(spec, tls);
     let refused = refuse::refusals(spec, tls);

@@ -116,7 +116,10 @@ pub(super) fn refusals(spec: &IngressSpec, tls: bool) -> Vec<BuildError> {
                 },
             );
         }
-        if let Some(mode) = &b.upstream_tls {
+        // `SIMPLE` with its hostname and CA is a BackendTLSPolicy (write.rs); the rest is not.
+        if let Some(mode) = &b.upstream_tls
+            && b.upstream_verify.is_none()
+        {
             refuse(
                 &part,
                 GatewayApiProblem::UpstreamTls {

@@ -1,16 +1,18 @@
 //! The Gateway API objects, typed (`istio_grpc_types::gateway_api`): Gateway, Secret,
-//! ReferenceGrant, GRPCRoutes or HTTPRoutes, waypoints; and the backends' Services.
+//! ReferenceGrant, GRPCRoutes or HTTPRoutes, waypoints, BackendTLSPolicies; and the backends'
+//! Services.
 
 use std::collections::BTreeSet;
 
 use istio_grpc_types::gateway_api::{
-    AllowedRoutes, CorsAllowMethod, Duration, FromNamespaces, Gateway, GatewaySpec, GrpcBackendRef,
+    AllowedRoutes, BackendTlsPolicy, BackendTlsPolicySpec, BackendTlsPolicyValidation,
+    CorsAllowMethod, Duration, FromNamespaces, Gateway, GatewaySpec, GrpcBackendRef,
     GrpcMethodMatch, GrpcMethodMatchType, GrpcRoute, GrpcRouteMatch, GrpcRouteRule, GrpcRouteSpec,
     HttpBackendRef, HttpCorsFilter, HttpPathMatch, HttpRoute, HttpRouteFilterKind, HttpRouteMatch,
     HttpRouteRule, HttpRouteSpec, HttpRouteTimeouts, LabelSelector, LabelSelectorRequirement,
-    Listener, ListenerTlsConfig, ParentReference, PathMatchType, ReferenceGrant,
-    ReferenceGrantFrom, ReferenceGrantSpec, ReferenceGrantTo, RouteGroupKind, RouteNamespaces,
-    SecretObjectReference, TlsMode,
+    Listener, ListenerTlsConfig, LocalObjectReference, LocalPolicyTargetReferenceWithSectionName,
+    ParentReference, PathMatchType, ReferenceGrant, ReferenceGrantFrom, ReferenceGrantSpec,
+    ReferenceGrantTo, RouteGroupKind, RouteNamespaces, SecretObjectReference, TlsMode,
 };
 use istio_grpc_types::{Object, StringMatch};
 use k8s_openapi::api::core::v1::Service;
@@ -21,6 +23,7 @@ use super::GROUP;
 use super::refuse::{USE_WAYPOINT, route_namespace, secret_namespace};
 
 use crate::route::{REFLECTION_TARGETS, Target};
+use crate::spec::UpstreamCa;
 
 /// A GRPCRoute or HTTPRoute takes at most 16 rules, 64 matches per rule and 128 matches in all
 /// (v1.6.1 CRDs).
@@ -42,7 +45,57 @@ pub(super) fn all(c: &Checked<'_>) -> Vec<Object> {
         }
     }
     out.extend(waypoints(c).into_iter().map(Object::from));
+    out.extend(
+        c.backends
+            .iter()
+            .filter_map(|b| backend_tls_policy(c, b))
+            .map(Object::from),
+    );
     out
+}
+
+/// The BackendTLSPolicy of a backend with verified upstream TLS
+/// ([`Backend::upstream_tls_verified`](crate::Backend::upstream_tls_verified)): on its Service
+/// and those it splits to, in the routes' namespace (refuse.rs keeps them all there), named
+/// after the backend.
+fn backend_tls_policy(c: &Checked<'_>, b: &CheckedBackend<'_>) -> Option<BackendTlsPolicy> {
+    let verify = b.spec.upstream_verify.as_ref()?;
+    let target = |name: &str| LocalPolicyTargetReferenceWithSectionName {
+        group: String::new(),
+        kind: "Service".to_owned(),
+        name: name.to_owned(),
+        ..Default::default()
+    };
+    let (well_known, refs) = match &verify.ca {
+        UpstreamCa::System => (Some("System".to_owned()), None),
+        UpstreamCa::ConfigMap(name) => (
+            None,
+            Some(vec![LocalObjectReference {
+                group: String::new(),
+                kind: "ConfigMap".to_owned(),
+                name: name.clone(),
+                ..Default::default()
+            }]),
+        ),
+    };
+    let mut policy = BackendTlsPolicy::new(
+        b.spec.name.clone(),
+        BackendTlsPolicySpec {
+            target_refs: std::iter::once(b.spec)
+                .chain(b.splits.iter().map(|s| &s.spec))
+                .map(|s| target(&s.name))
+                .collect(),
+            validation: BackendTlsPolicyValidation {
+                hostname: verify.hostname.clone(),
+                well_known_ca_certificates: well_known,
+                ca_certificate_refs: refs,
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    );
+    policy.metadata.namespace = route_namespace(c.spec, b.spec).map(str::to_owned);
+    Some(policy)
 }
 
 /// The listener's name: `https` or `http`.

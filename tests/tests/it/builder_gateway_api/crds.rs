@@ -8,6 +8,7 @@ use istio_grpc_analyze::CrdSet;
 use istio_grpc_builder::marker::{GatewayApi, Unary};
 use istio_grpc_builder::{
     Backend, GrpcWeb, InMesh, Ingress, MethodRoute, Origins, Route, ServiceRoute, TlsCredential,
+    UpstreamCa,
 };
 use istio_grpc_examples as ex;
 use proptest::prelude::*;
@@ -82,6 +83,9 @@ struct B {
     /// Shares given to other Services with `.split_to(..)` (each to `svc-<i>-<j>`, on port
     /// 8000 + j); a sum above 100 is refused by `build()`.
     splits: Vec<u8>,
+    /// Verified upstream TLS (a BackendTLSPolicy): `Some(true)` with a ConfigMap CA,
+    /// `Some(false)` with the system's.
+    backend_tls: Option<bool>,
 }
 
 fn route() -> impl Strategy<Value = R> {
@@ -101,14 +105,18 @@ fn backend() -> impl Strategy<Value = B> {
         1u16..=65535,
         prop::collection::vec(route(), 0..4),
         prop::collection::vec(0u8..=60, 0..3),
+        prop::option::of(any::<bool>()),
     )
-        .prop_map(|(grpc_web, namespace, port, routes, splits)| B {
-            grpc_web,
-            namespace,
-            port,
-            routes,
-            splits,
-        })
+        .prop_map(
+            |(grpc_web, namespace, port, routes, splits, backend_tls)| B {
+                grpc_web,
+                namespace,
+                port,
+                routes,
+                splits,
+                backend_tls,
+            },
+        )
 }
 
 #[derive(Clone, Debug)]
@@ -183,6 +191,14 @@ fn build(s: &Spec) -> Result<istio_grpc_builder::Mesh, istio_grpc_builder::Build
         }
         if let Some(ns) = b.namespace {
             backend = backend.namespace(ns);
+        }
+        if let Some(config_map) = b.backend_tls {
+            let ca = if config_map {
+                UpstreamCa::ConfigMap(format!("svc-{i}-ca"))
+            } else {
+                UpstreamCa::System
+            };
+            backend = backend.upstream_tls_verified(format!("svc-{i}.example.com"), ca);
         }
         for (j, percent) in b.splits.iter().enumerate() {
             let port = 8000 + u16::try_from(j).unwrap_or(0);
