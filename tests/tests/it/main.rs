@@ -14,5 +14,4 @@ mod analyze;
 mod builder;
 mod builder_gateway_api;
 mod generate;
-mod macros;
 mod seed;
