@@ -2,6 +2,8 @@
 
 mod support;
 
+mod fuzz_found;
+mod fuzz_manifests;
 mod gateway_api_types;
 mod types_corpus;
 mod types_fuzz;
