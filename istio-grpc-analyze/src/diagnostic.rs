@@ -93,25 +93,84 @@ pub struct TextEdit {
 }
 
 impl fmt::Display for Diagnostic {
-    /// `file:line  severity  CODE  resource: path: message  fix: …`
+    /// `file:line  severity  CODE  resource: path: message  fix: …`, on one line: control
+    /// characters and the characters that reorder or break text on a terminal, which a value
+    /// quoted from a manifest may hold, are written escaped (`\n`, `\u{1b}`, `\u{202e}`).
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.file, self.location) {
-            (Some(file), Some(at)) => write!(f, "{}:{}", file.display(), at.line)?,
-            (Some(file), None) => write!(f, "{}", file.display())?,
+            (Some(file), Some(at)) => {
+                write!(f, "{}:{}", Escaped(&file.display().to_string()), at.line)?
+            }
+            (Some(file), None) => write!(f, "{}", Escaped(&file.display().to_string()))?,
             (None, Some(at)) => write!(f, "<input>:{}", at.line)?,
             (None, None) => write!(f, "<input>")?,
         }
         write!(f, "  {}  {}  ", self.severity, self.code)?;
         if let Some(r) = &self.resource {
-            write!(f, "{r}: ")?;
+            write!(f, "{}: ", Escaped(&r.to_string()))?;
         }
         if !self.path.is_empty() {
-            write!(f, "{}: ", self.path)?;
+            write!(f, "{}: ", Escaped(&self.path))?;
         }
-        f.write_str(&self.message)?;
+        write!(f, "{}", Escaped(&self.message))?;
         if let Some(fix) = &self.fix {
-            write!(f, "  fix: {fix}")?;
+            write!(f, "  fix: {}", Escaped(fix))?;
         }
         Ok(())
+    }
+}
+
+/// Text written with its control characters (line breaks, escape sequences) and its bidi and
+/// line-separator characters escaped, so that a finding stays one line of plain text.
+struct Escaped<'a>(&'a str);
+
+impl fmt::Display for Escaped<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            if c.is_control()
+                || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+            {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                fmt::Write::write_char(f, c)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codes;
+
+    /// Found by the fuzzing harness (`tests/tests/it/fuzz_manifests.rs`): a kind written
+    /// `"crlf\r\n"` made the human report's finding two lines; an escape sequence in a value
+    /// reached the terminal as is.
+    #[test]
+    fn a_finding_is_one_line_whatever_the_values_hold() {
+        let d = Diagnostic {
+            code: codes::UNCHECKED_KIND,
+            severity: Severity::Info,
+            resource: Some(Resource {
+                kind: "Service".into(),
+                namespace: "default".into(),
+                name: "a\u{1b}[2Jb".into(),
+            }),
+            path: "spec.x\u{202e}".into(),
+            file: Some("in\nput.yaml".into()),
+            location: Some(istio_grpc_types::Location { line: 3, column: 1 }),
+            message: "v1 crlf\r\n Service is not checked".into(),
+            fix: Some("line\u{2028}break".into()),
+            edit: None,
+            pending: None,
+        };
+        let text = d.to_string();
+        assert_eq!(
+            text,
+            "in\\nput.yaml:3  info  GRPC014  Service default/a\\u{1b}[2Jb: spec.x\\u{202e}: \
+             v1 crlf\\r\\n Service is not checked  fix: line\\u{2028}break"
+        );
+        assert_eq!(text.lines().count(), 1);
     }
 }

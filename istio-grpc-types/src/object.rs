@@ -351,6 +351,13 @@ impl Object {
             Object::GrpcRoute(o) => o.unknown_fields(),
             Object::ReferenceGrant(o) => o.unknown_fields(),
             Object::BackendTlsPolicy(o) => o.unknown_fields(),
+            // A Kubernetes kind read with fields k8s-openapi does not know is kept as written
+            // (see `typed_k8s`): type it again to name them (found by the fuzzing harness: they
+            // were listed when read from YAML, and missing here, so an object handed to the
+            // analyzer in memory lost their findings).
+            Object::Other(o) => Object::from_json(Value::Object(o.value.clone()), Strictness::Keep)
+                .map(|(_, unknown)| unknown)
+                .unwrap_or_default(),
             _ => Vec::new(),
         }
     }

@@ -2,6 +2,8 @@
 
 mod support;
 
+mod fuzz_found;
+mod fuzz_manifests;
 mod gateway_api_types;
 mod types_corpus;
 mod types_fuzz;
@@ -14,5 +16,4 @@ mod analyze;
 mod builder;
 mod builder_gateway_api;
 mod generate;
-mod macros;
 mod seed;

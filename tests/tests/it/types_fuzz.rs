@@ -7,22 +7,16 @@
 //! one it found: a Service with a field k8s-openapi does not know, kept leniently, is refused
 //! when read back strictly; the harness now reads back the way it read).
 //!
-//! The number of cases is bounded (`PROPTEST_CASES`, default below) so that the harness runs
-//! in CI in seconds; run longer with e.g. `PROPTEST_CASES=100000`.
+//! The number of cases is bounded (`FUZZ_CASES`, default below; `PROPTEST_CASES` is read too) so
+//! that the harness runs in CI in seconds; run longer with e.g. `FUZZ_CASES=100000`. The
+//! mutations of real manifests, through the types and the analyzer, are in `fuzz_manifests.rs`.
 
 use istio_grpc_types::yaml::{self, Options};
 use istio_grpc_types::{Object, Strictness};
 use proptest::prelude::*;
 
 fn config() -> ProptestConfig {
-    let cases = std::env::var("PROPTEST_CASES")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .unwrap_or(256);
-    ProptestConfig {
-        cases,
-        ..ProptestConfig::default()
-    }
+    crate::fuzz_manifests::config(256)
 }
 
 /// Reads `text` both ways and checks what holds for any input: every document read is one

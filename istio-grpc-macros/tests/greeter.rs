@@ -1,5 +1,6 @@
-//! `#[routes]`: compile-time behaviour (trybuild, `tests/ui/macros`) and the routes it derives
-//! for the example Greeter (`examples/greeter`, whose `.proto` tonic-prost-build compiles).
+//! The routes `#[routes]` derives for the example Greeter (`examples/greeter`, whose `.proto`
+//! tonic-prost-build compiles), alone and through the builder. Its compile-time behaviour is in
+//! `tests/ui.rs`.
 
 use std::time::Duration;
 
@@ -9,21 +10,6 @@ use istio_grpc_builder::{
 };
 use istio_grpc_example_greeter::{GreeterRoutes, HealthRoutes, InvoicesRoutes};
 use serde_json::{Value, json};
-
-/// Every misuse is a compile error on the user's tokens, in our words; the generated routes
-/// compile on hand-written traits and refuse a timeout on a streaming method.
-#[test]
-fn ui() {
-    let t = trybuild::TestCases::new();
-    t.pass("ui/macros/hand_written.rs");
-    t.compile_fail("ui/macros/not_a_trait.rs");
-    t.compile_fail("ui/macros/missing_package.rs");
-    t.compile_fail("ui/macros/not_tonic_methods.rs");
-    t.compile_fail("ui/macros/bad_arguments.rs");
-    t.compile_fail("ui/macros/streaming_timeout.rs");
-    t.compile_fail("ui/macros/unknown_name.rs");
-    t.compile_fail("ui/macros/invalid_input_routes_anyway.rs");
-}
 
 fn kind(kind: MethodKind) -> &'static str {
     match kind {
