@@ -155,8 +155,16 @@ fn render(report: &Report, format: Format, exit_code: i32) -> Result<String, Fai
 }
 
 fn try_run(args: Args) -> Result<u8, Failure> {
-    let options = options(&args)?;
-    let inputs = inputs(&args.paths)?;
+    // the CRDs load (hundreds of milliseconds of YAML) while the inputs are read
+    let (options, inputs) = std::thread::scope(|scope| {
+        let options = scope.spawn(|| options(&args));
+        let inputs = inputs(&args.paths);
+        let options = options
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (options, inputs)
+    });
+    let (options, inputs) = (options?, inputs?);
     let mut report = analyze(&inputs, &options);
     if let Some(path) = &args.baseline {
         let baseline = std::fs::read_to_string(path)
