@@ -2,7 +2,7 @@
 //! the way the API server is under `fieldValidation=Strict`) and the CEL rules
 //! (`x-kubernetes-validations`, with kube-cel).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::{Value, json};
 
@@ -51,7 +51,185 @@ struct Compiled {
 
 struct Validators {
     strict: jsonschema::Validator,
-    cel: kube_cel::CompiledSchema,
+    /// Boxed, so that its nodes keep the addresses `ruled` knows them by.
+    cel: Box<kube_cel::CompiledSchema>,
+    /// The CEL schema nodes (by address) with a rule in their subtree: the others are not
+    /// walked at all.
+    ruled: HashSet<usize>,
+}
+
+/// The address of a compiled schema node: its identity while the [`CrdSet`] lives.
+fn node_id(node: &kube_cel::CompiledSchema) -> usize {
+    std::ptr::from_ref(node) as usize
+}
+
+/// Adds to `ruled` every node of `node`'s tree that has a rule (or a rule that did not
+/// compile) in its subtree; whether `node` is one of them.
+fn mark_ruled(node: &kube_cel::CompiledSchema, ruled: &mut HashSet<usize>) -> bool {
+    let mut any = !node.validations.is_empty();
+    for child in node
+        .properties
+        .values()
+        .chain(node.items.as_deref())
+        .chain(node.additional_properties.as_deref())
+        .chain(&node.all_of)
+        .chain(&node.one_of)
+        .chain(&node.any_of)
+    {
+        // every child is visited, so that all of them are marked
+        any |= mark_ruled(child, ruled);
+    }
+    if any {
+        ruled.insert(node_id(node));
+    }
+    any
+}
+
+/// CEL verdicts already reached, by schema node and value (its JSON text), with paths relative
+/// to the node: checking many objects of one shape evaluates each distinct value of a ruled
+/// field once. A verdict is a function of the node and the value alone, since no old object is
+/// given (transition rules do not run) and the root variables are not bound. Valid for the one
+/// [`CrdSet`] it borrows (the keys are node addresses).
+pub(crate) struct CelMemo<'a> {
+    verdicts: HashMap<(usize, String), Vec<kube_cel::ValidationError>>,
+    set: std::marker::PhantomData<&'a CrdSet>,
+}
+
+impl CelMemo<'_> {
+    /// An empty memo.
+    pub(crate) fn new() -> Self {
+        CelMemo {
+            verdicts: HashMap::new(),
+            set: std::marker::PhantomData,
+        }
+    }
+}
+
+/// How many verdicts a [`CelMemo`] keeps before it starts again (memory stays bounded
+/// whatever the input).
+const MEMO_CAPACITY: usize = 16_384;
+
+/// How deep the subtree walk goes before it hands the whole object to kube-cel (Istio's ruled
+/// fields are at most 9 levels down, the Gateway API's about as deep).
+const MAX_SUBTREE_DEPTH: usize = 24;
+
+/// Where the subtree walk stops and hands over to kube-cel's own walk of the whole object.
+#[derive(Debug)]
+struct WholeObject;
+
+/// kube-cel's `effective_path` and `join_path` composed: `rel` is a path kube-cel reported for
+/// a walk started at the node at `prefix`.
+fn join_relative(prefix: &str, rel: &str) -> String {
+    if prefix.is_empty() {
+        rel.to_owned()
+    } else if rel.is_empty() {
+        prefix.to_owned()
+    } else if rel.starts_with('.') || rel.starts_with('[') {
+        format!("{prefix}{rel}")
+    } else {
+        format!("{prefix}.{rel}")
+    }
+}
+
+impl Validators {
+    /// kube-cel's verdict on `object`, as `kube_cel::validate_compiled` on the whole object
+    /// gives it, but walking only the schema subtrees that hold rules and evaluating each
+    /// topmost ruled node once per distinct value (`memo`). kube-cel evaluates the rules (its
+    /// own walk, defaults and value conversion from that node down); this only chooses where
+    /// to start it. Where the two could differ (a ruled field absent but defaulted by its
+    /// schema, whose nested defaults kube-cel applies only from the root), the whole object
+    /// goes to kube-cel as before.
+    fn cel(&self, object: &Value, memo: &mut CelMemo<'_>) -> Vec<kube_cel::ValidationError> {
+        let mut errors = Vec::new();
+        match self.cel_walk(&self.cel, object, "", 0, memo, &mut errors) {
+            Ok(()) => errors,
+            Err(WholeObject) => kube_cel::validate_compiled(&self.cel, object, None)
+                .err()
+                .map(kube_cel::ValidationErrors::into_vec)
+                .unwrap_or_default(),
+        }
+    }
+
+    /// The part of kube-cel's `walk_compiled` that finds the nodes to evaluate, in its order.
+    fn cel_walk(
+        &self,
+        node: &kube_cel::CompiledSchema,
+        value: &Value,
+        path: &str,
+        depth: usize,
+        memo: &mut CelMemo<'_>,
+        errors: &mut Vec<kube_cel::ValidationError>,
+    ) -> Result<(), WholeObject> {
+        if !self.ruled.contains(&node_id(node)) {
+            return Ok(());
+        }
+        // kube-cel's depth guard counts from where its walk starts: past this depth the whole
+        // object goes to kube-cel, so that the guard counts from the root as before
+        if depth > MAX_SUBTREE_DEPTH {
+            return Err(WholeObject);
+        }
+        if !node.validations.is_empty() {
+            let key = (node_id(node), value.to_string());
+            let verdict = match memo.verdicts.get(&key) {
+                Some(found) => found,
+                None => {
+                    let found = kube_cel::validate_compiled(node, value, None)
+                        .err()
+                        .map(kube_cel::ValidationErrors::into_vec)
+                        .unwrap_or_default();
+                    if memo.verdicts.len() >= MEMO_CAPACITY {
+                        memo.verdicts.clear();
+                    }
+                    memo.verdicts.entry(key).or_insert(found)
+                }
+            };
+            errors.extend(verdict.iter().map(|e| {
+                let mut e = e.clone();
+                e.field_path = join_relative(path, &e.field_path);
+                e
+            }));
+            return Ok(());
+        }
+        if let Some(obj) = value.as_object() {
+            for (name, child) in &node.properties {
+                match obj.get(name) {
+                    Some(child_value) => self.cel_walk(
+                        child,
+                        child_value,
+                        &join_relative(path, name),
+                        depth + 1,
+                        memo,
+                        errors,
+                    )?,
+                    None if child.default.is_some() && self.ruled.contains(&node_id(child)) => {
+                        return Err(WholeObject);
+                    }
+                    None => {}
+                }
+            }
+        }
+        if let (Some(items), Some(array)) = (&node.items, value.as_array()) {
+            for (i, item) in array.iter().enumerate() {
+                let at = format!("{path}[{i}]");
+                self.cel_walk(items, item, &at, depth + 1, memo, errors)?;
+            }
+        }
+        if !node.preserve_unknown_fields
+            && let (Some(additional), Some(obj)) = (&node.additional_properties, value.as_object())
+        {
+            for (key, child_value) in obj {
+                if node.properties.contains_key(key) {
+                    continue;
+                }
+                let at = join_relative(path, key);
+                self.cel_walk(additional, child_value, &at, depth + 1, memo, errors)?;
+            }
+        }
+        for branch in node.all_of.iter().chain(&node.one_of).chain(&node.any_of) {
+            self.cel_walk(branch, value, path, depth + 1, memo, errors)?;
+        }
+        Ok(())
+    }
 }
 
 impl Compiled {
@@ -69,10 +247,10 @@ impl Compiled {
             }
             let strict = jsonschema::draft4::new(&strict(&rooted))
                 .map_err(|e| format!("the CRD's schema does not compile: {e}"))?;
-            Ok(Validators {
-                strict,
-                cel: kube_cel::compile_schema(&self.schema),
-            })
+            let cel = Box::new(kube_cel::compile_schema(&self.schema));
+            let mut ruled = HashSet::new();
+            mark_ruled(&cel, &mut ruled);
+            Ok(Validators { strict, cel, ruled })
         })
     }
 }
@@ -308,6 +486,15 @@ impl CrdSet {
     /// Checks one object (JSON with apiVersion and kind) against its CRD; `None` when the set
     /// has no CRD for it.
     pub fn check(&self, object: &Value) -> Option<Findings> {
+        self.check_with(object, &mut CelMemo::new())
+    }
+
+    /// [`CrdSet::check`], reusing the CEL verdicts of earlier objects checked with `memo`.
+    pub(crate) fn check_with<'a>(
+        &'a self,
+        object: &Value,
+        memo: &mut CelMemo<'a>,
+    ) -> Option<Findings> {
         let kind = object["kind"].as_str().unwrap_or("");
         let compiled = self.get(object["apiVersion"].as_str().unwrap_or(""), kind)?;
         let mut findings = Findings::default();
@@ -342,35 +529,155 @@ impl CrdSet {
         }
         let gateway_api =
             split_api_version(object["apiVersion"].as_str().unwrap_or("")).0 == GATEWAY_API_GROUP;
-        // the thread's own validator: building one registers every Kubernetes CEL function,
-        // which cost more than evaluating an object's rules
-        if let Err(errors) = kube_cel::validate_compiled(&crd.cel, object, None) {
-            for e in errors.into_vec() {
-                match e.kind {
-                    kube_cel::ErrorKind::ValidationFailure | kube_cel::ErrorKind::InvalidResult => {
-                        findings.cel.push((e.field_path, e.message))
-                    }
-                    // A Gateway API rule that reads a field the object leaves out (listener
-                    // `tls: {mode: Terminate}` without certificateRefs: `size(self.certificateRefs)`)
-                    // fails to evaluate, and the API server rejects the object with that error
-                    // (NOTES §5): reported as the rule's own message.
-                    _ if gateway_api && is_missing_field(&e.message) => {
-                        let message = rule_message(&compiled.schema, &e.rule)
-                            .unwrap_or_else(|| e.message.clone());
-                        findings.cel.push((
-                            e.field_path,
-                            format!(
-                                "{message} (the rule reads a field that is not set: {})",
-                                e.message
-                            ),
-                        ))
-                    }
-                    _ => findings
-                        .unevaluable
-                        .push((e.field_path, format!("{} (rule: {})", e.message, e.rule))),
+        // kube-cel evaluates with the thread's own validator: building one registers every
+        // Kubernetes CEL function, which cost more than evaluating an object's rules
+        for e in crd.cel(object, memo) {
+            match e.kind {
+                kube_cel::ErrorKind::ValidationFailure | kube_cel::ErrorKind::InvalidResult => {
+                    findings.cel.push((e.field_path, e.message))
                 }
+                // A Gateway API rule that reads a field the object leaves out (listener
+                // `tls: {mode: Terminate}` without certificateRefs: `size(self.certificateRefs)`)
+                // fails to evaluate, and the API server rejects the object with that error
+                // (NOTES §5): reported as the rule's own message.
+                _ if gateway_api && is_missing_field(&e.message) => {
+                    let message = rule_message(&compiled.schema, &e.rule)
+                        .unwrap_or_else(|| e.message.clone());
+                    findings.cel.push((
+                        e.field_path,
+                        format!(
+                            "{message} (the rule reads a field that is not set: {})",
+                            e.message
+                        ),
+                    ))
+                }
+                _ => findings
+                    .unevaluable
+                    .push((e.field_path, format!("{} (rule: {})", e.message, e.rule))),
             }
         }
         Some(findings)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use serde_json::{Value, json};
+
+    use super::{CelMemo, CrdSet};
+
+    /// The object's CEL verdicts: kube-cel's own on the whole object (as before the subtree
+    /// walk), the subtree walk's with a memo shared over all calls, and with a fresh one.
+    fn verdicts(
+        set: &CrdSet,
+        object: &Value,
+        memo: &mut CelMemo<'_>,
+    ) -> [Vec<kube_cel::ValidationError>; 3] {
+        let api = object["apiVersion"].as_str().unwrap_or("");
+        let compiled = set.get(api, object["kind"].as_str().unwrap_or(""));
+        let Some(Ok(v)) = compiled.map(super::Compiled::validators) else {
+            return Default::default();
+        };
+        let whole = kube_cel::validate_compiled(&v.cel, object, None)
+            .err()
+            .map(kube_cel::ValidationErrors::into_vec)
+            .unwrap_or_default();
+        [
+            whole,
+            v.cel(object, memo),
+            v.cel(object, &mut CelMemo::new()),
+        ]
+    }
+
+    /// Objects that fail CEL rules at every depth, Gateway API objects whose ruled fields
+    /// are defaulted, and the Istio corpus: the subtree walk and its memo give exactly what
+    /// kube-cel gives on the whole object, in the same order.
+    #[test]
+    fn the_subtree_walk_gives_kube_cels_verdict_on_the_whole_object() {
+        let set = CrdSet::built_in().expect("built-in CRDs");
+        let mut objects = vec![
+            json!({"apiVersion": "networking.istio.io/v1", "kind": "VirtualService",
+                "metadata": {"name": "a"},
+                "spec": {"hosts": ["a"], "http": [
+                    {"timeout": "0s", "retries": {"perTryTimeout": "0s", "attempts": 1}},
+                    {"timeout": "5s", "fault": {"delay": {"fixedDelay": "0s"}}},
+                    {"timeout": "0s"}]}}),
+            json!({"apiVersion": "networking.istio.io/v1", "kind": "DestinationRule",
+                "metadata": {"name": "a"},
+                "spec": {"host": "a", "workloadSelector": {"matchLabels": {"a*": "b*", "": "c"}},
+                    "trafficPolicy": {"connectionPool": {"http": {"idleTimeout": "0s"}},
+                        "portLevelSettings": [{"port": {"number": 1},
+                            "outlierDetection": {"interval": "0s"}}]},
+                    "subsets": [{"name": "v1", "trafficPolicy":
+                        {"connectionPool": {"tcp": {"connectTimeout": "0s"}}}}]}}),
+            json!({"apiVersion": "networking.istio.io/v1", "kind": "Gateway",
+                "metadata": {"name": "a"},
+                "spec": {"servers": [{"port": {"number": 443, "name": "h", "protocol": "HTTPS"},
+                    "hosts": ["a"], "tls": {"mode": "SIMPLE", "credentialName": "c",
+                        "credentialNames": ["d"]}}]}}),
+            // Gateway API: rules at the root and on lists, defaults on absent ruled fields
+            json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute",
+                "metadata": {"name": "r"},
+                "spec": {"parentRefs": [{"name": "g", "port": 0}],
+                    "rules": [{"backendRefs": [{"name": "s"}]},
+                        {"matches": [{"path": {"type": "RegularExpression", "value": "(a"}}],
+                         "filters": [{"type": "RequestRedirect"}, {"type": "URLRewrite"}]}]}}),
+            json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
+                "metadata": {"name": "g"},
+                "spec": {"gatewayClassName": "c", "listeners": [
+                    {"name": "a", "port": 443, "protocol": "HTTPS", "tls": {"mode": "Terminate"}},
+                    {"name": "a", "port": 80, "protocol": "HTTP", "hostname": "*.x"}]}}),
+            json!({"apiVersion": "gateway.networking.k8s.io/v1", "kind": "GRPCRoute",
+                "metadata": {"name": "r"},
+                "spec": {"rules": [{"matches": [{"method": {"type": "Exact"}}]}]}}),
+        ];
+        let shared = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/istio");
+        let mut files = Vec::new();
+        for dir in [
+            "manifests",
+            "manifests-invalid",
+            "manifests-apidocs",
+            "manifests-generated",
+        ] {
+            crate::input::collect(&shared.join(dir), &mut files);
+        }
+        if files.is_empty() {
+            assert_ne!(
+                std::env::var("CI").as_deref(),
+                Ok("true"),
+                "the reference data ../shared/istio is missing; CI needs it beside the clone"
+            );
+            eprintln!(
+                "skipped the Istio corpus: ../shared/istio not found at {}",
+                shared.display()
+            );
+        }
+        for file in &files {
+            let text = std::fs::read_to_string(file).expect("read");
+            if let Ok(docs) = serde_saphyr::from_multiple::<Value>(&text) {
+                objects.extend(docs.into_iter().filter(Value::is_object));
+            }
+        }
+        let (mut compared, mut failing) = (0, 0);
+        let mut memo = CelMemo::new();
+        // twice over, so that the second round is answered from the memo
+        for object in objects.iter().chain(&objects) {
+            let api = object["apiVersion"].as_str().unwrap_or("");
+            if !set.covers(api, object["kind"].as_str().unwrap_or("")) {
+                continue;
+            }
+            let [want, with_memo, fresh] = verdicts(&set, object, &mut memo);
+            assert_eq!(with_memo, want, "with the memo: {object}");
+            assert_eq!(fresh, want, "{object}");
+            compared += 1;
+            failing += usize::from(!want.is_empty());
+        }
+        eprintln!("compared {compared} objects, {failing} failing a CEL rule");
+        assert!(
+            failing >= 12,
+            "objects that fail a CEL rule: {failing} of {compared}"
+        );
     }
 }

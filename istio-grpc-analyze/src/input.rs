@@ -156,7 +156,8 @@ impl Inputs {
     }
 }
 
-fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
+/// The `.yaml`, `.yml` and `.json` files under `dir`, sorted, recursively.
+pub(crate) fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
@@ -247,31 +248,47 @@ fn problem(file: Option<&Path>, e: &Error) -> Diagnostic {
 }
 
 /// Fills in the locations the checks left to look up: each document with findings is read
-/// again once for all of them, and no tree of positions is kept (see `SourceMap`).
-pub(crate) fn locate(manifests: &[Manifest], out: &mut [Diagnostic]) {
+/// again once for all of them, and no tree of positions is kept (see `SourceMap`). Documents
+/// are read again on up to `threads` threads; the locations do not depend on how many.
+pub(crate) fn locate(manifests: &[Manifest], threads: usize, out: &mut [Diagnostic]) {
     let mut by_manifest: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
     for (i, d) in out.iter().enumerate() {
         if let Some(pending) = d.pending {
             by_manifest.entry(pending.manifest).or_default().push(i);
         }
     }
-    for (manifest, found) in by_manifest {
-        let Some(source) = manifests.get(manifest).and_then(|m| m.source.as_ref()) else {
-            continue;
-        };
-        let paths: Vec<(&str, bool)> = found
-            .iter()
-            .map(|&i| (out[i].path.as_str(), out[i].pending.is_some_and(|p| p.key)))
-            .collect();
-        let locations = source.locate_all(&paths);
-        for (&i, at) in found.iter().zip(locations) {
-            out[i].location = at;
+    let jobs: Vec<(&SourceMap, Vec<usize>)> = by_manifest
+        .into_iter()
+        .filter_map(|(manifest, found)| {
+            let source = manifests.get(manifest)?.source.as_ref()?;
+            Some((source, found))
+        })
+        .collect();
+    let findings: &[Diagnostic] = out;
+    let located = crate::parallel::map_chunks(&jobs, threads, LOCATE_PARALLEL_FROM, |some| {
+        let mut located = Vec::new();
+        for (source, found) in some {
+            let paths: Vec<(&str, bool)> = found
+                .iter()
+                .map(|&i| {
+                    let d = &findings[i];
+                    (d.path.as_str(), d.pending.is_some_and(|p| p.key))
+                })
+                .collect();
+            located.extend(found.iter().copied().zip(source.locate_all(&paths)));
         }
+        located
+    });
+    for (i, at) in located.into_iter().flatten() {
+        out[i].location = at;
     }
     for d in out.iter_mut() {
         d.pending = None;
     }
 }
+
+/// Fewer documents to locate findings in are read again on the calling thread.
+const LOCATE_PARALLEL_FROM: usize = 64;
 
 /// GRPC012 for every field the types do not know: the document is still checked, the field is
 /// kept as written, and the finding says where it is and which known name is nearest.

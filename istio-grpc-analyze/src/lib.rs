@@ -45,6 +45,7 @@ mod diagnostic;
 mod input;
 mod model;
 pub mod output;
+mod parallel;
 mod suppress;
 pub use istio_grpc_types::protocol;
 
@@ -72,7 +73,8 @@ pub struct Options {
     /// Codes not to report on some resources (`--suppress CODE=RESOURCE`). The
     /// [`SUPPRESS_ANNOTATION`] on an object is always honoured.
     pub suppressions: Vec<Suppression>,
-    /// How many threads the CRD checks (schema and CEL, per document) may use: `0`, the
+    /// How many threads the CRD checks (schema and CEL, per document) and the reading again
+    /// of documents for the locations of findings may use: `0`, the
     /// default, is what `std::thread::available_parallelism` reports, at most 8; `1` keeps
     /// everything on the calling thread. The findings are the same either way.
     pub threads: usize,
@@ -239,11 +241,11 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
     checks::peer_auth_ports::check(&model, &mut out);
     checks::gateway_conflicts::check(&model, &mut out);
     checks::gateway_api::check(&inputs.manifests, &model, &mut out);
+    let threads = match options.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+        n => n,
+    };
     if let Some(crds) = &options.crds {
-        let threads = match options.threads {
-            0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
-            n => n,
-        };
         checks::crd_schema::check(&inputs.manifests, crds, threads, &mut out);
     }
     for manifest in &inputs.manifests {
@@ -275,7 +277,7 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
             ));
         }
     }
-    input::locate(&inputs.manifests, &mut out);
+    input::locate(&inputs.manifests, threads, &mut out);
     out.sort_by(|a, b| {
         (
             &a.file,

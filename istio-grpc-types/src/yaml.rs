@@ -730,8 +730,8 @@ pub fn parse_with(input: &str, options: &Options) -> Vec<Result<Document, Error>
 
 /// [`parse_with`], handing each document (or its error) to `each` in stream order as soon as
 /// it is read, instead of collecting them: a caller that keeps the documents in its own form
-/// (the analyzer) does not hold a second copy of them all. With threads, documents are read in
-/// batches, so at most a batch is held besides what `each` keeps.
+/// (the analyzer) does not hold a second copy of them all. With threads, the documents read
+/// ahead of one still being read are held until it is.
 ///
 /// ```
 /// use istio_grpc_types::yaml;
@@ -760,40 +760,55 @@ pub fn parse_each(input: &str, options: &Options, mut each: impl FnMut(Result<Do
         }
         return;
     }
-    let batch = PARALLEL_FROM * threads;
-    for (b, batch_chunks) in chunks.chunks(batch).enumerate() {
-        let per_thread = batch_chunks.len().div_ceil(threads);
-        let first = b * batch + 1;
-        let read: Vec<Vec<Result<Document, Error>>> = std::thread::scope(|scope| {
-            let workers: Vec<_> = batch_chunks
-                .chunks(per_thread)
-                .enumerate()
-                .map(|(k, group)| {
-                    scope.spawn(move || {
-                        group
-                            .iter()
-                            .enumerate()
-                            .flat_map(|(j, c)| {
-                                parse_chunk(input, c, first + k * per_thread + j, options)
-                            })
-                            .collect::<Vec<_>>()
-                    })
+    // Each worker takes the next unread document (no worker waits for another to finish a
+    // share, which on a loaded machine left the others idle), and the calling thread hands the
+    // documents to `each` in stream order as they come. Held besides what `each` keeps: the
+    // documents read after one still being read (a handful, unless a thread is descheduled
+    // for long) and at most `AHEAD` in the channel.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let (next, chunks) = (&next, &chunks);
+    std::thread::scope(|scope| {
+        let (send, read) = std::sync::mpsc::sync_channel(AHEAD);
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let send = send.clone();
+                scope.spawn(move || {
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(c) = chunks.get(i) else { break };
+                        if send
+                            .send((i, parse_chunk(input, c, i + 1, options)))
+                            .is_err()
+                        {
+                            // the calling thread stopped receiving: it is unwinding
+                            break;
+                        }
+                    }
                 })
-                .collect();
-            workers
-                .into_iter()
-                .map(|w| {
-                    w.join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                })
-                .collect()
-        });
-        read.into_iter().flatten().for_each(&mut each);
-    }
+            })
+            .collect();
+        drop(send);
+        // documents read ahead of the next one due, by position
+        let mut early = std::collections::BTreeMap::new();
+        let mut due = 0;
+        for (i, docs) in read {
+            early.insert(i, docs);
+            while let Some(docs) = early.remove(&due) {
+                docs.into_iter().for_each(&mut each);
+                due += 1;
+            }
+        }
+        for w in workers {
+            w.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        }
+    });
 }
 
-/// Streams with at least this many documents are read in parallel, when threads are allowed
-/// (in batches of this many documents per thread).
+/// How many read documents may wait in [`parse_each`]'s channel for the calling thread.
+const AHEAD: usize = 256;
+
+/// Streams with at least this many documents are read in parallel, when threads are allowed.
 const PARALLEL_FROM: usize = 256;
 
 /// One document: its object, or a `v1` `List`'s items, or the error.
@@ -1023,4 +1038,54 @@ fn push_document(out: &mut String, object: &Object) -> Result<(), Error> {
         out.push('\n');
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Options, Strictness, parse_with};
+
+    /// What a read gives, comparable: each document's index, object, unknown fields and
+    /// positions, or its error with its location.
+    fn summary(text: &str, options: &Options) -> Vec<String> {
+        parse_with(text, options)
+            .into_iter()
+            .map(|d| match d {
+                Ok(d) => format!(
+                    "{} {} {:?} {} {:?}",
+                    d.index,
+                    d.object.to_json().expect("json"),
+                    d.unknown_fields,
+                    d.source.json(),
+                    d.source.locate("data.k")
+                ),
+                Err(e) => format!("{e} {:?} {:?}", e.document(), e.location()),
+            })
+            .collect()
+    }
+
+    /// Threads take documents as they come: the result is the sequential read's, in stream
+    /// order, errors, unknown fields and `List` items included.
+    #[test]
+    fn a_stream_read_on_threads_is_the_sequential_read() {
+        let mut text = String::new();
+        for i in 1..=1500 {
+            text.push_str("---\n");
+            text.push_str(&match i % 7 {
+                0 => format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\n  lables: {{}}\n"),
+                3 => format!("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: a-{i}}}\n- apiVersion: v1\n  kind: ConfigMap\n  metadata: {{name: b-{i}}}\n"),
+                5 => format!("apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: [cm-{i}\n"),
+                _ => format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\ndata:\n  k: v{i}\n"),
+            });
+        }
+        let keep = Options::default().strictness(Strictness::Keep);
+        let one = summary(&text, &keep.clone().threads(1));
+        assert!(one.len() > 1500, "List items are expanded: {}", one.len());
+        for threads in [2, 3, 8] {
+            assert_eq!(
+                summary(&text, &keep.clone().threads(threads)),
+                one,
+                "{threads} threads"
+            );
+        }
+    }
 }

@@ -8,6 +8,7 @@
 
 use istio_grpc_types::Object;
 
+use crate::crd::CelMemo;
 use crate::model::diagnostic;
 use crate::{CrdSet, Diagnostic, Manifest, codes};
 
@@ -19,30 +20,10 @@ pub(crate) fn check(
     threads: usize,
     out: &mut Vec<Diagnostic>,
 ) {
-    let threads = threads.max(1);
-    if threads < 2 || manifests.len() < PARALLEL_FROM {
-        check_some(manifests, crds, out);
-        return;
-    }
-    let per_thread = manifests.len().div_ceil(threads);
-    let found: Vec<Vec<Diagnostic>> = std::thread::scope(|scope| {
-        let workers: Vec<_> = manifests
-            .chunks(per_thread)
-            .map(|some| {
-                scope.spawn(move || {
-                    let mut found = Vec::new();
-                    check_some(some, crds, &mut found);
-                    found
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .map(|w| {
-                w.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
+    let found = crate::parallel::map_chunks(manifests, threads, PARALLEL_FROM, |some| {
+        let mut found = Vec::new();
+        check_some(some, crds, &mut found);
+        found
     });
     out.extend(found.into_iter().flatten());
 }
@@ -51,6 +32,8 @@ pub(crate) fn check(
 const PARALLEL_FROM: usize = 256;
 
 fn check_some(manifests: &[Manifest], crds: &CrdSet, out: &mut Vec<Diagnostic>) {
+    // objects of one shape share their CEL verdicts (see `CelMemo`)
+    let mut memo = CelMemo::new();
     for manifest in manifests {
         let json = match &manifest.object {
             Object::Other(other) => serde_json::Value::Object(other.as_json().clone()),
@@ -59,7 +42,7 @@ fn check_some(manifests: &[Manifest], crds: &CrdSet, out: &mut Vec<Diagnostic>) 
                 Err(_) => continue,
             },
         };
-        let Some(findings) = crds.check(&json) else {
+        let Some(findings) = crds.check_with(&json, &mut memo) else {
             continue;
         };
         // an unknown field the types found is reported once, by GRPC012, with its did-you-mean
