@@ -32,7 +32,7 @@ pub fn output() -> Result<String, Box<dyn std::error::Error>> {
     objects.extend(
         proxyless_deployments(&mesh)
             .into_iter()
-            .map(Object::Deployment),
+            .map(Object::from),
     );
     Ok(format!(
         "{}{}",

@@ -269,7 +269,7 @@ impl MainJob {
         objects.extend(
             proxyless_deployments(&mesh)
                 .into_iter()
-                .map(Object::Deployment),
+                .map(Object::from),
         );
         Ok(MainJob { mesh, objects })
     }
