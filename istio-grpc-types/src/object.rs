@@ -11,6 +11,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
 
 use crate::gateway_api::{self, BackendTlsPolicy, GrpcRoute, HttpRoute, ReferenceGrant};
+use crate::kubernetes::{KubeObject, Typed, typed_k8s};
 use crate::path::{PathError, PathSegment, render_path};
 use crate::unknown::{Strictness, UnknownField};
 use crate::{
@@ -49,23 +50,23 @@ pub enum Object {
     /// gateway.networking.k8s.io BackendTLSPolicy.
     BackendTlsPolicy(Box<BackendTlsPolicy>),
     /// core/v1 Service.
-    Service(Box<Service>),
+    Service(Box<KubeObject<Service>>),
     /// core/v1 Secret. Its data never appears in `Debug` output.
-    Secret(Box<Secret>),
+    Secret(Box<KubeObject<Secret>>),
     /// core/v1 ConfigMap.
-    ConfigMap(Box<ConfigMap>),
+    ConfigMap(Box<KubeObject<ConfigMap>>),
     /// core/v1 Namespace.
-    Namespace(Box<Namespace>),
+    Namespace(Box<KubeObject<Namespace>>),
     /// core/v1 ServiceAccount.
-    ServiceAccount(Box<ServiceAccount>),
+    ServiceAccount(Box<KubeObject<ServiceAccount>>),
     /// core/v1 Pod.
-    Pod(Box<Pod>),
+    Pod(Box<KubeObject<Pod>>),
     /// apps/v1 Deployment.
-    Deployment(Box<Deployment>),
+    Deployment(Box<KubeObject<Deployment>>),
     /// apps/v1 StatefulSet.
-    StatefulSet(Box<StatefulSet>),
+    StatefulSet(Box<KubeObject<StatefulSet>>),
     /// apps/v1 DaemonSet.
-    DaemonSet(Box<DaemonSet>),
+    DaemonSet(Box<KubeObject<DaemonSet>>),
     /// Any other kind, kept as written.
     Other(UnknownObject),
 }
@@ -92,93 +93,8 @@ impl UnknownObject {
     }
 }
 
-fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, PathError> {
+pub(crate) fn typed<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, PathError> {
     serde_path_to_error::deserialize(value).map_err(PathError::from_path_to_error)
-}
-
-/// A Kubernetes kind typed through k8s-openapi, or, when k8s-openapi would lose some of it
-/// (it ignores keys it does not know) and unknown fields are kept, the object as written with
-/// the fields k8s-openapi does not know.
-enum K8s<T> {
-    Typed(T),
-    Kept(serde_json::Map<String, Value>, Vec<UnknownField>),
-}
-
-/// Typed through k8s-openapi, which ignores keys it does not know: compare what it writes back
-/// with what was read, so that no field is lost silently.
-fn typed_k8s<T: serde::de::DeserializeOwned + Serialize>(
-    map: serde_json::Map<String, Value>,
-    kind: &str,
-    strictness: Strictness,
-) -> Result<K8s<T>, PathError> {
-    let value = Value::Object(map);
-    let object: T = typed(value.clone())?;
-    let written = serde_json::to_value(&object).map_err(|e| PathError {
-        path: vec![],
-        message: e.to_string(),
-    })?;
-    let mut lost = Vec::new();
-    losses(&value, &written, &mut Vec::new(), &mut lost);
-    let Value::Object(map) = value else {
-        unreachable!("built as an object above")
-    };
-    match (lost.is_empty(), strictness) {
-        (true, _) => Ok(K8s::Typed(object)),
-        (false, Strictness::Deny) => {
-            let (path, message, _) = lost.swap_remove(0);
-            Err(PathError {
-                path,
-                message: format!(
-                    "{message}: not a field of {kind} (Kubernetes API), it would be lost"
-                ),
-            })
-        }
-        (false, Strictness::Keep) => {
-            let unknown = lost
-                .into_iter()
-                .filter(|(_, _, unknown)| *unknown)
-                .map(|(path, _, _)| UnknownField::at(path, None))
-                .collect();
-            Ok(K8s::Kept(map, unknown))
-        }
-    }
-}
-
-/// Every place where `read` has something `written` lacks (`true`: an unknown field) or changed.
-/// `null` counts as absent, as it does for Kubernetes.
-fn losses(
-    read: &Value,
-    written: &Value,
-    path: &mut Vec<PathSegment>,
-    out: &mut Vec<(Vec<PathSegment>, String, bool)>,
-) {
-    match (read, written) {
-        (Value::Object(a), Value::Object(b)) => {
-            for (k, va) in a {
-                path.push(PathSegment::Key(k.clone()));
-                match b.get(k) {
-                    None if va.is_null() => {}
-                    None => out.push((path.clone(), format!("unknown field `{k}`"), true)),
-                    Some(vb) => losses(va, vb, path, out),
-                }
-                path.pop();
-            }
-        }
-        (Value::Array(a), Value::Array(b)) if a.len() == b.len() => {
-            for (i, (va, vb)) in a.iter().zip(b).enumerate() {
-                path.push(PathSegment::Index(i));
-                losses(va, vb, path, out);
-                path.pop();
-            }
-        }
-        (a, b) if a == b => {}
-        (Value::Number(a), Value::Number(b)) if a.as_f64() == b.as_f64() => {}
-        (a, b) => out.push((
-            path.clone(),
-            format!("value {a} would be written as {b}"),
-            false,
-        )),
-    }
 }
 
 /// Whether an object of one of our Istio kinds with a foreign group is a misspelling of ours
@@ -295,10 +211,9 @@ impl Object {
             ($($api:literal $k:ident),*) => {
                 match (api_version.as_str(), kind.as_str()) {
                     $(($api, stringify!($k)) => {
-                        let kind = concat!($api, " ", stringify!($k));
-                        return Ok(match typed_k8s::<$k>(map, kind, strictness)? {
-                            K8s::Typed(o) => (Object::$k(Box::new(o)), Vec::new()),
-                            K8s::Kept(value, unknown) => (Object::Other(UnknownObject { value }), unknown),
+                        return Ok(match typed_k8s::<$k>(map, &api_version, strictness)? {
+                            Typed::Typed(o, unknown) => (Object::$k(Box::new(o)), unknown),
+                            Typed::AsWritten(value) => (Object::Other(UnknownObject { value }), Vec::new()),
                         });
                     })*
                     _ => {}
@@ -352,7 +267,16 @@ impl Object {
             Object::GrpcRoute(o) => o.unknown_fields(),
             Object::ReferenceGrant(o) => o.unknown_fields(),
             Object::BackendTlsPolicy(o) => o.unknown_fields(),
-            _ => Vec::new(),
+            Object::Service(o) => o.unknown_fields(),
+            Object::Secret(o) => o.unknown_fields(),
+            Object::ConfigMap(o) => o.unknown_fields(),
+            Object::Namespace(o) => o.unknown_fields(),
+            Object::ServiceAccount(o) => o.unknown_fields(),
+            Object::Pod(o) => o.unknown_fields(),
+            Object::Deployment(o) => o.unknown_fields(),
+            Object::StatefulSet(o) => o.unknown_fields(),
+            Object::DaemonSet(o) => o.unknown_fields(),
+            Object::Other(_) => Vec::new(),
         }
     }
 
@@ -535,6 +459,32 @@ impl fmt::Debug for Object {
     }
 }
 
+macro_rules! from_kube {
+    ($($k:ident),*) => {
+        $(impl From<$k> for Object {
+            fn from(o: $k) -> Self {
+                Object::$k(Box::new(KubeObject::new(o)))
+            }
+        }
+        impl From<KubeObject<$k>> for Object {
+            fn from(o: KubeObject<$k>) -> Self {
+                Object::$k(Box::new(o))
+            }
+        })*
+    };
+}
+from_kube!(
+    Service,
+    Secret,
+    ConfigMap,
+    Namespace,
+    ServiceAccount,
+    Pod,
+    Deployment,
+    StatefulSet,
+    DaemonSet
+);
+
 macro_rules! from_kind {
     ($($k:ident: $t:ty),*) => {
         $(impl From<$t> for Object {
@@ -546,9 +496,7 @@ macro_rules! from_kind {
 }
 from_kind!(
     VirtualService: VirtualService, Gateway: Gateway, DestinationRule: DestinationRule, ServiceEntry: ServiceEntry,
-    Sidecar: Sidecar, EnvoyFilter: EnvoyFilter, PeerAuthentication: PeerAuthentication, Service: Service,
-    Secret: Secret, ConfigMap: ConfigMap, Namespace: Namespace, ServiceAccount: ServiceAccount, Pod: Pod,
-    Deployment: Deployment, StatefulSet: StatefulSet, DaemonSet: DaemonSet,
+    Sidecar: Sidecar, EnvoyFilter: EnvoyFilter, PeerAuthentication: PeerAuthentication,
     K8sGateway: gateway_api::Gateway, HttpRoute: HttpRoute, GrpcRoute: GrpcRoute,
     ReferenceGrant: ReferenceGrant, BackendTlsPolicy: BackendTlsPolicy
 );
