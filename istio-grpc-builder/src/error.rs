@@ -215,6 +215,14 @@ pub enum GatewayApiProblem {
         "the Gateway API cannot turn on gRPC-Web at the gateway: Istio adds Envoy's grpc_web filter only for an Istio `GRPC-WEB` server port, which Gateway API listeners cannot declare, and GRPCRoute has no CORS filter (HTTPRoute's `CORS` filter is the standard place for the browsers' CORS policy). Translate at the backend's sidecar with `GrpcWeb::service_port(..)` and write HTTPRoutes with `.http_routes()`, whose `CORS` filter carries the policy; or keep Istio's API (remove `.gateway_api()`)"
     )]
     GrpcWeb,
+    /// A gRPC-Web CORS max age longer than HTTPRoute's `maxAge` (int32 seconds) holds.
+    #[error(
+        "a CORS max age of {max_age:?} is longer than HTTPRoute's CORS `maxAge` holds (at most 2147483647 seconds); browsers cap it at hours anyway (Chrome 2h, Firefox 24h): give a shorter one with `GrpcWeb::max_age(..)`"
+    )]
+    MaxAgeTooLong {
+        /// The max age asked for.
+        max_age: Duration,
+    },
     /// A load-balancing policy (no Gateway API equivalent).
     #[error(
         "the Gateway API has no load-balancer policy (XBackendTrafficPolicy, experimental, has none either), so {policy} cannot be written; remove `.load_balancer(..)` to get Istio's default (LEAST_REQUEST), or keep Istio's API (remove `.gateway_api()`)"

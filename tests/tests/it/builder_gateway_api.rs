@@ -541,6 +541,23 @@ fn http_routes_take_timeouts_and_cors_but_not_the_rest() {
         ),
         "{errs:?}"
     );
+    // HTTPRoute's CORS `maxAge` is an int32 of seconds: a longer one is refused, not clamped.
+    let max_age = Duration::from_secs(u64::from(u32::MAX));
+    let errs = problems(
+        tls()
+            .http_routes()
+            .backend(Backend::service("grpc-service").grpc_web(
+                GrpcWeb::service_port(Origins::exact("https://myapp.example.com")).max_age(max_age),
+            ))
+            .build(),
+    );
+    assert_eq!(
+        errs,
+        [(
+            "backend \"grpc-service\"".to_owned(),
+            GatewayApiProblem::MaxAgeTooLong { max_age }
+        )]
+    );
 }
 
 /// Load balancer, upstream TLS and subsets are DestinationRule settings.

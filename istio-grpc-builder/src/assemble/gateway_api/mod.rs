@@ -2,9 +2,7 @@
 //! ([`super::check`]), then refused where the Gateway API cannot say it ([`refuse`]), then
 //! written ([`write`]).
 //!
-//! The writers produce each object's JSON (the output model, in one place) and [`object`] types
-//! it through [`Object`]'s own reader, so the objects are typed exactly as the types crate
-//! reads Gateway API kinds.
+//! The writers build the typed objects of `istio_grpc_types::gateway_api` directly.
 
 use std::collections::BTreeMap;
 
@@ -21,19 +19,6 @@ mod write;
 /// The API group of the Gateway API.
 pub(super) const GROUP: &str = "gateway.networking.k8s.io";
 
-/// Types an object's JSON as the types crate reads it.
-fn object(value: serde_json::Value) -> Result<Object, BuildError> {
-    let kind = value["kind"].as_str().unwrap_or("?").to_owned();
-    let name = value["metadata"]["name"].as_str().unwrap_or("").to_owned();
-    serde_json::from_value(value).map_err(|e| {
-        BuildError::Yaml(istio_grpc_types::Error::Write {
-            kind,
-            name,
-            message: e.to_string(),
-        })
-    })
-}
-
 /// Checks `spec` and writes its Gateway API objects, in a stable order: Gateway, Secret,
 /// ReferenceGrant, the ingress GRPCRoutes, the mesh GRPCRoutes, the waypoints, the Services.
 pub(crate) fn build(spec: &IngressSpec, tls: bool) -> Result<Mesh, BuildErrors> {
@@ -47,11 +32,7 @@ pub(crate) fn build(spec: &IngressSpec, tls: bool) -> Result<Mesh, BuildErrors> 
             return Err(BuildErrors(errs));
         }
     };
-    let values = write::all(&c);
-    let mut objects = Vec::with_capacity(values.len());
-    for v in values {
-        objects.push(object(v)?);
-    }
+    let mut objects = write::all(&c);
     objects.extend(
         c.backends
             .iter()

@@ -97,6 +97,16 @@ pub(super) fn refusals(spec: &IngressSpec, tls: bool) -> Vec<BuildError> {
         {
             refuse(&part, GatewayApiProblem::GrpcWeb);
         }
+        if let Some(web) = &b.grpc_web
+            && i32::try_from(web.max_age.as_secs()).is_err()
+        {
+            refuse(
+                &part,
+                GatewayApiProblem::MaxAgeTooLong {
+                    max_age: web.max_age,
+                },
+            );
+        }
         // A proxyless backend does not compile here; its default policy cannot come in.
         if let Some(lb) = &b.lb {
             refuse(

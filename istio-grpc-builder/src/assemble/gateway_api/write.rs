@@ -1,16 +1,24 @@
-//! The Gateway API objects as JSON (the output model): Gateway, Secret, ReferenceGrant,
-//! GRPCRoutes or HTTPRoutes, waypoints; and the backends' Services, typed.
+//! The Gateway API objects, typed (`istio_grpc_types::gateway_api`): Gateway, Secret,
+//! ReferenceGrant, GRPCRoutes or HTTPRoutes, waypoints; and the backends' Services.
 
 use std::collections::BTreeSet;
 
+use istio_grpc_types::gateway_api::{
+    AllowedRoutes, CorsAllowMethod, Duration, FromNamespaces, Gateway, GatewaySpec, GrpcBackendRef,
+    GrpcMethodMatch, GrpcMethodMatchType, GrpcRoute, GrpcRouteMatch, GrpcRouteRule, GrpcRouteSpec,
+    HttpBackendRef, HttpCorsFilter, HttpPathMatch, HttpRoute, HttpRouteFilterKind, HttpRouteMatch,
+    HttpRouteRule, HttpRouteSpec, HttpRouteTimeouts, LabelSelector, LabelSelectorRequirement,
+    Listener, ListenerTlsConfig, ParentReference, PathMatchType, ReferenceGrant,
+    ReferenceGrantFrom, ReferenceGrantSpec, ReferenceGrantTo, RouteGroupKind, RouteNamespaces,
+    SecretObjectReference, TlsMode,
+};
+use istio_grpc_types::{Object, StringMatch};
 use k8s_openapi::api::core::v1::Service;
-use serde_json::{Map, Value, json};
 
 use super::super::check::{Checked, CheckedBackend};
 use super::super::{secret, service};
 use super::GROUP;
 use super::refuse::{USE_WAYPOINT, route_namespace, secret_namespace};
-use istio_grpc_types::StringMatch;
 
 use crate::route::{REFLECTION_TARGETS, Target};
 
@@ -20,20 +28,11 @@ const RULES_PER_ROUTE: usize = 16;
 const MATCHES_PER_ROUTE: usize = 128;
 const MATCHES_PER_RULE: usize = 64;
 
-fn meta(name: &str, namespace: Option<&str>) -> Value {
-    let mut m = Map::new();
-    m.insert("name".to_owned(), name.into());
-    if let Some(ns) = namespace {
-        m.insert("namespace".to_owned(), ns.into());
-    }
-    Value::Object(m)
-}
-
 /// Every object but the Services, in order.
-pub(super) fn all(c: &Checked<'_>) -> Vec<Value> {
-    let mut out = vec![gateway(c)];
-    out.extend(secret(c));
-    out.extend(reference_grant(c));
+pub(super) fn all(c: &Checked<'_>) -> Vec<Object> {
+    let mut out = vec![Object::from(gateway(c))];
+    out.extend(secret(c).map(Object::from));
+    out.extend(reference_grant(c).map(Object::from));
     for b in &c.backends {
         out.extend(routes(c, b, false));
     }
@@ -42,7 +41,7 @@ pub(super) fn all(c: &Checked<'_>) -> Vec<Value> {
             out.extend(routes(c, b, true));
         }
     }
-    out.extend(waypoints(c));
+    out.extend(waypoints(c).into_iter().map(Object::from));
     out
 }
 
@@ -53,35 +52,37 @@ fn listener_name(tls: bool) -> &'static str {
 
 /// The Gateway: class `istio`, one listener (HTTPS 443 terminating TLS, or HTTP 80, which Istio
 /// serves as prior-knowledge h2c), admitting the routes' kind from the routes' namespaces only.
-fn gateway(c: &Checked<'_>) -> Value {
+fn gateway(c: &Checked<'_>) -> Gateway {
     let spec = c.spec;
-    let mut listener = Map::new();
-    listener.insert("name".to_owned(), listener_name(c.tls).into());
-    if let [host] = spec.hosts.as_slice()
-        && host != "*"
-    {
-        listener.insert("hostname".to_owned(), host.as_str().into());
-    }
-    if c.tls {
-        listener.insert("port".to_owned(), 443.into());
-        listener.insert("protocol".to_owned(), "HTTPS".into());
-        let mut cert = Map::new();
-        if let Some(cred) = &spec.credential {
-            cert.insert("name".to_owned(), cred.name.as_str().into());
-        }
-        if let Some(ns) = &spec.gateway_api.secret_namespace
-            && spec.namespace.as_ref() != Some(ns)
-        {
-            cert.insert("namespace".to_owned(), ns.as_str().into());
-        }
-        listener.insert(
-            "tls".to_owned(),
-            json!({"mode": "Terminate", "certificateRefs": [cert]}),
-        );
+    let hostname = match spec.hosts.as_slice() {
+        [host] if host != "*" => Some(host.clone()),
+        _ => None,
+    };
+    let (port, protocol, tls) = if c.tls {
+        let namespace = spec
+            .gateway_api
+            .secret_namespace
+            .as_ref()
+            .filter(|ns| spec.namespace.as_ref() != Some(*ns))
+            .cloned();
+        let tls = ListenerTlsConfig {
+            mode: Some(TlsMode::Terminate),
+            certificate_refs: Some(
+                spec.credential
+                    .iter()
+                    .map(|cred| SecretObjectReference {
+                        name: cred.name.clone(),
+                        namespace: namespace.clone(),
+                        ..Default::default()
+                    })
+                    .collect(),
+            ),
+            ..Default::default()
+        };
+        (443, "HTTPS", Some(tls))
     } else {
-        listener.insert("port".to_owned(), 80.into());
-        listener.insert("protocol".to_owned(), "HTTP".into());
-    }
+        (80, "HTTP", None)
+    };
     let route_namespaces: BTreeSet<Option<&str>> = c
         .backends
         .iter()
@@ -91,43 +92,69 @@ fn gateway(c: &Checked<'_>) -> Value {
         .iter()
         .all(|ns| *ns == spec.namespace.as_deref())
     {
-        json!({"from": "Same"})
+        RouteNamespaces {
+            from_: Some(FromNamespaces::Same),
+            ..Default::default()
+        }
     } else {
         // Every route namespace is named (refuse.rs requires the Gateway's namespace).
-        let values: Vec<&str> = route_namespaces.iter().flatten().copied().collect();
-        json!({"from": "Selector", "selector": {"matchExpressions": [{
-            "key": "kubernetes.io/metadata.name",
-            "operator": "In",
-            "values": values,
-        }]}})
+        let values: Vec<String> = route_namespaces
+            .iter()
+            .flatten()
+            .map(|ns| (*ns).to_owned())
+            .collect();
+        RouteNamespaces {
+            from_: Some(FromNamespaces::Selector),
+            selector: Some(LabelSelector {
+                match_expressions: Some(vec![LabelSelectorRequirement {
+                    key: "kubernetes.io/metadata.name".to_owned(),
+                    operator: "In".to_owned(),
+                    values: Some(values),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }
     };
-    listener.insert(
-        "allowedRoutes".to_owned(),
-        json!({
-            "namespaces": namespaces,
-            "kinds": [{"group": GROUP, "kind": route_kind(spec.gateway_api.http_routes)}],
+    let listener = Listener {
+        name: listener_name(c.tls).to_owned(),
+        hostname,
+        port,
+        protocol: protocol.to_owned(),
+        tls,
+        allowed_routes: Some(AllowedRoutes {
+            namespaces: Some(namespaces),
+            kinds: Some(vec![RouteGroupKind {
+                group: Some(GROUP.to_owned()),
+                kind: route_kind(spec.gateway_api.http_routes).to_owned(),
+                ..Default::default()
+            }]),
+            ..Default::default()
         }),
-    );
-    json!({
-        "apiVersion": format!("{GROUP}/v1"),
-        "kind": "Gateway",
-        "metadata": meta(&spec.gateway, spec.namespace.as_deref()),
-        "spec": {
-            "gatewayClassName": "istio",
-            "listeners": [listener],
+        ..Default::default()
+    };
+    let mut gw = Gateway::new(
+        &spec.gateway,
+        GatewaySpec {
+            gateway_class_name: "istio".to_owned(),
+            listeners: vec![listener],
+            ..Default::default()
         },
-    })
+    );
+    gw.metadata.namespace.clone_from(&spec.namespace);
+    gw
 }
 
 /// The TLS Secret, when given as PEM: in the Secret's namespace.
-fn secret(c: &Checked<'_>) -> Option<Value> {
+fn secret(c: &Checked<'_>) -> Option<k8s_openapi::api::core::v1::Secret> {
     let mut s = secret::write(c)?;
     s.metadata.namespace = secret_namespace(c.spec).map(str::to_owned);
-    serde_json::to_value(s).ok()
+    Some(s)
 }
 
 /// The ReferenceGrant that lets the Gateway read a Secret in another namespace.
-fn reference_grant(c: &Checked<'_>) -> Option<Value> {
+fn reference_grant(c: &Checked<'_>) -> Option<ReferenceGrant> {
     let spec = c.spec;
     let cred = spec.credential.as_ref().filter(|_| c.tls)?;
     let secret_ns = spec.gateway_api.secret_namespace.as_deref()?;
@@ -135,63 +162,93 @@ fn reference_grant(c: &Checked<'_>) -> Option<Value> {
     if secret_ns == gateway_ns {
         return None;
     }
-    Some(json!({
-        "apiVersion": format!("{GROUP}/v1beta1"),
-        "kind": "ReferenceGrant",
-        "metadata": meta(&format!("{}-tls", spec.gateway), Some(secret_ns)),
-        "spec": {
-            "from": [{"group": GROUP, "kind": "Gateway", "namespace": gateway_ns}],
-            "to": [{"group": "", "kind": "Secret", "name": cred.name}],
+    let mut grant = ReferenceGrant::new(
+        format!("{}-tls", spec.gateway),
+        ReferenceGrantSpec {
+            from_: vec![ReferenceGrantFrom {
+                group: GROUP.to_owned(),
+                kind: "Gateway".to_owned(),
+                namespace: gateway_ns.to_owned(),
+                ..Default::default()
+            }],
+            to: vec![ReferenceGrantTo {
+                group: String::new(),
+                kind: "Secret".to_owned(),
+                name: Some(cred.name.clone()),
+                ..Default::default()
+            }],
+            ..Default::default()
         },
-    }))
+    );
+    grant.metadata.namespace = Some(secret_ns.to_owned());
+    Some(grant)
+}
+
+/// A route's match in the route kind written.
+enum Match {
+    /// A GRPCRoute `method` match.
+    Grpc(GrpcRouteMatch),
+    /// An HTTPRoute `path` match.
+    Http(HttpRouteMatch),
 }
 
 /// The match of a route in the route kind written, or `None` for every call: a GRPCRoute
 /// `method` match, or an HTTPRoute `path` match (`/<service>` as a prefix of whole segments,
 /// `/<service>/<method>` exactly).
-fn route_match(target: &Target, http: bool) -> Option<Value> {
+fn route_match(target: &Target, http: bool) -> Option<Match> {
+    let method = |service: &str, method: Option<&str>| {
+        Match::Grpc(GrpcRouteMatch {
+            method: Some(GrpcMethodMatch {
+                type_: Some(GrpcMethodMatchType::Exact),
+                service: Some(service.to_owned()),
+                method: method.map(str::to_owned),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+    };
+    let path = |type_, value| {
+        Match::Http(HttpRouteMatch {
+            path: Some(HttpPathMatch {
+                type_: Some(type_),
+                value: Some(value),
+                ..Default::default()
+            }),
+            ..Default::default()
+        })
+    };
     match (target, http) {
         (Target::All, _) => None,
-        (Target::Service(s), false) => Some(json!({"method": {"type": "Exact", "service": s}})),
-        (Target::Method(s, m), false) => {
-            Some(json!({"method": {"type": "Exact", "service": s, "method": m}}))
-        }
-        (Target::Service(s), true) => {
-            Some(json!({"path": {"type": "PathPrefix", "value": format!("/{s}")}}))
-        }
-        (Target::Method(s, m), true) => {
-            Some(json!({"path": {"type": "Exact", "value": format!("/{s}/{m}")}}))
-        }
+        (Target::Service(s), false) => Some(method(s, None)),
+        (Target::Method(s, m), false) => Some(method(s, Some(m))),
+        (Target::Service(s), true) => Some(path(PathMatchType::PathPrefix, format!("/{s}"))),
+        (Target::Method(s, m), true) => Some(path(PathMatchType::Exact, format!("/{s}/{m}"))),
     }
 }
 
 /// A duration as the Gateway API writes it (GEP-2257: `1h2m3s4ms`, each part at most 5
-/// digits), or `None` when it has more than 99999 hours.
-pub(super) fn gep2257(d: std::time::Duration) -> Option<String> {
-    let ms = d.as_millis();
-    let parts = [
-        (ms / 3_600_000, "h"),
-        (ms / 60_000 % 60, "m"),
-        (ms / 1000 % 60, "s"),
-        (ms % 1000, "ms"),
-    ];
-    if parts[0].0 > 99_999 {
-        return None;
-    }
-    let text: String = parts
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, unit)| format!("{n}{unit}"))
-        .collect();
-    Some(if text.is_empty() {
-        "0s".to_owned()
-    } else {
-        text
-    })
+/// digits, so whole milliseconds), or `None` when it has more than 99999 hours.
+pub(super) fn gep2257(d: std::time::Duration) -> Option<Duration> {
+    let ms = u64::try_from(d.as_millis()).ok()?;
+    (ms / 3_600_000 <= 99_999).then_some(Duration::from_millis(ms))
 }
 
+/// The methods an HTTPRoute CORS filter can allow.
+const CORS_METHODS: [CorsAllowMethod; 10] = [
+    CorsAllowMethod::Get,
+    CorsAllowMethod::Head,
+    CorsAllowMethod::Post,
+    CorsAllowMethod::Put,
+    CorsAllowMethod::Delete,
+    CorsAllowMethod::Connect,
+    CorsAllowMethod::Options,
+    CorsAllowMethod::Trace,
+    CorsAllowMethod::Patch,
+    CorsAllowMethod::Wildcard,
+];
+
 /// The HTTPRoute `CORS` filter of a gRPC-Web backend: the same policy as Istio's `corsPolicy`.
-fn cors_filter(b: &CheckedBackend<'_>) -> Option<Value> {
+fn cors_filter(b: &CheckedBackend<'_>) -> Option<HttpRouteFilterKind> {
     let cors = b.cors.as_ref()?;
     let web = b.spec.grpc_web.as_ref()?;
     let origins: Vec<String> = cors
@@ -204,22 +261,28 @@ fn cors_filter(b: &CheckedBackend<'_>) -> Option<Value> {
             _ => "*".to_owned(),
         })
         .collect();
-    let mut f = Map::new();
-    f.insert("allowOrigins".to_owned(), json!(origins));
-    if let Some(c) = web.allow_credentials {
-        f.insert("allowCredentials".to_owned(), c.into());
-    }
-    f.insert("allowMethods".to_owned(), json!(cors.allow_methods));
-    f.insert("allowHeaders".to_owned(), json!(cors.allow_headers));
-    f.insert("exposeHeaders".to_owned(), json!(cors.expose_headers));
-    f.insert("maxAge".to_owned(), web.max_age.as_secs().into());
-    Some(json!([{"type": "CORS", "cors": f}]))
+    // The methods are the builder's own (`POST`), each one the filter can name.
+    let methods = cors.allow_methods.as_ref().map(|ms| {
+        ms.iter()
+            .filter_map(|m| CORS_METHODS.into_iter().find(|c| c.as_str() == m))
+            .collect()
+    });
+    Some(HttpRouteFilterKind::Cors(HttpCorsFilter {
+        allow_origins: Some(origins),
+        allow_credentials: web.allow_credentials,
+        allow_methods: methods,
+        allow_headers: cors.allow_headers.clone(),
+        expose_headers: cors.expose_headers.clone(),
+        // refuse.rs refuses a max age above `i32::MAX` seconds
+        max_age: Some(i32::try_from(web.max_age.as_secs()).unwrap_or(i32::MAX)),
+        ..Default::default()
+    }))
 }
 
 /// One rule: its matches (none: every call), its timeout.
 struct Rule {
-    matches: Vec<Value>,
-    timeout: Option<String>,
+    matches: Vec<Match>,
+    timeout: Option<Duration>,
 }
 
 /// The rules of a backend: one per timeout (in the order first seen), at most
@@ -239,7 +302,7 @@ fn rules(b: &CheckedBackend<'_>, http: bool) -> Vec<Rule> {
     if b.spec.reflection {
         routes.extend(REFLECTION_TARGETS.iter().map(|t| (t, None)));
     }
-    let mut groups: Vec<(Option<String>, Vec<Value>)> = Vec::new();
+    let mut groups: Vec<(Option<Duration>, Vec<Match>)> = Vec::new();
     let mut catch_all = None;
     for (target, timeout) in routes {
         let timeout = timeout.and_then(gep2257);
@@ -253,10 +316,11 @@ fn rules(b: &CheckedBackend<'_>, http: bool) -> Vec<Rule> {
     }
     let mut out = Vec::new();
     for (timeout, matches) in groups {
-        for chunk in matches.chunks(MATCHES_PER_RULE) {
+        let mut matches = matches.into_iter().peekable();
+        while matches.peek().is_some() {
             out.push(Rule {
-                matches: chunk.to_vec(),
-                timeout: timeout.clone(),
+                matches: matches.by_ref().take(MATCHES_PER_RULE).collect(),
+                timeout,
             });
         }
     }
@@ -269,33 +333,81 @@ fn rules(b: &CheckedBackend<'_>, http: bool) -> Vec<Rule> {
     out
 }
 
+/// One rule of a GRPCRoute.
+fn grpc_rule(rule: Rule, backend_refs: &[GrpcBackendRef]) -> GrpcRouteRule {
+    let matches: Vec<GrpcRouteMatch> = rule
+        .matches
+        .into_iter()
+        .filter_map(|m| match m {
+            Match::Grpc(m) => Some(m),
+            Match::Http(_) => None,
+        })
+        .collect();
+    GrpcRouteRule {
+        matches: (!matches.is_empty()).then_some(matches),
+        backend_refs: Some(backend_refs.to_vec()),
+        ..Default::default()
+    }
+}
+
+/// One rule of an HTTPRoute, with the backend's CORS filter and the rule's timeout.
+fn http_rule(
+    rule: Rule,
+    filter: Option<&HttpRouteFilterKind>,
+    backend_refs: &[HttpBackendRef],
+) -> HttpRouteRule {
+    let matches: Vec<HttpRouteMatch> = rule
+        .matches
+        .into_iter()
+        .filter_map(|m| match m {
+            Match::Http(m) => Some(m),
+            Match::Grpc(_) => None,
+        })
+        .collect();
+    HttpRouteRule {
+        matches: (!matches.is_empty()).then_some(matches),
+        filters: filter.map(|f| vec![f.clone().into()]),
+        backend_refs: Some(backend_refs.to_vec()),
+        timeouts: rule.timeout.map(|t| HttpRouteTimeouts {
+            request: Some(t),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
+}
+
 /// The routes of one backend, GRPCRoutes or HTTPRoutes: the ingress ones (parent: the Gateway,
 /// with the hosts) or the mesh ones (parent: the backend's Service). One object while its rules
 /// fit in [`RULES_PER_ROUTE`] and [`MATCHES_PER_ROUTE`], else `<name>`, `<name>-2`, …
-fn routes(c: &Checked<'_>, b: &CheckedBackend<'_>, in_mesh: bool) -> Vec<Value> {
+fn routes(c: &Checked<'_>, b: &CheckedBackend<'_>, in_mesh: bool) -> Vec<Object> {
     let spec = c.spec;
     let http = spec.gateway_api.http_routes;
     let bs = b.spec;
     let ns = route_namespace(spec, bs);
-    let backend_refs = json!([{"name": bs.name, "port": bs.port}]);
-    let filters = if http { cors_filter(b) } else { None };
+    let filter = if http { cors_filter(b) } else { None };
     let parent = if in_mesh {
-        json!({"group": "", "kind": "Service", "name": bs.name, "port": bs.port})
-    } else {
-        let mut p = Map::new();
-        p.insert("name".to_owned(), spec.gateway.as_str().into());
-        if spec.namespace.as_deref() != ns
-            && let Some(gw_ns) = &spec.namespace
-        {
-            p.insert("namespace".to_owned(), gw_ns.as_str().into());
+        ParentReference {
+            group: Some(String::new()),
+            kind: Some("Service".to_owned()),
+            name: bs.name.clone(),
+            port: Some(i32::from(bs.port)),
+            ..Default::default()
         }
-        Value::Object(p)
+    } else {
+        ParentReference {
+            name: spec.gateway.clone(),
+            namespace: spec
+                .namespace
+                .clone()
+                .filter(|_| spec.namespace.as_deref() != ns),
+            ..Default::default()
+        }
     };
-    let hostnames: Option<Vec<&str>> = (!in_mesh && !spec.hosts.iter().any(|h| h == "*"))
-        .then(|| spec.hosts.iter().map(String::as_str).collect());
+    let hostnames: Option<Vec<String>> =
+        (!in_mesh && !spec.hosts.iter().any(|h| h == "*")).then(|| spec.hosts.clone());
 
     // Pack the rules into objects.
-    let mut objects: Vec<Vec<Value>> = vec![Vec::new()];
+    let mut objects: Vec<Vec<Rule>> = vec![Vec::new()];
     let mut matches_in_last = 0;
     for rule in rules(b, http) {
         let last = objects.last().map_or(0, Vec::len);
@@ -304,19 +416,8 @@ fn routes(c: &Checked<'_>, b: &CheckedBackend<'_>, in_mesh: bool) -> Vec<Value> 
             matches_in_last = 0;
         }
         matches_in_last += rule.matches.len();
-        let mut r = Map::new();
-        if !rule.matches.is_empty() {
-            r.insert("matches".to_owned(), Value::Array(rule.matches));
-        }
-        if let Some(f) = &filters {
-            r.insert("filters".to_owned(), f.clone());
-        }
-        r.insert("backendRefs".to_owned(), backend_refs.clone());
-        if let Some(t) = rule.timeout {
-            r.insert("timeouts".to_owned(), json!({"request": t}));
-        }
         if let Some(o) = objects.last_mut() {
-            o.push(Value::Object(r));
+            o.push(rule);
         }
     }
     let base = if in_mesh {
@@ -324,6 +425,16 @@ fn routes(c: &Checked<'_>, b: &CheckedBackend<'_>, in_mesh: bool) -> Vec<Value> 
     } else {
         bs.name.clone()
     };
+    let grpc_refs = [GrpcBackendRef {
+        name: bs.name.clone(),
+        port: Some(i32::from(bs.port)),
+        ..Default::default()
+    }];
+    let http_refs = [HttpBackendRef {
+        name: bs.name.clone(),
+        port: Some(i32::from(bs.port)),
+        ..Default::default()
+    }];
     objects
         .into_iter()
         .enumerate()
@@ -333,18 +444,43 @@ fn routes(c: &Checked<'_>, b: &CheckedBackend<'_>, in_mesh: bool) -> Vec<Value> 
             } else {
                 format!("{base}-{}", i + 1)
             };
-            let mut route_spec = Map::new();
-            route_spec.insert("parentRefs".to_owned(), json!([parent]));
-            if let Some(h) = &hostnames {
-                route_spec.insert("hostnames".to_owned(), json!(h));
+            let parent_refs = Some(vec![parent.clone()]);
+            let hostnames = hostnames.clone();
+            if http {
+                let mut route = HttpRoute::new(
+                    name,
+                    HttpRouteSpec {
+                        parent_refs,
+                        hostnames,
+                        rules: Some(
+                            rules
+                                .into_iter()
+                                .map(|r| http_rule(r, filter.as_ref(), &http_refs))
+                                .collect(),
+                        ),
+                        ..Default::default()
+                    },
+                );
+                route.metadata.namespace = ns.map(str::to_owned);
+                Object::from(route)
+            } else {
+                let mut route = GrpcRoute::new(
+                    name,
+                    GrpcRouteSpec {
+                        parent_refs,
+                        hostnames,
+                        rules: Some(
+                            rules
+                                .into_iter()
+                                .map(|r| grpc_rule(r, &grpc_refs))
+                                .collect(),
+                        ),
+                        ..Default::default()
+                    },
+                );
+                route.metadata.namespace = ns.map(str::to_owned);
+                Object::from(route)
             }
-            route_spec.insert("rules".to_owned(), Value::Array(rules));
-            json!({
-                "apiVersion": format!("{GROUP}/v1"),
-                "kind": route_kind(http),
-                "metadata": meta(&name, ns),
-                "spec": route_spec,
-            })
         })
         .collect()
 }
@@ -356,7 +492,7 @@ fn route_kind(http: bool) -> &'static str {
 
 /// The waypoints, one per backend namespace: class `istio-waypoint`, an `HBONE` listener on
 /// 15008 (<https://istio.io/latest/docs/ambient/usage/waypoint/>).
-fn waypoints(c: &Checked<'_>) -> Vec<Value> {
+fn waypoints(c: &Checked<'_>) -> Vec<Gateway> {
     let Some(w) = c
         .spec
         .gateway_api
@@ -374,15 +510,21 @@ fn waypoints(c: &Checked<'_>) -> Vec<Value> {
     namespaces
         .into_iter()
         .map(|ns| {
-            json!({
-                "apiVersion": format!("{GROUP}/v1"),
-                "kind": "Gateway",
-                "metadata": meta(&w.name, ns),
-                "spec": {
-                    "gatewayClassName": "istio-waypoint",
-                    "listeners": [{"name": "mesh", "port": 15008, "protocol": "HBONE"}],
+            let mut gw = Gateway::new(
+                &w.name,
+                GatewaySpec {
+                    gateway_class_name: "istio-waypoint".to_owned(),
+                    listeners: vec![Listener {
+                        name: "mesh".to_owned(),
+                        port: 15008,
+                        protocol: "HBONE".to_owned(),
+                        ..Default::default()
+                    }],
+                    ..Default::default()
                 },
-            })
+            );
+            gw.metadata.namespace = ns.map(str::to_owned);
+            gw
         })
         .collect()
 }
@@ -416,14 +558,12 @@ mod tests {
 
     #[test]
     fn durations_are_written_as_gep_2257() {
-        assert_eq!(gep2257(D::from_millis(1500)).as_deref(), Some("1s500ms"));
-        assert_eq!(gep2257(D::from_secs(60)).as_deref(), Some("1m"));
-        assert_eq!(gep2257(D::from_secs(3723)).as_deref(), Some("1h2m3s"));
-        assert_eq!(gep2257(D::from_millis(1)).as_deref(), Some("1ms"));
-        assert_eq!(
-            gep2257(D::from_secs(99_999 * 3600)).as_deref(),
-            Some("99999h")
-        );
+        let text = |d| gep2257(d).map(|d| d.to_string());
+        assert_eq!(text(D::from_millis(1500)).as_deref(), Some("1s500ms"));
+        assert_eq!(text(D::from_secs(60)).as_deref(), Some("1m"));
+        assert_eq!(text(D::from_secs(3723)).as_deref(), Some("1h2m3s"));
+        assert_eq!(text(D::from_millis(1)).as_deref(), Some("1ms"));
+        assert_eq!(text(D::from_secs(99_999 * 3600)).as_deref(), Some("99999h"));
         assert_eq!(gep2257(D::from_secs(100_000 * 3600)), None);
     }
 }
