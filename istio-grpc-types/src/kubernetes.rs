@@ -61,6 +61,7 @@ impl<T> KubeObject<T> {
         self.unknown.iter().map(|(f, _)| f.clone()).collect()
     }
 
+    #[cfg(feature = "read")]
     pub(crate) fn with_unknown(object: T, unknown: Vec<(UnknownField, Value)>) -> Self {
         KubeObject { object, unknown }
     }
@@ -165,8 +166,11 @@ fn put(value: &mut Value, path: &[PathSegment], kept: Value) {
     }
 }
 
+#[cfg(feature = "read")]
 pub(crate) use read::{Typed, typed_k8s};
 
+/// Reading (the `read` feature).
+#[cfg(feature = "read")]
 mod read {
     use std::cell::RefCell;
     use std::collections::HashMap;

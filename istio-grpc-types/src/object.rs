@@ -137,6 +137,7 @@ macro_rules! object_kinds {
 
             /// Types an object by its group and kind (read from `apiVersion`), or keeps it as
             /// written when no typed kind claims it.
+            #[cfg(feature = "read")]
             fn typed_by_kind(
                 api_version: &str,
                 kind: &str,
@@ -283,12 +284,17 @@ impl Object {
     }
 }
 
+#[cfg(feature = "read")]
 use crate::kubernetes::{Typed, typed_k8s};
+#[cfg(feature = "read")]
 use crate::{path::PathError, unknown::Strictness};
+#[cfg(feature = "read")]
 pub(crate) use read::typed;
+#[cfg(feature = "read")]
 use read::{claims_gateway_api_kind, claims_istio_kind, ours};
 
-/// Reading: typing JSON by group and kind.
+/// Reading: typing JSON by group and kind (the `read` feature).
+#[cfg(feature = "read")]
 mod read {
     use serde::{Deserialize, Deserializer};
     use serde_json::Value;
