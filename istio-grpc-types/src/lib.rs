@@ -18,7 +18,8 @@
 //!     field. [`yaml::parse_with`] with [`Strictness::Keep`] keeps them and gives each its line.
 //! * `apiVersion` and `kind` are always checked, and a misspelled group says which one was
 //!   expected.
-//! * Each kind implements `kube::Resource`, so `kube::Api<VirtualService>` works.
+//! * Each kind implements `kube::Resource` (feature `kube`, default on), so
+//!   `kube::Api<VirtualService>` works.
 //! * The Kubernetes Gateway API's Gateway, HTTPRoute, GRPCRoute, ReferenceGrant and
 //!   BackendTLSPolicy (v1.6.1, standard channel) are in [`gateway_api`], generated from their
 //!   CRDs to the same standards; [`Object`] tells them from Istio's kinds by group, so a
