@@ -29,11 +29,7 @@ pub fn output() -> Result<String, Box<dyn std::error::Error>> {
         .build()?;
     // The server's pod templates, with the annotations the mesh gives the backend.
     let mut objects = mesh.objects().to_vec();
-    objects.extend(
-        proxyless_deployments(&mesh)
-            .into_iter()
-            .map(Object::Deployment),
-    );
+    objects.extend(proxyless_deployments(&mesh).into_iter().map(Object::from));
     Ok(format!(
         "{}{}",
         istio_grpc_builder::istio_grpc_types::yaml::to_string(&objects)?,

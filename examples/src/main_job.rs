@@ -266,11 +266,7 @@ impl MainJob {
     pub fn new(certificate: &HostCertificate) -> Result<Self, BuildErrors> {
         let mesh = mesh(certificate)?;
         let mut objects = mesh.objects().to_vec();
-        objects.extend(
-            proxyless_deployments(&mesh)
-                .into_iter()
-                .map(Object::Deployment),
-        );
+        objects.extend(proxyless_deployments(&mesh).into_iter().map(Object::from));
         Ok(MainJob { mesh, objects })
     }
 

@@ -264,9 +264,7 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
                 manifest,
                 codes::UNCHECKED_KIND,
                 "",
-                if !manifest.unknown_fields.is_empty() {
-                    format!("{api} {kind} is not checked by the rules: it has fields the Kubernetes types do not know (reported apart), so it is kept as written")
-                } else if schema {
+                if schema {
                     format!("{api} {kind} is checked against its CRD only: no rule of this analyzer reads it")
                 } else if kind == "Gateway" && api.starts_with("gateway.networking.k8s.io/") {
                     format!("{api} {kind} is not checked: no CRD of this analyzer covers its group and kind (VirtualServices bound to it are checked against its listeners)")

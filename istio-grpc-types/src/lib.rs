@@ -18,11 +18,20 @@
 //!     field. [`yaml::parse_with`] with [`Strictness::Keep`] keeps them and gives each its line.
 //! * `apiVersion` and `kind` are always checked, and a misspelled group says which one was
 //!   expected.
-//! * Each kind implements `kube::Resource`, so `kube::Api<VirtualService>` works.
+//! * Each kind implements `kube::Resource` (feature `kube`, default on), so
+//!   `kube::Api<VirtualService>` works.
 //! * The Kubernetes Gateway API's Gateway, HTTPRoute, GRPCRoute, ReferenceGrant and
 //!   BackendTLSPolicy (v1.6.1, standard channel) are in [`gateway_api`], generated from their
 //!   CRDs to the same standards; [`Object`] tells them from Istio's kinds by group, so a
 //!   `gateway.networking.k8s.io` Gateway is [`Object::K8sGateway`], never Istio's Gateway.
+//! * Kubernetes kinds (Service, Deployment, …) are k8s-openapi's types in a [`KubeObject`],
+//!   which keeps the fields k8s-openapi does not know, so they too are read leniently without
+//!   losing anything and stay typed.
+//! * Cargo feature `read` (default): reading objects ([`yaml`]'s parse functions,
+//!   `Deserialize for Object`, strict and lenient typing with field paths). A crate that only
+//!   builds and writes objects (a `build.rs`, the builder) turns it off
+//!   (`default-features = false`) and compiles none of the generated types' deserialization;
+//!   `yaml::to_string` stays.
 //!
 //! ```
 //! use istio_grpc_types::{yaml, Object};
@@ -59,6 +68,7 @@ mod error;
 pub mod gateway;
 pub mod gateway_api;
 pub mod grpc;
+mod kubernetes;
 mod object;
 mod path;
 pub mod peer_authentication;
@@ -74,13 +84,21 @@ mod string_match;
 mod unknown;
 pub mod virtual_service;
 pub mod workload_entry;
+mod write;
+#[cfg(feature = "read")]
 pub mod yaml;
+/// Writing YAML. Reading YAML, and the rest of this module, needs the `read` feature.
+#[cfg(not(feature = "read"))]
+pub mod yaml {
+    pub use crate::write::to_string;
+}
 
 pub use destination_rule::DestinationRule;
 pub use duration::{Duration, DurationError};
 pub use envoy_filter::EnvoyFilter;
 pub use error::{Error, Location};
 pub use gateway::Gateway;
+pub use kubernetes::KubeObject;
 pub use object::{Object, UnknownObject};
 pub use peer_authentication::PeerAuthentication;
 pub use resource::{IstioKind, Version};

@@ -1,6 +1,7 @@
 //! Field paths (`spec.http[0].route`) and the errors that carry one.
 
 /// The error of one object conversion: a field path and a message.
+#[cfg(feature = "read")]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct PathError {
     pub(crate) path: Vec<PathSegment>,
@@ -30,6 +31,7 @@ pub(crate) fn render_path(path: &[PathSegment]) -> String {
     if out.is_empty() { ".".to_owned() } else { out }
 }
 
+#[cfg(feature = "read")]
 impl PathError {
     pub(crate) fn from_path_to_error(e: serde_path_to_error::Error<serde_json::Error>) -> Self {
         let path = e

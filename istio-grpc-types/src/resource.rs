@@ -279,6 +279,7 @@ macro_rules! istio_resource {
             }
         }
 
+        #[cfg(feature = "kube")]
         impl kube_core::Resource for $kind {
             type DynamicType = ();
             type Scope = kube_core::NamespaceResourceScope;

@@ -12,7 +12,9 @@ use std::fmt;
 use serde_json::Value;
 
 use crate::Location;
-use crate::path::{PathError, PathSegment, render_path};
+#[cfg(feature = "read")]
+use crate::path::PathError;
+use crate::path::{PathSegment, render_path};
 
 /// The keys of one mapping that the types do not know, as read.
 pub type Extra = BTreeMap<String, Value>;
@@ -58,6 +60,7 @@ impl UnknownField {
     }
 
     /// The error strict reading gives for this field.
+    #[cfg(feature = "read")]
     pub(crate) fn to_path_error(&self) -> PathError {
         PathError {
             path: self.segments.clone(),

@@ -33,19 +33,7 @@ pub(crate) fn check(manifests: &[Manifest], out: &mut Vec<Diagnostic>) {
     for manifest in manifests {
         // the kind first, from the typed object: most objects have no conditions to read
         let kind = manifest.object.kind();
-        let group = match &manifest.object {
-            istio_grpc_types::Object::Other(o) => o
-                .as_json()
-                .get("apiVersion")
-                .and_then(Value::as_str)
-                .and_then(|v| v.rsplit_once('/'))
-                .map_or("", |(g, _)| g),
-            istio_grpc_types::Object::ServiceEntry(_) => "networking.istio.io",
-            istio_grpc_types::Object::K8sGateway(_)
-            | istio_grpc_types::Object::HttpRoute(_)
-            | istio_grpc_types::Object::GrpcRoute(_) => istio_grpc_types::gateway_api::GROUP,
-            _ => "",
-        };
+        let group = manifest.object.group();
         let types = negative_types(group, kind);
         if types.is_empty() {
             continue;

@@ -7,6 +7,7 @@ mod fuzz_manifests;
 mod gateway_api_types;
 mod types_corpus;
 mod types_fuzz;
+mod types_kube_unknown;
 mod types_limits;
 mod types_misc;
 mod types_schema;

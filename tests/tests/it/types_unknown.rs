@@ -276,11 +276,11 @@ fn kube_api_json_from_a_newer_cluster_reads_and_round_trips() {
 }
 
 #[test]
-fn kubernetes_kinds_with_unknown_fields_are_kept_whole() {
+fn kubernetes_kinds_with_unknown_fields_stay_typed() {
     let text = "apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec:\n  ports:\n  - port: 50051\n    appProtocl: grpc\n";
     let docs = yaml::from_str_with(text, &keep()).expect("kept");
     let doc = &docs[0];
-    assert!(matches!(doc.object, Object::Other(_)), "{:?}", doc.object);
+    assert!(matches!(doc.object, Object::Service(_)), "{:?}", doc.object);
     assert_eq!(doc.object.kind(), "Service");
     assert_eq!(doc.unknown_fields.len(), 1);
     assert_eq!(doc.unknown_fields[0].path, "spec.ports[0].appProtocl");
