@@ -40,28 +40,20 @@ pub fn to_istio(objects: &[Object]) -> Result<Vec<Object>, RenderError> {
     let mut gateways = Vec::new();
     let mut routes = Vec::new();
     for o in objects {
-        let json = match o {
-            // Typed by `istio_grpc_types` (what the builder writes and what the YAML reader
-            // gives for these kinds): read through the same JSON as an untyped object, so that
-            // both ways of getting them convert alike.
-            Object::K8sGateway(_)
-            | Object::GrpcRoute(_)
-            | Object::HttpRoute(_)
-            | Object::ReferenceGrant(_)
-            | Object::BackendTlsPolicy(_) => match o.to_json() {
-                Ok(Value::Object(m)) => m,
-                Ok(_) | Err(_) => {
-                    return Err(invalid(
-                        &format!("{} {}", o.kind(), o.name().unwrap_or("")),
-                        "",
-                        "the object does not serialize to a JSON mapping",
-                    ));
-                }
-            },
-            Object::Other(u) if api_group(u.as_json()) == Some(GROUP) => u.as_json().clone(),
-            other => {
-                out.push(other.clone());
-                continue;
+        if o.group() != GROUP {
+            out.push(o.clone());
+            continue;
+        }
+        // Typed by `istio_grpc_types` (what the builder writes and what the YAML reader gives)
+        // or kept as written: both are read through their JSON, so both ways convert alike.
+        let json = match o.to_json() {
+            Ok(Value::Object(m)) => m,
+            Ok(_) | Err(_) => {
+                return Err(invalid(
+                    &format!("{} {}", o.kind(), o.name().unwrap_or("")),
+                    "",
+                    "the object does not serialize to a JSON mapping",
+                ));
             }
         };
         match json.get("kind").and_then(Value::as_str) {
@@ -88,13 +80,6 @@ pub fn to_istio(objects: &[Object]) -> Result<Vec<Object>, RenderError> {
         out.extend(route(r, &listeners)?);
     }
     Ok(out)
-}
-
-fn api_group(o: &Map<String, Value>) -> Option<&str> {
-    o.get("apiVersion")
-        .and_then(Value::as_str)
-        .and_then(|v| v.split_once('/'))
-        .map(|(g, _)| g)
 }
 
 fn meta_str<'a>(o: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
