@@ -7,6 +7,11 @@
 //! kind. [`KubeObject`] keeps the typed object and the unknown fields together: rules read the
 //! typed object, [`KubeObject::unknown_fields`] lists the rest with the nearest known name, and
 //! writing puts them back where they were read.
+//!
+//! Some values k8s-openapi reads correctly but writes in another form: a timestamp written
+//! `2024-01-01T00:00:00+00:00` comes back as `…Z`. Such a value is kept as it was read too, and
+//! written back in that form for as long as the typed value at its place is not changed; nothing
+//! is reported, as nothing is lost.
 
 use std::fmt;
 use std::ops::{Deref, DerefMut};
@@ -40,6 +45,19 @@ use crate::path::PathSegment;
 pub struct KubeObject<T> {
     object: T,
     unknown: Vec<(UnknownField, Value)>,
+    /// Values k8s-openapi writes in another form than they were read in (a timestamp with
+    /// `+00:00` for `Z`, base64 wrapped over lines): the value as read and the typed object's
+    /// form of it at reading time. Writing puts the value as read back while the typed value at
+    /// that place is unchanged.
+    as_read: Vec<AsRead>,
+}
+
+/// A value kept in the form it was read in (see [`KubeObject`]'s `as_read`).
+#[derive(Clone)]
+struct AsRead {
+    path: Vec<PathSegment>,
+    read: Value,
+    typed: Value,
 }
 
 impl<T> KubeObject<T> {
@@ -48,6 +66,7 @@ impl<T> KubeObject<T> {
         KubeObject {
             object,
             unknown: Vec::new(),
+            as_read: Vec::new(),
         }
     }
 
@@ -62,14 +81,19 @@ impl<T> KubeObject<T> {
     }
 
     #[cfg(feature = "read")]
-    pub(crate) fn with_unknown(object: T, unknown: Vec<(UnknownField, Value)>) -> Self {
-        KubeObject { object, unknown }
+    fn with_read(object: T, unknown: Vec<(UnknownField, Value)>, as_read: Vec<AsRead>) -> Self {
+        KubeObject {
+            object,
+            unknown,
+            as_read,
+        }
     }
 }
 
 /// Equal when the typed objects are, and the unknown fields are the same, in any order (writing
 /// puts them after the fields the type knows, so reading what was written lists them in
-/// another order).
+/// another order). Values kept in the form they were read in (a timestamp written `+00:00`
+/// rather than `Z`) do not count: the typed values compared are the same.
 impl<T: PartialEq> PartialEq for KubeObject<T> {
     fn eq(&self, other: &Self) -> bool {
         self.object == other.object
@@ -119,15 +143,29 @@ impl<T: fmt::Debug> fmt::Debug for KubeObject<T> {
 
 impl<T: Serialize> Serialize for KubeObject<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        if self.unknown.is_empty() {
+        if self.unknown.is_empty() && self.as_read.is_empty() {
             return self.object.serialize(s);
         }
         let mut value = serde_json::to_value(&self.object).map_err(serde::ser::Error::custom)?;
+        for kept in &self.as_read {
+            // the form as read, unless the typed value was changed since
+            if get(&value, &kept.path) == Some(&kept.typed) {
+                put(&mut value, &kept.path, kept.read.clone());
+            }
+        }
         for (field, kept) in &self.unknown {
             put(&mut value, &field.segments, kept.clone());
         }
         value.serialize(s)
     }
+}
+
+/// The value at `path` inside `value`.
+fn get<'v>(value: &'v Value, path: &[PathSegment]) -> Option<&'v Value> {
+    path.iter().try_fold(value, |at, segment| match segment {
+        PathSegment::Key(k) => at.get(k),
+        PathSegment::Index(i) => at.get(*i),
+    })
 }
 
 /// Puts `kept` at `path` inside `value`, making the mappings on the way; an index past the end
@@ -181,18 +219,14 @@ mod read {
     use serde::{Deserializer, Serialize, forward_to_deserialize_any};
     use serde_json::Value;
 
-    use super::KubeObject;
+    use super::{AsRead, KubeObject};
     use crate::UnknownField;
     use crate::path::{PathError, PathSegment, render_path};
     use crate::unknown::{Strictness, nearest};
 
-    /// What reading a Kubernetes kind gives: the typed object (with its unknown fields), or,
-    /// when k8s-openapi would write one of its values differently than it was read (so that
-    /// the typed object is not what was written), the object as written.
-    pub(crate) enum Typed<T> {
-        Typed(KubeObject<T>, Vec<UnknownField>),
-        AsWritten(serde_json::Map<String, Value>),
-    }
+    /// What reading a Kubernetes kind gives: the typed object, with its unknown fields and the
+    /// values k8s-openapi would write in another form kept as read.
+    pub(crate) struct Typed<T>(pub(crate) KubeObject<T>, pub(crate) Vec<UnknownField>);
 
     /// Types `map` through k8s-openapi, which ignores keys it does not know: what it writes back
     /// is compared with what was read, so that no field is lost silently.
@@ -210,9 +244,9 @@ mod read {
         let mut lost = Vec::new();
         losses(&value, &written, &mut Vec::new(), &mut lost);
         if lost.is_empty() {
-            return Ok(Typed::Typed(KubeObject::new(object), Vec::new()));
+            return Ok(Typed(KubeObject::new(object), Vec::new()));
         }
-        let known = if lost.iter().any(|l| l.unknown.is_some()) {
+        let known = if lost.iter().any(|l| matches!(l.kind, LossKind::Unknown(_))) {
             known_fields::<T>(value.clone())
         } else {
             HashMap::new()
@@ -223,39 +257,36 @@ mod read {
                 .and_then(|fields| nearest(name, fields)),
             _ => None,
         };
-        if strictness == Strictness::Deny {
-            let first = lost.swap_remove(0);
-            let message = match first.unknown {
-                Some(_) => {
-                    UnknownField::at(first.path.clone(), suggestion(&first.path)).to_string()
-                }
-                None => first.message,
-            };
+        if strictness == Strictness::Deny
+            && let Some(first) = lost.iter().find(|l| matches!(l.kind, LossKind::Unknown(_)))
+        {
             return Err(PathError {
-                path: first.path,
+                path: first.path.clone(),
                 message: format!(
-                    "{message}: not a field of {api_version} {} (Kubernetes API), it would be lost",
+                    "{}: not a field of {api_version} {} (Kubernetes API), it would be lost",
+                    UnknownField::at(first.path.clone(), suggestion(&first.path)),
                     T::KIND
                 ),
             });
         }
-        let Value::Object(map) = value else {
-            unreachable!("built as an object above")
-        };
-        if lost.iter().any(|l| l.unknown.is_none()) {
-            return Ok(Typed::AsWritten(map));
+        let mut unknown = Vec::new();
+        let mut as_read = Vec::new();
+        for l in lost {
+            match l.kind {
+                LossKind::Unknown(value) => {
+                    let field = UnknownField::at(l.path.clone(), suggestion(&l.path));
+                    unknown.push((field, value));
+                }
+                LossKind::Rewritten { read, typed } => as_read.push(AsRead {
+                    path: l.path,
+                    read,
+                    typed,
+                }),
+            }
         }
-        let unknown: Vec<(UnknownField, Value)> = lost
-            .into_iter()
-            .filter_map(|l| {
-                let value = l.unknown?;
-                let field = UnknownField::at(l.path.clone(), suggestion(&l.path));
-                Some((field, value))
-            })
-            .collect();
         let fields = unknown.iter().map(|(f, _)| f.clone()).collect();
-        Ok(Typed::Typed(
-            KubeObject::with_unknown(object, unknown),
+        Ok(Typed(
+            KubeObject::with_read(object, unknown, as_read),
             fields,
         ))
     }
@@ -263,9 +294,14 @@ mod read {
     /// A place where what was read and what the typed object writes differ.
     struct Loss {
         path: Vec<PathSegment>,
-        message: String,
-        /// For an unknown field, its value as read.
-        unknown: Option<Value>,
+        kind: LossKind,
+    }
+
+    enum LossKind {
+        /// A field the type does not know, with its value as read.
+        Unknown(Value),
+        /// A value the type writes in another form (`typed`) than it was read in (`read`).
+        Rewritten { read: Value, typed: Value },
     }
 
     /// Every place where `read` has something `written` lacks (an unknown field) or changed.
@@ -279,8 +315,7 @@ mod read {
                         None if va.is_null() => {}
                         None => out.push(Loss {
                             path: path.clone(),
-                            message: format!("unknown field `{k}`"),
-                            unknown: Some(va.clone()),
+                            kind: LossKind::Unknown(va.clone()),
                         }),
                         Some(vb) => losses(va, vb, path, out),
                     }
@@ -298,8 +333,10 @@ mod read {
             (Value::Number(a), Value::Number(b)) if a.as_f64() == b.as_f64() => {}
             (a, b) => out.push(Loss {
                 path: path.clone(),
-                message: format!("value {a} would be written as {b}"),
-                unknown: None,
+                kind: LossKind::Rewritten {
+                    read: a.clone(),
+                    typed: b.clone(),
+                },
             }),
         }
     }

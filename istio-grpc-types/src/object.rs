@@ -157,10 +157,8 @@ macro_rules! object_kinds {
                     $(k if k == <$kt as k8s_openapi::Resource>::KIND
                         && api_version == <$kt as k8s_openapi::Resource>::API_VERSION =>
                     {
-                        Ok(match typed_k8s::<$kt>(map, api_version, strictness)? {
-                            Typed::Typed(o, u) => (Object::$kv(Box::new(o)), u),
-                            Typed::AsWritten(value) => (Object::Other(UnknownObject { value }), Vec::new()),
-                        })
+                        let Typed(o, u) = typed_k8s::<$kt>(map, api_version, strictness)?;
+                        Ok((Object::$kv(Box::new(o)), u))
                     })*
                     _ => Ok((Object::Other(UnknownObject { value: map }), Vec::new())),
                 }

@@ -167,6 +167,74 @@ fn check_reports_the_unknown_fields_and_still_applies_the_service_rules() {
         "{d:#?}"
     );
     // the Service is read by the rules: its port is not declared HTTP/2 (GRPC001)
+    assert_service_rules_ran(d);
+}
+
+/// The same Service with a creation timestamp written `+00:00`, as RFC 3339 allows and
+/// k8s-openapi writes `Z`: a value k8s-openapi would write in another form.
+fn service_with_offset_timestamp() -> String {
+    SERVICE.replace(
+        "metadata: {name: greeter, namespace: apps}",
+        "metadata: {name: greeter, namespace: apps, creationTimestamp: \"2024-01-01T00:00:00+00:00\"}",
+    )
+}
+
+#[test]
+fn a_value_k8s_openapi_writes_in_another_form_stays_typed_and_is_written_as_read() {
+    let text = service_with_offset_timestamp();
+    for strictness in [Strictness::Keep, Strictness::Deny] {
+        let text = if strictness == Strictness::Deny {
+            // strict reading refuses unknown fields, not values in another form
+            text.replace("  trafficDistributionV2: PreferSameNode\n", "")
+                .replace("appProtocl", "appProtocol")
+        } else {
+            text.clone()
+        };
+        let options = yaml::Options::default().strictness(strictness);
+        let docs = yaml::from_str_with(&text, &options).expect("reads");
+        let Object::Service(service) = &docs[0].object else {
+            panic!("not typed ({strictness:?}): {:?}", docs[0].object)
+        };
+        assert!(service.metadata.creation_timestamp.is_some());
+        let json = docs[0].object.to_json().expect("writes");
+        assert_eq!(
+            json["metadata"]["creationTimestamp"], "2024-01-01T00:00:00+00:00",
+            "not written as read ({strictness:?})"
+        );
+    }
+}
+
+#[test]
+fn a_value_kept_as_read_gives_way_to_a_change_of_the_typed_value() {
+    let docs = yaml::from_str_with(&service_with_offset_timestamp(), &keep()).expect("reads");
+    let mut object = docs[0].object.clone();
+    let Object::Service(service) = &mut object else {
+        panic!("not typed: {object:?}")
+    };
+    let mut changed = service.metadata.clone();
+    changed.creation_timestamp = None;
+    service.metadata = changed;
+    let json = object.to_json().expect("writes");
+    assert_eq!(json["metadata"].get("creationTimestamp"), None, "{json:#}");
+    // the unknown fields are still written back
+    assert_eq!(json["spec"]["trafficDistributionV2"], "PreferSameNode");
+}
+
+#[test]
+fn check_applies_the_service_rules_to_a_service_with_a_value_in_another_form() {
+    let mut inputs = Inputs::new();
+    inputs.add_yaml(
+        None,
+        &format!("{}---\n{VIRTUAL_SERVICE}", service_with_offset_timestamp()),
+    );
+    let report = analyze(&inputs, &Options::default());
+    let d = report.diagnostics();
+    assert_service_rules_ran(d);
+}
+
+/// The Service was typed and read by the rules: its port is not declared HTTP/2 (GRPC001),
+/// and it is not reported as a kind nothing checks.
+fn assert_service_rules_ran(d: &[istio_grpc_analyze::Diagnostic]) {
     assert!(
         d.iter().any(|d| d.code.id == "GRPC001"),
         "the Service rule did not fire: {d:#?}"
