@@ -120,6 +120,7 @@ impl Backend<Sidecar> {
                 upstream_tls: None,
                 upstream_verify: None,
                 subsets: Vec::new(),
+                outlier: None,
                 proxyless: None,
                 reflection: false,
                 splits: Vec::new(),
@@ -433,6 +434,26 @@ impl<M: DataPlane> Backend<M> {
             hostname: hostname.into(),
             ca,
         });
+        self
+    }
+
+    /// Eject a pod of this backend that keeps failing calls, for a while (writes the
+    /// DestinationRule's `outlierDetection`): see [`OutlierDetection`](crate::OutlierDetection)
+    /// for which gRPC statuses count. Sidecar backends only: Istio does not give it to
+    /// proxyless gRPC. The Istio target only: the Gateway API has no outlier detection.
+    ///
+    /// ```
+    /// use istio_grpc_builder::{Backend, Ingress, OutlierDetection};
+    /// let b = Backend::service("greeter").outlier_detection(OutlierDetection::server_errors(5));
+    /// let mesh = Ingress::new("grpc.example.com").h2c().backend(b).build()?;
+    /// assert!(mesh.yaml().contains("consecutive5xxErrors: 5"), "{}", mesh.yaml());
+    /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
+    /// ```
+    pub fn outlier_detection(mut self, outlier: crate::OutlierDetection) -> Self
+    where
+        M: crate::marker::EjectsOutliers,
+    {
+        self.spec.outlier = Some(outlier);
         self
     }
 

@@ -231,6 +231,11 @@ pub enum GatewayApiProblem {
         /// The policy as Istio spells it.
         policy: String,
     },
+    /// Outlier detection (no Gateway API equivalent).
+    #[error(
+        "the Gateway API has no outlier detection (BackendTrafficPolicy has none either), so failing pods cannot be ejected from its routes; remove `.outlier_detection(..)`, or keep Istio's API (remove `.gateway_api()`)"
+    )]
+    OutlierDetection,
     /// An upstream TLS mode the Gateway API cannot say as given.
     #[error(
         "the Gateway API has no upstream TLS mode {mode}: in the mesh ISTIO_MUTUAL is automatic and cannot be turned off from a route (remove `.upstream_tls(..)`); TLS to a backend that terminates it itself is a BackendTLSPolicy, which needs the name the backend's certificate is for and its CA: give them with `.upstream_tls_verified(hostname, UpstreamCa::..)`; or keep Istio's API (remove `.gateway_api()`)"
@@ -428,6 +433,25 @@ pub enum BackendProblem {
         /// The header as given.
         header: String,
     },
+    /// Outlier detection that counts no failure.
+    #[error(
+        "outlier detection after 0 consecutive failures would turn ejection off: give at least 1, or remove `.outlier_detection(..)`"
+    )]
+    OutlierZero,
+    /// Outlier detection that may eject more than all pods.
+    #[error(
+        "outlier detection: at most {percent} % of the pods ejected is more than all of them; give at most 100"
+    )]
+    OutlierPercent {
+        /// The share as given.
+        percent: u8,
+    },
+    /// An outlier detection interval Istio does not accept.
+    #[error("outlier detection interval: {0}")]
+    OutlierInterval(DurationProblem),
+    /// An outlier ejection time Istio does not accept.
+    #[error("outlier detection ejection time: {0}")]
+    OutlierEjectionTime(DurationProblem),
     /// A subset without labels.
     #[error("subset {subset:?} has no labels: give the labels that select its pods")]
     SubsetWithoutLabels {

@@ -63,6 +63,7 @@ mod ingress;
 pub mod limits;
 pub mod marker;
 mod mesh;
+mod outlier;
 pub mod prelude;
 mod route;
 pub mod service;
@@ -77,6 +78,7 @@ pub use ingress::Ingress;
 pub use istio_grpc_macros::routes;
 pub use marker::{lb, upstream_tls};
 pub use mesh::{GrpcurlCheck, Mesh};
+pub use outlier::OutlierDetection;
 pub use route::{
     GrpcRetryCondition, HEALTH_SERVICE, MethodRoute, REFLECTION_SERVICES, RetryOn, Route,
     ServiceRoute, TypedRoute,

@@ -239,6 +239,18 @@ impl Scope for ByMethod {
     const NAME: &'static str = "MethodRoute";
 }
 
+/// A data plane that applies a DestinationRule's outlier detection
+/// ([`Backend::outlier_detection`](crate::Backend::outlier_detection)): the sidecar. Istio's
+/// proxyless generator (`pilot/pkg/networking/grpcgen/cds.go`, `applyTrafficPolicy`) takes a
+/// DestinationRule's TLS and load balancing to proxyless gRPC, not its outlier detection.
+#[diagnostic::on_unimplemented(
+    message = "proxyless gRPC does not eject failing pods: Istio does not give it a DestinationRule's outlier detection",
+    label = "a proxyless backend",
+    note = "Istio's proxyless generator takes only a DestinationRule's TLS and load balancing to proxyless gRPC; eject failing pods on a sidecar backend, or leave the call to `outlier_detection` out"
+)]
+pub trait EjectsOutliers: DataPlane {}
+impl EjectsOutliers for Sidecar {}
+
 /// A load-balancing policy that data plane `M` applies. Proxyless gRPC applies `ROUND_ROBIN`
 /// and `LEAST_REQUEST` only; it ignores other simple policies with a log warning (Istio's
 /// `pilot/pkg/networking/grpcgen/cds.go`).

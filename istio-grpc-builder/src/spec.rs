@@ -126,6 +126,8 @@ pub(crate) struct BackendSpec {
     /// ([`Backend::upstream_tls_verified`](crate::Backend::upstream_tls_verified)).
     pub(crate) upstream_verify: Option<UpstreamVerify>,
     pub(crate) subsets: Vec<(String, BTreeMap<String, String>)>,
+    /// When to eject a failing pod ([`Backend::outlier_detection`](crate::Backend::outlier_detection)).
+    pub(crate) outlier: Option<crate::OutlierDetection>,
     pub(crate) proxyless: Option<ProxylessRole>,
     /// Routes for server reflection ([`Backend::reflection`](crate::Backend::reflection)).
     pub(crate) reflection: bool,

@@ -274,6 +274,9 @@ pub struct Cluster {
     pub circuit_breakers: Value,
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub typed_extension_protocol_options: BTreeMap<String, Value>,
+    /// Passive health checking, from a DestinationRule's `outlierDetection`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outlier_detection: Option<Value>,
     pub load_assignment: Value,
 }
 

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use istio_grpc_types::destination_rule::{H2UpgradePolicy, LbPolicy, SimpleLb, TrafficPolicy};
+use istio_grpc_types::destination_rule::{
+    H2UpgradePolicy, LbPolicy, OutlierDetection, SimpleLb, TrafficPolicy,
+};
 use istio_grpc_types::envoy_filter::{ApplyTo, ObjectTypes, PatchContext, PatchOperation};
 use istio_grpc_types::gateway::{Server, ServerTlsMode};
 use istio_grpc_types::protocol::PortProtocol;
@@ -1042,10 +1044,11 @@ impl<'a> Renderer<'a> {
             ));
         }
         // istiod: EDS; here the one local address.
-        self.clusters.insert(
-            cluster_name.clone(),
-            static_cluster(&cluster_name, lb_policy, protocol_options, upstream),
-        );
+        let mut cluster = static_cluster(&cluster_name, lb_policy, protocol_options, upstream);
+        if let Some(outlier) = policy.and_then(|p| p.outlier_detection.as_ref()) {
+            apply_outlier_detection(&mut cluster, outlier);
+        }
+        self.clusters.insert(cluster_name.clone(), cluster);
         Ok(cluster_name)
     }
 
@@ -1085,6 +1088,41 @@ impl<'a> Renderer<'a> {
     }
 }
 
+/// `core/cluster_traffic_policy.go` `applyOutlierDetection`: success-rate ejection off, each
+/// consecutive counter given enforced at 100 % (0 turns it off), the sweep interval, ejection
+/// time and share as given, and the panic threshold at `minHealthPercent` (0 unless given: no
+/// panic mode, so calls fail rather than go to ejected hosts).
+fn apply_outlier_detection(cluster: &mut Cluster, o: &OutlierDetection) {
+    let mut out = serde_json::Map::new();
+    out.insert("enforcing_success_rate".into(), json!(0));
+    let enforce = |v: u32| if v > 0 { 100 } else { 0 };
+    if let Some(v) = o.consecutive_5xx_errors {
+        out.insert("consecutive_5xx".into(), json!(v));
+        out.insert("enforcing_consecutive_5xx".into(), json!(enforce(v)));
+    }
+    if let Some(v) = o.consecutive_gateway_errors {
+        out.insert("consecutive_gateway_failure".into(), json!(v));
+        out.insert(
+            "enforcing_consecutive_gateway_failure".into(),
+            json!(enforce(v)),
+        );
+    }
+    if let Some(d) = &o.interval {
+        out.insert("interval".into(), json!(d.to_string()));
+    }
+    if let Some(d) = &o.base_ejection_time {
+        out.insert("base_ejection_time".into(), json!(d.to_string()));
+    }
+    if let Some(p) = o.max_ejection_percent.filter(|p| *p > 0) {
+        out.insert("max_ejection_percent".into(), json!(p));
+    }
+    cluster.outlier_detection = Some(Value::Object(out));
+    let min_health = o.min_health_percent.unwrap_or(0);
+    if min_health >= 0 {
+        cluster.common_lb_config = json!({"healthy_panic_threshold": {"value": min_health}});
+    }
+}
+
 /// `core/cluster_builder.go` `setH2Options`: explicit HTTP/2 to the upstream.
 pub(crate) fn h2_options() -> BTreeMap<String, Value> {
     BTreeMap::from([(
@@ -1116,6 +1154,7 @@ pub(crate) fn static_cluster(
             "max_requests": 4294967295u32, "max_retries": 4294967295u32, "track_remaining": true,
         }]}),
         typed_extension_protocol_options: protocol_options,
+        outlier_detection: None,
         load_assignment: json!({
             "cluster_name": name,
             "endpoints": [{"lb_endpoints": [{"endpoint": {"address": {"socket_address": {

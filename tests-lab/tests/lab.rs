@@ -1340,3 +1340,107 @@ async fn traffic_splits_by_weight() {
         }
     }
 }
+
+/// Outlier detection (`Backend::outlier_detection`) on live traffic. Envoy counts a call's
+/// `grpc-status` as the HTTP status it maps to: `UNAVAILABLE` is a gateway error (503),
+/// `INTERNAL` a 5xx (500) but not a gateway error, `NOT_FOUND` neither (404). After three
+/// counted failures the one pod is ejected when the share allows it (100 %), and the next call
+/// fails `UNAVAILABLE: no healthy upstream` without reaching it, although it would now answer
+/// (Istio's panic threshold 0). Failures that are not counted eject nothing, and neither does
+/// the builder's default share (50 %) for the last pod: the next call reaches it and succeeds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn outlier_detection_ejects_on_the_grpc_statuses_it_counts() {
+    use istio_grpc_builder::OutlierDetection;
+    const FAILURES: u32 = 3;
+    let Some(bin) = envoy("outlier") else { return };
+    let certs = Certs::new("outlier", HOST);
+    let all = |o: OutlierDetection| o.max_ejection_percent(100);
+    let cases = [
+        (
+            "gateway-unavailable",
+            all(OutlierDetection::unavailable(FAILURES)),
+            Code::Unavailable,
+            true,
+        ),
+        (
+            "gateway-internal",
+            all(OutlierDetection::unavailable(FAILURES)),
+            Code::Internal,
+            false,
+        ),
+        (
+            "5xx-internal",
+            all(OutlierDetection::server_errors(FAILURES)),
+            Code::Internal,
+            true,
+        ),
+        (
+            "5xx-not-found",
+            all(OutlierDetection::server_errors(FAILURES)),
+            Code::NotFound,
+            false,
+        ),
+        (
+            "default-share-last-pod",
+            OutlierDetection::unavailable(FAILURES),
+            Code::Unavailable,
+            false,
+        ),
+    ];
+    for (tag, detection, code, ejected) in cases {
+        let tag = format!("outlier-{tag}");
+        let backend = Backend::service("greeter")
+            .route(ServiceRoute::unary("helloworld.Greeter"))
+            .outlier_detection(
+                detection
+                    .interval(Duration::from_millis(100))
+                    .ejection_time(Duration::from_secs(60)),
+            );
+        let mesh = tls_ingress().backend(backend).build().unwrap();
+        let (server, control) = controllable("greeter").await;
+        let objects = objects_of(&mesh);
+        let gw = Gateway::start(&bin, &tag, &objects, &[("greeter", server.addr)], &certs);
+        let cluster = &gw.rendered.bootstrap.static_resources.clusters[0];
+        eprintln!(
+            "{tag}: Envoy outlier_detection {:?}",
+            cluster.outlier_detection
+        );
+        let ch = gw.channel(true).await;
+        control.fail(FAILURES, code);
+        // Istio's default retries may try an UNAVAILABLE call again: count the pod's calls.
+        for i in 0..FAILURES {
+            if control.calls() >= FAILURES {
+                break;
+            }
+            let e = say_hello(&ch, &format!("failing call {i}"))
+                .await
+                .unwrap_err();
+            assert_eq!(e.code(), code, "{tag}: {e}");
+        }
+        assert_eq!(control.calls(), FAILURES, "{tag}");
+        // ejection is posted to Envoy's main thread; give it several sweeps
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let next = say_hello(&ch, "after the failures").await;
+        eprintln!(
+            "{tag}: after {FAILURES} × {code:?}: {next:?}; the pod saw {} calls",
+            control.calls()
+        );
+        if ejected {
+            let e = next.expect_err("the pod should be ejected");
+            assert_eq!(e.code(), Code::Unavailable, "{tag}: {e}");
+            assert!(e.message().contains("no healthy upstream"), "{tag}: {e}");
+            assert_eq!(
+                control.calls(),
+                FAILURES,
+                "{tag}: the ejected pod was called"
+            );
+        } else {
+            let reply = next.unwrap_or_else(|e| panic!("{tag}: not ejected, yet {e}"));
+            assert_eq!(
+                reply.message, "Hello after the failures from greeter",
+                "{tag}"
+            );
+            assert_eq!(control.calls(), FAILURES + 1, "{tag}");
+        }
+    }
+}

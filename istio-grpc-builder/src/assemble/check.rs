@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 
+use istio_grpc_types::destination_rule::OutlierDetection;
 use istio_grpc_types::grpc;
 use istio_grpc_types::protocol::PortProtocol;
 use istio_grpc_types::virtual_service::{CorsPolicy, HttpRetry, UnmatchedPreflights};
@@ -13,6 +14,7 @@ use crate::error::{
     RouteProblem,
 };
 use crate::grpc_web::{ALLOW_HEADERS, EXPOSE_HEADERS, Translation};
+use crate::outlier::Counted;
 use crate::route::{REFLECTION_TARGETS, RetryOn, Route, Target};
 use crate::spec::{BackendSpec, IngressSpec, ServiceSource, TlsCredential, UpstreamCa};
 use crate::validate;
@@ -30,6 +32,8 @@ pub(super) struct CheckedBackend<'a> {
     pub(super) routes: Vec<CheckedRoute<'a>>,
     /// The CORS policy every route of a gRPC-Web backend carries.
     pub(super) cors: Option<CorsPolicy>,
+    /// The outlier detection of the backend's DestinationRules (its own and its splits').
+    pub(super) outlier: Option<OutlierDetection>,
     /// The name and `appProtocol` of the Service port the builder writes (`None` for the
     /// user's own Service).
     pub(super) port: Option<(String, &'static str)>,
@@ -194,6 +198,7 @@ fn backend<'a>(b: &'a BackendSpec, errs: &mut Vec<BuildError>) -> Option<Checked
     upstream_verify(b, errs);
     let splits = splits(b, errs);
     let cors = cors_policy(b, errs);
+    let outlier = outlier_detection(b, errs);
     let mut routes: Vec<CheckedRoute<'a>> = if b.routes.is_empty() {
         vec![CheckedRoute {
             target: &ALL_CALLS,
@@ -215,8 +220,59 @@ fn backend<'a>(b: &'a BackendSpec, errs: &mut Vec<BuildError>) -> Option<Checked
         spec: b,
         routes,
         cors,
+        outlier,
         port,
         splits,
+    })
+}
+
+/// The share of a backend's pods outlier detection may eject when none is given: at 50 % one
+/// pod of two or three can go and the last pod never does; Istio's default 10 % would eject
+/// nothing on fewer than 10 pods (see [`crate::OutlierDetection`]).
+const DEFAULT_MAX_EJECTION_PERCENT: u8 = 50;
+
+/// A backend's outlier detection as Istio writes it: the counter asked for, the other one
+/// written `0` so that Envoy's default (5 consecutive 5xx) does not apply unasked, and the
+/// share of pods it may eject.
+fn outlier_detection(b: &BackendSpec, errs: &mut Vec<BuildError>) -> Option<OutlierDetection> {
+    let o = b.outlier.as_ref()?;
+    let before = errs.len();
+    let mut fail = |problem| {
+        errs.push(BuildError::Backend {
+            backend: b.name.clone(),
+            problem,
+        });
+    };
+    if o.consecutive == 0 {
+        fail(BackendProblem::OutlierZero);
+    }
+    if let Some(percent) = o.max_ejection_percent.filter(|p| *p > 100) {
+        fail(BackendProblem::OutlierPercent { percent });
+    }
+    let interval = o.interval.and_then(|d| {
+        validate::duration(d)
+            .map_err(|e| fail(BackendProblem::OutlierInterval(e)))
+            .ok()
+    });
+    let base_ejection_time = o.ejection_time.and_then(|d| {
+        validate::duration(d)
+            .map_err(|e| fail(BackendProblem::OutlierEjectionTime(e)))
+            .ok()
+    });
+    let (gateway, server) = match o.counted {
+        Counted::Unavailable => (o.consecutive, 0),
+        Counted::ServerErrors => (0, o.consecutive),
+    };
+    (errs.len() == before).then(|| OutlierDetection {
+        consecutive_gateway_errors: Some(gateway),
+        consecutive_5xx_errors: Some(server),
+        interval,
+        base_ejection_time,
+        max_ejection_percent: Some(i32::from(
+            o.max_ejection_percent
+                .unwrap_or(DEFAULT_MAX_EJECTION_PERCENT),
+        )),
+        ..Default::default()
     })
 }
 
@@ -256,6 +312,7 @@ fn splits(b: &BackendSpec, errs: &mut Vec<BuildError>) -> Vec<CheckedSplit> {
             (t.grpc_web.is_some(), "gRPC-Web"),
             (t.lb.is_some(), "a load balancer"),
             (t.upstream_tls.is_some(), "an upstream TLS mode"),
+            (t.outlier.is_some(), "outlier detection"),
             (!t.subsets.is_empty(), "subsets"),
             (t.reflection, "server reflection"),
             (!t.splits.is_empty(), "splits of its own"),

@@ -1,23 +1,27 @@
-//! DestinationRules: one per backend that sets a load balancer, an upstream TLS mode or
-//! subsets, and one per Service it splits to with the same load balancer and TLS mode.
+//! DestinationRules: one per backend that sets a load balancer, an upstream TLS mode, outlier
+//! detection or subsets, and one per Service it splits to with the same load balancer, TLS mode
+//! and outlier detection.
 
 use istio_grpc_types::DestinationRule;
 use istio_grpc_types::destination_rule::{
-    ClientTlsSettings, DestinationRuleSpec, LbPolicy, LoadBalancerSettings, Subset, TrafficPolicy,
+    ClientTlsSettings, DestinationRuleSpec, LbPolicy, LoadBalancerSettings, OutlierDetection,
+    Subset, TrafficPolicy,
 };
 
 use super::check::CheckedBackend;
 use crate::spec::{BackendSpec, UpstreamCa};
 
 pub(super) fn write(b: &CheckedBackend<'_>) -> Vec<DestinationRule> {
-    std::iter::once(one(b.spec))
-        .chain(b.splits.iter().map(|s| one(&s.spec)))
+    let outlier = b.outlier.as_ref();
+    std::iter::once(one(b.spec, outlier))
+        .chain(b.splits.iter().map(|s| one(&s.spec, outlier)))
         .flatten()
         .collect()
 }
 
-fn one(b: &BackendSpec) -> Option<DestinationRule> {
-    if b.lb.is_none() && b.upstream_tls.is_none() && b.subsets.is_empty() {
+fn one(b: &BackendSpec, outlier: Option<&OutlierDetection>) -> Option<DestinationRule> {
+    let policy = b.lb.is_some() || b.upstream_tls.is_some() || outlier.is_some();
+    if !policy && b.subsets.is_empty() {
         return None;
     }
     let subsets: Vec<Subset> = b
@@ -29,7 +33,7 @@ fn one(b: &BackendSpec) -> Option<DestinationRule> {
             ..Default::default()
         })
         .collect();
-    let traffic_policy = (b.lb.is_some() || b.upstream_tls.is_some()).then(|| TrafficPolicy {
+    let traffic_policy = policy.then(|| TrafficPolicy {
         load_balancer: b.lb.map(|lb| LoadBalancerSettings {
             lb_policy: Some(LbPolicy::Simple(lb)),
             ..Default::default()
@@ -47,6 +51,7 @@ fn one(b: &BackendSpec) -> Option<DestinationRule> {
                 ..Default::default()
             }
         }),
+        outlier_detection: outlier.cloned(),
         ..Default::default()
     });
     let mut dr = DestinationRule::new(

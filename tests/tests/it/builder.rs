@@ -14,8 +14,8 @@ use istio_grpc_builder::error::{
 use istio_grpc_builder::k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 use istio_grpc_builder::k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use istio_grpc_builder::{
-    Backend, BuildError, BuildErrors, GrpcWeb, Ingress, Mesh, MethodRoute, Origins, RetryOn,
-    ServiceRoute, TlsCredential,
+    Backend, BuildError, BuildErrors, GrpcWeb, Ingress, Mesh, MethodRoute, Origins,
+    OutlierDetection, RetryOn, ServiceRoute, TlsCredential,
 };
 use istio_grpc_examples as ex;
 use istio_grpc_types::Object;
@@ -978,6 +978,25 @@ fn a_split_is_refused_with_its_reason() {
         })
         .collect();
     assert_eq!(settings, ["routes", "a load balancer", "splits of its own"]);
+    let errs = build_errs(
+        tls_ingress().backend(
+            Backend::service("greeter-v1")
+                .split_to(v2().outlier_detection(OutlierDetection::unavailable(3)), 10),
+        ),
+    );
+    assert!(
+        matches!(
+            errs.as_slice(),
+            [BuildError::Backend {
+                problem: BackendProblem::SplitSetting {
+                    setting: "outlier detection",
+                    ..
+                },
+                ..
+            }]
+        ),
+        "{errs:?}"
+    );
     // The Service split to is a backend's Service: HTTP/2, a DNS name, not another backend's.
     let errs = build_errs(
         tls_ingress().backend(
@@ -1106,8 +1125,19 @@ mod props {
             )));
         }
         if lb {
+            // both counters, and durations the CRD's CEL rules check
+            let outlier = if i.is_multiple_of(2) {
+                OutlierDetection::unavailable(u32::try_from(i).expect("small") + 1)
+            } else {
+                OutlierDetection::server_errors(5).max_ejection_percent(100)
+            };
             b = b
                 .load_balancer(istio_grpc_builder::lb::LeastRequest)
+                .outlier_detection(
+                    outlier
+                        .interval(Duration::from_millis(1500))
+                        .ejection_time(Duration::from_secs(30)),
+                )
                 .subset("v1", [("version", "v1")]);
         }
         for (j, percent) in splits.iter().enumerate() {
@@ -1165,4 +1195,101 @@ mod props {
             }
         }
     }
+}
+
+/// Outlier detection: the counter asked for, the other written 0 (so that Envoy's default of 5
+/// consecutive 5xx does not apply unasked), on the backend's DestinationRule and on those of
+/// the Services it splits to.
+#[test]
+fn outlier_detection_writes_both_counters_on_every_destination_rule() {
+    let mesh = tls_ingress()
+        .backend(
+            Backend::service("greeter-v1")
+                .route(ServiceRoute::unary("helloworld.Greeter"))
+                .outlier_detection(
+                    OutlierDetection::unavailable(3)
+                        .interval(Duration::from_millis(1500))
+                        .ejection_time(Duration::from_secs(60))
+                        .max_ejection_percent(100),
+                )
+                .split_to(Backend::service("greeter-v2"), 10),
+        )
+        .backend(
+            Backend::service("billing")
+                .route(ServiceRoute::unary("billing.Billing"))
+                .outlier_detection(OutlierDetection::server_errors(7)),
+        )
+        .build()
+        .expect("builds");
+    let outlier: Vec<(String, serde_json::Value)> = mesh
+        .objects()
+        .iter()
+        .filter_map(|o| match o {
+            Object::DestinationRule(dr) => Some((
+                dr.spec.host.clone().unwrap_or_default(),
+                serde_json::to_value(
+                    dr.spec
+                        .traffic_policy
+                        .as_ref()?
+                        .outlier_detection
+                        .as_ref()?,
+                )
+                .expect("json"),
+            )),
+            _ => None,
+        })
+        .collect();
+    let unavailable = serde_json::json!({
+        "consecutiveGatewayErrors": 3, "consecutive5xxErrors": 0, "interval": "1.500s",
+        "baseEjectionTime": "60s", "maxEjectionPercent": 100,
+    });
+    assert_eq!(
+        outlier,
+        [
+            ("greeter-v1".to_owned(), unavailable.clone()),
+            ("greeter-v2".to_owned(), unavailable),
+            (
+                "billing".to_owned(),
+                serde_json::json!({"consecutiveGatewayErrors": 0, "consecutive5xxErrors": 7, "maxEjectionPercent": 50})
+            ),
+        ]
+    );
+}
+
+/// Zero failures, more than all pods, and durations Istio refuses: each refused with its reason.
+#[test]
+fn outlier_detection_is_refused_with_its_reason() {
+    let errs = build_errs(
+        tls_ingress().backend(
+            Backend::service("greeter").outlier_detection(
+                OutlierDetection::server_errors(0)
+                    .max_ejection_percent(101)
+                    .interval(Duration::from_micros(10))
+                    .ejection_time(Duration::from_micros(1500)),
+            ),
+        ),
+    );
+    let problems: Vec<&BackendProblem> = errs
+        .iter()
+        .map(|e| match e {
+            BuildError::Backend { backend, problem } if backend == "greeter" => problem,
+            other => panic!("unexpected {other}"),
+        })
+        .collect();
+    assert!(
+        matches!(
+            problems.as_slice(),
+            [
+                BackendProblem::OutlierZero,
+                BackendProblem::OutlierPercent { percent: 101 },
+                BackendProblem::OutlierInterval(DurationProblem::BelowMinimum(_)),
+                BackendProblem::OutlierEjectionTime(DurationProblem::NotWholeMilliseconds(_)),
+            ]
+        ),
+        "{problems:?}"
+    );
+    assert_eq!(
+        errs[0].to_string(),
+        "backend \"greeter\": outlier detection after 0 consecutive failures would turn ejection off: give at least 1, or remove `.outlier_detection(..)`"
+    );
 }

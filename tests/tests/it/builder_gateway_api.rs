@@ -629,7 +629,7 @@ fn a_split_to_another_namespace_is_refused() {
     );
 }
 
-/// Load balancer, upstream TLS and subsets are DestinationRule settings.
+/// Load balancer, outlier detection, upstream TLS and subsets are DestinationRule settings.
 #[test]
 fn destination_rule_settings_are_refused() {
     let got = problems(
@@ -637,6 +637,7 @@ fn destination_rule_settings_are_refused() {
             .backend(
                 Backend::service("grpc-service")
                     .load_balancer(lb::LeastRequest)
+                    .outlier_detection(istio_grpc_builder::OutlierDetection::unavailable(3))
                     .upstream_tls(upstream_tls::IstioMutual)
                     .subset("v1", [("version", "v1")]),
             )
@@ -652,6 +653,7 @@ fn destination_rule_settings_are_refused() {
                     policy: "LEAST_REQUEST".into()
                 }
             ),
+            (part.clone(), GatewayApiProblem::OutlierDetection),
             (
                 part.clone(),
                 GatewayApiProblem::UpstreamTls {
