@@ -53,6 +53,8 @@
 //! | `GRPC019` | warning | an HTTPRoute and a GRPCRoute claim the same hostname on one Gateway listener: an implementation may accept only one |
 //! | `GRPC020` | error | a GRPCRoute attached to a Gateway none of whose selected listeners admits it (`allowedRoutes` kinds or namespaces, protocol) |
 //! | `GRPC021` | error | a Gateway API reference into another namespace (listener certificate Secret, GRPCRoute or HTTPRoute backend) that no ReferenceGrant allows |
+//! | `GRPC022` | warning | an `outlierDetection` whose `maxEjectionPercent` (Istio's default 10 %) is below one pod of the backend: no pod is ever ejected |
+//! | `GRPC023` | warning | `consecutiveGatewayErrors` at or above the effective `consecutive5xxErrors`: UNAVAILABLE counts as 5xx too, so the 5xx counter ejects first |
 
 use std::fmt;
 
@@ -190,4 +192,8 @@ codes! {
     GRPCROUTE_NOT_ALLOWED_BY_LISTENER = ("GRPC020", Error, "GrpcRouteNotAllowedByListeners");
     /// A cross-namespace Gateway API reference without a ReferenceGrant.
     REF_NOT_PERMITTED = ("GRPC021", Error, "RefNotPermitted");
+    /// Outlier detection that can eject no pod.
+    OUTLIER_EJECTS_NOTHING = ("GRPC022", Warning, "OutlierDetectionEjectsNoPod");
+    /// `consecutiveGatewayErrors` that the 5xx counter always beats.
+    OUTLIER_GATEWAY_NEVER_ACTS = ("GRPC023", Warning, "ConsecutiveGatewayErrorsNeverAct");
 }

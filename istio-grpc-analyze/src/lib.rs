@@ -240,6 +240,7 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
     checks::ingress_subsets::check(&model, &mut out);
     checks::peer_auth_ports::check(&model, &mut out);
     checks::gateway_conflicts::check(&model, &mut out);
+    checks::outlier::check(&model, &mut out);
     checks::gateway_api::check(&inputs.manifests, &model, &mut out);
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),

@@ -19,6 +19,7 @@ pub(crate) mod gateway_ports;
 pub(crate) mod grpc_web;
 pub(crate) mod ingress_subsets;
 pub(crate) mod mesh_hosts;
+pub(crate) mod outlier;
 pub(crate) mod peer_auth_ports;
 pub(crate) mod port_names;
 pub(crate) mod prefixes;
@@ -30,6 +31,8 @@ pub(crate) mod sidecar_selector;
 pub(crate) mod subsets;
 pub(crate) mod timeouts;
 
+use istio_grpc_types::DestinationRule;
+use istio_grpc_types::destination_rule::TrafficPolicy;
 use istio_grpc_types::virtual_service::{HttpMatchRequest, HttpRoute, VirtualService};
 use istio_grpc_types::{StringMatch, grpc};
 
@@ -48,6 +51,21 @@ pub(crate) fn grpc_service<'p>(model: &Model<'_>, path: &'p str) -> Option<&'p s
         .rsplit_once('.')
         .is_some_and(|(_, last)| last.starts_with(|c: char| c.is_ascii_uppercase()));
     (styled || model.grpc_services.contains(service)).then_some(service)
+}
+
+/// A DestinationRule's traffic policies with their paths: the top-level one, then each
+/// subset's.
+pub(crate) fn traffic_policies(dr: &DestinationRule) -> Vec<(String, &TrafficPolicy)> {
+    let mut policies: Vec<(String, &TrafficPolicy)> = Vec::new();
+    if let Some(p) = &dr.spec.traffic_policy {
+        policies.push(("spec.trafficPolicy".into(), p));
+    }
+    for (i, s) in dr.spec.subsets.iter().flatten().enumerate() {
+        if let Some(p) = &s.traffic_policy {
+            policies.push((format!("spec.subsets[{i}].trafficPolicy"), p));
+        }
+    }
+    policies
 }
 
 /// The uri prefix or exact value of a match, if it is a plain string match.

@@ -5,9 +5,10 @@
 //! PERMISSIVE PeerAuthentication (treated as DISABLE unless the pod is labelled
 //! `security.istio.io/tlsMode: istio`).
 
-use istio_grpc_types::destination_rule::{ClientTlsMode, LbPolicy, SimpleLb, TrafficPolicy};
+use istio_grpc_types::destination_rule::{ClientTlsMode, LbPolicy, SimpleLb};
 use istio_grpc_types::peer_authentication::MutualTlsMode;
 
+use crate::checks::traffic_policies;
 use crate::model::{Model, Workload, diagnostic};
 use crate::{Diagnostic, codes};
 
@@ -42,16 +43,7 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
         }) {
             continue;
         }
-        let mut policies: Vec<(String, &TrafficPolicy)> = Vec::new();
-        if let Some(p) = &dr.spec.traffic_policy {
-            policies.push(("spec.trafficPolicy".into(), p));
-        }
-        for (i, s) in dr.spec.subsets.iter().flatten().enumerate() {
-            if let Some(p) = &s.traffic_policy {
-                policies.push((format!("spec.subsets[{i}].trafficPolicy"), p));
-            }
-        }
-        for (path, policy) in policies {
+        for (path, policy) in traffic_policies(dr) {
             if let Some(LbPolicy::Simple(lb)) = policy
                 .load_balancer
                 .as_ref()

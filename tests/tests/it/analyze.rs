@@ -205,6 +205,8 @@ fn cases() -> Vec<Case> {
         Case { name: "a deprecated fault delay percent", code: codes::DEPRECATED, failing: vs("  - fault: {delay: {percent: 50, fixedDelay: 5s}}\n    route: [{destination: {host: a}}]\n"), path: "spec.http[0].fault.delay.percent", passing: vs("  - fault: {delay: {percentage: {value: 50}, fixedDelay: 5s}}\n    route: [{destination: {host: a}}]\n"), options: no_options },
         Case { name: "a gateway route that bypasses another VirtualService's subsets", code: codes::INGRESS_ROUTE_RULES_NOT_AFFECTED, failing: format!("{GATEWAY}---\n{}---\n{}", mesh_vs("canary", "reviews").replace("{destination: {host: reviews}}", "{destination: {host: reviews, subset: v2}}"), bound_vs.replace("host: grpc-service", "host: reviews")), path: "spec.http[0].route[0].destination", passing: format!("{GATEWAY}---\n{}---\n{}", mesh_vs("canary", "reviews").replace("{destination: {host: reviews}}", "{destination: {host: reviews, subset: v2}}"), bound_vs.replace("host: grpc-service", "host: reviews, subset: v2")), options: no_options },
         Case { name: "a portLevelMtls key that is not a port", code: codes::SCHEMA_VALIDATION_ERROR, failing: pa("STRICT").replace("mtls: {mode: STRICT}", "portLevelMtls: {acd: {mode: STRICT}}"), path: "spec.portLevelMtls.acd", passing: pa("STRICT").replace("mtls: {mode: STRICT}", "portLevelMtls: {'8080': {mode: STRICT}}"), options: no_options },
+        Case { name: "outlier detection that can eject no pod of three", code: codes::OUTLIER_EJECTS_NOTHING, failing: format!("{}---\n{GRPC_SERVICE}---\n{}", dr("    outlierDetection: {consecutiveGatewayErrors: 3, consecutive5xxErrors: 0}\n"), DEPLOYMENT.replace("spec:\n  selector", "spec:\n  replicas: 3\n  selector")), path: "spec.trafficPolicy.outlierDetection", passing: format!("{}---\n{GRPC_SERVICE}---\n{}", dr("    outlierDetection: {consecutiveGatewayErrors: 3, consecutive5xxErrors: 0, maxEjectionPercent: 50}\n"), DEPLOYMENT.replace("spec:\n  selector", "spec:\n  replicas: 3\n  selector")), options: no_options },
+        Case { name: "consecutiveGatewayErrors the 5xx counter always beats", code: codes::OUTLIER_GATEWAY_NEVER_ACTS, failing: dr("    outlierDetection: {consecutiveGatewayErrors: 7, maxEjectionPercent: 50}\n"), path: "spec.trafficPolicy.outlierDetection.consecutiveGatewayErrors", passing: dr("    outlierDetection: {consecutiveGatewayErrors: 7, consecutive5xxErrors: 0, maxEjectionPercent: 50}\n"), options: no_options },
         Case { name: "unchecked kind", code: codes::UNCHECKED_KIND, failing: "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: c}\nspec: {secretName: c}\n".into(), path: "", passing: GRPC_SERVICE.into(), options: no_options },
     ]
     .into_iter()
@@ -611,5 +613,75 @@ fn the_crd_check_sees_the_values_the_types_read() {
             .any(|d| d.severity == istio_grpc_analyze::Severity::Error),
         "{:#?}",
         bad.diagnostics()
+    );
+}
+
+/// GRPC022 counts the pods behind the host (Deployment `replicas`, 1 when unset) and says so;
+/// without workloads in the input it reports only an unset share, as a condition; GRPC023
+/// names the mapping of gRPC statuses to the counters.
+#[test]
+fn outlier_findings_count_the_pods_and_name_the_grpc_statuses() {
+    let dr = |od: &str| {
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata: {{name: grpc-dr}}\nspec:\n  host: grpc-service\n  trafficPolicy:\n    outlierDetection: {od}\n"
+        )
+    };
+    let deployment = |replicas: &str| {
+        DEPLOYMENT.replace("spec:\n  selector", &format!("spec:\n{replicas}  selector"))
+    };
+    let messages = |text: &str| -> Vec<String> {
+        run(text, &no_options())
+            .diagnostics()
+            .iter()
+            .filter(|d| {
+                d.code == codes::OUTLIER_EJECTS_NOTHING
+                    || d.code == codes::OUTLIER_GATEWAY_NEVER_ACTS
+            })
+            .map(|d| format!("{}: {}", d.code, d.message))
+            .collect()
+    };
+    // one pod (replicas unset) at 50 %: 100 % for one pod does not fit
+    assert_eq!(
+        messages(&format!(
+            "{}---\n{GRPC_SERVICE}---\n{}",
+            dr("{consecutive5xxErrors: 3, maxEjectionPercent: 50}"),
+            deployment("")
+        )),
+        [
+            "GRPC022: maxEjectionPercent 50 ejects no pod of the 1 the host's Service selects: Envoy ejects a pod only while the ejected pods, it included, stay within the share (100 % for one), so a failing pod keeps taking calls"
+        ]
+    );
+    // ten pods at Istio's default 10 %: one fits
+    assert!(
+        messages(&format!(
+            "{}---\n{GRPC_SERVICE}---\n{}",
+            dr("{consecutive5xxErrors: 3}"),
+            deployment("  replicas: 10\n")
+        ))
+        .is_empty()
+    );
+    // no workload in the input: only the unset share, as a condition
+    assert_eq!(
+        messages(&dr("{consecutive5xxErrors: 3}")),
+        [
+            "GRPC022: without maxEjectionPercent, Istio's default 10 % ejects no pod unless the backend runs at least 10: Envoy ejects a pod only while the ejected pods, it included, stay within the share, so on a smaller backend a failing pod keeps taking calls"
+        ]
+    );
+    assert!(messages(&dr("{consecutive5xxErrors: 3, maxEjectionPercent: 20}")).is_empty());
+    // ejection turned off: nothing to say
+    assert!(messages(&dr("{consecutive5xxErrors: 0}")).is_empty());
+    assert_eq!(
+        messages(&dr(
+            "{consecutiveGatewayErrors: 5, maxEjectionPercent: 100}"
+        )),
+        [
+            "GRPC023: consecutiveGatewayErrors 5 never ejects a pod: Envoy counts UNAVAILABLE (503) and DEADLINE_EXCEEDED (504) as 5xx too, so consecutive5xxErrors (unset: 5) ejects the pod first, on INTERNAL and UNKNOWN failures as well"
+        ]
+    );
+    assert!(
+        messages(&dr(
+            "{consecutiveGatewayErrors: 4, maxEjectionPercent: 100}"
+        ))
+        .is_empty()
     );
 }
