@@ -231,6 +231,11 @@ pub enum GatewayApiProblem {
         /// The policy as Istio spells it.
         policy: String,
     },
+    /// A limit of concurrent calls (no Gateway API equivalent).
+    #[error(
+        "the Gateway API has no connection pool, so a limit of concurrent calls cannot be written; remove `.max_concurrent_calls(..)`, or keep Istio's API (remove `.gateway_api()`)"
+    )]
+    ConcurrentCalls,
     /// Outlier detection (no Gateway API equivalent).
     #[error(
         "the Gateway API has no outlier detection (BackendTrafficPolicy has none either), so failing pods cannot be ejected from its routes; remove `.outlier_detection(..)`, or keep Istio's API (remove `.gateway_api()`)"
@@ -432,6 +437,14 @@ pub enum BackendProblem {
     AllowHeader {
         /// The header as given.
         header: String,
+    },
+    /// A limit of concurrent calls Istio cannot write or that lets no call through.
+    #[error(
+        "at most {calls} concurrent calls: give 1 to 2147483647 (the DestinationRule's http2MaxRequests is an int32), or remove `.max_concurrent_calls(..)` for no limit"
+    )]
+    ConcurrentCalls {
+        /// The limit as given.
+        calls: u32,
     },
     /// Outlier detection that counts no failure.
     #[error(

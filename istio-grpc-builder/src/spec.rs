@@ -128,6 +128,9 @@ pub(crate) struct BackendSpec {
     pub(crate) subsets: Vec<(String, BTreeMap<String, String>)>,
     /// When to eject a failing pod ([`Backend::outlier_detection`](crate::Backend::outlier_detection)).
     pub(crate) outlier: Option<crate::OutlierDetection>,
+    /// At most this many calls open at once
+    /// ([`Backend::max_concurrent_calls`](crate::Backend::max_concurrent_calls)).
+    pub(crate) max_concurrent_calls: Option<u32>,
     pub(crate) proxyless: Option<ProxylessRole>,
     /// Routes for server reflection ([`Backend::reflection`](crate::Backend::reflection)).
     pub(crate) reflection: bool,

@@ -1045,6 +1045,13 @@ impl<'a> Renderer<'a> {
         }
         // istiod: EDS; here the one local address.
         let mut cluster = static_cluster(&cluster_name, lb_policy, protocol_options, upstream);
+        // `applyConnectionPool`: `http2MaxRequests` above 0 is the `max_requests` threshold
+        if let Some(max) = http_pool
+            .and_then(|h| h.http2_max_requests)
+            .filter(|m| *m > 0)
+        {
+            cluster.circuit_breakers["thresholds"][0]["max_requests"] = json!(max);
+        }
         if let Some(outlier) = policy.and_then(|p| p.outlier_detection.as_ref()) {
             apply_outlier_detection(&mut cluster, outlier);
         }

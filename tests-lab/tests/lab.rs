@@ -1444,3 +1444,59 @@ async fn outlier_detection_ejects_on_the_grpc_statuses_it_counts() {
         }
     }
 }
+
+/// A limit of concurrent calls (`Backend::max_concurrent_calls`) on live traffic: with a limit
+/// of 1, a call made while a slow unary call is open fails at once with `UNAVAILABLE …
+/// overflow` and never reaches the backend, and so does a call made while a server stream is
+/// open (a stream holds its place for as long as it lasts); with a limit of 2 it goes through.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn max_concurrent_calls_counts_open_streams() {
+    let Some(bin) = envoy("pool") else { return };
+    let certs = Certs::new("pool", HOST);
+    for limit in [1u32, 2] {
+        for open in ["unary", "stream"] {
+            let tag = format!("pool-{limit}-{open}");
+            let backend = Backend::service("greeter")
+                .route(ServiceRoute::all_streaming())
+                .max_concurrent_calls(limit);
+            let mesh = tls_ingress().backend(backend).build().unwrap();
+            let (server, control) = controllable("greeter").await;
+            let objects = objects_of(&mesh);
+            let gw = Gateway::start(&bin, &tag, &objects, &[("greeter", server.addr)], &certs);
+            let ch = gw.channel(true).await;
+            // the first call stays open about 1.5 s
+            let first = if open == "unary" {
+                control.slow(1, Duration::from_millis(1500));
+                let ch = ch.clone();
+                tokio::spawn(async move { say_hello(&ch, "slow").await.map(|_| 1) })
+            } else {
+                control.stream(3, Duration::from_millis(500));
+                let ch = ch.clone();
+                tokio::spawn(async move {
+                    let (n, end, _) = stream_for(&ch).await;
+                    end.map(|()| n)
+                })
+            };
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            let before = control.calls();
+            let started = Instant::now();
+            let second = say_hello(&ch, "second").await;
+            let took = started.elapsed();
+            eprintln!("{tag}: second call {second:?} in {took:?}");
+            let first = first.await.expect("joined");
+            assert!(first.is_ok(), "{tag}: the first call failed: {first:?}");
+            if limit == 1 {
+                let e = second.expect_err("over the limit");
+                assert_eq!(e.code(), Code::Unavailable, "{tag}: {e}");
+                assert!(e.message().contains("overflow"), "{tag}: {e}");
+                assert!(
+                    took < Duration::from_millis(1000),
+                    "{tag}: not at once: {took:?}"
+                );
+                assert_eq!(control.calls(), before, "{tag}: the backend was called");
+            } else {
+                assert!(second.is_ok(), "{tag}: {second:?}");
+            }
+        }
+    }
+}

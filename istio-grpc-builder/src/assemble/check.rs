@@ -199,6 +199,15 @@ fn backend<'a>(b: &'a BackendSpec, errs: &mut Vec<BuildError>) -> Option<Checked
     let splits = splits(b, errs);
     let cors = cors_policy(b, errs);
     let outlier = outlier_detection(b, errs);
+    if let Some(calls) = b
+        .max_concurrent_calls
+        .filter(|c| *c == 0 || i32::try_from(*c).is_err())
+    {
+        errs.push(BuildError::Backend {
+            backend: b.name.clone(),
+            problem: BackendProblem::ConcurrentCalls { calls },
+        });
+    }
     let mut routes: Vec<CheckedRoute<'a>> = if b.routes.is_empty() {
         vec![CheckedRoute {
             target: &ALL_CALLS,
@@ -313,6 +322,10 @@ fn splits(b: &BackendSpec, errs: &mut Vec<BuildError>) -> Vec<CheckedSplit> {
             (t.lb.is_some(), "a load balancer"),
             (t.upstream_tls.is_some(), "an upstream TLS mode"),
             (t.outlier.is_some(), "outlier detection"),
+            (
+                t.max_concurrent_calls.is_some(),
+                "a limit of concurrent calls",
+            ),
             (!t.subsets.is_empty(), "subsets"),
             (t.reflection, "server reflection"),
             (!t.splits.is_empty(), "splits of its own"),
@@ -330,6 +343,7 @@ fn splits(b: &BackendSpec, errs: &mut Vec<BuildError>) -> Vec<CheckedSplit> {
             namespace: s.service.namespace.clone().or_else(|| b.namespace.clone()),
             grpc_web: b.grpc_web.clone(),
             lb: b.lb,
+            max_concurrent_calls: b.max_concurrent_calls,
             upstream_tls: b.upstream_tls,
             upstream_verify: b.upstream_verify.clone(),
             ..s.service.clone()

@@ -1,11 +1,11 @@
 //! DestinationRules: one per backend that sets a load balancer, an upstream TLS mode, outlier
-//! detection or subsets, and one per Service it splits to with the same load balancer, TLS mode
-//! and outlier detection.
+//! detection, a limit of concurrent calls or subsets, and one per Service it splits to with the
+//! same settings but the subsets.
 
 use istio_grpc_types::DestinationRule;
 use istio_grpc_types::destination_rule::{
-    ClientTlsSettings, DestinationRuleSpec, LbPolicy, LoadBalancerSettings, OutlierDetection,
-    Subset, TrafficPolicy,
+    ClientTlsSettings, ConnectionPoolSettings, DestinationRuleSpec, HttpSettings, LbPolicy,
+    LoadBalancerSettings, OutlierDetection, Subset, TrafficPolicy,
 };
 
 use super::check::CheckedBackend;
@@ -20,7 +20,10 @@ pub(super) fn write(b: &CheckedBackend<'_>) -> Vec<DestinationRule> {
 }
 
 fn one(b: &BackendSpec, outlier: Option<&OutlierDetection>) -> Option<DestinationRule> {
-    let policy = b.lb.is_some() || b.upstream_tls.is_some() || outlier.is_some();
+    let policy = b.lb.is_some()
+        || b.upstream_tls.is_some()
+        || outlier.is_some()
+        || b.max_concurrent_calls.is_some();
     if !policy && b.subsets.is_empty() {
         return None;
     }
@@ -50,6 +53,14 @@ fn one(b: &BackendSpec, outlier: Option<&OutlierDetection>) -> Option<Destinatio
                 }),
                 ..Default::default()
             }
+        }),
+        connection_pool: b.max_concurrent_calls.map(|calls| ConnectionPoolSettings {
+            http: Some(HttpSettings {
+                // checked to fit an int32
+                http2_max_requests: i32::try_from(calls).ok(),
+                ..Default::default()
+            }),
+            ..Default::default()
         }),
         outlier_detection: outlier.cloned(),
         ..Default::default()

@@ -980,20 +980,32 @@ fn a_split_is_refused_with_its_reason() {
     assert_eq!(settings, ["routes", "a load balancer", "splits of its own"]);
     let errs = build_errs(
         tls_ingress().backend(
-            Backend::service("greeter-v1")
-                .split_to(v2().outlier_detection(OutlierDetection::unavailable(3)), 10),
+            Backend::service("greeter-v1").split_to(
+                v2().outlier_detection(OutlierDetection::unavailable(3))
+                    .max_concurrent_calls(10),
+                10,
+            ),
         ),
     );
     assert!(
         matches!(
             errs.as_slice(),
-            [BuildError::Backend {
-                problem: BackendProblem::SplitSetting {
-                    setting: "outlier detection",
+            [
+                BuildError::Backend {
+                    problem: BackendProblem::SplitSetting {
+                        setting: "outlier detection",
+                        ..
+                    },
                     ..
                 },
-                ..
-            }]
+                BuildError::Backend {
+                    problem: BackendProblem::SplitSetting {
+                        setting: "a limit of concurrent calls",
+                        ..
+                    },
+                    ..
+                }
+            ]
         ),
         "{errs:?}"
     );
@@ -1133,6 +1145,7 @@ mod props {
             };
             b = b
                 .load_balancer(istio_grpc_builder::lb::LeastRequest)
+                .max_concurrent_calls(u32::try_from(i).expect("small") * 100 + 1)
                 .outlier_detection(
                     outlier
                         .interval(Duration::from_millis(1500))
@@ -1292,4 +1305,48 @@ fn outlier_detection_is_refused_with_its_reason() {
         errs[0].to_string(),
         "backend \"greeter\": outlier detection after 0 consecutive failures would turn ejection off: give at least 1, or remove `.outlier_detection(..)`"
     );
+}
+
+/// A limit of concurrent calls: `connectionPool.http.http2MaxRequests` on the backend's and its
+/// splits' DestinationRules; 0 and values above an int32 refused.
+#[test]
+fn max_concurrent_calls_is_the_destination_rules_http2_max_requests() {
+    let mesh = tls_ingress()
+        .backend(
+            Backend::service("greeter-v1")
+                .route(ServiceRoute::unary("helloworld.Greeter"))
+                .max_concurrent_calls(1000)
+                .split_to(Backend::service("greeter-v2"), 10),
+        )
+        .build()
+        .expect("builds");
+    let pools: Vec<(String, serde_json::Value)> = mesh
+        .objects()
+        .iter()
+        .filter_map(|o| match o {
+            Object::DestinationRule(dr) => Some((
+                dr.spec.host.clone().unwrap_or_default(),
+                serde_json::to_value(dr.spec.traffic_policy.as_ref()?.connection_pool.as_ref()?)
+                    .expect("json"),
+            )),
+            _ => None,
+        })
+        .collect();
+    let pool = serde_json::json!({"http": {"http2MaxRequests": 1000}});
+    assert_eq!(
+        pools,
+        [
+            ("greeter-v1".to_owned(), pool.clone()),
+            ("greeter-v2".to_owned(), pool)
+        ]
+    );
+    for calls in [0, 1 << 31] {
+        let errs = build_errs(
+            tls_ingress().backend(Backend::service("greeter").max_concurrent_calls(calls)),
+        );
+        assert!(
+            matches!(errs.as_slice(), [BuildError::Backend { problem: BackendProblem::ConcurrentCalls { calls: c }, .. }] if *c == calls),
+            "{errs:?}"
+        );
+    }
 }

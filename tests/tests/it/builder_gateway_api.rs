@@ -629,7 +629,8 @@ fn a_split_to_another_namespace_is_refused() {
     );
 }
 
-/// Load balancer, outlier detection, upstream TLS and subsets are DestinationRule settings.
+/// Load balancer, outlier detection, a limit of concurrent calls, upstream TLS and subsets are
+/// DestinationRule settings.
 #[test]
 fn destination_rule_settings_are_refused() {
     let got = problems(
@@ -638,6 +639,7 @@ fn destination_rule_settings_are_refused() {
                 Backend::service("grpc-service")
                     .load_balancer(lb::LeastRequest)
                     .outlier_detection(istio_grpc_builder::OutlierDetection::unavailable(3))
+                    .max_concurrent_calls(100)
                     .upstream_tls(upstream_tls::IstioMutual)
                     .subset("v1", [("version", "v1")]),
             )
@@ -654,6 +656,7 @@ fn destination_rule_settings_are_refused() {
                 }
             ),
             (part.clone(), GatewayApiProblem::OutlierDetection),
+            (part.clone(), GatewayApiProblem::ConcurrentCalls),
             (
                 part.clone(),
                 GatewayApiProblem::UpstreamTls {

@@ -119,6 +119,9 @@ pub(super) fn refusals(spec: &IngressSpec, tls: bool) -> Vec<BuildError> {
         if b.outlier.is_some() {
             refuse(&part, GatewayApiProblem::OutlierDetection);
         }
+        if b.max_concurrent_calls.is_some() {
+            refuse(&part, GatewayApiProblem::ConcurrentCalls);
+        }
         // `SIMPLE` with its hostname and CA is a BackendTLSPolicy (write.rs); the rest is not.
         if let Some(mode) = &b.upstream_tls
             && b.upstream_verify.is_none()
