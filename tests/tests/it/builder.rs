@@ -1234,24 +1234,9 @@ fn outlier_detection_writes_both_counters_on_every_destination_rule() {
         )
         .build()
         .expect("builds");
-    let outlier: Vec<(String, serde_json::Value)> = mesh
-        .objects()
-        .iter()
-        .filter_map(|o| match o {
-            Object::DestinationRule(dr) => Some((
-                dr.spec.host.clone().unwrap_or_default(),
-                serde_json::to_value(
-                    dr.spec
-                        .traffic_policy
-                        .as_ref()?
-                        .outlier_detection
-                        .as_ref()?,
-                )
-                .expect("json"),
-            )),
-            _ => None,
-        })
-        .collect();
+    let outlier = traffic_policy_parts(&mesh, |p| {
+        serde_json::to_value(p.outlier_detection.as_ref()?).ok()
+    });
     let unavailable = serde_json::json!({
         "consecutiveGatewayErrors": 3, "consecutive5xxErrors": 0, "interval": "1.500s",
         "baseEjectionTime": "60s", "maxEjectionPercent": 100,
@@ -1320,18 +1305,9 @@ fn max_concurrent_calls_is_the_destination_rules_http2_max_requests() {
         )
         .build()
         .expect("builds");
-    let pools: Vec<(String, serde_json::Value)> = mesh
-        .objects()
-        .iter()
-        .filter_map(|o| match o {
-            Object::DestinationRule(dr) => Some((
-                dr.spec.host.clone().unwrap_or_default(),
-                serde_json::to_value(dr.spec.traffic_policy.as_ref()?.connection_pool.as_ref()?)
-                    .expect("json"),
-            )),
-            _ => None,
-        })
-        .collect();
+    let pools = traffic_policy_parts(&mesh, |p| {
+        serde_json::to_value(p.connection_pool.as_ref()?).ok()
+    });
     let pool = serde_json::json!({"http": {"http2MaxRequests": 1000}});
     assert_eq!(
         pools,
@@ -1349,4 +1325,21 @@ fn max_concurrent_calls_is_the_destination_rules_http2_max_requests() {
             "{errs:?}"
         );
     }
+}
+
+/// One part of each DestinationRule's traffic policy, by host, as JSON.
+fn traffic_policy_parts(
+    mesh: &Mesh,
+    part: impl Fn(&istio_grpc_types::destination_rule::TrafficPolicy) -> Option<serde_json::Value>,
+) -> Vec<(String, serde_json::Value)> {
+    mesh.objects()
+        .iter()
+        .filter_map(|o| match o {
+            Object::DestinationRule(dr) => Some((
+                dr.spec.host.clone().unwrap_or_default(),
+                part(dr.spec.traffic_policy.as_ref()?)?,
+            )),
+            _ => None,
+        })
+        .collect()
 }
