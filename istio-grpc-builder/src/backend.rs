@@ -7,7 +7,10 @@ use istio_grpc_types::destination_rule::SimpleLb;
 use k8s_openapi::api::core::v1::Service;
 
 use crate::GrpcWeb;
-use crate::marker::{DataPlane, LoadBalancerFor, Proxyless, Sidecar, TlsModeFor, upstream_tls};
+use crate::marker::{
+    DataPlane, Existing, LoadBalancerFor, Proxyless, ServiceOrigin, Sidecar, TlsModeFor,
+    WritesService, Written, upstream_tls,
+};
 use crate::route::Route;
 use crate::service::GrpcService;
 use crate::spec::{BackendSpec, ServiceSource, SplitSpec, UpstreamCa, UpstreamVerify};
@@ -66,12 +69,12 @@ pub fn proxyless_pod_annotations(role: ProxylessRole) -> BTreeMap<String, String
 /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
 /// ```
 #[must_use]
-pub struct Backend<M: DataPlane = Sidecar> {
+pub struct Backend<M: DataPlane = Sidecar, O: ServiceOrigin = Written> {
     pub(crate) spec: BackendSpec,
-    plane: PhantomData<fn() -> M>,
+    plane: PhantomData<fn() -> (M, O)>,
 }
 
-impl<M: DataPlane> std::fmt::Debug for Backend<M> {
+impl<M: DataPlane, O: ServiceOrigin> std::fmt::Debug for Backend<M, O> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Backend")
             .field("proxyless", &M::PROXYLESS)
@@ -80,7 +83,7 @@ impl<M: DataPlane> std::fmt::Debug for Backend<M> {
     }
 }
 
-impl<M: DataPlane> Clone for Backend<M> {
+impl<M: DataPlane, O: ServiceOrigin> Clone for Backend<M, O> {
     fn clone(&self) -> Self {
         Backend {
             spec: self.spec.clone(),
@@ -129,11 +132,14 @@ impl Backend<Sidecar> {
             plane: PhantomData,
         }
     }
+}
 
+impl Backend<Sidecar, Existing> {
     /// Your own Service: not written out, but checked by `build()`: the routed port must be
     /// declared HTTP/2-capable (`appProtocol: grpc`/`http2`/`kubernetes.io/h2c`, or a name
     /// `grpc[-…]`/`http2[-…]`), or Istio speaks HTTP/1.1 to it and gRPC calls fail with
-    /// `RST_STREAM`. Its name and namespace are taken from its metadata.
+    /// `RST_STREAM`. Its name and namespace are taken from its metadata. Its port name, target
+    /// port and selector are yours: the setters for them do not compile on it.
     ///
     /// ```
     /// use istio_grpc_builder::k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
@@ -157,12 +163,17 @@ impl Backend<Sidecar> {
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn existing(service: Service) -> Self {
-        let mut b = Backend::service(service.metadata.name.clone().unwrap_or_default());
-        b.spec.namespace = service.metadata.namespace.clone();
-        b.spec.service = ServiceSource::Given(Box::new(service));
-        b
+        let mut spec = Backend::service(service.metadata.name.clone().unwrap_or_default()).spec;
+        spec.namespace = service.metadata.namespace.clone();
+        spec.service = ServiceSource::Given(Box::new(service));
+        Backend {
+            spec,
+            plane: PhantomData,
+        }
     }
+}
 
+impl<O: ServiceOrigin> Backend<Sidecar, O> {
     /// Make this backend proxyless gRPC: its pods use the `grpc-agent` injection template (see
     /// [`proxyless_pod_annotations`] and `Mesh::pod_annotations`), and its DestinationRule
     /// accepts only what proxyless gRPC applies. Load balancing defaults to `ROUND_ROBIN`.
@@ -175,7 +186,7 @@ impl Backend<Sidecar> {
     /// assert_eq!(mesh.pod_annotations("echo").unwrap()["inject.istio.io/templates"], "grpc-agent");
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
-    pub fn proxyless(mut self, role: ProxylessRole) -> Backend<Proxyless> {
+    pub fn proxyless(mut self, role: ProxylessRole) -> Backend<Proxyless, O> {
         self.spec.proxyless = Some(role);
         if self.spec.lb.is_none() {
             self.spec.lb = Some(SimpleLb::RoundRobin);
@@ -187,7 +198,7 @@ impl Backend<Sidecar> {
     }
 }
 
-impl<M: DataPlane> Backend<M> {
+impl<M: DataPlane, O: ServiceOrigin> Backend<M, O> {
     /// The Service's namespace (default: none, i.e. the namespace the manifests are applied
     /// to). With a namespace, routes use the host `<name>.<namespace>.svc.cluster.local`.
     ///
@@ -216,7 +227,8 @@ impl<M: DataPlane> Backend<M> {
     }
 
     /// The name of the written Service's port: `grpc` (default) or `grpc-<suffix>`, which is
-    /// how Istio knows it speaks HTTP/2 (checked by `build()`). Ignored for [`Backend::existing`].
+    /// how Istio knows it speaks HTTP/2 (checked by `build()`). Your own Service
+    /// ([`Backend::existing`]) names its ports itself.
     ///
     /// ```
     /// let b = istio_grpc_builder::Backend::service("grpc-service").port_name("grpc-api");
@@ -224,7 +236,10 @@ impl<M: DataPlane> Backend<M> {
     /// assert!(mesh.yaml().contains("name: grpc-api"), "{}", mesh.yaml());
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
-    pub fn port_name(mut self, name: impl Into<String>) -> Self {
+    pub fn port_name(mut self, name: impl Into<String>) -> Self
+    where
+        O: WritesService,
+    {
         if let ServiceSource::Emit { port_name, .. } = &mut self.spec.service {
             *port_name = name.into();
         }
@@ -240,7 +255,10 @@ impl<M: DataPlane> Backend<M> {
     /// assert!(mesh.yaml().contains("targetPort: 50051"), "{}", mesh.yaml());
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
-    pub fn target_port(mut self, port: u16) -> Self {
+    pub fn target_port(mut self, port: u16) -> Self
+    where
+        O: WritesService,
+    {
         if let ServiceSource::Emit { target_port, .. } = &mut self.spec.service {
             *target_port = Some(port);
         }
@@ -258,7 +276,10 @@ impl<M: DataPlane> Backend<M> {
     pub fn selector<K: Into<String>, V: Into<String>>(
         mut self,
         labels: impl IntoIterator<Item = (K, V)>,
-    ) -> Self {
+    ) -> Self
+    where
+        O: WritesService,
+    {
         if let ServiceSource::Emit { selector, .. } = &mut self.spec.service {
             *selector = labels
                 .into_iter()
@@ -537,7 +558,7 @@ impl<M: DataPlane> Backend<M> {
     /// assert!(errors.to_string().contains("110 %"), "{errors}");
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
-    pub fn split_to(mut self, to: Backend<Sidecar>, percent: u8) -> Self {
+    pub fn split_to<T: ServiceOrigin>(mut self, to: Backend<Sidecar, T>, percent: u8) -> Self {
         self.spec.splits.push(SplitSpec {
             service: to.spec,
             percent,

@@ -6,7 +6,8 @@ use std::marker::PhantomData;
 use crate::backend::Backend;
 use crate::error::BuildErrors;
 use crate::marker::{
-    Api, H2c, Https, Istio, IstioOnly, RoutableWith, Transport, TransportUnchosen, Unchosen,
+    Api, H2c, Https, Istio, IstioOnly, RoutableWith, ServiceOrigin, Transport, TransportUnchosen,
+    Unchosen,
 };
 use crate::mesh::Mesh;
 use crate::spec::{IngressSpec, TlsCredential};
@@ -248,7 +249,7 @@ impl<T, A: Api> Ingress<T, A> {
     /// assert!(mesh.yaml().contains("host: grpc-service"), "{}", mesh.yaml());
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
-    pub fn backend<M: RoutableWith<A>>(mut self, backend: Backend<M>) -> Self {
+    pub fn backend<M: RoutableWith<A>, O: ServiceOrigin>(mut self, backend: Backend<M, O>) -> Self {
         self.spec.backends.push(backend.spec);
         self
     }

@@ -40,6 +40,15 @@ pub struct Sidecar;
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Proxyless;
 
+/// Marker: the builder writes the backend's Service ([`Backend::service`](crate::Backend::service)),
+/// the default.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Written;
+/// Marker: the backend is your own Service ([`Backend::existing`](crate::Backend::existing)),
+/// checked but not written.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Existing;
+
 /// Marker: a unary method (one request, one response).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Unary;
@@ -109,6 +118,8 @@ mod sealed {
         super::GatewayApi,
         super::Sidecar,
         super::Proxyless,
+        super::Written,
+        super::Existing,
         super::Unary,
         super::ClientStreaming,
         super::ServerStreaming,
@@ -155,6 +166,20 @@ impl Transport for H2c {
 )]
 pub trait TransportUnchosen: sealed::Sealed {}
 impl TransportUnchosen for Unchosen {}
+
+/// Where a backend's Service comes from: [`Written`] by the builder or your own, [`Existing`].
+pub trait ServiceOrigin: sealed::Sealed + 'static {}
+impl ServiceOrigin for Written {}
+impl ServiceOrigin for Existing {}
+
+/// A Service the builder writes, so that its port name, target port and selector can be set.
+#[diagnostic::on_unimplemented(
+    message = "the builder does not write your own Service (`Backend::existing`), so it has no port name, target port or selector to set",
+    label = "a backend on your own Service",
+    note = "set the port name, target port and selector in your Service itself (the builder checks that its port is declared HTTP/2), or let the builder write it with `Backend::service(..)`"
+)]
+pub trait WritesService: ServiceOrigin {}
+impl WritesService for Written {}
 
 /// How a backend's pods take part in the mesh: [`Sidecar`] or [`Proxyless`].
 pub trait DataPlane: sealed::Sealed + 'static {
