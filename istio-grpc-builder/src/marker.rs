@@ -7,7 +7,9 @@
 //! for a route over several methods), and only unary routes take a timeout; a
 //! [`Backend`](crate::Backend) knows whether its pods run a sidecar or proxyless gRPC
 //! ([`Sidecar`], [`Proxyless`]), and accepts only the load balancers ([`lb`]) and upstream TLS
-//! modes ([`upstream_tls`]) its data plane applies. An ingress also knows the API it is
+//! modes ([`upstream_tls`]) its data plane applies; it also knows whether the builder writes its
+//! Service ([`Written`]) or it is yours ([`Existing`]), whose port names and selector are not
+//! the builder's to set. An ingress also knows the API it is
 //! written in ([`Istio`] or [`GatewayApi`]), and offers only the settings that API can say.
 //!
 //! Every trait here is sealed: the markers in this module are the only implementors.
