@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use crate::backend::Backend;
 use crate::error::BuildErrors;
@@ -40,7 +41,9 @@ use crate::spec::{IngressSpec, TlsCredential};
 /// ```
 #[must_use]
 pub struct Ingress<T = Unchosen, A = Istio> {
-    pub(crate) spec: IngressSpec,
+    /// Shared with the meshes built from it (which write their objects from it), copied
+    /// before a change once shared ([`spec_mut`](Self::spec_mut)).
+    pub(crate) spec: Arc<IngressSpec>,
     transport: PhantomData<fn() -> (T, A)>,
 }
 
@@ -63,7 +66,7 @@ impl<T, A> fmt::Debug for Ingress<T, A> {
 impl<T, A> Clone for Ingress<T, A> {
     fn clone(&self) -> Self {
         Ingress {
-            spec: self.spec.clone(),
+            spec: Arc::clone(&self.spec),
             transport: PhantomData,
         }
     }
@@ -81,7 +84,7 @@ impl Ingress<Unchosen> {
     /// ```
     pub fn new(host: impl Into<String>) -> Self {
         Ingress {
-            spec: IngressSpec {
+            spec: Arc::new(IngressSpec {
                 hosts: vec![host.into()],
                 gateway: "grpc-gateway".to_owned(),
                 namespace: None,
@@ -91,7 +94,7 @@ impl Ingress<Unchosen> {
                 credential: None,
                 backends: Vec::new(),
                 gateway_api: Default::default(),
-            },
+            }),
             transport: PhantomData,
         }
     }
@@ -103,6 +106,12 @@ impl<T, A: Api> Ingress<T, A> {
             spec: self.spec,
             transport: PhantomData,
         }
+    }
+
+    /// The spec, to change: copied first if a mesh built from this ingress (or a clone of it)
+    /// still shares it, so that a built mesh never changes.
+    pub(crate) fn spec_mut(&mut self) -> &mut IngressSpec {
+        Arc::make_mut(&mut self.spec)
     }
 
     /// Terminate TLS at the gateway: HTTPS on 443, `tls.mode: SIMPLE`, `credentialName`.
@@ -120,7 +129,7 @@ impl<T, A: Api> Ingress<T, A> {
     where
         T: TransportUnchosen,
     {
-        self.spec.credential = Some(credential);
+        self.spec_mut().credential = Some(credential);
         self.with::<Https, A>()
     }
 
@@ -150,7 +159,7 @@ impl<T, A: Api> Ingress<T, A> {
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn host(mut self, host: impl Into<String>) -> Self {
-        self.spec.hosts.push(host.into());
+        self.spec_mut().hosts.push(host.into());
         self
     }
 
@@ -164,7 +173,7 @@ impl<T, A: Api> Ingress<T, A> {
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn gateway(mut self, name: impl Into<String>) -> Self {
-        self.spec.gateway = name.into();
+        self.spec_mut().gateway = name.into();
         self
     }
 
@@ -178,7 +187,7 @@ impl<T, A: Api> Ingress<T, A> {
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
-        self.spec.namespace = Some(namespace.into());
+        self.spec_mut().namespace = Some(namespace.into());
         self
     }
 
@@ -195,7 +204,7 @@ impl<T, A: Api> Ingress<T, A> {
     where
         A: IstioOnly,
     {
-        self.spec.workload_namespace = namespace.into();
+        self.spec_mut().workload_namespace = namespace.into();
         self
     }
 
@@ -214,7 +223,7 @@ impl<T, A: Api> Ingress<T, A> {
     where
         A: IstioOnly,
     {
-        self.spec.selector = labels
+        self.spec_mut().selector = labels
             .into_iter()
             .map(|(k, v)| (k.into(), v.into()))
             .collect();
@@ -235,7 +244,7 @@ impl<T, A: Api> Ingress<T, A> {
     where
         A: IstioOnly,
     {
-        self.spec.virtual_service = name.into();
+        self.spec_mut().virtual_service = name.into();
         self
     }
 
@@ -249,7 +258,7 @@ impl<T, A: Api> Ingress<T, A> {
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn backend<M: RoutableWith<A>>(mut self, backend: Backend<M>) -> Self {
-        self.spec.backends.push(backend.spec);
+        self.spec_mut().backends.push(backend.spec);
         self
     }
 

@@ -68,6 +68,23 @@ static ALL_CALLS: Target = Target::All;
 /// Checks the whole spec and returns it checked, or every problem found.
 pub(super) fn check(spec: &IngressSpec, tls: bool) -> Result<Checked<'_>, BuildErrors> {
     let mut errs = Vec::new();
+    let checked = check_into(spec, tls, &mut errs);
+    if errs.is_empty() {
+        Ok(checked)
+    } else {
+        Err(BuildErrors(errs))
+    }
+}
+
+/// The checked form of a spec that [`check`] accepted, for writing its objects again (a
+/// [`Mesh`](crate::Mesh) keeps the spec, not its objects). The checks run again and find
+/// nothing: the spec is the one `build()` accepted, shared and never changed since.
+pub(super) fn checked(spec: &IngressSpec, tls: bool) -> Checked<'_> {
+    check_into(spec, tls, &mut Vec::new())
+}
+
+/// Checks the whole spec, pushing every problem found to `errs`, and returns what passed.
+fn check_into<'a>(spec: &'a IngressSpec, tls: bool, errs: &mut Vec<BuildError>) -> Checked<'a> {
     let mut push = |r: Result<(), BuildError>| {
         if let Err(e) = r {
             errs.push(e);
@@ -102,7 +119,7 @@ pub(super) fn check(spec: &IngressSpec, tls: bool) -> Result<Checked<'_>, BuildE
     }
     if tls && let Some(cred) = &spec.credential {
         push(validate::dns_subdomain(NameKind::TlsCredential, &cred.name));
-        credential(cred, &mut errs);
+        credential(cred, errs);
     }
     if spec.backends.is_empty() {
         errs.push(BuildError::NoBackend);
@@ -145,18 +162,14 @@ pub(super) fn check(spec: &IngressSpec, tls: bool) -> Result<Checked<'_>, BuildE
                 });
             }
         }
-        if let Some(checked) = backend(b, &mut errs) {
+        if let Some(checked) = backend(b, errs) {
             backends.push(checked);
         }
     }
-    if errs.is_empty() {
-        Ok(Checked {
-            spec,
-            tls,
-            backends,
-        })
-    } else {
-        Err(BuildErrors(errs))
+    Checked {
+        spec,
+        tls,
+        backends,
     }
 }
 
