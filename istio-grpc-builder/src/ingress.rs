@@ -258,7 +258,10 @@ impl<T, A: Api> Ingress<T, A> {
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn backend<M: RoutableWith<A>>(mut self, backend: Backend<M>) -> Self {
-        self.spec_mut().backends.push(backend.spec);
+        let mut backend = backend.spec;
+        // one allocation of the right size per backend: a large mesh holds many
+        backend.routes.shrink_to_fit();
+        self.spec_mut().backends.push(backend);
         self
     }
 

@@ -1,7 +1,7 @@
 //! The first half of `build()`: every value checked, every problem collected, nothing written.
 //! What passes becomes a [`Checked`] spec that the writers turn into objects without failing.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use istio_grpc_types::grpc;
 use istio_grpc_types::protocol::PortProtocol;
@@ -29,7 +29,8 @@ pub(super) struct CheckedBackend<'a> {
     pub(super) spec: &'a BackendSpec,
     pub(super) routes: Vec<CheckedRoute<'a>>,
     /// The CORS policy every route of a gRPC-Web backend carries.
-    pub(super) cors: Option<CorsPolicy>,
+    /// Boxed: few backends have one, and a large mesh holds one field per backend.
+    pub(super) cors: Option<Box<CorsPolicy>>,
     /// The name and `appProtocol` of the Service port the builder writes (`None` for the
     /// user's own Service).
     pub(super) port: Option<(String, &'static str)>,
@@ -206,16 +207,24 @@ fn backend<'a>(b: &'a BackendSpec, errs: &mut Vec<BuildError>) -> Option<Checked
     subsets(b, errs);
     upstream_verify(b, errs);
     let splits = splits(b, errs);
-    let cors = cors_policy(b, errs);
-    let mut routes: Vec<CheckedRoute<'a>> = if b.routes.is_empty() {
-        vec![CheckedRoute {
+    let cors = cors_policy(b, errs).map(Box::new);
+    // the exact size: a large mesh holds one per backend
+    let reflection = if b.reflection {
+        REFLECTION_TARGETS.len()
+    } else {
+        0
+    };
+    let mut routes: Vec<CheckedRoute<'a>> =
+        Vec::with_capacity(b.routes.len().max(1) + reflection);
+    if b.routes.is_empty() {
+        routes.push(CheckedRoute {
             target: &ALL_CALLS,
             timeout: None,
             retries: None,
-        }]
+        });
     } else {
-        b.routes.iter().filter_map(|r| route(b, r, errs)).collect()
-    };
+        routes.extend(b.routes.iter().filter_map(|r| route(b, r, errs)));
+    }
     if b.reflection {
         // Reflection streams (`ServerReflectionInfo` is bidi): no timeout, Istio's retries.
         routes.extend(REFLECTION_TARGETS.iter().map(|target| CheckedRoute {
@@ -355,7 +364,7 @@ fn service_port(b: &BackendSpec, errs: &mut Vec<BuildError>) -> Option<(String, 
             {
                 fail(BackendProblem::PortName { name: name.clone() });
             }
-            if selector.is_empty() {
+            if selector.as_ref().is_some_and(BTreeMap::is_empty) {
                 fail(BackendProblem::NoSelector);
             }
             Some((name, app_protocol))

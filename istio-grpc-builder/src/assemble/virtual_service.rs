@@ -60,7 +60,7 @@ fn http_route(b: &CheckedBackend<'_>, r: &CheckedRoute<'_>) -> HttpRoute {
         route: Some(destinations(b)),
         timeout: r.timeout,
         retries: r.retries.clone(),
-        cors_policy: b.cors.clone(),
+        cors_policy: b.cors.as_deref().cloned(),
         ..Default::default()
     }
 }
