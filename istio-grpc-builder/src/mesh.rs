@@ -583,3 +583,156 @@ fn write_document(out: &mut impl io::Write, object: &Object) -> Result<(), Write
     let text = istio_grpc_types::yaml::to_string([object]).map_err(WriteError::Yaml)?;
     out.write_all(text.as_bytes()).map_err(WriteError::Writer)
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a test that panics reports the line; that is the message
+mod tests {
+    use std::io;
+    use std::time::Duration;
+
+    use crate::{Backend, Ingress, Mesh, RetryOn, ServiceRoute, TlsCredential};
+
+    /// `n` backends with a route each, TLS: from 800 on, several VirtualServices. With
+    /// `istio`, a timeout, retries and a DestinationRule per backend (which the Gateway API
+    /// refuses).
+    fn ingress(n: usize, istio: bool) -> Ingress<crate::marker::Https> {
+        let mut ingress =
+            Ingress::new("grpc.example.com").tls(TlsCredential::secret("grpc-tls-credential"));
+        for i in 0..n {
+            let route = ServiceRoute::unary(format!("pkg.Svc{i}"));
+            let backend = Backend::service(format!("svc-{i}"));
+            ingress = ingress.backend(if istio {
+                backend
+                    .route(
+                        route
+                            .timeout(Duration::from_secs(30))
+                            .retries(3, [RetryOn::Unavailable]),
+                    )
+                    .load_balancer(crate::lb::LeastRequest)
+            } else {
+                backend.route(route)
+            });
+        }
+        ingress
+    }
+
+    fn streamed(mesh: &Mesh) -> String {
+        let mut out = Vec::new();
+        mesh.write_yaml(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn every_way_of_writing_gives_the_same_objects_and_bytes() {
+        for mesh in [
+            ingress(1000, true).build().unwrap(),
+            ingress(20, false).gateway_api().build().unwrap(),
+        ] {
+            // streamed from the spec, before anything is kept
+            let text = streamed(&mesh);
+            assert!(mesh.yaml.get().is_none() && mesh.objects.get().is_none());
+            // the same objects, built and kept
+            let objects = mesh.objects();
+            assert_eq!(
+                istio_grpc_types::yaml::to_string(objects).unwrap(),
+                text,
+                "objects() and write_yaml differ"
+            );
+            // streamed from the kept objects, then from the kept text
+            assert_eq!(streamed(&mesh), text);
+            assert_eq!(mesh.yaml(), text);
+            assert_eq!(streamed(&mesh), text);
+            assert_eq!(mesh.to_yaml(), text);
+            assert_eq!(mesh.clone().into_objects(), objects);
+            // a mesh with nothing kept
+            let fresh = || Mesh::new(mesh.plan.clone(), mesh.info.clone());
+            assert_eq!(fresh().to_yaml(), text);
+            assert_eq!(fresh().into_objects(), objects);
+
+            // one file per object, the same documents in the same order
+            let dir = std::env::temp_dir().join(format!(
+                "istio-grpc-stream-{}-{}",
+                std::process::id(),
+                objects.len()
+            ));
+            let files = fresh().write_dir(&dir).unwrap();
+            let joined: String = files
+                .iter()
+                .map(|f| std::fs::read_to_string(f).unwrap())
+                .collect();
+            std::fs::remove_dir_all(&dir).unwrap();
+            assert_eq!(files.len(), objects.len());
+            assert_eq!(joined, text);
+        }
+    }
+
+    #[test]
+    fn a_large_mesh_streams_several_virtual_services() {
+        let mesh = ingress(1000, true).build().unwrap();
+        let kinds: Vec<(&str, &str)> = mesh
+            .objects()
+            .iter()
+            .filter(|o| o.kind() == "VirtualService")
+            .map(|o| (o.kind(), o.name().unwrap()))
+            .collect();
+        assert!(kinds.len() > 1, "{kinds:?}");
+        assert_eq!(kinds[1].1, "grpc-vs-2");
+    }
+
+    #[test]
+    fn a_built_mesh_does_not_change_with_its_ingress() {
+        let ingress = ingress(2, true);
+        let mesh = ingress.build().unwrap();
+        let before = streamed(&mesh);
+        // the ingress shares its spec with the mesh until it changes: then it copies it
+        let more = ingress.clone().backend(Backend::service("svc-new")).host("api.example.com");
+        assert_eq!(streamed(&mesh), before);
+        assert!(!before.contains("svc-new") && !before.contains("api.example.com"));
+        let grown = more.build().unwrap();
+        assert!(streamed(&grown).contains("svc-new"));
+        assert_eq!(streamed(&ingress.build().unwrap()), before);
+    }
+
+    /// A writer that fails once `room` bytes are written.
+    struct Full {
+        room: usize,
+        flushed: bool,
+    }
+
+    impl io::Write for Full {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.room < buf.len() {
+                return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
+            }
+            self.room -= buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            self.flushed = true;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failing_writer_is_an_error_and_a_good_one_is_flushed() {
+        let mesh = ingress(3, true).build().unwrap();
+        let mut full = Full {
+            room: 100,
+            flushed: false,
+        };
+        let err = mesh.write_yaml(&mut full).unwrap_err();
+        assert!(
+            matches!(&err, crate::error::WriteError::Writer(e) if e.kind() == io::ErrorKind::StorageFull),
+            "{err:?}"
+        );
+        assert_eq!(err.to_string(), "writing the manifests");
+        assert!(!full.flushed);
+
+        let mut roomy = Full {
+            room: usize::MAX,
+            flushed: false,
+        };
+        mesh.write_yaml(&mut roomy).unwrap();
+        assert!(roomy.flushed);
+    }
+}
