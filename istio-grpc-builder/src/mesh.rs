@@ -685,7 +685,10 @@ mod tests {
         let mesh = ingress.build().unwrap();
         let before = streamed(&mesh);
         // the ingress shares its spec with the mesh until it changes: then it copies it
-        let more = ingress.clone().backend(Backend::service("svc-new")).host("api.example.com");
+        let more = ingress
+            .clone()
+            .backend(Backend::service("svc-new"))
+            .host("api.example.com");
         assert_eq!(streamed(&mesh), before);
         assert!(!before.contains("svc-new") && !before.contains("api.example.com"));
         let grown = more.build().unwrap();

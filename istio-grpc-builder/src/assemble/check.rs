@@ -69,7 +69,7 @@ static ALL_CALLS: Target = Target::All;
 /// Checks the whole spec and returns it checked, or every problem found.
 pub(super) fn check(spec: &IngressSpec, tls: bool) -> Result<Checked<'_>, BuildErrors> {
     let mut errs = Vec::new();
-    let checked = check_into(spec, tls, &mut errs);
+    let checked = check_into(spec, tls, true, &mut errs);
     if errs.is_empty() {
         Ok(checked)
     } else {
@@ -78,14 +78,21 @@ pub(super) fn check(spec: &IngressSpec, tls: bool) -> Result<Checked<'_>, BuildE
 }
 
 /// The checked form of a spec that [`check`] accepted, for writing its objects again (a
-/// [`Mesh`](crate::Mesh) keeps the spec, not its objects). The checks run again and find
-/// nothing: the spec is the one `build()` accepted, shared and never changed since.
+/// [`Mesh`](crate::Mesh) keeps the spec, not its objects). The checks that also compute what
+/// the writers need run again and find nothing (the spec is the one `build()` accepted, shared
+/// and never changed since); the search for duplicates, which computes nothing, is skipped.
 pub(super) fn checked(spec: &IngressSpec, tls: bool) -> Checked<'_> {
-    check_into(spec, tls, &mut Vec::new())
+    check_into(spec, tls, false, &mut Vec::new())
 }
 
-/// Checks the whole spec, pushing every problem found to `errs`, and returns what passed.
-fn check_into<'a>(spec: &'a IngressSpec, tls: bool, errs: &mut Vec<BuildError>) -> Checked<'a> {
+/// Checks the whole spec (with `duplicates`, also that no host, backend or route is given
+/// twice), pushing every problem found to `errs`, and returns what passed.
+fn check_into<'a>(
+    spec: &'a IngressSpec,
+    tls: bool,
+    duplicates: bool,
+    errs: &mut Vec<BuildError>,
+) -> Checked<'a> {
     let mut push = |r: Result<(), BuildError>| {
         if let Err(e) = r {
             errs.push(e);
@@ -127,41 +134,12 @@ fn check_into<'a>(spec: &'a IngressSpec, tls: bool, errs: &mut Vec<BuildError>) 
     }
 
     let mut backends = Vec::with_capacity(spec.backends.len());
-    let mut targets_seen: HashSet<&Target> = HashSet::with_capacity(spec.backends.len());
-    let mut backends_seen: HashSet<(&str, Option<&str>)> =
-        HashSet::with_capacity(spec.backends.len());
+    let room = if duplicates { spec.backends.len() } else { 0 };
+    let mut targets_seen: HashSet<&Target> = HashSet::with_capacity(room);
+    let mut backends_seen: HashSet<(&str, Option<&str>)> = HashSet::with_capacity(room);
     for b in &spec.backends {
-        // A Service a backend splits to is written (or checked) like a backend's own.
-        let services =
-            std::iter::once((&b.name, b.namespace.as_deref())).chain(b.splits.iter().map(|s| {
-                (
-                    &s.service.name,
-                    s.service.namespace.as_deref().or(b.namespace.as_deref()),
-                )
-            }));
-        for (name, namespace) in services {
-            if !backends_seen.insert((name, namespace)) {
-                errs.push(BuildError::Duplicate {
-                    kind: DuplicateKind::Backend,
-                    value: format!("{name:?}"),
-                });
-            }
-        }
-        let mut targets: Vec<&Target> = if b.routes.is_empty() {
-            vec![&ALL_CALLS]
-        } else {
-            b.routes.iter().map(|r| &r.target).collect()
-        };
-        if b.reflection {
-            targets.extend(REFLECTION_TARGETS.iter());
-        }
-        for t in targets {
-            if !targets_seen.insert(t) {
-                errs.push(BuildError::Duplicate {
-                    kind: DuplicateKind::Route,
-                    value: format!("{} (backend {:?})", t.label(), b.name),
-                });
-            }
+        if duplicates {
+            duplicate_of(b, &mut backends_seen, &mut targets_seen, errs);
         }
         if let Some(checked) = backend(b, errs) {
             backends.push(checked);
@@ -171,6 +149,48 @@ fn check_into<'a>(spec: &'a IngressSpec, tls: bool, errs: &mut Vec<BuildError>) 
         spec,
         tls,
         backends,
+    }
+}
+
+/// The Services and routes of `b` seen before (in `backends_seen`, `targets_seen`), each an
+/// error; adds them to those seen.
+fn duplicate_of<'a>(
+    b: &'a BackendSpec,
+    backends_seen: &mut HashSet<(&'a str, Option<&'a str>)>,
+    targets_seen: &mut HashSet<&'a Target>,
+    errs: &mut Vec<BuildError>,
+) {
+    // A Service a backend splits to is written (or checked) like a backend's own.
+    let services =
+        std::iter::once((&b.name, b.namespace.as_deref())).chain(b.splits.iter().map(|s| {
+            (
+                &s.service.name,
+                s.service.namespace.as_deref().or(b.namespace.as_deref()),
+            )
+        }));
+    for (name, namespace) in services {
+        if !backends_seen.insert((name, namespace)) {
+            errs.push(BuildError::Duplicate {
+                kind: DuplicateKind::Backend,
+                value: format!("{name:?}"),
+            });
+        }
+    }
+    let mut targets: Vec<&Target> = if b.routes.is_empty() {
+        vec![&ALL_CALLS]
+    } else {
+        b.routes.iter().map(|r| &r.target).collect()
+    };
+    if b.reflection {
+        targets.extend(REFLECTION_TARGETS.iter());
+    }
+    for t in targets {
+        if !targets_seen.insert(t) {
+            errs.push(BuildError::Duplicate {
+                kind: DuplicateKind::Route,
+                value: format!("{} (backend {:?})", t.label(), b.name),
+            });
+        }
     }
 }
 
@@ -214,8 +234,7 @@ fn backend<'a>(b: &'a BackendSpec, errs: &mut Vec<BuildError>) -> Option<Checked
     } else {
         0
     };
-    let mut routes: Vec<CheckedRoute<'a>> =
-        Vec::with_capacity(b.routes.len().max(1) + reflection);
+    let mut routes: Vec<CheckedRoute<'a>> = Vec::with_capacity(b.routes.len().max(1) + reflection);
     if b.routes.is_empty() {
         routes.push(CheckedRoute {
             target: &ALL_CALLS,

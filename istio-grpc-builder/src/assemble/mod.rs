@@ -160,7 +160,11 @@ impl fmt::Debug for Plan {
             .field("backends", &self.spec.backends.len())
             .field(
                 "virtual_service_routes",
-                &self.virtual_services.iter().map(Vec::len).collect::<Vec<_>>(),
+                &self
+                    .virtual_services
+                    .iter()
+                    .map(Vec::len)
+                    .collect::<Vec<_>>(),
             )
             .finish_non_exhaustive()
     }

@@ -32,9 +32,11 @@ fn one(spec: &BackendSpec, port: Option<(String, &'static str)>) -> Option<Servi
     Some(Service {
         metadata: meta(&spec.name, spec.namespace.as_deref()),
         spec: Some(ServiceSpec {
-            selector: Some(selector.clone().unwrap_or_else(|| {
-                BTreeMap::from([("app".to_owned(), spec.name.clone())])
-            })),
+            selector: Some(
+                selector
+                    .clone()
+                    .unwrap_or_else(|| BTreeMap::from([("app".to_owned(), spec.name.clone())])),
+            ),
             ports: Some(vec![ServicePort {
                 name: Some(name),
                 port: i32::from(spec.port),
