@@ -3,6 +3,9 @@
 //! backend, Services), from the same intent: a TLS gateway and per backend one service route
 //! and the health route (what both APIs can say).
 //!
+//! Each output is written three ways: kept whole (`to_yaml`), streamed one object at a time
+//! (`write_yaml`, to a sink) and as a folder (`write_dir`).
+//!
 //! `cargo bench -p istio-grpc-builder --bench targets`
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -55,6 +58,12 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("gateway_api_build_and_write_10k_services", |b| {
         b.iter(|| black_box(build_and_write(build_gateway_api)))
+    });
+    group.bench_function("istio_build_and_stream_10k_services", |b| {
+        b.iter(|| black_box(build_istio().write_yaml(std::io::sink()).is_ok()))
+    });
+    group.bench_function("gateway_api_build_and_stream_10k_services", |b| {
+        b.iter(|| black_box(build_gateway_api().write_yaml(std::io::sink()).is_ok()))
     });
     group.bench_function("istio_build_and_write_dir_10k_services", |b| {
         b.iter(|| black_box(build_istio().write_dir(dir.join("istio")).map(|f| f.len())))

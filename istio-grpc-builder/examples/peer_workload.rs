@@ -5,6 +5,9 @@
 //! `unavailable,resource-exhausted`, per-try timeout 10s) and a DestinationRule
 //! (`LEAST_REQUEST`, `ISTIO_MUTUAL`).
 //!
+//! The mesh streams its YAML to the file ([`Mesh::write_yaml`](istio_grpc_builder::Mesh::write_yaml)):
+//! `build()` checks every object and its size, and the objects are written one at a time.
+//!
 //! The builder writes no connection pool or outlier detection (the peer's DestinationRules
 //! carry them), and shares the routes among VirtualServices by size, under Kubernetes' object
 //! limits (22 VirtualServices for 10,000 services, where the peer writes one per service).
@@ -18,6 +21,8 @@
 //!     $REPO/target/release/examples/peer_workload {N} --out {OUT}/out.yaml
 //! ```
 
+use std::fs::File;
+use std::io::BufWriter;
 use std::time::Duration;
 
 use istio_grpc_builder::{
@@ -54,6 +59,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         );
     }
     let mesh = ingress.build()?;
-    std::fs::write(&out, mesh.yaml())?;
+    // The objects are written one at a time, never all held (`Mesh::write_yaml`).
+    mesh.write_yaml(BufWriter::new(File::create(&out)?))?;
     Ok(())
 }

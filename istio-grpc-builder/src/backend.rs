@@ -105,8 +105,6 @@ impl Backend<Sidecar> {
     /// ```
     pub fn service(name: impl Into<String>) -> Self {
         let name = name.into();
-        let mut selector = BTreeMap::new();
-        selector.insert("app".to_owned(), name.clone());
         Backend {
             spec: BackendSpec {
                 name,
@@ -114,7 +112,7 @@ impl Backend<Sidecar> {
                 port: DEFAULT_GRPC_PORT,
                 service: ServiceSource::Emit {
                     port_name: "grpc".to_owned(),
-                    selector,
+                    selector: None,
                     target_port: None,
                 },
                 routes: Vec::new(),
@@ -281,10 +279,12 @@ impl<M: DataPlane, O: ServiceOrigin> Backend<M, O> {
         O: WritesService,
     {
         if let ServiceSource::Emit { selector, .. } = &mut self.spec.service {
-            *selector = labels
-                .into_iter()
-                .map(|(k, v)| (k.into(), v.into()))
-                .collect();
+            *selector = Some(
+                labels
+                    .into_iter()
+                    .map(|(k, v)| (k.into(), v.into()))
+                    .collect(),
+            );
         }
         self
     }
@@ -389,7 +389,7 @@ impl<M: DataPlane, O: ServiceOrigin> Backend<M, O> {
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn grpc_web(mut self, grpc_web: GrpcWeb) -> Self {
-        self.spec.grpc_web = Some(grpc_web);
+        self.spec.grpc_web = Some(Box::new(grpc_web));
         self
     }
 
@@ -452,10 +452,10 @@ impl<M: DataPlane, O: ServiceOrigin> Backend<M, O> {
         upstream_tls::Simple: TlsModeFor<M>,
     {
         self.spec.upstream_tls = Some(<upstream_tls::Simple as TlsModeFor<M>>::MODE);
-        self.spec.upstream_verify = Some(UpstreamVerify {
+        self.spec.upstream_verify = Some(Box::new(UpstreamVerify {
             hostname: hostname.into(),
             ca,
-        });
+        }));
         self
     }
 
@@ -475,7 +475,7 @@ impl<M: DataPlane, O: ServiceOrigin> Backend<M, O> {
     where
         M: crate::marker::EjectsOutliers,
     {
-        self.spec.outlier = Some(outlier);
+        self.spec.outlier = Some(Box::new(outlier));
         self
     }
 

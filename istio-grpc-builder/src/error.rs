@@ -613,7 +613,7 @@ pub enum OriginProblem {
     PathOrWildcard,
 }
 
-/// Why writing a mesh's manifests to a folder failed.
+/// Why writing a mesh's manifests (to a folder or a writer) failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum WriteError {
@@ -629,4 +629,7 @@ pub enum WriteError {
     /// An object could not be written as YAML.
     #[error("writing the manifests as YAML")]
     Yaml(#[source] istio_grpc_types::Error),
+    /// The writer given to [`Mesh::write_yaml`](crate::Mesh::write_yaml) failed.
+    #[error("writing the manifests")]
+    Writer(#[source] std::io::Error),
 }

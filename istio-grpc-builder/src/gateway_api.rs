@@ -198,7 +198,7 @@ impl<T, A: Api> Ingress<T, A> {
     where
         A: GatewayApiOnly,
     {
-        self.spec.gateway_api.secret_namespace = Some(namespace.into());
+        self.spec_mut().gateway_api.secret_namespace = Some(namespace.into());
         self
     }
 
@@ -244,7 +244,7 @@ impl<T, A: Api> Ingress<T, A> {
     where
         A: GatewayApiOnly,
     {
-        self.spec.gateway_api.http_routes = true;
+        self.spec_mut().gateway_api.http_routes = true;
         self
     }
 
@@ -263,7 +263,7 @@ impl<T, A: Api> Ingress<T, A> {
     where
         A: GatewayApiOnly,
     {
-        self.spec.gateway_api.in_mesh = Some(in_mesh);
+        self.spec_mut().gateway_api.in_mesh = Some(in_mesh);
         self
     }
 }

@@ -2,6 +2,7 @@
 
 use std::fmt;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use crate::backend::Backend;
 use crate::error::BuildErrors;
@@ -41,7 +42,9 @@ use crate::spec::{IngressSpec, TlsCredential};
 /// ```
 #[must_use]
 pub struct Ingress<T = Unchosen, A = Istio> {
-    pub(crate) spec: IngressSpec,
+    /// Shared with the meshes built from it (which write their objects from it), copied
+    /// before a change once shared ([`spec_mut`](Self::spec_mut)).
+    pub(crate) spec: Arc<IngressSpec>,
     transport: PhantomData<fn() -> (T, A)>,
 }
 
@@ -64,7 +67,7 @@ impl<T, A> fmt::Debug for Ingress<T, A> {
 impl<T, A> Clone for Ingress<T, A> {
     fn clone(&self) -> Self {
         Ingress {
-            spec: self.spec.clone(),
+            spec: Arc::clone(&self.spec),
             transport: PhantomData,
         }
     }
@@ -82,7 +85,7 @@ impl Ingress<Unchosen> {
     /// ```
     pub fn new(host: impl Into<String>) -> Self {
         Ingress {
-            spec: IngressSpec {
+            spec: Arc::new(IngressSpec {
                 hosts: vec![host.into()],
                 gateway: "grpc-gateway".to_owned(),
                 namespace: None,
@@ -92,7 +95,7 @@ impl Ingress<Unchosen> {
                 credential: None,
                 backends: Vec::new(),
                 gateway_api: Default::default(),
-            },
+            }),
             transport: PhantomData,
         }
     }
@@ -104,6 +107,12 @@ impl<T, A: Api> Ingress<T, A> {
             spec: self.spec,
             transport: PhantomData,
         }
+    }
+
+    /// The spec, to change: copied first if a mesh built from this ingress (or a clone of it)
+    /// still shares it, so that a built mesh never changes.
+    pub(crate) fn spec_mut(&mut self) -> &mut IngressSpec {
+        Arc::make_mut(&mut self.spec)
     }
 
     /// Terminate TLS at the gateway: HTTPS on 443, `tls.mode: SIMPLE`, `credentialName`.
@@ -121,7 +130,7 @@ impl<T, A: Api> Ingress<T, A> {
     where
         T: TransportUnchosen,
     {
-        self.spec.credential = Some(credential);
+        self.spec_mut().credential = Some(credential);
         self.with::<Https, A>()
     }
 
@@ -151,7 +160,7 @@ impl<T, A: Api> Ingress<T, A> {
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn host(mut self, host: impl Into<String>) -> Self {
-        self.spec.hosts.push(host.into());
+        self.spec_mut().hosts.push(host.into());
         self
     }
 
@@ -165,7 +174,7 @@ impl<T, A: Api> Ingress<T, A> {
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn gateway(mut self, name: impl Into<String>) -> Self {
-        self.spec.gateway = name.into();
+        self.spec_mut().gateway = name.into();
         self
     }
 
@@ -179,7 +188,7 @@ impl<T, A: Api> Ingress<T, A> {
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
-        self.spec.namespace = Some(namespace.into());
+        self.spec_mut().namespace = Some(namespace.into());
         self
     }
 
@@ -196,7 +205,7 @@ impl<T, A: Api> Ingress<T, A> {
     where
         A: IstioOnly,
     {
-        self.spec.workload_namespace = namespace.into();
+        self.spec_mut().workload_namespace = namespace.into();
         self
     }
 
@@ -215,7 +224,7 @@ impl<T, A: Api> Ingress<T, A> {
     where
         A: IstioOnly,
     {
-        self.spec.selector = labels
+        self.spec_mut().selector = labels
             .into_iter()
             .map(|(k, v)| (k.into(), v.into()))
             .collect();
@@ -236,7 +245,7 @@ impl<T, A: Api> Ingress<T, A> {
     where
         A: IstioOnly,
     {
-        self.spec.virtual_service = name.into();
+        self.spec_mut().virtual_service = name.into();
         self
     }
 
@@ -250,7 +259,10 @@ impl<T, A: Api> Ingress<T, A> {
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn backend<M: RoutableWith<A>, O: ServiceOrigin>(mut self, backend: Backend<M, O>) -> Self {
-        self.spec.backends.push(backend.spec);
+        let mut backend = backend.spec;
+        // one allocation of the right size per backend: a large mesh holds many
+        backend.routes.shrink_to_fit();
+        self.spec_mut().backends.push(backend);
         self
     }
 

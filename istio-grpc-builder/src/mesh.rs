@@ -1,11 +1,15 @@
 //! The built mesh: typed objects, YAML, a folder of manifests, and grpcurl checks.
 
 use std::collections::BTreeMap;
+use std::convert::Infallible;
 use std::fmt;
+use std::io;
 use std::path::Path;
+use std::sync::OnceLock;
 
 use istio_grpc_types::Object;
 
+use crate::assemble::Plan;
 use crate::error::WriteError;
 use crate::route::{HEALTH_SERVICE, REFLECTION_SERVICES, Target};
 
@@ -212,7 +216,14 @@ impl fmt::Display for UncheckedRoute {
     }
 }
 
-/// Everything `build()` produced.
+/// Everything `build()` produced: the manifests, and the grpcurl commands that check them.
+///
+/// `build()` checked every object (each value, and each object's size against Kubernetes'
+/// limits), but a mesh keeps only the spec it was built from: it writes the objects again,
+/// one at a time, whenever they are asked for. [`write_yaml`](Self::write_yaml) and
+/// [`write_dir`](Self::write_dir) stream them (each object is dropped once written), so that
+/// writing 10,000 services holds one object at a time; [`objects`](Self::objects) and
+/// [`yaml`](Self::yaml) build the whole set on first use and keep it.
 ///
 /// ```
 /// use istio_grpc_builder::{Backend, Ingress};
@@ -224,11 +235,17 @@ impl fmt::Display for UncheckedRoute {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Mesh {
-    pub(crate) objects: Vec<Object>,
-    pub(crate) yaml: String,
+    plan: Plan,
+    objects: OnceLock<Vec<Object>>,
+    yaml: OnceLock<String>,
+    info: MeshInfo,
+}
+
+/// What a mesh knows besides its objects, for the grpcurl checks and the pods.
+#[derive(Clone, Debug)]
+pub(crate) struct MeshInfo {
     pub(crate) authority: String,
     pub(crate) tls: bool,
-    pub(crate) checks: Vec<PlannedCheck>,
     /// The backend server reflection reaches through the gateway, if any.
     pub(crate) reflection_backend: Option<String>,
     pub(crate) pod_annotations: BTreeMap<String, BTreeMap<String, String>>,
@@ -240,11 +257,24 @@ pub struct Mesh {
 }
 
 impl Mesh {
-    /// The objects, in a stable order: Gateway, Secret, VirtualServices, DestinationRules,
+    pub(crate) fn new(plan: Plan, info: MeshInfo) -> Self {
+        Mesh {
+            plan,
+            objects: OnceLock::new(),
+            yaml: OnceLock::new(),
+            info,
+        }
+    }
+
+    /// Every object, in a stable order: Gateway, Secret, VirtualServices, DestinationRules,
     /// Services, EnvoyFilter; with the Gateway API: Gateway, Secret, ReferenceGrant, the
     /// ingress routes, the mesh routes, the waypoints, Services.
+    ///
+    /// Built on first use and kept (10,000 services take some 30 MiB): to write them, prefer
+    /// [`write_yaml`](Self::write_yaml) or [`write_dir`](Self::write_dir), which hold one
+    /// object at a time.
     pub fn objects(&self) -> &[Object] {
-        &self.objects
+        self.objects.get_or_init(|| self.collect())
     }
 
     /// The objects, owned (same order as [`objects`](Self::objects)).
@@ -257,26 +287,97 @@ impl Mesh {
     /// assert_eq!(mesh.into_objects().len(), 3);
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
-    pub fn into_objects(self) -> Vec<Object> {
-        self.objects
+    pub fn into_objects(mut self) -> Vec<Object> {
+        match self.objects.take() {
+            Some(objects) => objects,
+            None => self.collect(),
+        }
+    }
+
+    /// Every object, built now.
+    fn collect(&self) -> Vec<Object> {
+        let mut objects = Vec::new();
+        let Ok(()) = self.plan.each(|o| {
+            objects.push(o);
+            Ok::<(), Infallible>(())
+        });
+        objects
     }
 
     /// Every object as one multi-document YAML stream (one document per object, each under
     /// the limits in [`limits`](crate::limits)). Deterministic: the same mesh always
-    /// gives the same bytes.
+    /// gives the same bytes, the bytes [`write_yaml`](Self::write_yaml) writes.
+    ///
+    /// Built on first use and kept: to write it to a file or a socket, prefer
+    /// [`write_yaml`](Self::write_yaml), which holds one object at a time.
     pub fn yaml(&self) -> &str {
-        &self.yaml
+        self.yaml.get_or_init(|| self.render())
     }
 
-    /// The YAML stream, owned: `self.yaml().to_owned()`.
+    /// The YAML stream, owned: `self.yaml().to_owned()`, without keeping a copy in the mesh.
     pub fn to_yaml(&self) -> String {
-        self.yaml.clone()
+        match self.yaml.get() {
+            Some(yaml) => yaml.clone(),
+            None => self.render(),
+        }
+    }
+
+    /// The YAML stream, written now.
+    fn render(&self) -> String {
+        let mut text = String::new();
+        let mut push = |object: &Object| {
+            istio_grpc_types::yaml::to_string([object]).map(|doc| text.push_str(&doc))
+        };
+        let written = match self.objects.get() {
+            Some(objects) => objects.iter().try_for_each(&mut push),
+            None => self.plan.each(|object| push(&object)),
+        };
+        match written {
+            Ok(()) => text,
+            // build() wrote every object as JSON, and a JSON value always has a YAML form
+            Err(e) => unreachable!("an object of a built mesh could not be written: {e}"),
+        }
+    }
+
+    /// Writes the YAML stream of [`yaml`](Self::yaml) to `out`, one object at a time: each
+    /// object is written, then dropped, before the next one is built, so the whole stream is
+    /// never in memory. Pass a buffered writer (`std::io::BufWriter`) for a file or a socket.
+    /// `out` is flushed at the end.
+    ///
+    /// ```no_run
+    /// use std::fs::File;
+    /// use std::io::BufWriter;
+    /// use istio_grpc_builder::{Backend, Ingress};
+    /// let mesh = Ingress::new("grpc.example.com").h2c().backend(Backend::service("grpc-service")).build()?;
+    /// mesh.write_yaml(BufWriter::new(File::create("mesh.yaml")?))?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// ```
+    /// # use istio_grpc_builder::{Backend, Ingress};
+    /// # let mesh = Ingress::new("grpc.example.com").h2c().backend(Backend::service("grpc-service")).build()?;
+    /// let mut out = Vec::new();
+    /// mesh.write_yaml(&mut out)?;
+    /// assert_eq!(out, mesh.yaml().as_bytes());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_yaml(&self, mut out: impl io::Write) -> Result<(), WriteError> {
+        if let Some(yaml) = self.yaml.get() {
+            out.write_all(yaml.as_bytes()).map_err(WriteError::Writer)?;
+        } else if let Some(objects) = self.objects.get() {
+            for object in objects {
+                write_document(&mut out, object)?;
+            }
+        } else {
+            self.plan.each(|object| write_document(&mut out, &object))?;
+        }
+        out.flush().map_err(WriteError::Writer)
     }
 
     /// Writes one file per object into `dir` (created if missing), named
-    /// `NN-<kind>-<name>.yaml` in object order. A file whose content is unchanged is not
-    /// rewritten, so build scripts do not trigger needless rebuilds. Files already in `dir`
-    /// are left alone.
+    /// `NN-<kind>-<name>.yaml` in object order, one object at a time. A file whose content is
+    /// unchanged is not rewritten, so build scripts do not trigger needless rebuilds. Files
+    /// already in `dir` are left alone.
     ///
     /// ```no_run
     /// # use istio_grpc_builder::{Backend, Ingress};
@@ -290,9 +391,13 @@ impl Mesh {
             path: dir.to_owned(),
             source,
         })?;
-        let mut written = Vec::with_capacity(self.objects.len());
-        for (i, object) in self.objects.iter().enumerate() {
-            let mut file = format!("{:02}-{}", i + 1, object.kind().to_ascii_lowercase());
+        let mut written = Vec::new();
+        let mut write = |object: &Object| {
+            let mut file = format!(
+                "{:02}-{}",
+                written.len() + 1,
+                object.kind().to_ascii_lowercase()
+            );
             if let Some(ns) = object.namespace() {
                 file.push('-');
                 file.push_str(ns);
@@ -309,6 +414,11 @@ impl Mesh {
                 })?;
             }
             written.push(path);
+            Ok(())
+        };
+        match self.objects.get() {
+            Some(objects) => objects.iter().try_for_each(write)?,
+            None => self.plan.each(|object| write(&object))?,
         }
         Ok(written)
     }
@@ -324,7 +434,7 @@ impl Mesh {
     /// their methods with your `.proto` files.
     pub fn grpcurl_checks(&self) -> Vec<GrpcurlCheck> {
         let mut out: Vec<GrpcurlCheck> = Vec::new();
-        for c in self.checks.iter().filter(|c| c.reflection) {
+        for c in self.plan.planned_checks().iter().filter(|c| c.reflection) {
             let check = self.check(c.target.clone());
             if !out.contains(&check) {
                 out.push(check);
@@ -363,7 +473,7 @@ impl Mesh {
         let import_paths: Vec<String> = import_paths.into_iter().map(Into::into).collect();
         let protos: Vec<String> = protos.into_iter().map(Into::into).collect();
         let mut out = self.grpcurl_checks();
-        for c in &self.checks {
+        for c in &self.plan.planned_checks() {
             if !c.reflection && matches!(c.target, CheckTarget::Call(..)) {
                 let check = self
                     .check(c.target.clone())
@@ -379,22 +489,23 @@ impl Mesh {
     /// The routes [`grpcurl_checks`](Self::grpcurl_checks) does not check, because grpcurl
     /// cannot get their schema through the gateway; each says what it needs.
     pub fn unchecked_routes(&self) -> Vec<UncheckedRoute> {
-        self.checks
-            .iter()
+        self.plan
+            .planned_checks()
+            .into_iter()
             .filter(|c| !c.reflection)
             .map(|c| UncheckedRoute {
-                route: c.route.clone(),
-                backend: c.backend.clone(),
+                route: c.route,
+                backend: c.backend,
                 call: matches!(c.target, CheckTarget::Call(..)),
-                reflection_elsewhere: self.reflection_backend.clone(),
+                reflection_elsewhere: self.info.reflection_backend.clone(),
             })
             .collect()
     }
 
     fn check(&self, target: CheckTarget) -> GrpcurlCheck {
         GrpcurlCheck {
-            plaintext: !self.tls,
-            authority: self.authority.clone(),
+            plaintext: !self.info.tls,
+            authority: self.info.authority.clone(),
             target,
             protos: None,
         }
@@ -437,17 +548,18 @@ impl Mesh {
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn gateway_ip_command(&self) -> String {
-        if let Some(command) = &self.ip_command {
+        if let Some(command) = &self.info.ip_command {
             return command.clone();
         }
         let labels: Vec<String> = self
+            .info
             .selector
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
             .collect();
         format!(
             "export GATEWAY_IP=$(kubectl -n {} get service -l {} -o jsonpath='{{.items[0].status.loadBalancer.ingress[0].ip}}')",
-            self.workload_namespace,
+            self.info.workload_namespace,
             labels.join(",")
         )
     }
@@ -462,6 +574,168 @@ impl Mesh {
     /// # Ok::<(), istio_grpc_builder::BuildErrors>(())
     /// ```
     pub fn pod_annotations(&self, backend: &str) -> Option<&BTreeMap<String, String>> {
-        self.pod_annotations.get(backend)
+        self.info.pod_annotations.get(backend)
+    }
+}
+
+/// Writes one object as a YAML document to `out`.
+fn write_document(out: &mut impl io::Write, object: &Object) -> Result<(), WriteError> {
+    let text = istio_grpc_types::yaml::to_string([object]).map_err(WriteError::Yaml)?;
+    out.write_all(text.as_bytes()).map_err(WriteError::Writer)
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a test that panics reports the line; that is the message
+mod tests {
+    use std::io;
+    use std::time::Duration;
+
+    use crate::{Backend, Ingress, Mesh, RetryOn, ServiceRoute, TlsCredential};
+
+    /// `n` backends with a route each, TLS: from 800 on, several VirtualServices. With
+    /// `istio`, a timeout, retries and a DestinationRule per backend (which the Gateway API
+    /// refuses).
+    fn ingress(n: usize, istio: bool) -> Ingress<crate::marker::Https> {
+        let mut ingress =
+            Ingress::new("grpc.example.com").tls(TlsCredential::secret("grpc-tls-credential"));
+        for i in 0..n {
+            let route = ServiceRoute::unary(format!("pkg.Svc{i}"));
+            let backend = Backend::service(format!("svc-{i}"));
+            ingress = ingress.backend(if istio {
+                backend
+                    .route(
+                        route
+                            .timeout(Duration::from_secs(30))
+                            .retries(3, [RetryOn::Unavailable]),
+                    )
+                    .load_balancer(crate::lb::LeastRequest)
+            } else {
+                backend.route(route)
+            });
+        }
+        ingress
+    }
+
+    fn streamed(mesh: &Mesh) -> String {
+        let mut out = Vec::new();
+        mesh.write_yaml(&mut out).unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn every_way_of_writing_gives_the_same_objects_and_bytes() {
+        for mesh in [
+            ingress(1000, true).build().unwrap(),
+            ingress(20, false).gateway_api().build().unwrap(),
+        ] {
+            // streamed from the spec, before anything is kept
+            let text = streamed(&mesh);
+            assert!(mesh.yaml.get().is_none() && mesh.objects.get().is_none());
+            // the same objects, built and kept
+            let objects = mesh.objects();
+            assert_eq!(
+                istio_grpc_types::yaml::to_string(objects).unwrap(),
+                text,
+                "objects() and write_yaml differ"
+            );
+            // streamed from the kept objects, then from the kept text
+            assert_eq!(streamed(&mesh), text);
+            assert_eq!(mesh.yaml(), text);
+            assert_eq!(streamed(&mesh), text);
+            assert_eq!(mesh.to_yaml(), text);
+            assert_eq!(mesh.clone().into_objects(), objects);
+            // a mesh with nothing kept
+            let fresh = || Mesh::new(mesh.plan.clone(), mesh.info.clone());
+            assert_eq!(fresh().to_yaml(), text);
+            assert_eq!(fresh().into_objects(), objects);
+
+            // one file per object, the same documents in the same order
+            let dir = std::env::temp_dir().join(format!(
+                "istio-grpc-stream-{}-{}",
+                std::process::id(),
+                objects.len()
+            ));
+            let files = fresh().write_dir(&dir).unwrap();
+            let joined: String = files
+                .iter()
+                .map(|f| std::fs::read_to_string(f).unwrap())
+                .collect();
+            std::fs::remove_dir_all(&dir).unwrap();
+            assert_eq!(files.len(), objects.len());
+            assert_eq!(joined, text);
+        }
+    }
+
+    #[test]
+    fn a_large_mesh_streams_several_virtual_services() {
+        let mesh = ingress(1000, true).build().unwrap();
+        let kinds: Vec<(&str, &str)> = mesh
+            .objects()
+            .iter()
+            .filter(|o| o.kind() == "VirtualService")
+            .map(|o| (o.kind(), o.name().unwrap()))
+            .collect();
+        assert!(kinds.len() > 1, "{kinds:?}");
+        assert_eq!(kinds[1].1, "grpc-vs-2");
+    }
+
+    #[test]
+    fn a_built_mesh_does_not_change_with_its_ingress() {
+        let ingress = ingress(2, true);
+        let mesh = ingress.build().unwrap();
+        let before = streamed(&mesh);
+        // the ingress shares its spec with the mesh until it changes: then it copies it
+        let more = ingress
+            .clone()
+            .backend(Backend::service("svc-new"))
+            .host("api.example.com");
+        assert_eq!(streamed(&mesh), before);
+        assert!(!before.contains("svc-new") && !before.contains("api.example.com"));
+        let grown = more.build().unwrap();
+        assert!(streamed(&grown).contains("svc-new"));
+        assert_eq!(streamed(&ingress.build().unwrap()), before);
+    }
+
+    /// A writer that fails once `room` bytes are written.
+    struct Full {
+        room: usize,
+        flushed: bool,
+    }
+
+    impl io::Write for Full {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.room < buf.len() {
+                return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
+            }
+            self.room -= buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            self.flushed = true;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_failing_writer_is_an_error_and_a_good_one_is_flushed() {
+        let mesh = ingress(3, true).build().unwrap();
+        let mut full = Full {
+            room: 100,
+            flushed: false,
+        };
+        let err = mesh.write_yaml(&mut full).unwrap_err();
+        assert!(
+            matches!(&err, crate::error::WriteError::Writer(e) if e.kind() == io::ErrorKind::StorageFull),
+            "{err:?}"
+        );
+        assert_eq!(err.to_string(), "writing the manifests");
+        assert!(!full.flushed);
+
+        let mut roomy = Full {
+            room: usize::MAX,
+            flushed: false,
+        };
+        mesh.write_yaml(&mut roomy).unwrap();
+        assert!(roomy.flushed);
     }
 }

@@ -104,7 +104,9 @@ pub(crate) enum ServiceSource {
     /// The builder writes it.
     Emit {
         port_name: String,
-        selector: BTreeMap<String, String>,
+        /// The pod selector; `None` for the default, `app: <name>` (kept implicit: a map of one
+        /// entry costs half a kilobyte, a lot for 10,000 backends).
+        selector: Option<BTreeMap<String, String>>,
         target_port: Option<u16>,
     },
     /// The user's own, checked.
@@ -119,15 +121,17 @@ pub(crate) struct BackendSpec {
     pub(crate) port: u16,
     pub(crate) service: ServiceSource,
     pub(crate) routes: Vec<Route>,
-    pub(crate) grpc_web: Option<GrpcWeb>,
+    /// Boxed, as the other settings few backends have: every backend of a large mesh pays for
+    /// the size of the fields that are `None`.
+    pub(crate) grpc_web: Option<Box<GrpcWeb>>,
     pub(crate) lb: Option<SimpleLb>,
     pub(crate) upstream_tls: Option<ClientTlsMode>,
     /// What the gateway verifies of a backend that terminates TLS itself
     /// ([`Backend::upstream_tls_verified`](crate::Backend::upstream_tls_verified)).
-    pub(crate) upstream_verify: Option<UpstreamVerify>,
+    pub(crate) upstream_verify: Option<Box<UpstreamVerify>>,
     pub(crate) subsets: Vec<(String, BTreeMap<String, String>)>,
     /// When to eject a failing pod ([`Backend::outlier_detection`](crate::Backend::outlier_detection)).
-    pub(crate) outlier: Option<crate::OutlierDetection>,
+    pub(crate) outlier: Option<Box<crate::OutlierDetection>>,
     /// At most this many calls open at once
     /// ([`Backend::max_concurrent_calls`](crate::Backend::max_concurrent_calls)).
     pub(crate) max_concurrent_calls: Option<u32>,

@@ -2,7 +2,7 @@
 //! `protoc`) or a compiled descriptor set, and a configuration file or flags.
 
 use std::collections::BTreeMap;
-use std::io::{Read as _, Write as _};
+use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -316,13 +316,10 @@ fn from_flags(args: &Args) -> Result<(GenerateConfig, BTreeMap<String, String>),
 
 fn write(mesh: &Mesh, out: Option<&Path>) -> Result<(), Failure> {
     match out {
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            stdout
-                .write_all(mesh.yaml().as_bytes())
-                .and_then(|()| stdout.flush())
-                .map_err(|e| format!("istio-grpc: writing to stdout: {e}"))
-        }
+        // one object at a time, never the whole stream in memory
+        None => mesh
+            .write_yaml(std::io::BufWriter::new(std::io::stdout().lock()))
+            .map_err(|e| format!("istio-grpc: writing to stdout: {}", source_chain(&e))),
         Some(dir) => {
             let written = mesh
                 .write_dir(dir)

@@ -1,7 +1,7 @@
 //! The first half of `build()`: every value checked, every problem collected, nothing written.
 //! What passes becomes a [`Checked`] spec that the writers turn into objects without failing.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 
 use istio_grpc_types::destination_rule::OutlierDetection;
 use istio_grpc_types::grpc;
@@ -31,9 +31,11 @@ pub(super) struct CheckedBackend<'a> {
     pub(super) spec: &'a BackendSpec,
     pub(super) routes: Vec<CheckedRoute<'a>>,
     /// The CORS policy every route of a gRPC-Web backend carries.
-    pub(super) cors: Option<CorsPolicy>,
+    /// Boxed: few backends have one, and a large mesh holds one field per backend.
+    pub(super) cors: Option<Box<CorsPolicy>>,
     /// The outlier detection of the backend's DestinationRules (its own and its splits').
-    pub(super) outlier: Option<OutlierDetection>,
+    /// Boxed, as `cors`.
+    pub(super) outlier: Option<Box<OutlierDetection>>,
     /// The name and `appProtocol` of the Service port the builder writes (`None` for the
     /// user's own Service).
     pub(super) port: Option<(String, &'static str)>,
@@ -72,6 +74,30 @@ static ALL_CALLS: Target = Target::All;
 /// Checks the whole spec and returns it checked, or every problem found.
 pub(super) fn check(spec: &IngressSpec, tls: bool) -> Result<Checked<'_>, BuildErrors> {
     let mut errs = Vec::new();
+    let checked = check_into(spec, tls, true, &mut errs);
+    if errs.is_empty() {
+        Ok(checked)
+    } else {
+        Err(BuildErrors(errs))
+    }
+}
+
+/// The checked form of a spec that [`check`] accepted, for writing its objects again (a
+/// [`Mesh`](crate::Mesh) keeps the spec, not its objects). The checks that also compute what
+/// the writers need run again and find nothing (the spec is the one `build()` accepted, shared
+/// and never changed since); the search for duplicates, which computes nothing, is skipped.
+pub(super) fn checked(spec: &IngressSpec, tls: bool) -> Checked<'_> {
+    check_into(spec, tls, false, &mut Vec::new())
+}
+
+/// Checks the whole spec (with `duplicates`, also that no host, backend or route is given
+/// twice), pushing every problem found to `errs`, and returns what passed.
+fn check_into<'a>(
+    spec: &'a IngressSpec,
+    tls: bool,
+    duplicates: bool,
+    errs: &mut Vec<BuildError>,
+) -> Checked<'a> {
     let mut push = |r: Result<(), BuildError>| {
         if let Err(e) = r {
             errs.push(e);
@@ -106,61 +132,70 @@ pub(super) fn check(spec: &IngressSpec, tls: bool) -> Result<Checked<'_>, BuildE
     }
     if tls && let Some(cred) = &spec.credential {
         push(validate::dns_subdomain(NameKind::TlsCredential, &cred.name));
-        credential(cred, &mut errs);
+        credential(cred, errs);
     }
     if spec.backends.is_empty() {
         errs.push(BuildError::NoBackend);
     }
 
     let mut backends = Vec::with_capacity(spec.backends.len());
-    let mut targets_seen: HashSet<&Target> = HashSet::with_capacity(spec.backends.len());
-    let mut backends_seen: HashSet<(&str, Option<&str>)> =
-        HashSet::with_capacity(spec.backends.len());
+    let room = if duplicates { spec.backends.len() } else { 0 };
+    let mut targets_seen: HashSet<&Target> = HashSet::with_capacity(room);
+    let mut backends_seen: HashSet<(&str, Option<&str>)> = HashSet::with_capacity(room);
     for b in &spec.backends {
-        // A Service a backend splits to is written (or checked) like a backend's own.
-        let services =
-            std::iter::once((&b.name, b.namespace.as_deref())).chain(b.splits.iter().map(|s| {
-                (
-                    &s.service.name,
-                    s.service.namespace.as_deref().or(b.namespace.as_deref()),
-                )
-            }));
-        for (name, namespace) in services {
-            if !backends_seen.insert((name, namespace)) {
-                errs.push(BuildError::Duplicate {
-                    kind: DuplicateKind::Backend,
-                    value: format!("{name:?}"),
-                });
-            }
+        if duplicates {
+            duplicate_of(b, &mut backends_seen, &mut targets_seen, errs);
         }
-        let mut targets: Vec<&Target> = if b.routes.is_empty() {
-            vec![&ALL_CALLS]
-        } else {
-            b.routes.iter().map(|r| &r.target).collect()
-        };
-        if b.reflection {
-            targets.extend(REFLECTION_TARGETS.iter());
-        }
-        for t in targets {
-            if !targets_seen.insert(t) {
-                errs.push(BuildError::Duplicate {
-                    kind: DuplicateKind::Route,
-                    value: format!("{} (backend {:?})", t.label(), b.name),
-                });
-            }
-        }
-        if let Some(checked) = backend(b, &mut errs) {
+        if let Some(checked) = backend(b, errs) {
             backends.push(checked);
         }
     }
-    if errs.is_empty() {
-        Ok(Checked {
-            spec,
-            tls,
-            backends,
-        })
+    Checked {
+        spec,
+        tls,
+        backends,
+    }
+}
+
+/// The Services and routes of `b` seen before (in `backends_seen`, `targets_seen`), each an
+/// error; adds them to those seen.
+fn duplicate_of<'a>(
+    b: &'a BackendSpec,
+    backends_seen: &mut HashSet<(&'a str, Option<&'a str>)>,
+    targets_seen: &mut HashSet<&'a Target>,
+    errs: &mut Vec<BuildError>,
+) {
+    // A Service a backend splits to is written (or checked) like a backend's own.
+    let services =
+        std::iter::once((&b.name, b.namespace.as_deref())).chain(b.splits.iter().map(|s| {
+            (
+                &s.service.name,
+                s.service.namespace.as_deref().or(b.namespace.as_deref()),
+            )
+        }));
+    for (name, namespace) in services {
+        if !backends_seen.insert((name, namespace)) {
+            errs.push(BuildError::Duplicate {
+                kind: DuplicateKind::Backend,
+                value: format!("{name:?}"),
+            });
+        }
+    }
+    let mut targets: Vec<&Target> = if b.routes.is_empty() {
+        vec![&ALL_CALLS]
     } else {
-        Err(BuildErrors(errs))
+        b.routes.iter().map(|r| &r.target).collect()
+    };
+    if b.reflection {
+        targets.extend(REFLECTION_TARGETS.iter());
+    }
+    for t in targets {
+        if !targets_seen.insert(t) {
+            errs.push(BuildError::Duplicate {
+                kind: DuplicateKind::Route,
+                value: format!("{} (backend {:?})", t.label(), b.name),
+            });
+        }
     }
 }
 
@@ -197,8 +232,8 @@ fn backend<'a>(b: &'a BackendSpec, errs: &mut Vec<BuildError>) -> Option<Checked
     subsets(b, errs);
     upstream_verify(b, errs);
     let splits = splits(b, errs);
-    let cors = cors_policy(b, errs);
-    let outlier = outlier_detection(b, errs);
+    let cors = cors_policy(b, errs).map(Box::new);
+    let outlier = outlier_detection(b, errs).map(Box::new);
     if let Some(calls) = b
         .max_concurrent_calls
         .filter(|c| *c == 0 || i32::try_from(*c).is_err())
@@ -208,15 +243,22 @@ fn backend<'a>(b: &'a BackendSpec, errs: &mut Vec<BuildError>) -> Option<Checked
             problem: BackendProblem::ConcurrentCalls { calls },
         });
     }
-    let mut routes: Vec<CheckedRoute<'a>> = if b.routes.is_empty() {
-        vec![CheckedRoute {
+    // the exact size: a large mesh holds one per backend
+    let reflection = if b.reflection {
+        REFLECTION_TARGETS.len()
+    } else {
+        0
+    };
+    let mut routes: Vec<CheckedRoute<'a>> = Vec::with_capacity(b.routes.len().max(1) + reflection);
+    if b.routes.is_empty() {
+        routes.push(CheckedRoute {
             target: &ALL_CALLS,
             timeout: None,
             retries: None,
-        }]
+        });
     } else {
-        b.routes.iter().filter_map(|r| route(b, r, errs)).collect()
-    };
+        routes.extend(b.routes.iter().filter_map(|r| route(b, r, errs)));
+    }
     if b.reflection {
         // Reflection streams (`ServerReflectionInfo` is bidi): no timeout, Istio's retries.
         routes.extend(REFLECTION_TARGETS.iter().map(|target| CheckedRoute {
@@ -413,7 +455,7 @@ fn service_port(b: &BackendSpec, errs: &mut Vec<BuildError>) -> Option<(String, 
             {
                 fail(BackendProblem::PortName { name: name.clone() });
             }
-            if selector.is_empty() {
+            if selector.as_ref().is_some_and(BTreeMap::is_empty) {
                 fail(BackendProblem::NoSelector);
             }
             Some((name, app_protocol))

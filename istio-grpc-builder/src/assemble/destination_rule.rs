@@ -12,7 +12,7 @@ use super::check::CheckedBackend;
 use crate::spec::{BackendSpec, UpstreamCa};
 
 pub(super) fn write(b: &CheckedBackend<'_>) -> Vec<DestinationRule> {
-    let outlier = b.outlier.as_ref();
+    let outlier = b.outlier.as_deref();
     std::iter::once(one(b.spec, outlier))
         .chain(b.splits.iter().map(|s| one(&s.spec, outlier)))
         .flatten()

@@ -1,7 +1,8 @@
 //! `build()`: [`check`] turns the spec into a checked spec (reporting every problem at once),
 //! then one writer per object kind writes the typed objects, which cannot fail.
 
-use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::Arc;
 
 use istio_grpc_types::Object;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -9,7 +10,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use crate::backend::proxyless_pod_annotations;
 use crate::error::{BuildError, BuildErrors};
 use crate::limits;
-use crate::mesh::{CheckTarget, Mesh, PlannedCheck};
+use crate::mesh::{CheckTarget, Mesh, MeshInfo, PlannedCheck};
 use crate::route::REFLECTION_SERVICES;
 use crate::spec::IngressSpec;
 
@@ -32,21 +33,15 @@ fn meta(name: &str, namespace: Option<&str>) -> ObjectMeta {
     }
 }
 
-/// Refuses, naming each, the objects whose JSON is above [`limits::MAX_OBJECT_JSON_BYTES`].
-fn too_large(objects: &[Object]) -> Result<(), BuildErrors> {
-    let errs: Vec<BuildError> = objects
-        .iter()
-        .filter_map(|o| {
-            let bytes = o.json_len();
-            (bytes > limits::MAX_OBJECT_JSON_BYTES).then(|| BuildError::TooLarge {
-                kind: o.kind().to_owned(),
-                name: o.name().unwrap_or_default().to_owned(),
-                bytes,
-                limit: limits::MAX_OBJECT_JSON_BYTES,
-                why: limits::WHY,
-            })
-        })
-        .collect();
+/// Refuses, naming each, the objects whose JSON is above [`limits::MAX_OBJECT_JSON_BYTES`],
+/// and those that cannot be written at all. The objects are written one at a time, measured
+/// and dropped: the check never holds them all.
+fn too_large(plan: &Plan, c: &check::Checked<'_>) -> Result<(), BuildErrors> {
+    let mut errs: Vec<BuildError> = Vec::new();
+    let Ok(()) = plan.write(c, |o| {
+        errs.extend(size_problem(&o));
+        Ok::<(), std::convert::Infallible>(())
+    });
     if errs.is_empty() {
         Ok(())
     } else {
@@ -54,8 +49,47 @@ fn too_large(objects: &[Object]) -> Result<(), BuildErrors> {
     }
 }
 
+/// Why `o` cannot be applied as it is: its JSON is over the limit, or it has none.
+fn size_problem(o: &Object) -> Option<BuildError> {
+    let bytes = match o.to_json() {
+        Ok(value) => json_len(&value),
+        Err(e) => {
+            return Some(BuildError::Yaml(istio_grpc_types::Error::Write {
+                kind: o.kind().to_owned(),
+                name: o.name().unwrap_or_default().to_owned(),
+                message: e.to_string(),
+            }));
+        }
+    };
+    (bytes > limits::MAX_OBJECT_JSON_BYTES).then(|| BuildError::TooLarge {
+        kind: o.kind().to_owned(),
+        name: o.name().unwrap_or_default().to_owned(),
+        bytes,
+        limit: limits::MAX_OBJECT_JSON_BYTES,
+        why: limits::WHY,
+    })
+}
+
+/// The length of `value`'s compact JSON ([`Object::json_len`]), counted as it is written.
+fn json_len(value: &serde_json::Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    // writing a JSON value to a counter cannot fail
+    let _ = serde_json::to_writer(&mut count, value);
+    count.0
+}
+
 /// The backend (index) whose route takes a call to `path`: the first match in the order the
-/// VirtualService lists the routes ([`virtual_service::routes`]), as Envoy picks it.
+/// VirtualService lists the routes ([`virtual_service::plan`]), as Envoy picks it.
 fn backend_for(c: &check::Checked<'_>, path: &str) -> Option<usize> {
     c.backends
         .iter()
@@ -79,11 +113,10 @@ fn reflection_backend(c: &check::Checked<'_>) -> Option<usize> {
 }
 
 /// The grpcurl check of every route, each marked with whether server reflection reaches its
-/// backend, and the name of the backend reflection reaches (every output target uses it).
-fn planned_checks(c: &check::Checked<'_>) -> (Vec<PlannedCheck>, Option<String>) {
+/// backend.
+fn planned_checks(c: &check::Checked<'_>) -> Vec<PlannedCheck> {
     let reflection = reflection_backend(c);
-    let checks = c
-        .backends
+    c.backends
         .iter()
         .enumerate()
         .flat_map(|(i, b)| {
@@ -94,52 +127,123 @@ fn planned_checks(c: &check::Checked<'_>) -> (Vec<PlannedCheck>, Option<String>)
                 reflection: reflection == Some(i),
             })
         })
-        .collect();
-    (checks, reflection.map(|i| c.backends[i].spec.name.clone()))
+        .collect()
 }
 
-/// Checks `spec` and writes its objects, in a stable order: Gateway, Secret, VirtualService,
-/// DestinationRules, Services, EnvoyFilter.
-pub(crate) fn build(spec: &IngressSpec, tls: bool) -> Result<Mesh, BuildErrors> {
+/// The API a mesh's objects are written in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Api {
+    /// Istio's: Gateway, VirtualServices, DestinationRules…
+    Istio,
+    /// The Kubernetes Gateway API: Gateway, GRPCRoutes…
+    GatewayApi,
+}
+
+/// What a [`Mesh`] writes its objects from: the spec `build()` accepted (shared with the
+/// `Ingress`, which copies it before changing it again) and what `build()` chose by size (which
+/// routes each VirtualService takes). The objects are written again from it, one at a time,
+/// whenever they are asked for, so that a mesh does not hold them all.
+#[derive(Clone)]
+pub(crate) struct Plan {
+    spec: Arc<IngressSpec>,
+    tls: bool,
+    api: Api,
+    /// The routes of each VirtualService (Istio's API only).
+    virtual_services: Vec<Vec<virtual_service::RouteAt>>,
+}
+
+impl fmt::Debug for Plan {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Plan")
+            .field("api", &self.api)
+            .field("tls", &self.tls)
+            .field("backends", &self.spec.backends.len())
+            .field(
+                "virtual_service_routes",
+                &self
+                    .virtual_services
+                    .iter()
+                    .map(Vec::len)
+                    .collect::<Vec<_>>(),
+            )
+            .finish_non_exhaustive()
+    }
+}
+
+impl Plan {
+    /// Writes every object, in order, handing each to `each` before writing the next; stops at
+    /// the first error `each` returns.
+    pub(crate) fn each<E>(&self, each: impl FnMut(Object) -> Result<(), E>) -> Result<(), E> {
+        self.write(&check::checked(&self.spec, self.tls), each)
+    }
+
+    /// The grpcurl check of every route ([`planned_checks`]).
+    pub(crate) fn planned_checks(&self) -> Vec<PlannedCheck> {
+        planned_checks(&check::checked(&self.spec, self.tls))
+    }
+
+    /// [`each`](Self::each), from the checked spec `c` of this plan's spec.
+    fn write<E>(
+        &self,
+        c: &check::Checked<'_>,
+        mut each: impl FnMut(Object) -> Result<(), E>,
+    ) -> Result<(), E> {
+        match self.api {
+            Api::Istio => {
+                each(gateway::write(c).into())?;
+                if let Some(secret) = secret::write(c) {
+                    each(secret.into())?;
+                }
+                virtual_service::write(c, &self.virtual_services, |vs| each(vs.into()))?;
+                for dr in c.backends.iter().flat_map(destination_rule::write) {
+                    each(dr.into())?;
+                }
+                for service in c.backends.iter().flat_map(service::write) {
+                    each(service.into())?;
+                }
+                if let Some(filter) = envoy_filter::write(c) {
+                    each(filter.into())?;
+                }
+                Ok(())
+            }
+            Api::GatewayApi => gateway_api::write(c, each),
+        }
+    }
+}
+
+/// Checks `spec` and plans its objects, in a stable order: Gateway, Secret, VirtualServices,
+/// DestinationRules, Services, EnvoyFilter. Every object is written once here, to check its
+/// size, and dropped; the mesh writes them again when asked.
+pub(crate) fn build(spec: &Arc<IngressSpec>, tls: bool) -> Result<Mesh, BuildErrors> {
     let c = check::check(spec, tls)?;
-    let mut objects: Vec<Object> = Vec::with_capacity(3 + 2 * c.backends.len());
-    objects.push(gateway::write(&c).into());
-    objects.extend(secret::write(&c).map(Object::from));
-    objects.extend(virtual_service::write(&c).into_iter().map(Object::from));
-    objects.extend(
-        c.backends
-            .iter()
-            .flat_map(destination_rule::write)
-            .map(Object::from),
-    );
-    objects.extend(c.backends.iter().flat_map(service::write).map(Object::from));
-    objects.extend(envoy_filter::write(&c).map(Object::from));
-
-    too_large(&objects)?;
-
-    let (checks, reflection_backend) = planned_checks(&c);
-    let pod_annotations: BTreeMap<String, BTreeMap<String, String>> = c
-        .backends
-        .iter()
-        .filter_map(|b| {
-            let role = b.spec.proxyless?;
-            Some((b.spec.name.clone(), proxyless_pod_annotations(role)))
-        })
-        .collect();
-    let yaml = istio_grpc_types::yaml::to_string(&objects)
-        .map_err(|e| BuildErrors::from(BuildError::Yaml(e)))?;
-    Ok(Mesh {
-        objects,
-        yaml,
-        authority: spec.hosts[0].clone(),
+    let plan = Plan {
+        spec: Arc::clone(spec),
         tls,
-        checks,
-        reflection_backend,
-        pod_annotations,
-        workload_namespace: spec.workload_namespace.clone(),
-        selector: spec.selector.clone(),
+        api: Api::Istio,
+        virtual_services: virtual_service::plan(&c),
+    };
+    too_large(&plan, &c)?;
+    Ok(Mesh::new(plan, info(&c)))
+}
+
+/// What a mesh knows besides its objects, as Istio's API output has it.
+fn info(c: &check::Checked<'_>) -> MeshInfo {
+    MeshInfo {
+        authority: c.spec.hosts[0].clone(),
+        tls: c.tls,
+        reflection_backend: reflection_backend(c).map(|i| c.backends[i].spec.name.clone()),
+        pod_annotations: c
+            .backends
+            .iter()
+            .filter_map(|b| {
+                let role = b.spec.proxyless?;
+                Some((b.spec.name.clone(), proxyless_pod_annotations(role)))
+            })
+            .collect(),
+        workload_namespace: c.spec.workload_namespace.clone(),
+        selector: c.spec.selector.clone(),
         ip_command: None,
-    })
+    }
 }
 
 #[cfg(test)]

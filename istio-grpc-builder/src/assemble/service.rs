@@ -1,6 +1,8 @@
 //! The backends' Kubernetes Services, for the backends whose Service the builder writes: one
 //! port, named so that Istio reads gRPC (or gRPC-Web) from it, with the same `appProtocol`.
 
+use std::collections::BTreeMap;
+
 use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
@@ -30,7 +32,11 @@ fn one(spec: &BackendSpec, port: Option<(String, &'static str)>) -> Option<Servi
     Some(Service {
         metadata: meta(&spec.name, spec.namespace.as_deref()),
         spec: Some(ServiceSpec {
-            selector: Some(selector.clone()),
+            selector: Some(
+                selector
+                    .clone()
+                    .unwrap_or_else(|| BTreeMap::from([("app".to_owned(), spec.name.clone())])),
+            ),
             ports: Some(vec![ServicePort {
                 name: Some(name),
                 port: i32::from(spec.port),

@@ -60,28 +60,48 @@ fn http_route(b: &CheckedBackend<'_>, r: &CheckedRoute<'_>) -> HttpRoute {
         route: Some(destinations(b)),
         timeout: r.timeout,
         retries: r.retries.clone(),
-        cors_policy: b.cors.clone(),
+        cors_policy: b.cors.as_deref().cloned(),
         ..Default::default()
     }
 }
 
+/// Where a route is in the checked spec: its backend's index and its index among the
+/// backend's routes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) struct RouteAt {
+    backend: usize,
+    route: usize,
+}
+
 /// Every route of every backend, most specific first (stable within a rank).
-pub(super) fn routes<'a>(c: &Checked<'a>) -> Vec<(&'a Target, HttpRoute)> {
-    let mut routes: Vec<(u8, usize, &Target, HttpRoute)> = Vec::new();
-    for b in &c.backends {
-        for r in &b.routes {
-            routes.push((rank(r.target), routes.len(), r.target, http_route(b, r)));
+fn order<'a>(c: &Checked<'a>) -> Vec<(RouteAt, &'a Target)> {
+    let mut routes: Vec<(u8, RouteAt, &Target)> = Vec::new();
+    for (bi, b) in c.backends.iter().enumerate() {
+        for (ri, r) in b.routes.iter().enumerate() {
+            let at = RouteAt {
+                backend: bi,
+                route: ri,
+            };
+            routes.push((rank(r.target), at, r.target));
         }
     }
-    routes.sort_by_key(|(rank, order, _, _)| (*rank, *order));
-    routes.into_iter().map(|(_, _, t, r)| (t, r)).collect()
+    // stable: the order of the backends and their routes within a rank
+    routes.sort_by_key(|(rank, _, _)| *rank);
+    routes.into_iter().map(|(_, at, t)| (at, t)).collect()
+}
+
+/// The route at `at`, written.
+fn route_at(c: &Checked<'_>, at: RouteAt) -> HttpRoute {
+    let b = &c.backends[at.backend];
+    http_route(b, &b.routes[at.route])
 }
 
 /// Room a VirtualService takes besides its routes (metadata, hosts, gateways), generously.
 const OVERHEAD_BYTES: usize = 1024;
 
-/// The VirtualServices for the gateway's hosts: one, named as configured, while its routes fit
+/// The routes of each VirtualService, in order: one, named as configured, while its routes fit
 /// in [`limits::VIRTUAL_SERVICE_TARGET_BYTES`]; otherwise several, `<name>`, `<name>-2`, …
+/// ([`write`] names them). Each route is written once to measure it, and dropped.
 ///
 /// Istio merges the VirtualServices bound to one gateway host: their routes are appended in
 /// the VirtualServices' creation order, which is not under the builder's control, and
@@ -91,21 +111,19 @@ const OVERHEAD_BYTES: usize = 1024;
 /// service's prefix) lives in one VirtualService. Routes of different services never overlap
 /// (prefixes end in `/`), and the one catch-all the builder allows comes last, in the last
 /// VirtualService.
-pub(super) fn write(c: &Checked<'_>) -> Vec<VirtualService> {
-    let routes = routes(c);
-    let name = &c.spec.virtual_service;
-    let sizes: Vec<usize> = routes.iter().map(|(_, r)| r.json_len() + 1).collect();
+pub(super) fn plan(c: &Checked<'_>) -> Vec<Vec<RouteAt>> {
+    let routes = order(c);
+    let sizes: Vec<usize> = routes
+        .iter()
+        .map(|&(at, _)| route_at(c, at).json_len() + 1)
+        .collect();
     if OVERHEAD_BYTES + sizes.iter().sum::<usize>() <= limits::VIRTUAL_SERVICE_TARGET_BYTES {
-        return vec![one(
-            c,
-            name.clone(),
-            routes.into_iter().map(|(_, r)| r).collect(),
-        )];
+        return vec![routes.into_iter().map(|(at, _)| at).collect()];
     }
     // Routes grouped by gRPC service, groups in order of their first (most specific) route.
     let mut group_of: HashMap<Option<&str>, usize> = HashMap::new();
     let mut groups: Vec<Vec<usize>> = Vec::new();
-    for (i, (target, _)) in routes.iter().enumerate() {
+    for (i, (_, target)) in routes.iter().enumerate() {
         let key = match target {
             Target::All => None,
             Target::Service(s) | Target::Method(s, _) => Some(s.as_str()),
@@ -116,32 +134,42 @@ pub(super) fn write(c: &Checked<'_>) -> Vec<VirtualService> {
         });
         groups[g].push(i);
     }
-    let mut routes: Vec<Option<HttpRoute>> = routes.into_iter().map(|(_, r)| Some(r)).collect();
-    let mut out = Vec::new();
-    let mut current: Vec<HttpRoute> = Vec::new();
+    let mut out: Vec<Vec<RouteAt>> = Vec::new();
+    let mut current: Vec<RouteAt> = Vec::new();
     let mut size = OVERHEAD_BYTES;
-    let flush = |current: &mut Vec<HttpRoute>, out: &mut Vec<VirtualService>| {
-        let n = out.len() + 1;
-        let vs_name = if n == 1 {
-            name.clone()
-        } else {
-            format!("{name}-{n}")
-        };
-        out.push(one(c, vs_name, std::mem::take(current)));
-    };
     for group in groups {
         let group_size: usize = group.iter().map(|&i| sizes[i]).sum();
         if !current.is_empty() && size + group_size > limits::VIRTUAL_SERVICE_TARGET_BYTES {
-            flush(&mut current, &mut out);
+            out.push(std::mem::take(&mut current));
             size = OVERHEAD_BYTES;
         }
         size += group_size;
-        current.extend(group.iter().filter_map(|&i| routes[i].take()));
+        current.extend(group.iter().map(|&i| routes[i].0));
     }
     if !current.is_empty() {
-        flush(&mut current, &mut out);
+        out.push(current);
     }
     out
+}
+
+/// Writes the VirtualServices of `plan` ([`plan`]), one at a time: each is handed to `each`
+/// before the next is built.
+pub(super) fn write<E>(
+    c: &Checked<'_>,
+    plan: &[Vec<RouteAt>],
+    mut each: impl FnMut(VirtualService) -> Result<(), E>,
+) -> Result<(), E> {
+    let name = &c.spec.virtual_service;
+    for (i, routes) in plan.iter().enumerate() {
+        let vs_name = if i == 0 {
+            name.clone()
+        } else {
+            format!("{name}-{}", i + 1)
+        };
+        let http = routes.iter().map(|&at| route_at(c, at)).collect();
+        each(one(c, vs_name, http))?;
+    }
+    Ok(())
 }
 
 fn one(c: &Checked<'_>, name: String, http: Vec<HttpRoute>) -> VirtualService {

@@ -5,12 +5,13 @@
 //! The writers build the typed objects of `istio_grpc_types::gateway_api` directly.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use istio_grpc_types::Object;
 
-use super::check;
-use crate::error::{BuildError, BuildErrors};
-use crate::mesh::Mesh;
+use super::{Api, Plan, check};
+use crate::error::BuildErrors;
+use crate::mesh::{Mesh, MeshInfo};
 use crate::spec::IngressSpec;
 
 mod refuse;
@@ -19,10 +20,11 @@ mod write;
 /// The API group of the Gateway API.
 pub(super) const GROUP: &str = "gateway.networking.k8s.io";
 
-/// Checks `spec` and writes its Gateway API objects, in a stable order: Gateway, Secret,
+/// Checks `spec` and plans its Gateway API objects, in a stable order: Gateway, Secret,
 /// ReferenceGrant, the ingress GRPCRoutes, the mesh GRPCRoutes, the waypoints, the
-/// BackendTLSPolicies, the Services.
-pub(crate) fn build(spec: &IngressSpec, tls: bool) -> Result<Mesh, BuildErrors> {
+/// BackendTLSPolicies, the Services. Every object is written once here, to check its size, and
+/// dropped; the mesh writes them again when asked.
+pub(crate) fn build(spec: &Arc<IngressSpec>, tls: bool) -> Result<Mesh, BuildErrors> {
     let checked = check::check(spec, tls);
     let refused = refuse::refusals(spec, tls);
     let c = match checked {
@@ -33,30 +35,19 @@ pub(crate) fn build(spec: &IngressSpec, tls: bool) -> Result<Mesh, BuildErrors> 
             return Err(BuildErrors(errs));
         }
     };
-    let mut objects = write::all(&c);
-    objects.extend(
-        c.backends
-            .iter()
-            .flat_map(|b| write::services(&c, b))
-            .map(Object::from),
-    );
-    super::too_large(&objects)?;
-
-    let (checks, reflection_backend) = super::planned_checks(&c);
-    let yaml = istio_grpc_types::yaml::to_string(&objects)
-        .map_err(|e| BuildErrors::from(BuildError::Yaml(e)))?;
+    let plan = Plan {
+        spec: Arc::clone(spec),
+        tls,
+        api: Api::GatewayApi,
+        virtual_services: Vec::new(),
+    };
+    super::too_large(&plan, &c)?;
     let ns = spec
         .namespace
         .as_deref()
         .map(|ns| format!("-n {ns} "))
         .unwrap_or_default();
-    Ok(Mesh {
-        objects,
-        yaml,
-        authority: spec.hosts[0].clone(),
-        tls,
-        checks,
-        reflection_backend,
+    let info = MeshInfo {
         pod_annotations: BTreeMap::new(),
         workload_namespace: spec.namespace.clone().unwrap_or_default(),
         selector: Vec::new(),
@@ -64,5 +55,20 @@ pub(crate) fn build(spec: &IngressSpec, tls: bool) -> Result<Mesh, BuildErrors> 
             "export GATEWAY_IP=$(kubectl {ns}get gateway {} -o jsonpath='{{.status.addresses[0].value}}')",
             spec.gateway
         )),
-    })
+        ..super::info(&c)
+    };
+    Ok(Mesh::new(plan, info))
+}
+
+/// Writes every object of the checked spec `c`, in order, handing each to `each` before
+/// writing the next.
+pub(super) fn write<E>(
+    c: &check::Checked<'_>,
+    mut each: impl FnMut(Object) -> Result<(), E>,
+) -> Result<(), E> {
+    write::all(c, &mut each)?;
+    for service in c.backends.iter().flat_map(|b| write::services(c, b)) {
+        each(service.into())?;
+    }
+    Ok(())
 }

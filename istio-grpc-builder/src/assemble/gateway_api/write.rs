@@ -31,27 +31,37 @@ const RULES_PER_ROUTE: usize = 16;
 const MATCHES_PER_ROUTE: usize = 128;
 const MATCHES_PER_RULE: usize = 64;
 
-/// Every object but the Services, in order.
-pub(super) fn all(c: &Checked<'_>) -> Vec<Object> {
-    let mut out = vec![Object::from(gateway(c))];
-    out.extend(secret(c).map(Object::from));
-    out.extend(reference_grant(c).map(Object::from));
+/// Every object but the Services, in order, each handed to `each` before the next is written.
+pub(super) fn all<E>(
+    c: &Checked<'_>,
+    each: &mut impl FnMut(Object) -> Result<(), E>,
+) -> Result<(), E> {
+    each(gateway(c).into())?;
+    if let Some(secret) = secret(c) {
+        each(secret.into())?;
+    }
+    if let Some(grant) = reference_grant(c) {
+        each(grant.into())?;
+    }
     for b in &c.backends {
-        out.extend(routes(c, b, false));
+        for route in routes(c, b, false) {
+            each(route)?;
+        }
     }
     if c.spec.gateway_api.in_mesh.is_some() {
         for b in &c.backends {
-            out.extend(routes(c, b, true));
+            for route in routes(c, b, true) {
+                each(route)?;
+            }
         }
     }
-    out.extend(waypoints(c).into_iter().map(Object::from));
-    out.extend(
-        c.backends
-            .iter()
-            .filter_map(|b| backend_tls_policy(c, b))
-            .map(Object::from),
-    );
-    out
+    for waypoint in waypoints(c) {
+        each(waypoint.into())?;
+    }
+    for policy in c.backends.iter().filter_map(|b| backend_tls_policy(c, b)) {
+        each(policy.into())?;
+    }
+    Ok(())
 }
 
 /// The BackendTLSPolicy of a backend with verified upstream TLS
