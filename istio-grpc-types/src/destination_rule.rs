@@ -3,13 +3,14 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // proto doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// SSL/TLS related settings for upstream connections.
 ///
 /// Istio: `ClientTLSSettings` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ClientTlsSettings {
     /// Indicates whether connections to this port should be secured using TLS.
     #[serde(rename = "mode", default, skip_serializing_if = "Option::is_none")]
@@ -91,7 +92,8 @@ impl crate::unknown::Walk for ClientTlsSettings {
 /// Connection pool settings for an upstream host.
 ///
 /// Istio: `ConnectionPoolSettings` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ConnectionPoolSettings {
     /// Settings common to both HTTP and TCP upstream connections.
     #[serde(rename = "tcp", default, skip_serializing_if = "Option::is_none")]
@@ -116,7 +118,8 @@ impl crate::unknown::Walk for ConnectionPoolSettings {
 /// Settings applicable to HTTP1.1/HTTP2/GRPC connections.
 ///
 /// Istio: `ConnectionPoolSettings.HTTPSettings` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpSettings {
     /// Maximum number of requests that will be queued while waiting for a ready connection pool connection.
     #[serde(
@@ -210,7 +213,8 @@ impl crate::unknown::Walk for HttpSettings {
 /// Settings for HTTP/2 PING frames.
 ///
 /// Istio: `ConnectionPoolSettings.HTTPSettings.ConnectionKeepalive` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ConnectionKeepalive {
     /// Send HTTP/2 PING frames at this interval.
     #[serde(rename = "interval", default, skip_serializing_if = "Option::is_none")]
@@ -233,7 +237,8 @@ impl crate::unknown::Walk for ConnectionKeepalive {
 /// Settings common to both HTTP and TCP upstream connections.
 ///
 /// Istio: `ConnectionPoolSettings.TCPSettings` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct TcpSettings {
     /// Maximum number of HTTP1 /TCP connections to a destination host.
     #[serde(
@@ -295,7 +300,8 @@ impl crate::unknown::Walk for TcpSettings {
 /// TCP keepalive.
 ///
 /// Istio: `ConnectionPoolSettings.TCPSettings.TcpKeepalive` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct TcpKeepalive {
     /// Maximum number of keepalive probes to send without response before deciding the connection is dead.
     #[serde(rename = "probes", default, skip_serializing_if = "Option::is_none")]
@@ -321,7 +327,8 @@ impl crate::unknown::Walk for TcpKeepalive {
 /// DestinationRule defines policies that apply to traffic intended for a service after routing has occurred.
 ///
 /// Istio: `DestinationRule` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct DestinationRuleSpec {
     /// The name of a service from the service registry.
     #[serde(rename = "host", default, skip_serializing_if = "Option::is_none")]
@@ -378,7 +385,8 @@ impl crate::unknown::Walk for DestinationRuleSpec {
 /// Load balancing policies to apply for a specific destination.
 ///
 /// Istio: `LoadBalancerSettings` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[serde(
     try_from = "LoadBalancerSettingsWire",
     into = "LoadBalancerSettingsWire"
@@ -460,7 +468,8 @@ impl crate::unknown::Walk for LbPolicy {
 }
 
 /// Wire form of [`LoadBalancerSettings`]: oneof members are sibling keys.
-#[derive(Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[doc(hidden)]
 pub struct LoadBalancerSettingsWire {
     /// Standard load balancing algorithms that require no tuning.
@@ -564,7 +573,8 @@ impl From<LoadBalancerSettings> for LoadBalancerSettingsWire {
 /// Utilization-based load balancing that uses backend-reported ORCA metrics to weight endpoints by their current load (CRD only, Istio \>= 1.31).
 ///
 /// Istio: `LoadBalancerSettings.BackendUtilization` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct BackendUtilization {
     /// Penalty applied to endpoints that report errors, as a percentage.
     #[serde(
@@ -626,7 +636,8 @@ impl crate::unknown::Walk for BackendUtilization {
 /// Consistent Hash-based load balancing can be used to provide soft session affinity based on HTTP headers, cookies or other properties.
 ///
 /// Istio: `LoadBalancerSettings.ConsistentHashLB` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[serde(try_from = "ConsistentHashLbWire", into = "ConsistentHashLbWire")]
 pub struct ConsistentHashLb {
     /// Deprecated.
@@ -709,7 +720,8 @@ impl crate::unknown::Walk for HashAlgorithm {
 }
 
 /// Wire form of [`ConsistentHashLb`]: oneof members are sibling keys.
-#[derive(Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[doc(hidden)]
 pub struct ConsistentHashLbWire {
     /// Hash based on a specific HTTP header.
@@ -833,7 +845,8 @@ impl From<ConsistentHashLb> for ConsistentHashLbWire {
 /// Describes a HTTP cookie that will be used as the hash key for the Consistent Hash load balancer.
 ///
 /// Istio: `LoadBalancerSettings.ConsistentHashLB.HTTPCookie` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpCookie {
     /// Name of the cookie.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
@@ -867,7 +880,8 @@ impl crate::unknown::Walk for HttpCookie {
 /// Attribute defines an API for adding additional attributes for a HTTP cookie.
 ///
 /// Istio: `LoadBalancerSettings.ConsistentHashLB.HTTPCookie.Attribute` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpCookieAttribute {
     /// The name of the cookie attribute.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
@@ -888,7 +902,8 @@ impl crate::unknown::Walk for HttpCookieAttribute {
 }
 
 /// Istio: `LoadBalancerSettings.ConsistentHashLB.MagLev` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct MagLev {
     /// The table size for Maglev hashing.
     #[serde(rename = "tableSize", default, skip_serializing_if = "Option::is_none")]
@@ -906,7 +921,8 @@ impl crate::unknown::Walk for MagLev {
 }
 
 /// Istio: `LoadBalancerSettings.ConsistentHashLB.RingHash` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct RingHash {
     /// The minimum number of virtual nodes to use for the hash ring.
     #[serde(
@@ -930,7 +946,8 @@ impl crate::unknown::Walk for RingHash {
 /// Locality-weighted load balancing allows administrators to control the distribution of traffic to endpoints based on the localities of where the traffic originates and where it will terminate.
 ///
 /// Istio: `LocalityLoadBalancerSetting` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct LocalityLoadBalancerSetting {
     /// Optional: only one of distribute, failover or failoverPriority can be set.
     #[serde(
@@ -973,7 +990,8 @@ impl crate::unknown::Walk for LocalityLoadBalancerSetting {
 /// Describes how traffic originating in the 'from' zone or sub-zone is distributed over a set of 'to' zones.
 ///
 /// Istio: `LocalityLoadBalancerSetting.Distribute` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct LocalityDistribute {
     /// Originating locality, '/' separated, e.g.
     #[serde(rename = "from", default, skip_serializing_if = "Option::is_none")]
@@ -996,7 +1014,8 @@ impl crate::unknown::Walk for LocalityDistribute {
 /// Specify the traffic failover policy across regions.
 ///
 /// Istio: `LocalityLoadBalancerSetting.Failover` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct LocalityFailover {
     /// Originating region.
     #[serde(rename = "from", default, skip_serializing_if = "Option::is_none")]
@@ -1019,7 +1038,8 @@ impl crate::unknown::Walk for LocalityFailover {
 /// A Circuit breaker implementation that tracks the status of each individual host in the upstream service.
 ///
 /// Istio: `OutlierDetection` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct OutlierDetection {
     /// Number of errors before a host is ejected from the connection pool.
     ///
@@ -1118,7 +1138,8 @@ impl crate::unknown::Walk for OutlierDetection {
 /// A subset of endpoints of a service.
 ///
 /// Istio: `Subset` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct Subset {
     /// Name of the subset.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
@@ -1149,7 +1170,8 @@ impl crate::unknown::Walk for Subset {
 /// Traffic policies to apply for a specific destination, across all destination ports.
 ///
 /// Istio: `TrafficPolicy` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct TrafficPolicy {
     /// Settings controlling the load balancer algorithms.
     #[serde(
@@ -1234,7 +1256,8 @@ impl crate::unknown::Walk for TrafficPolicy {
 /// Traffic policies that apply to specific ports of the service
 ///
 /// Istio: `TrafficPolicy.PortTrafficPolicy` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct PortTrafficPolicy {
     /// Specifies the number of a port on the destination service on which this policy is being applied.
     #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
@@ -1290,7 +1313,8 @@ impl crate::unknown::Walk for PortTrafficPolicy {
 }
 
 /// Istio: `TrafficPolicy.ProxyProtocol` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ProxyProtocol {
     /// The PROXY protocol version to use.
     #[serde(rename = "version", default, skip_serializing_if = "Option::is_none")]
@@ -1308,7 +1332,8 @@ impl crate::unknown::Walk for ProxyProtocol {
 }
 
 /// Istio: `TrafficPolicy.RetryBudget` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct RetryBudget {
     /// Specifies the limit on concurrent retries as a percentage of the sum of active requests and active pending requests.
     #[serde(rename = "percent", default, skip_serializing_if = "Option::is_none")]
@@ -1343,7 +1368,8 @@ impl crate::unknown::Walk for RetryBudget {
 }
 
 /// Istio: `TrafficPolicy.TunnelSettings` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct TunnelSettings {
     /// Specifies which protocol to use for tunneling the downstream connection.
     #[serde(rename = "protocol", default, skip_serializing_if = "Option::is_none")]
@@ -1375,7 +1401,8 @@ impl crate::unknown::Walk for TunnelSettings {
 }
 
 /// Istio: `WarmupConfiguration` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct WarmupConfiguration {
     /// Duration of warmup mode
     #[serde(rename = "duration", default, skip_serializing_if = "Option::is_none")]
@@ -1409,7 +1436,8 @@ impl crate::unknown::Walk for WarmupConfiguration {
 /// Zone Aware Load Balancer automatically routes traffic to endpoints in the same availability zone as the downstream proxy, reducing cross-zone latency and inter-zone data transfer costs.
 ///
 /// Istio: `ZoneAwareLoadBalancerSetting` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ZoneAwareLoadBalancerSetting {
     /// Enable zone aware load balancing.
     #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
@@ -1451,7 +1479,8 @@ impl crate::unknown::Walk for ZoneAwareLoadBalancerSetting {
 /// Specify the traffic failover policy across regions.
 ///
 /// Istio: `ZoneAwareLoadBalancerSetting.Failover` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ZoneAwareFailover {
     /// Originating region.
     #[serde(rename = "from", default, skip_serializing_if = "Option::is_none")]
@@ -1472,9 +1501,8 @@ impl crate::unknown::Walk for ZoneAwareFailover {
 }
 
 /// Istio enum `ClientTLSSettings.TLSmode`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum ClientTlsMode {
     /// Do not setup a TLS connection to the upstream endpoint.
     #[default]
@@ -1504,9 +1532,8 @@ impl ClientTlsMode {
 }
 
 /// Istio enum `ConnectionPoolSettings.HTTPSettings.H2UpgradePolicy`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum H2UpgradePolicy {
     /// Use the global default.
     #[default]
@@ -1532,9 +1559,8 @@ impl H2UpgradePolicy {
 }
 
 /// Istio enum `LoadBalancerSettings.SimpleLB`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum SimpleLb {
     /// No load balancing algorithm has been specified by the user.
     #[default]
@@ -1573,9 +1599,8 @@ impl SimpleLb {
 }
 
 /// Istio enum `TrafficPolicy.ProxyProtocol.VERSION`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum ProxyProtocolVersion {
     /// PROXY protocol version 1.
     #[default]

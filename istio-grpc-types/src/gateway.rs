@@ -3,13 +3,14 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // proto doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Gateway describes a load balancer operating at the edge of the mesh receiving incoming or outgoing HTTP/TCP connections.
 ///
 /// Istio: `Gateway` in `networking/v1alpha3/gateway.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GatewaySpec {
     /// A list of server specifications.
     #[serde(rename = "servers", default, skip_serializing_if = "Option::is_none")]
@@ -33,7 +34,8 @@ impl crate::unknown::Walk for GatewaySpec {
 /// Port describes the properties of a specific port of a service.
 ///
 /// Istio: `Port` in `networking/v1alpha3/gateway.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct Port {
     /// A valid non-negative integer port number.
     #[serde(rename = "number", default, skip_serializing_if = "Option::is_none")]
@@ -68,7 +70,8 @@ impl crate::unknown::Walk for Port {
 /// `Server` describes the properties of the proxy on a given load balancer port.
 ///
 /// Istio: `Server` in `networking/v1alpha3/gateway.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct Server {
     /// The Port on which the proxy should listen for incoming connections.
     #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
@@ -115,7 +118,8 @@ impl crate::unknown::Walk for Server {
 }
 
 /// Istio: `ServerTLSSettings` in `networking/v1alpha3/gateway.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ServerTlsSettings {
     /// If set to true, the load balancer will send a 301 redirect for all http connections, asking the clients to use HTTPS.
     #[serde(
@@ -279,7 +283,8 @@ impl crate::unknown::Walk for ServerTlsSettings {
 /// TLSCertificate describes the server's TLS certificate.
 ///
 /// Istio: `ServerTLSSettings.TLSCertificate` in `networking/v1alpha3/gateway.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct TlsCertificate {
     /// REQUIRED if mode is `SIMPLE` or `MUTUAL`.
     #[serde(
@@ -318,9 +323,8 @@ impl crate::unknown::Walk for TlsCertificate {
 }
 
 /// Istio enum `ServerTLSSettings.TLSProtocol`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum TlsProtocol {
     /// Automatically choose the optimal TLS version.
     #[default]
@@ -354,9 +358,8 @@ impl TlsProtocol {
 }
 
 /// Istio enum `ServerTLSSettings.TLSmode`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum ServerTlsMode {
     /// The SNI string presented by the client will be used as the match criterion in a VirtualService TLS route to determine the destination service from the service registry.
     #[default]

@@ -3,13 +3,14 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // proto doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// \<!-- crd generation tags representing the server time when this object was created.
 ///
 /// Istio: `PeerAuthentication` in `security/v1beta1/peer_authentication.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct PeerAuthenticationSpec {
     /// The selector determines the workloads to apply the PeerAuthentication on.
     #[serde(rename = "selector", default, skip_serializing_if = "Option::is_none")]
@@ -42,7 +43,8 @@ impl crate::unknown::Walk for PeerAuthenticationSpec {
 /// Mutual TLS settings.
 ///
 /// Istio: `PeerAuthentication.MutualTLS` in `security/v1beta1/peer_authentication.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct MutualTls {
     /// Defines the mTLS mode used for peer authentication.
     #[serde(rename = "mode", default, skip_serializing_if = "Option::is_none")]
@@ -60,9 +62,8 @@ impl crate::unknown::Walk for MutualTls {
 }
 
 /// Istio enum `PeerAuthentication.MutualTLS.Mode`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum MutualTlsMode {
     /// Inherit from parent, if has one.
     #[default]

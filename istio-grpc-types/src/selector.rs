@@ -3,13 +3,14 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // proto doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// PolicyTargetReference format as defined by GEP-2648 (<https://gateway-api.sigs.k8s.io/geps/gep-2648/#direct-policy-design-rules>).
 ///
 /// Istio: `PolicyTargetReference` in `type/v1beta1/selector.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct PolicyTargetReference {
     /// group is the group of the target resource.
     #[serde(rename = "group", default, skip_serializing_if = "Option::is_none")]
@@ -38,7 +39,8 @@ impl crate::unknown::Walk for PolicyTargetReference {
 /// WorkloadSelector specifies the criteria used to determine if a policy can be applied to a proxy.
 ///
 /// Istio: `WorkloadSelector` in `type/v1beta1/selector.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct MatchLabelsSelector {
     /// One or more labels that indicate a specific set of pods/VMs on which a policy should be applied.
     #[serde(
@@ -60,9 +62,8 @@ impl crate::unknown::Walk for MatchLabelsSelector {
 }
 
 /// Istio enum `WorkloadMode`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum WorkloadMode {
     /// Default value, which will be interpreted by its own usage.
     #[default]

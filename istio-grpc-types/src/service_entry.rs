@@ -3,12 +3,13 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // proto doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// ServiceEntry enables adding additional entries into Istio's internal service registry.
 ///
 /// Istio: `ServiceEntry` in `networking/v1alpha3/service_entry.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ServiceEntrySpec {
     /// The hosts associated with the ServiceEntry.
     #[serde(
@@ -96,7 +97,8 @@ impl crate::unknown::Walk for ServiceEntrySpec {
 /// ServicePort describes the properties of a specific port of a service.
 ///
 /// Istio: `ServicePort` in `networking/v1alpha3/service_entry.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ServicePort {
     /// A valid non-negative integer port number.
     #[serde(rename = "number", default, skip_serializing_if = "Option::is_none")]
@@ -127,9 +129,8 @@ impl crate::unknown::Walk for ServicePort {
 }
 
 /// Istio enum `ServiceEntry.Location`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum ServiceEntryLocation {
     /// Signifies that the service is external to the mesh.
     #[default]
@@ -151,9 +152,8 @@ impl ServiceEntryLocation {
 }
 
 /// Istio enum `ServiceEntry.Resolution`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum ServiceEntryResolution {
     /// Assume that incoming connections have already been resolved (to a specific destination IP address).
     #[default]

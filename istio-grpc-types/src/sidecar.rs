@@ -3,13 +3,14 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // proto doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// `IstioEgressListener` specifies the properties of an outbound traffic listener on the sidecar proxy attached to a workload instance.
 ///
 /// Istio: `IstioEgressListener` in `networking/v1alpha3/sidecar.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct IstioEgressListener {
     /// The port associated with the listener.
     #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
@@ -48,7 +49,8 @@ impl crate::unknown::Walk for IstioEgressListener {
 /// `IstioIngressListener` specifies the properties of an inbound traffic listener on the sidecar proxy attached to a workload instance.
 ///
 /// Istio: `IstioIngressListener` in `networking/v1alpha3/sidecar.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct IstioIngressListener {
     /// The port associated with the listener.
     #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
@@ -108,7 +110,8 @@ impl crate::unknown::Walk for IstioIngressListener {
 /// `OutboundTrafficPolicy` sets the default behavior of the sidecar for handling unknown outbound traffic from the application.
 ///
 /// Istio: `OutboundTrafficPolicy` in `networking/v1alpha3/sidecar.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct OutboundTrafficPolicy {
     /// `mode` (no description in the API).
     #[serde(rename = "mode", default, skip_serializing_if = "Option::is_none")]
@@ -136,7 +139,8 @@ impl crate::unknown::Walk for OutboundTrafficPolicy {
 /// `Sidecar` describes the configuration of the sidecar proxy that mediates inbound and outbound communication of the workload instance to which it is attached.
 ///
 /// Istio: `Sidecar` in `networking/v1alpha3/sidecar.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct SidecarSpec {
     /// Criteria used to select the specific set of pods/VMs on which this `Sidecar` configuration should be applied.
     #[serde(
@@ -194,7 +198,8 @@ impl crate::unknown::Walk for SidecarSpec {
 /// Port describes the properties of a specific port of a service.
 ///
 /// Istio: `SidecarPort` in `networking/v1alpha3/sidecar.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct SidecarPort {
     /// A valid non-negative integer port number.
     #[serde(rename = "number", default, skip_serializing_if = "Option::is_none")]
@@ -229,7 +234,8 @@ impl crate::unknown::Walk for SidecarPort {
 /// `WorkloadSelector` specifies the criteria used to determine if the `Gateway`, `Sidecar`, `EnvoyFilter`, `ServiceEntry`, or `DestinationRule` configuration can be applied to a proxy.
 ///
 /// Istio: `WorkloadSelector` in `networking/v1alpha3/sidecar.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct WorkloadSelector {
     /// One or more labels that indicate a specific set of pods/VMs on which the configuration should be applied.
     #[serde(rename = "labels", default, skip_serializing_if = "Option::is_none")]
@@ -247,9 +253,8 @@ impl crate::unknown::Walk for WorkloadSelector {
 }
 
 /// Istio enum `CaptureMode`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum CaptureMode {
     /// The default capture mode defined by the environment.
     #[default]
@@ -275,9 +280,8 @@ impl CaptureMode {
 }
 
 /// Istio enum `OutboundTrafficPolicy.Mode`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum OutboundTrafficPolicyMode {
     /// In `REGISTRY_ONLY` mode, unknown outbound traffic will be dropped.
     #[default]

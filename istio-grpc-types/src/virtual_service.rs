@@ -3,13 +3,14 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // proto doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Describes the Cross-Origin Resource Sharing (CORS) policy, for a given service.
 ///
 /// Istio: `CorsPolicy` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct CorsPolicy {
     /// The list of origins that are allowed to perform CORS requests.
     ///
@@ -96,7 +97,8 @@ impl crate::unknown::Walk for CorsPolicy {
 /// Describes the delegate VirtualService.
 ///
 /// Istio: `Delegate` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct Delegate {
     /// Name specifies the name of the delegate VirtualService.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
@@ -119,7 +121,8 @@ impl crate::unknown::Walk for Delegate {
 /// Destination indicates the network addressable service to which the request/connection will be sent after processing a routing rule.
 ///
 /// Istio: `Destination` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct Destination {
     /// The name of a service from the service registry.
     #[serde(rename = "host", default, skip_serializing_if = "Option::is_none")]
@@ -144,7 +147,8 @@ impl crate::unknown::Walk for Destination {
 }
 
 /// Istio: `HTTPBody` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[serde(try_from = "HttpBodyWire", into = "HttpBodyWire")]
 pub struct HttpBody {
     /// The `specifier` oneof: at most one of `string`, `bytes`.
@@ -172,7 +176,8 @@ pub enum BodySpecifier {
 }
 
 /// Wire form of [`HttpBody`]: oneof members are sibling keys.
-#[derive(Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[doc(hidden)]
 pub struct HttpBodyWire {
     /// response body as a string
@@ -229,7 +234,8 @@ impl From<HttpBody> for HttpBodyWire {
 /// HTTPDirectResponse can be used to send a fixed response to clients.
 ///
 /// Istio: `HTTPDirectResponse` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpDirectResponse {
     /// Specifies the HTTP response status to be returned.
     #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
@@ -253,7 +259,8 @@ impl crate::unknown::Walk for HttpDirectResponse {
 /// HTTPFaultInjection can be used to specify one or more faults to inject while forwarding HTTP requests to the destination specified in a route.
 ///
 /// Istio: `HTTPFaultInjection` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpFaultInjection {
     /// Delay requests before forwarding, emulating various failures such as network issues, overloaded upstream service, etc.
     #[serde(rename = "delay", default, skip_serializing_if = "Option::is_none")]
@@ -278,7 +285,8 @@ impl crate::unknown::Walk for HttpFaultInjection {
 /// Abort specification is used to prematurely abort a request with a pre-specified error code.
 ///
 /// Istio: `HTTPFaultInjection.Abort` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[serde(try_from = "FaultAbortWire", into = "FaultAbortWire")]
 pub struct FaultAbort {
     /// Percentage of requests to be aborted with the error code provided.
@@ -319,7 +327,8 @@ pub enum AbortError {
 }
 
 /// Wire form of [`FaultAbort`]: oneof members are sibling keys.
-#[derive(Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[doc(hidden)]
 pub struct FaultAbortWire {
     /// HTTP status code to use to abort the Http request.
@@ -404,7 +413,8 @@ impl From<FaultAbort> for FaultAbortWire {
 /// Delay specification is used to inject latency into the request forwarding path.
 ///
 /// Istio: `HTTPFaultInjection.Delay` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[serde(try_from = "FaultDelayWire", into = "FaultDelayWire")]
 pub struct FaultDelay {
     /// Percentage of requests on which the delay will be injected (0-100).
@@ -448,7 +458,8 @@ pub enum DelayType {
 }
 
 /// Wire form of [`FaultDelay`]: oneof members are sibling keys.
-#[derive(Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[doc(hidden)]
 pub struct FaultDelayWire {
     /// Percentage of requests on which the delay will be injected (0-100).
@@ -529,7 +540,8 @@ impl From<FaultDelay> for FaultDelayWire {
 /// HttpMatchRequest specifies a set of criteria to be met in order for the rule to be applied to the HTTP request.
 ///
 /// Istio: `HTTPMatchRequest` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpMatchRequest {
     /// The name assigned to a match.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
@@ -635,7 +647,8 @@ impl crate::unknown::Walk for HttpMatchRequest {
 /// HTTPMirrorPolicy can be used to specify the destinations to mirror HTTP traffic in addition to the original destination.
 ///
 /// Istio: `HTTPMirrorPolicy` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpMirrorPolicy {
     /// Destination specifies the target of the mirror operation.
     #[serde(
@@ -668,7 +681,8 @@ impl crate::unknown::Walk for HttpMirrorPolicy {
 /// HTTPRedirect can be used to send a 301 redirect response to the caller, where the Authority/Host and the URI in the response can be swapped with the specified values.
 ///
 /// Istio: `HTTPRedirect` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[serde(try_from = "HttpRedirectWire", into = "HttpRedirectWire")]
 pub struct HttpRedirect {
     /// On a redirect, overwrite the Path portion of the URL with this value.
@@ -730,7 +744,8 @@ pub enum RedirectPort {
 }
 
 /// Wire form of [`HttpRedirect`]: oneof members are sibling keys.
-#[derive(Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[doc(hidden)]
 pub struct HttpRedirectWire {
     /// On a redirect, overwrite the Path portion of the URL with this value.
@@ -824,7 +839,8 @@ impl From<HttpRedirect> for HttpRedirectWire {
 /// Describes the retry policy to use when a HTTP request fails.
 ///
 /// Istio: `HTTPRetry` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpRetry {
     /// Number of retries to be allowed for a given request.
     #[serde(rename = "attempts", default, skip_serializing_if = "Option::is_none")]
@@ -881,7 +897,8 @@ impl crate::unknown::Walk for HttpRetry {
 /// HTTPRewrite can be used to rewrite specific parts of a HTTP request before forwarding the request to the destination.
 ///
 /// Istio: `HTTPRewrite` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpRewrite {
     /// rewrite the path (or the prefix) portion of the URI with this value.
     #[serde(rename = "uri", default, skip_serializing_if = "Option::is_none")]
@@ -912,7 +929,8 @@ impl crate::unknown::Walk for HttpRewrite {
 /// Describes match conditions and actions for routing HTTP/1.1, HTTP2, and gRPC traffic.
 ///
 /// Istio: `HTTPRoute` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpRoute {
     /// The name assigned to the route for debugging purposes.
     #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
@@ -1036,7 +1054,8 @@ impl crate::unknown::Walk for HttpRoute {
 /// Each routing rule is associated with one or more service versions (see glossary in beginning of document).
 ///
 /// Istio: `HTTPRouteDestination` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpRouteDestination {
     /// Destination uniquely identifies the instances of a service to which the request/connection should be forwarded to.
     #[serde(
@@ -1068,7 +1087,8 @@ impl crate::unknown::Walk for HttpRouteDestination {
 /// Message headers can be manipulated when Envoy forwards requests to, or responses from, a destination service.
 ///
 /// Istio: `Headers` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct Headers {
     /// Header manipulation rules to apply before forwarding a request to the destination service
     #[serde(rename = "request", default, skip_serializing_if = "Option::is_none")]
@@ -1093,7 +1113,8 @@ impl crate::unknown::Walk for Headers {
 /// HeaderOperations Describes the header manipulations to apply
 ///
 /// Istio: `Headers.HeaderOperations` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HeaderOperations {
     /// Overwrite the headers specified by key with the given values
     #[serde(rename = "set", default, skip_serializing_if = "Option::is_none")]
@@ -1124,7 +1145,8 @@ impl crate::unknown::Walk for HeaderOperations {
 /// L4 connection match attributes.
 ///
 /// Istio: `L4MatchAttributes` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct L4MatchAttributes {
     /// IPv4 or IPv6 ip addresses of destination with optional subnet.
     #[serde(
@@ -1191,7 +1213,8 @@ impl crate::unknown::Walk for L4MatchAttributes {
 /// Percent specifies a percentage in the range of \[0.0, 100.0\].
 ///
 /// Istio: `Percent` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct Percent {
     /// `value` (no description in the API).
     #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
@@ -1211,7 +1234,8 @@ impl crate::unknown::Walk for Percent {
 /// PortSelector specifies the number of a port to be used for matching or selection for final routing.
 ///
 /// Istio: `PortSelector` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct PortSelector {
     /// Valid port number
     #[serde(rename = "number", default, skip_serializing_if = "Option::is_none")]
@@ -1229,7 +1253,8 @@ impl crate::unknown::Walk for PortSelector {
 }
 
 /// Istio: `RegexRewrite` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct RegexRewrite {
     /// RE2 style regex-based match (<https://github.com/google/re2/wiki/Syntax>).
     #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
@@ -1252,7 +1277,8 @@ impl crate::unknown::Walk for RegexRewrite {
 /// L4 routing rule weighted destination.
 ///
 /// Istio: `RouteDestination` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct RouteDestination {
     /// Destination uniquely identifies the instances of a service to which the request/connection should be forwarded to.
     #[serde(
@@ -1280,7 +1306,8 @@ impl crate::unknown::Walk for RouteDestination {
 /// Describes match conditions and actions for routing TCP traffic.
 ///
 /// Istio: `TCPRoute` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct TcpRoute {
     /// Match conditions to be satisfied for the rule to be activated.
     #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
@@ -1305,7 +1332,8 @@ impl crate::unknown::Walk for TcpRoute {
 /// TLS connection match attributes.
 ///
 /// Istio: `TLSMatchAttributes` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct TlsMatchAttributes {
     /// SNI (server name indicator) to match on.
     #[serde(
@@ -1373,7 +1401,8 @@ impl crate::unknown::Walk for TlsMatchAttributes {
 /// Describes match conditions and actions for routing unterminated TLS traffic (TLS/HTTPS) The following routing rule forwards unterminated TLS traffic arriving at port 443 of gateway called "mygateway" to internal services in the mesh based on the SNI value.
 ///
 /// Istio: `TLSRoute` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct TlsRoute {
     /// Match conditions to be satisfied for the rule to be activated.
     #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
@@ -1398,7 +1427,8 @@ impl crate::unknown::Walk for TlsRoute {
 /// Configuration affecting traffic routing.
 ///
 /// Istio: `VirtualService` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct VirtualServiceSpec {
     /// The destination hosts to which traffic is being sent.
     #[serde(
@@ -1452,9 +1482,8 @@ impl crate::unknown::Walk for VirtualServiceSpec {
 }
 
 /// Istio enum `CorsPolicy.UnmatchedPreflights`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum UnmatchedPreflights {
     /// Default to FORWARD
     #[default]
@@ -1480,9 +1509,8 @@ impl UnmatchedPreflights {
 }
 
 /// Istio enum `HTTPRedirect.RedirectPortSelection`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum RedirectPortSelection {
     /// `FROM_PROTOCOL_DEFAULT`.
     #[default]

@@ -3,13 +3,14 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // CRD doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// Spec defines the desired state of BackendTLSPolicy.
 ///
 /// Gateway API: `BackendTLSPolicy.spec` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct BackendTlsPolicySpec {
     /// Options are a list of key/value pairs to enable extended TLS configuration for each implementation. For example, configuring the minimum TLS version or supported cipher suites.
     #[serde(rename = "options", default, skip_serializing_if = "Option::is_none")]
@@ -42,7 +43,8 @@ impl crate::unknown::Walk for BackendTlsPolicySpec {
 /// Validation contains backend TLS validation configuration.
 ///
 /// Gateway API: `BackendTLSPolicy.spec.validation` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct BackendTlsPolicyValidation {
     /// CACertificateRefs contains one or more references to Kubernetes objects that contain a PEM-encoded TLS CA certificate bundle, which is used to validate a TLS handshake between the Gateway and backend Pod.
     #[serde(
@@ -96,7 +98,8 @@ impl crate::unknown::Walk for BackendTlsPolicyValidation {
 /// LocalPolicyTargetReferenceWithSectionName identifies an API object to apply a direct policy to. This should be used as part of Policy resources that can target single resources. For more information on how this policy attachment mode works, and a sample Policy resource, refer to the policy attachment documentation for Gateway API.
 ///
 /// Gateway API: `BackendTLSPolicy.spec.targetRefs[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct LocalPolicyTargetReferenceWithSectionName {
     /// Group is the group of the target resource.
     ///
@@ -138,7 +141,8 @@ impl crate::unknown::Walk for LocalPolicyTargetReferenceWithSectionName {
 /// Gateway API: `BackendTLSPolicy.spec.validation.subjectAltNames[]` (and wherever the same shape appears).
 ///
 /// A discriminated union: `type` names the one field that is set, so the value is a [`SubjectAltNameKind`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[serde(try_from = "SubjectAltNameWire", into = "SubjectAltNameWire")]
 pub struct SubjectAltName {
     /// `type` and the field it names. `type`: Type determines the format of the Subject Alternative Name. Always required.
@@ -184,7 +188,8 @@ impl crate::unknown::Walk for SubjectAltName {
 }
 
 /// Wire form of [`SubjectAltName`]: `type` and the payload keys as siblings.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[doc(hidden)]
 pub struct SubjectAltNameWire {
     #[serde(rename = "type")]

@@ -3,12 +3,13 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // CRD doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// BackendRef references a resource where mirrored requests are sent.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].backendRefs[].filters[].requestMirror.backendRef` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct BackendObjectReference {
     /// Group is the group of the referent. For example, "gateway.networking.k8s.io". When unspecified or empty string, core API group is inferred.
     #[serde(rename = "group", default, skip_serializing_if = "Option::is_none")]
@@ -43,7 +44,8 @@ impl crate::unknown::Walk for BackendObjectReference {
 /// Fraction represents the fraction of requests that should be mirrored to BackendRef.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].backendRefs[].filters[].requestMirror.fraction` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct Fraction {
     /// `denominator` (no description in the CRD).
     #[serde(
@@ -73,7 +75,8 @@ impl crate::unknown::Walk for Fraction {
 /// HTTPHeader represents an HTTP Header name and value as defined by RFC 7230.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].backendRefs[].filters[].responseHeaderModifier.add[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpHeader {
     /// Name is the name of the HTTP Header to be matched. Name matching MUST be case-insensitive. (See <https://tools.ietf.org/html/rfc7230#section-3.2>).
     ///
@@ -101,7 +104,8 @@ impl crate::unknown::Walk for HttpHeader {
 /// ResponseHeaderModifier defines a schema for a filter that modifies response headers.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].backendRefs[].filters[].responseHeaderModifier` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpHeaderFilter {
     /// Add adds the given header(s) (name, value) to the request before the action. It appends to any existing values associated with the header name.
     #[serde(rename = "add", default, skip_serializing_if = "Option::is_none")]
@@ -130,7 +134,8 @@ impl crate::unknown::Walk for HttpHeaderFilter {
 /// RequestMirror defines a schema for a filter that mirrors requests. Requests are sent to the specified destination, but responses from that destination are ignored.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].backendRefs[].filters[].requestMirror` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpRequestMirrorFilter {
     /// BackendRef references a resource where mirrored requests are sent.
     ///
@@ -161,7 +166,8 @@ impl crate::unknown::Walk for HttpRequestMirrorFilter {
 /// ExtensionRef is an optional, implementation-specific extension to the "filter" behavior. For example, resource "myroutefilter" in group "networking.example.net"). ExtensionRef MUST NOT be used for core and extended filters.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].backendRefs[].filters[].extensionRef` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct LocalObjectReference {
     /// Group is the group of the referent. For example, "gateway.networking.k8s.io". When unspecified or empty string, core API group is inferred.
     ///
@@ -194,7 +200,8 @@ impl crate::unknown::Walk for LocalObjectReference {
 /// ParentReference identifies an API object (usually a Gateway) that can be considered a parent of this resource (usually a route). There are two kinds of parent resources with "Core" support:
 ///
 /// Gateway API: `GRPCRoute.spec.parentRefs[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ParentReference {
     /// Group is the group of the referent. When unspecified, "gateway.networking.k8s.io" is inferred. To set the core API group (such as for a "Service" kind referent), Group must be explicitly set to "" (empty string).
     #[serde(rename = "group", default, skip_serializing_if = "Option::is_none")]

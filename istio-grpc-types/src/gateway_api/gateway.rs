@@ -3,13 +3,14 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // CRD doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// AllowedListeners defines which ListenerSets can be attached to this Gateway. The default value is to allow no ListenerSets.
 ///
 /// Gateway API: `Gateway.spec.allowedListeners` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct AllowedListeners {
     /// Namespaces defines which namespaces ListenerSets can be attached to this Gateway. The default value is to allow no ListenerSets.
     #[serde(
@@ -35,7 +36,8 @@ impl crate::unknown::Walk for AllowedListeners {
 /// AllowedRoutes defines the types of routes that MAY be attached to a Listener and the trusted namespaces where those Route resources MAY be present.
 ///
 /// Gateway API: `Gateway.spec.listeners[].allowedRoutes` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct AllowedRoutes {
     /// Kinds specifies the groups and kinds of Routes that are allowed to bind to this Gateway Listener. When unspecified or empty, the kinds of Routes selected are determined using the Listener protocol.
     #[serde(rename = "kinds", default, skip_serializing_if = "Option::is_none")]
@@ -65,9 +67,8 @@ impl crate::unknown::Walk for AllowedRoutes {
 /// From indicates where Routes will be selected for this Gateway. Possible values are:
 ///
 /// Gateway API: `Gateway.spec.listeners[].allowedRoutes.namespaces.from` (and wherever the same shape appears).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum FromNamespaces {
     /// `All`.
     #[serde(rename = "All")]
@@ -95,7 +96,8 @@ impl FromNamespaces {
 /// Frontend describes TLS config when client connects to Gateway. Support: Core
 ///
 /// Gateway API: `Gateway.spec.tls.frontend` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct FrontendTlsConfig {
     /// Default specifies the default client certificate validation configuration for all Listeners handling HTTPS traffic, unless a per-port configuration is defined.
     ///
@@ -123,7 +125,8 @@ impl crate::unknown::Walk for FrontendTlsConfig {
 /// Validation holds configuration information for validating the frontend (client). Setting this field will result in mutual authentication when connecting to the gateway. In browsers this may result in a dialog appearing that requests a user to specify the client certificate. The maximum depth of a certificate chain accepted in verification is Implementation specific.
 ///
 /// Gateway API: `Gateway.spec.tls.frontend.default.validation` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct FrontendTlsValidation {
     /// CACertificateRefs contains one or more references to Kubernetes objects that contain a PEM-encoded TLS CA certificate bundle, which is used as a trust anchor to validate the certificates presented by the client.
     ///
@@ -150,9 +153,8 @@ impl crate::unknown::Walk for FrontendTlsValidation {
 /// FrontendValidationMode defines the mode for validating the client certificate. There are two possible modes:
 ///
 /// Gateway API: `Gateway.spec.tls.frontend.default.validation.mode` (and wherever the same shape appears).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum FrontendValidationMode {
     /// `AllowValidOnly`.
     #[default]
@@ -176,7 +178,8 @@ impl FrontendValidationMode {
 /// Backend describes TLS configuration for gateway when connecting to backends.
 ///
 /// Gateway API: `Gateway.spec.tls.backend` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GatewayBackendTls {
     /// ClientCertificateRef references an object that contains a client certificate and its associated private key. It can reference standard Kubernetes resources, i.e., Secret, or implementation-specific custom resources.
     #[serde(
@@ -202,7 +205,8 @@ impl crate::unknown::Walk for GatewayBackendTls {
 /// Infrastructure defines infrastructure level attributes about this Gateway instance.
 ///
 /// Gateway API: `Gateway.spec.infrastructure` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GatewayInfrastructure {
     /// Annotations that SHOULD be applied to any resources created in response to this Gateway.
     #[serde(
@@ -240,7 +244,8 @@ impl crate::unknown::Walk for GatewayInfrastructure {
 /// Gateway API: `Gateway.spec` (and wherever the same shape appears).
 ///
 /// In Gateway API's experimental channel only, not typed here: `defaultScope` (kept in `extra` and written back; listed by `unknown_fields`; strict reading refuses them).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GatewaySpec {
     /// Addresses requested for this Gateway. This is optional and behavior can depend on the implementation. If a value is set in the spec and the requested address is invalid or unavailable, the implementation MUST indicate this in an associated entry in GatewayStatus.Conditions.
     #[serde(rename = "addresses", default, skip_serializing_if = "Option::is_none")]
@@ -303,7 +308,8 @@ impl crate::unknown::Walk for GatewaySpec {
 /// GatewaySpecAddress describes an address that can be bound to a Gateway.
 ///
 /// Gateway API: `Gateway.spec.addresses[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GatewaySpecAddress {
     /// Type of the address.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -327,7 +333,8 @@ impl crate::unknown::Walk for GatewaySpecAddress {
 /// TLS specifies frontend and backend tls configuration for entire gateway.
 ///
 /// Gateway API: `Gateway.spec.tls` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GatewayTlsConfig {
     /// Backend describes TLS configuration for gateway when connecting to backends.
     #[serde(rename = "backend", default, skip_serializing_if = "Option::is_none")]
@@ -353,7 +360,8 @@ impl crate::unknown::Walk for GatewayTlsConfig {
 /// Selector must be specified when From is set to "Selector". In that case, only ListenerSets in Namespaces matching this Selector will be selected by this Gateway. This field is ignored for other values of "From".
 ///
 /// Gateway API: `Gateway.spec.allowedListeners.namespaces.selector` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct LabelSelector {
     /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
     #[serde(
@@ -386,7 +394,8 @@ impl crate::unknown::Walk for LabelSelector {
 /// A label selector requirement is a selector that contains values, a key, and an operator that relates the key and values.
 ///
 /// Gateway API: `Gateway.spec.allowedListeners.namespaces.selector.matchExpressions[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct LabelSelectorRequirement {
     /// key is the label key that the selector applies to.
     ///
@@ -417,7 +426,8 @@ impl crate::unknown::Walk for LabelSelectorRequirement {
 /// Listener embodies the concept of a logical endpoint where a Gateway accepts network connections.
 ///
 /// Gateway API: `Gateway.spec.listeners[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct Listener {
     /// AllowedRoutes defines the types of routes that MAY be attached to a Listener and the trusted namespaces where those Route resources MAY be present.
     #[serde(
@@ -475,9 +485,8 @@ impl crate::unknown::Walk for Listener {
 /// From indicates where ListenerSets can attach to this Gateway. Possible values are:
 ///
 /// Gateway API: `Gateway.spec.allowedListeners.namespaces.from` (and wherever the same shape appears).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum ListenerFromNamespaces {
     /// `All`.
     #[serde(rename = "All")]
@@ -509,7 +518,8 @@ impl ListenerFromNamespaces {
 /// Namespaces defines which namespaces ListenerSets can be attached to this Gateway. The default value is to allow no ListenerSets.
 ///
 /// Gateway API: `Gateway.spec.allowedListeners.namespaces` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ListenerNamespaces {
     /// From indicates where ListenerSets can attach to this Gateway. Possible values are:
     #[serde(rename = "from", default, skip_serializing_if = "Option::is_none")]
@@ -534,7 +544,8 @@ impl crate::unknown::Walk for ListenerNamespaces {
 /// TLS is the TLS configuration for the Listener. This field is required if the Protocol field is "HTTPS" or "TLS". It is invalid to set this field if the Protocol field is "HTTP", "TCP", or "UDP".
 ///
 /// Gateway API: `Gateway.spec.listeners[].tls` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ListenerTlsConfig {
     /// CertificateRefs contains a series of references to Kubernetes objects that contains TLS certificates and private keys. These certificates are used to establish a TLS handshake for requests that match the hostname of the associated listener.
     #[serde(
@@ -566,7 +577,8 @@ impl crate::unknown::Walk for ListenerTlsConfig {
 /// ParametersRef is a reference to a resource that contains the configuration parameters corresponding to the Gateway. This is optional if the controller does not require any additional configuration.
 ///
 /// Gateway API: `Gateway.spec.infrastructure.parametersRef` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct LocalParametersReference {
     /// Group is the group of the referent.
     ///
@@ -599,7 +611,8 @@ impl crate::unknown::Walk for LocalParametersReference {
 /// ObjectReference identifies an API object including its namespace.
 ///
 /// Gateway API: `Gateway.spec.tls.frontend.default.validation.caCertificateRefs[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ObjectReference {
     /// Group is the group of the referent. For example, "gateway.networking.k8s.io". When set to the empty string, core API group is inferred.
     ///
@@ -635,7 +648,8 @@ impl crate::unknown::Walk for ObjectReference {
 /// RouteGroupKind indicates the group and kind of a Route resource.
 ///
 /// Gateway API: `Gateway.spec.listeners[].allowedRoutes.kinds[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct RouteGroupKind {
     /// Group is the group of the Route.
     #[serde(rename = "group", default, skip_serializing_if = "Option::is_none")]
@@ -661,7 +675,8 @@ impl crate::unknown::Walk for RouteGroupKind {
 /// Namespaces indicates namespaces from which Routes may be attached to this Listener. This is restricted to the namespace of this Gateway by default.
 ///
 /// Gateway API: `Gateway.spec.listeners[].allowedRoutes.namespaces` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct RouteNamespaces {
     /// From indicates where Routes will be selected for this Gateway. Possible values are:
     #[serde(rename = "from", default, skip_serializing_if = "Option::is_none")]
@@ -686,7 +701,8 @@ impl crate::unknown::Walk for RouteNamespaces {
 /// SecretObjectReference identifies an API object including its namespace, defaulting to Secret.
 ///
 /// Gateway API: `Gateway.spec.listeners[].tls.certificateRefs[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct SecretObjectReference {
     /// Group is the group of the referent. For example, "gateway.networking.k8s.io". When unspecified or empty string, core API group is inferred.
     #[serde(rename = "group", default, skip_serializing_if = "Option::is_none")]
@@ -718,7 +734,8 @@ impl crate::unknown::Walk for SecretObjectReference {
 /// Default specifies the default client certificate validation configuration for all Listeners handling HTTPS traffic, unless a per-port configuration is defined.
 ///
 /// Gateway API: `Gateway.spec.tls.frontend.default` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct TlsConfig {
     /// Validation holds configuration information for validating the frontend (client). Setting this field will result in mutual authentication when connecting to the gateway. In browsers this may result in a dialog appearing that requests a user to specify the client certificate. The maximum depth of a certificate chain accepted in verification is Implementation specific.
     #[serde(
@@ -744,9 +761,8 @@ impl crate::unknown::Walk for TlsConfig {
 /// Mode defines the TLS behavior for the TLS session initiated by the client. There are two possible modes:
 ///
 /// Gateway API: `Gateway.spec.listeners[].tls.mode` (and wherever the same shape appears).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum TlsMode {
     /// `Terminate`.
     #[default]
@@ -769,7 +785,8 @@ impl TlsMode {
 
 ///
 /// Gateway API: `Gateway.spec.tls.frontend.perPort[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct TlsPortConfig {
     /// The Port indicates the Port Number to which the TLS configuration will be applied. This configuration will be applied to all Listeners handling HTTPS traffic that match this port.
     ///

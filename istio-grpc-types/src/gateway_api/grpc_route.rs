@@ -3,12 +3,13 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // CRD doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// GRPCBackendRef defines how a GRPCRoute forwards a gRPC request.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].backendRefs[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GrpcBackendRef {
     /// Filters defined at this level MUST be executed if and only if the request is being forwarded to the backend defined here.
     #[serde(rename = "filters", default, skip_serializing_if = "Option::is_none")]
@@ -61,7 +62,8 @@ impl crate::unknown::Walk for GrpcBackendRef {
 /// GRPCHeaderMatch describes how to select a gRPC route by matching gRPC request headers.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].matches[].headers[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GrpcHeaderMatch {
     /// Name is the name of the gRPC Header to be matched.
     ///
@@ -92,9 +94,8 @@ impl crate::unknown::Walk for GrpcHeaderMatch {
 /// Type specifies how to match against the value of the header.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].matches[].headers[].type` (and wherever the same shape appears).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum GrpcHeaderMatchType {
     /// `Exact`.
     #[default]
@@ -118,7 +119,8 @@ impl GrpcHeaderMatchType {
 /// Method specifies a gRPC request service/method matcher. If this field is not specified, all services and methods will match.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].matches[].method` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GrpcMethodMatch {
     /// Value of the method to match against. If left empty or omitted, will match all services.
     #[serde(rename = "method", default, skip_serializing_if = "Option::is_none")]
@@ -145,9 +147,8 @@ impl crate::unknown::Walk for GrpcMethodMatch {
 /// Type specifies how to match against the service and/or method. Support: Core (Exact with service and method specified)
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].matches[].method.type` (and wherever the same shape appears).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum GrpcMethodMatchType {
     /// `Exact`.
     #[default]
@@ -173,7 +174,8 @@ impl GrpcMethodMatchType {
 /// Gateway API: `GRPCRoute.spec.rules[].backendRefs[].filters[]` (and wherever the same shape appears).
 ///
 /// A discriminated union: `type` names the one field that is set, so the value is a [`GrpcRouteFilterKind`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[serde(try_from = "GrpcRouteFilterWire", into = "GrpcRouteFilterWire")]
 pub struct GrpcRouteFilter {
     /// `type` and the field it names. `type`: Type identifies the type of filter to apply. As with other API fields, types are classified into three conformance levels:
@@ -240,7 +242,8 @@ impl crate::unknown::Walk for GrpcRouteFilter {
 }
 
 /// Wire form of [`GrpcRouteFilter`]: `type` and the payload keys as siblings.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[doc(hidden)]
 pub struct GrpcRouteFilterWire {
     #[serde(rename = "type")]
@@ -376,7 +379,8 @@ impl From<GrpcRouteFilter> for GrpcRouteFilterWire {
 /// GRPCRouteMatch defines the predicate used to match requests to a given action. Multiple match types are ANDed together, i.e. the match will evaluate to true only if all conditions are satisfied.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].matches[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GrpcRouteMatch {
     /// Headers specifies gRPC request header matchers. Multiple match values are ANDed together, meaning, a request MUST match all the specified headers to select the route.
     #[serde(rename = "headers", default, skip_serializing_if = "Option::is_none")]
@@ -404,7 +408,8 @@ impl crate::unknown::Walk for GrpcRouteMatch {
 /// Gateway API: `GRPCRoute.spec.rules[]` (and wherever the same shape appears).
 ///
 /// In Gateway API's experimental channel only, not typed here: `sessionPersistence` (kept in `extra` and written back; listed by `unknown_fields`; strict reading refuses them).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GrpcRouteRule {
     /// BackendRefs defines the backend(s) where matching requests should be sent.
     #[serde(
@@ -443,7 +448,8 @@ impl crate::unknown::Walk for GrpcRouteRule {
 /// Gateway API: `GRPCRoute.spec` (and wherever the same shape appears).
 ///
 /// In Gateway API's experimental channel only, not typed here: `useDefaultGateways` (kept in `extra` and written back; listed by `unknown_fields`; strict reading refuses them).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GrpcRouteSpec {
     /// Hostnames defines a set of hostnames to match against the GRPC Host header to select a GRPCRoute to process the request. This matches the RFC 1123 definition of a hostname with 2 notable exceptions:
     #[serde(rename = "hostnames", default, skip_serializing_if = "Option::is_none")]

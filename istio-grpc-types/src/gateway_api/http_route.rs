@@ -3,11 +3,12 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // CRD doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].backendRefs[].filters[].cors.allowMethods[]` (and wherever the same shape appears).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum CorsAllowMethod {
     /// `GET`.
     #[serde(rename = "GET")]
@@ -62,9 +63,8 @@ impl CorsAllowMethod {
 /// Type specifies how to match against the value of the header.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].matches[].headers[].type` (and wherever the same shape appears).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum HeaderMatchType {
     /// `Exact`.
     #[default]
@@ -88,7 +88,8 @@ impl HeaderMatchType {
 /// HTTPBackendRef defines how a HTTPRoute forwards a HTTP request.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].backendRefs[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpBackendRef {
     /// Filters defined at this level should be executed if and only if the request is being forwarded to the backend defined here.
     #[serde(rename = "filters", default, skip_serializing_if = "Option::is_none")]
@@ -141,7 +142,8 @@ impl crate::unknown::Walk for HttpBackendRef {
 /// CORS defines a schema for a filter that responds to the cross-origin request based on HTTP response header.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].backendRefs[].filters[].cors` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpCorsFilter {
     /// AllowCredentials indicates whether the actual cross-origin request allows to include credentials.
     #[serde(
@@ -207,7 +209,8 @@ impl crate::unknown::Walk for HttpCorsFilter {
 /// HTTPHeaderMatch describes how to select a HTTP route by matching HTTP request headers.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].matches[].headers[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpHeaderMatch {
     /// Name is the name of the HTTP Header to be matched. Name matching MUST be case-insensitive. (See <https://tools.ietf.org/html/rfc7230#section-3.2>).
     ///
@@ -238,7 +241,8 @@ impl crate::unknown::Walk for HttpHeaderMatch {
 /// Method specifies HTTP method matcher. When specified, this route will be matched only if the request has the specified method.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].matches[].method` (and wherever the same shape appears).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum HttpMethod {
     /// `GET`.
     #[serde(rename = "GET")]
@@ -289,7 +293,8 @@ impl HttpMethod {
 /// Path specifies a HTTP request path matcher. If this field is not specified, a default prefix match on the "/" path is provided.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].matches[].path` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpPathMatch {
     /// Type specifies how to match against the path Value.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
@@ -315,7 +320,8 @@ impl crate::unknown::Walk for HttpPathMatch {
 /// Gateway API: `HTTPRoute.spec.rules[].backendRefs[].filters[].requestRedirect.path` (and wherever the same shape appears).
 ///
 /// A discriminated union: `type` names the one field that is set, so the value is a [`HttpPathModifierKind`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[serde(try_from = "HttpPathModifierWire", into = "HttpPathModifierWire")]
 pub struct HttpPathModifier {
     /// `type` and the field it names. `type`: Type defines the type of path modifier. Additional types may be added in a future release of the API.
@@ -364,7 +370,8 @@ impl crate::unknown::Walk for HttpPathModifier {
 }
 
 /// Wire form of [`HttpPathModifier`]: `type` and the payload keys as siblings.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[doc(hidden)]
 pub struct HttpPathModifierWire {
     #[serde(rename = "type")]
@@ -452,7 +459,8 @@ impl From<HttpPathModifier> for HttpPathModifierWire {
 /// HTTPQueryParamMatch describes how to select a HTTP route by matching HTTP query parameters.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].matches[].queryParams[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpQueryParamMatch {
     /// Name is the name of the HTTP query param to be matched. This must be an exact string match. (See <https://tools.ietf.org/html/rfc7230#section-2.7.3>).
     ///
@@ -483,7 +491,8 @@ impl crate::unknown::Walk for HttpQueryParamMatch {
 /// RequestRedirect defines a schema for a filter that responds to the request with an HTTP redirection.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].backendRefs[].filters[].requestRedirect` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpRequestRedirectFilter {
     /// Hostname is the hostname to be used in the value of the `Location` header in the response. When empty, the hostname in the `Host` header of the request is used.
     #[serde(rename = "hostname", default, skip_serializing_if = "Option::is_none")]
@@ -528,7 +537,8 @@ impl crate::unknown::Walk for HttpRequestRedirectFilter {
 /// In Gateway API's experimental channel only, not typed here: `externalAuth` (kept in `extra` and written back; listed by `unknown_fields`; strict reading refuses them).
 ///
 /// A discriminated union: `type` names the one field that is set, so the value is a [`HttpRouteFilterKind`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[serde(try_from = "HttpRouteFilterWire", into = "HttpRouteFilterWire")]
 pub struct HttpRouteFilter {
     /// `type` and the field it names. `type`: Type identifies the type of filter to apply. As with other API fields, types are classified into three conformance levels:
@@ -612,7 +622,8 @@ impl crate::unknown::Walk for HttpRouteFilter {
 }
 
 /// Wire form of [`HttpRouteFilter`]: `type` and the payload keys as siblings.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[doc(hidden)]
 pub struct HttpRouteFilterWire {
     #[serde(rename = "type")]
@@ -807,7 +818,8 @@ impl From<HttpRouteFilter> for HttpRouteFilterWire {
 /// HTTPRouteMatch defines the predicate used to match requests to a given action. Multiple match types are ANDed together, i.e. the match will evaluate to true only if all conditions are satisfied.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].matches[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpRouteMatch {
     /// Headers specifies HTTP request header matchers. Multiple match values are ANDed together, meaning, a request must match all the specified headers to select the route.
     #[serde(rename = "headers", default, skip_serializing_if = "Option::is_none")]
@@ -846,7 +858,8 @@ impl crate::unknown::Walk for HttpRouteMatch {
 /// Gateway API: `HTTPRoute.spec.rules[]` (and wherever the same shape appears).
 ///
 /// In Gateway API's experimental channel only, not typed here: `retry`, `sessionPersistence` (kept in `extra` and written back; listed by `unknown_fields`; strict reading refuses them).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpRouteRule {
     /// BackendRefs defines the backend(s) where matching requests should be sent.
     #[serde(
@@ -892,7 +905,8 @@ impl crate::unknown::Walk for HttpRouteRule {
 /// Gateway API: `HTTPRoute.spec` (and wherever the same shape appears).
 ///
 /// In Gateway API's experimental channel only, not typed here: `useDefaultGateways` (kept in `extra` and written back; listed by `unknown_fields`; strict reading refuses them).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpRouteSpec {
     /// Hostnames defines a set of hostnames that should match against the HTTP Host header to select a HTTPRoute used to process the request. Implementations MUST ignore any port value specified in the HTTP Host header while performing a match and (absent of any applicable header modification configuration) MUST forward this header unmodified to the backend.
     #[serde(rename = "hostnames", default, skip_serializing_if = "Option::is_none")]
@@ -925,7 +939,8 @@ impl crate::unknown::Walk for HttpRouteSpec {
 /// Timeouts defines the timeouts that can be configured for an HTTP request.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].timeouts` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpRouteTimeouts {
     /// BackendRequest specifies a timeout for an individual request from the gateway to a backend. This covers the time from when the request first starts being sent from the gateway to when the full response has been received from the backend.
     #[serde(
@@ -953,7 +968,8 @@ impl crate::unknown::Walk for HttpRouteTimeouts {
 /// URLRewrite defines a schema for a filter that modifies a request during forwarding.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].backendRefs[].filters[].urlRewrite` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpUrlRewriteFilter {
     /// Hostname is the value to be used to replace the Host header value during forwarding.
     #[serde(rename = "hostname", default, skip_serializing_if = "Option::is_none")]
@@ -978,9 +994,8 @@ impl crate::unknown::Walk for HttpUrlRewriteFilter {
 /// Type specifies how to match against the path Value.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].matches[].path.type` (and wherever the same shape appears).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum PathMatchType {
     /// `Exact`.
     #[serde(rename = "Exact")]
@@ -1008,9 +1023,8 @@ impl PathMatchType {
 /// Type specifies how to match against the value of the query parameter.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].matches[].queryParams[].type` (and wherever the same shape appears).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum QueryParamMatchType {
     /// `Exact`.
     #[default]
@@ -1034,7 +1048,8 @@ impl QueryParamMatchType {
 /// Scheme is the scheme to be used in the value of the `Location` header in the response. When empty, the scheme of the request is used.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].backendRefs[].filters[].requestRedirect.scheme` (and wherever the same shape appears).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum RedirectScheme {
     /// `http`.
     #[serde(rename = "http")]

@@ -3,12 +3,13 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // CRD doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 /// ReferenceGrantFrom describes trusted namespaces and kinds.
 ///
 /// Gateway API: `ReferenceGrant.spec.from[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ReferenceGrantFrom {
     /// Group is the group of the referent. When empty, the Kubernetes core API group is inferred.
     ///
@@ -41,7 +42,8 @@ impl crate::unknown::Walk for ReferenceGrantFrom {
 /// Spec defines the desired state of ReferenceGrant.
 ///
 /// Gateway API: `ReferenceGrant.spec` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ReferenceGrantSpec {
     /// From describes the trusted namespaces and kinds that can reference the resources described in "To". Each entry in this list MUST be considered to be an additional place that references can be valid from, or to put this another way, entries MUST be combined using OR.
     ///
@@ -71,7 +73,8 @@ impl crate::unknown::Walk for ReferenceGrantSpec {
 /// ReferenceGrantTo describes what Kinds are allowed as targets of the references.
 ///
 /// Gateway API: `ReferenceGrant.spec.to[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ReferenceGrantTo {
     /// Group is the group of the referent. When empty, the Kubernetes core API group is inferred.
     ///

@@ -6,7 +6,7 @@ use super::doc::doc_escape;
 use super::model::{Enum, Field, Message};
 use super::names::{pascal, snake, upper_first, variant};
 use super::tables::{self, Alias, lookup};
-use super::{ByFile, ISTIO_API};
+use super::{ByFile, ISTIO_API, READ_DERIVE};
 
 /// Rust names of every message and enum, and proto name resolution.
 pub(crate) struct Names<'a> {
@@ -182,7 +182,7 @@ pub(crate) fn module(
         String::new(),
         "#![allow(clippy::doc_markdown, clippy::large_enum_variant)] // proto doc text is kept verbatim".to_owned(),
         String::new(),
-        "use serde::{Deserialize, Serialize};".to_owned(),
+        "use serde::Serialize;".to_owned(),
     ];
     // only the imports the module uses
     if body.contains("BTreeMap<") {
@@ -259,7 +259,8 @@ fn message(
         o.w("///");
     }
     o.w(format!("/// Istio: `{}` in `{proto}`.", m.name));
-    o.w("#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]");
+    o.w("#[derive(Clone, Debug, Default, PartialEq, Serialize)]");
+    o.w(READ_DERIVE);
     let has_oneofs = !m.oneofs.is_empty();
     if has_oneofs {
         o.w(format!(
@@ -324,7 +325,8 @@ fn message(
     o.w(format!(
         "/// Wire form of [`{rust}`]: oneof members are sibling keys."
     ));
-    o.w("#[derive(Clone, Default, Serialize, Deserialize)]");
+    o.w("#[derive(Clone, Default, Serialize)]");
+    o.w(READ_DERIVE);
     o.w("#[doc(hidden)]");
     o.w(format!("pub struct {rust}Wire {{"));
     fields(o, proto, m, &all, names, false)?;
@@ -540,7 +542,8 @@ fn enumeration(o: &mut Out, e: &Enum, rust: &str) {
         "/// Istio enum `{}`; the first variant is the proto zero value (Istio's default).",
         e.name
     ));
-    o.w("#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]");
+    o.w("#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]");
+    o.w(READ_DERIVE);
     o.w(format!("pub enum {rust} {{"));
     for (i, v) in e.values.iter().enumerate() {
         let doc = doc_escape(&v.doc);

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use super::schema::{Body, Def, Model, Ty};
 use super::{BUNDLE_VERSION, TARGETS};
+use crate::codegen::READ_DERIVE;
 use crate::codegen::doc::doc_escape;
 
 /// Module of the shared types.
@@ -172,7 +173,7 @@ pub(crate) fn modules(model: &Model) -> Result<Vec<(String, String)>, String> {
             String::new(),
             "#![allow(clippy::doc_markdown, clippy::large_enum_variant)] // CRD doc text is kept verbatim".to_owned(),
             String::new(),
-            "use serde::{Deserialize, Serialize};".to_owned(),
+            "use serde::Serialize;".to_owned(),
         ];
         if body.contains("BTreeMap<") {
             head.push("use std::collections::BTreeMap;".to_owned());
@@ -220,8 +221,9 @@ fn structure(o: &mut Out, ctx: &Ctx<'_>, i: usize, def: &Def) {
     where_note(o, def);
     let default = if ctx.default[i] { "Default, " } else { "" };
     o.w(format!(
-        "#[derive(Clone, Debug, {default}PartialEq, Serialize, Deserialize)]"
+        "#[derive(Clone, Debug, {default}PartialEq, Serialize)]"
     ));
+    o.w(READ_DERIVE);
     o.w(format!("pub struct {} {{", def.name));
     for f in fields {
         let doc = doc_escape(&f.doc);
@@ -271,7 +273,8 @@ fn enumeration(o: &mut Out, def: &Def, values: &[String], default: Option<&str>)
     doc_lines(o, "", &def.doc);
     where_note(o, def);
     let derive_default = if default.is_some() { "Default, " } else { "" };
-    o.w(format!("#[derive(Clone, Copy, Debug, {derive_default}PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]"));
+    o.w(format!("#[derive(Clone, Copy, Debug, {derive_default}PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]"));
+    o.w(READ_DERIVE);
     o.w(format!("pub enum {} {{", def.name));
     for v in values {
         o.w(format!("    /// `{v}`."));
@@ -314,7 +317,8 @@ fn union(o: &mut Out, ctx: &Ctx<'_>, def: &Def) {
     where_note(o, def);
     o.w("///");
     o.w(format!("/// A discriminated union: `type` names the one field that is set, so the value is a [`{kind}`]."));
-    o.w("#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]");
+    o.w("#[derive(Clone, Debug, PartialEq, Serialize)]");
+    o.w(READ_DERIVE);
     o.w(format!(
         "#[serde(try_from = \"{name}Wire\", into = \"{name}Wire\")]"
     ));
@@ -408,7 +412,8 @@ fn union(o: &mut Out, ctx: &Ctx<'_>, def: &Def) {
     o.w(format!(
         "/// Wire form of [`{name}`]: `type` and the payload keys as siblings."
     ));
-    o.w("#[derive(Clone, Serialize, Deserialize)]");
+    o.w("#[derive(Clone, Serialize)]");
+    o.w(READ_DERIVE);
     o.w("#[doc(hidden)]");
     o.w(format!("pub struct {name}Wire {{"));
     o.w("    #[serde(rename = \"type\")]");
