@@ -76,6 +76,7 @@ pub mod protocol;
 #[doc(hidden)]
 pub mod resource;
 pub mod selector;
+mod ser;
 #[cfg(feature = "read")] // the generated types' `deserialize_with` helpers
 mod serde_helpers;
 pub mod service_entry;

@@ -177,12 +177,28 @@ pub(crate) struct Metadata {
 }
 
 /// `metadata` as written: `ObjectMeta` and the unknown keys that were read with it.
-#[derive(serde::Serialize)]
 pub(crate) struct MetadataOut<'a> {
-    #[serde(flatten)]
     pub(crate) meta: &'a ObjectMeta,
-    #[serde(flatten)]
     pub(crate) extra: &'a crate::Extra,
+}
+
+/// One mapping: the keys of `ObjectMeta`, then the unknown ones (as `#[serde(flatten)]` on
+/// both wrote it).
+impl serde::Serialize for MetadataOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeMap as _};
+        let meta = serde_json::to_value(self.meta).map_err(S::Error::custom)?;
+        let mut map = serializer.serialize_map(None)?;
+        if let serde_json::Value::Object(meta) = &meta {
+            for (key, value) in meta {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        for (key, value) in self.extra {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
 }
 
 fn is_default_meta(meta: &ObjectMeta) -> bool {

@@ -15,17 +15,12 @@ pub(crate) mod doc;
 mod emit;
 mod model;
 pub(crate) mod names;
+pub(crate) mod ser;
 mod tables;
 
 use model::Inventory;
 
 /// The vendored inventory, relative to the workspace root.
-/// Deserialize is derived only with the types crate's `read` feature: a crate that only writes
-/// objects (the builder, a `build.rs`) type-checks none of the generated deserializers, whose
-/// `flatten`ed unknown-field maps are the costliest code serde derives (issue 12, compile
-/// cost). Serialize is always derived.
-pub(crate) const READ_DERIVE: &str = "#[cfg_attr(feature = \"read\", derive(serde::Deserialize))]";
-
 pub(crate) const INVENTORY: &str = "xtask/data/field-inventory.json";
 /// The Istio API the inventory describes, as stamped into every generated header.
 pub(crate) const ISTIO_API: &str = "Istio's API at istio/api@b8f8791d9653 (1.31 development, after 1.30.3), \
@@ -194,7 +189,10 @@ mod tests {
         let generated = generate(&inv).expect("generates");
         let (_, vs) = &generated.files[0];
         for expected in [
-            "#[serde(try_from = \"HttpBodyWire\", into = \"HttpBodyWire\")]",
+            "#[cfg_attr(feature = \"read\", serde(try_from = \"HttpBodyWire\", into = \"HttpBodyWire\"))]",
+            // written as its wire form, whose keys are siblings
+            "serde::Serialize::serialize(&HttpBodyWire::from(self.clone()), serializer)",
+            "map.optional(\"bytes\", &self.bytes)?;",
             "pub struct HttpBody {",
             "pub specifier: Option<BodySpecifier>,",
             "pub enum BodySpecifier {",
