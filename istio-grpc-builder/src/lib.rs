@@ -18,6 +18,19 @@
 //!
 //! The compile-time markers and the traits that bound them are in [`marker`].
 //!
+//! # Cargo features
+//!
+//! None is on by default: the builder itself (everything above, [`Mesh::yaml`],
+//! [`Mesh::write_dir`]) needs none, and a `build.rs` that writes its mesh in Rust compiles the
+//! least. The `.proto`-driven ways each name theirs:
+//!
+//! | feature | gives | adds to the build |
+//! | --- | --- | --- |
+//! | `proto` | `descriptor`: the services, methods and streaming kinds of a compiled `.proto` descriptor set | prost, prost-types |
+//! | `config` (with `proto`) | `config`: manifests from a descriptor set and an `istio-grpc/v1` YAML file, as `istio-grpc generate` | serde's derive, serde-saphyr's parser, schemars |
+//! | `macros` | `#[routes]` on a tonic server trait (also in the [`prelude`]) | istio-grpc-macros (syn, darling) |
+//! | `full` | all three | |
+//!
 //! One call, [`Ingress::gateway_api`], writes the same intent as Kubernetes Gateway API
 //! resources instead (Gateway, GRPCRoute or HTTPRoute, ReferenceGrant, GAMMA mesh routes and
 //! waypoints); what that API cannot say is refused with the reason (see [`gateway_api`]).
@@ -54,7 +67,9 @@
 
 mod assemble;
 mod backend;
+#[cfg(feature = "config")]
 pub mod config;
+#[cfg(feature = "proto")]
 pub mod descriptor;
 pub mod error;
 pub mod gateway_api;
@@ -75,6 +90,7 @@ pub use error::{BuildError, BuildErrors, WriteError};
 pub use gateway_api::InMesh;
 pub use grpc_web::{GrpcWeb, Origins};
 pub use ingress::Ingress;
+#[cfg(feature = "macros")]
 pub use istio_grpc_macros::routes;
 pub use marker::{lb, upstream_tls};
 pub use mesh::{GrpcurlCheck, Mesh};
@@ -106,5 +122,5 @@ pub mod __private {
 
 /// The README's examples, compiled and run as doctests so that they stay true.
 #[doc = include_str!("../../README.md")]
-#[cfg(doctest)]
+#[cfg(all(doctest, feature = "macros", feature = "config"))]
 pub struct ReadmeDoctests;

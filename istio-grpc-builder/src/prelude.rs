@@ -14,10 +14,13 @@
 //! The call kinds are here for [`MethodRoute`] (`MethodRoute::<Unary>::new(…)`). Left out on
 //! purpose: the other compile-time markers and their traits (in [`marker`](crate::marker),
 //! named only when a function signature needs them), the descriptor-set reader
-//! ([`descriptor`](crate::descriptor)) and the error types other than [`BuildErrors`].
+//! (`descriptor`, feature `proto`) and the error types other than [`BuildErrors`].
 
 pub use crate::marker::{BidiStreaming, ClientStreaming, ServerStreaming, Streaming, Unary};
+/// `#[routes]` (feature `macros`).
+#[cfg(feature = "macros")]
+pub use crate::routes;
 pub use crate::{
     Backend, BuildErrors, GrpcWeb, Ingress, Mesh, MethodRoute, Origins, ProxylessRole, RetryOn,
-    Route, ServiceRoute, TlsCredential, lb, routes, upstream_tls,
+    Route, ServiceRoute, TlsCredential, lb, upstream_tls,
 };

@@ -29,19 +29,9 @@ use crate::service::GrpcService;
 /// use istio_grpc_builder::RetryOn;
 /// assert_eq!(RetryOn::ResourceExhausted.as_str(), "resource-exhausted");
 /// ```
-#[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    serde::Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "kebab-case")] // as `as_str`, which `config` reads (tested there)
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "config", derive(serde::Deserialize, schemars::JsonSchema))]
+#[cfg_attr(feature = "config", serde(rename_all = "kebab-case"))] // as `as_str`, which `config` reads (tested there)
 #[non_exhaustive]
 pub enum RetryOn {
     /// gRPC status `CANCELLED`.

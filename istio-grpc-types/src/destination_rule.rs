@@ -3,70 +3,69 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // proto doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// SSL/TLS related settings for upstream connections.
 ///
 /// Istio: `ClientTLSSettings` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ClientTlsSettings {
     /// Indicates whether connections to this port should be secured using TLS.
-    #[serde(rename = "mode", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "mode", default))]
     pub mode: Option<ClientTlsMode>,
     /// REQUIRED if mode is `MUTUAL`.
-    #[serde(
-        rename = "clientCertificate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "clientCertificate", default))]
     pub client_certificate: Option<String>,
     /// REQUIRED if mode is `MUTUAL`.
-    #[serde(
-        rename = "privateKey",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "privateKey", default))]
     pub private_key: Option<String>,
     /// OPTIONAL: The path to the file containing certificate authority certificates to use in verifying a presented server certificate.
-    #[serde(
-        rename = "caCertificates",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "caCertificates", default))]
     pub ca_certificates: Option<String>,
     /// The name of the secret that holds the TLS certs for the client including the CA certificates.
-    #[serde(
-        rename = "credentialName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "credentialName", default))]
     pub credential_name: Option<String>,
     /// A list of alternate names to verify the subject identity in the certificate.
-    #[serde(
-        rename = "subjectAltNames",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "subjectAltNames",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub subject_alt_names: Option<Vec<String>>,
     /// SNI string to present to the server during TLS handshake.
-    #[serde(rename = "sni", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "sni", default))]
     pub sni: Option<String>,
     /// `insecureSkipVerify` specifies whether the proxy should skip verifying the CA signature and SAN for the server certificate corresponding to the host.
-    #[serde(
-        rename = "insecureSkipVerify",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "insecureSkipVerify", default))]
     pub insecure_skip_verify: Option<bool>,
     /// OPTIONAL: The path to the file containing the certificate revocation list (CRL) to use in verifying a presented server certificate.
-    #[serde(rename = "caCrl", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "caCrl", default))]
     pub ca_crl: Option<String>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for ClientTlsSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("mode", &self.mode)?;
+        map.optional("clientCertificate", &self.client_certificate)?;
+        map.optional("privateKey", &self.private_key)?;
+        map.optional("caCertificates", &self.ca_certificates)?;
+        map.optional("credentialName", &self.credential_name)?;
+        map.optional("subjectAltNames", &self.subject_alt_names)?;
+        map.optional("sni", &self.sni)?;
+        map.optional("insecureSkipVerify", &self.insecure_skip_verify)?;
+        map.optional("caCrl", &self.ca_crl)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for ClientTlsSettings {
@@ -91,18 +90,29 @@ impl crate::unknown::Walk for ClientTlsSettings {
 /// Connection pool settings for an upstream host.
 ///
 /// Istio: `ConnectionPoolSettings` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ConnectionPoolSettings {
     /// Settings common to both HTTP and TCP upstream connections.
-    #[serde(rename = "tcp", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "tcp", default))]
     pub tcp: Option<TcpSettings>,
     /// HTTP connection pool settings.
-    #[serde(rename = "http", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "http", default))]
     pub http: Option<HttpSettings>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for ConnectionPoolSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("tcp", &self.tcp)?;
+        map.optional("http", &self.http)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for ConnectionPoolSettings {
@@ -116,75 +126,60 @@ impl crate::unknown::Walk for ConnectionPoolSettings {
 /// Settings applicable to HTTP1.1/HTTP2/GRPC connections.
 ///
 /// Istio: `ConnectionPoolSettings.HTTPSettings` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpSettings {
     /// Maximum number of requests that will be queued while waiting for a ready connection pool connection.
-    #[serde(
-        rename = "http1MaxPendingRequests",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "http1MaxPendingRequests", default))]
     pub http1_max_pending_requests: Option<i32>,
     /// Maximum number of active requests to a destination.
-    #[serde(
-        rename = "http2MaxRequests",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "http2MaxRequests", default))]
     pub http2_max_requests: Option<i32>,
     /// Maximum number of requests per connection to a backend.
-    #[serde(
-        rename = "maxRequestsPerConnection",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "maxRequestsPerConnection", default))]
     pub max_requests_per_connection: Option<i32>,
     /// Maximum number of retries that can be outstanding to all hosts in a cluster at a given time.
-    #[serde(
-        rename = "maxRetries",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "maxRetries", default))]
     pub max_retries: Option<i32>,
     /// The idle timeout for upstream connection pool connections.
-    #[serde(
-        rename = "idleTimeout",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "idleTimeout", default))]
     pub idle_timeout: Option<crate::Duration>,
     /// Specify if http1.1 connection should be upgraded to http2 for the associated destination.
-    #[serde(
-        rename = "h2UpgradePolicy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "h2UpgradePolicy", default))]
     pub h2_upgrade_policy: Option<H2UpgradePolicy>,
     /// If set to true, client protocol will be preserved while initiating connection to backend.
-    #[serde(
-        rename = "useClientProtocol",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "useClientProtocol", default))]
     pub use_client_protocol: Option<bool>,
     /// The maximum number of concurrent streams allowed for a peer on one HTTP/2 connection.
-    #[serde(
-        rename = "maxConcurrentStreams",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "maxConcurrentStreams", default))]
     pub max_concurrent_streams: Option<i32>,
     /// Configure HTTP/2 PING frames for upstream connections.
-    #[serde(
-        rename = "http2KeepAlive",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "http2KeepAlive", default))]
     pub http2_keep_alive: Option<ConnectionKeepalive>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("http1MaxPendingRequests", &self.http1_max_pending_requests)?;
+        map.optional("http2MaxRequests", &self.http2_max_requests)?;
+        map.optional(
+            "maxRequestsPerConnection",
+            &self.max_requests_per_connection,
+        )?;
+        map.optional("maxRetries", &self.max_retries)?;
+        map.optional("idleTimeout", &self.idle_timeout)?;
+        map.optional("h2UpgradePolicy", &self.h2_upgrade_policy)?;
+        map.optional("useClientProtocol", &self.use_client_protocol)?;
+        map.optional("maxConcurrentStreams", &self.max_concurrent_streams)?;
+        map.optional("http2KeepAlive", &self.http2_keep_alive)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpSettings {
@@ -210,18 +205,29 @@ impl crate::unknown::Walk for HttpSettings {
 /// Settings for HTTP/2 PING frames.
 ///
 /// Istio: `ConnectionPoolSettings.HTTPSettings.ConnectionKeepalive` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ConnectionKeepalive {
     /// Send HTTP/2 PING frames at this interval.
-    #[serde(rename = "interval", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "interval", default))]
     pub interval: Option<crate::Duration>,
     /// How long to wait for a response to an HTTP/2 PING frame before closing the connection.
-    #[serde(rename = "timeout", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "timeout", default))]
     pub timeout: Option<crate::Duration>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for ConnectionKeepalive {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("interval", &self.interval)?;
+        map.optional("timeout", &self.timeout)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for ConnectionKeepalive {
@@ -233,47 +239,41 @@ impl crate::unknown::Walk for ConnectionKeepalive {
 /// Settings common to both HTTP and TCP upstream connections.
 ///
 /// Istio: `ConnectionPoolSettings.TCPSettings` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct TcpSettings {
     /// Maximum number of HTTP1 /TCP connections to a destination host.
-    #[serde(
-        rename = "maxConnections",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "maxConnections", default))]
     pub max_connections: Option<i32>,
     /// TCP connection timeout.
-    #[serde(
-        rename = "connectTimeout",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "connectTimeout", default))]
     pub connect_timeout: Option<crate::Duration>,
     /// If set then set SO_KEEPALIVE on the socket to enable TCP Keepalives.
-    #[serde(
-        rename = "tcpKeepalive",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "tcpKeepalive", default))]
     pub tcp_keepalive: Option<TcpKeepalive>,
     /// The maximum duration of a connection.
-    #[serde(
-        rename = "maxConnectionDuration",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "maxConnectionDuration", default))]
     pub max_connection_duration: Option<crate::Duration>,
     /// The idle timeout for TCP connections.
-    #[serde(
-        rename = "idleTimeout",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "idleTimeout", default))]
     pub idle_timeout: Option<crate::Duration>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for TcpSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("maxConnections", &self.max_connections)?;
+        map.optional("connectTimeout", &self.connect_timeout)?;
+        map.optional("tcpKeepalive", &self.tcp_keepalive)?;
+        map.optional("maxConnectionDuration", &self.max_connection_duration)?;
+        map.optional("idleTimeout", &self.idle_timeout)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for TcpSettings {
@@ -295,21 +295,33 @@ impl crate::unknown::Walk for TcpSettings {
 /// TCP keepalive.
 ///
 /// Istio: `ConnectionPoolSettings.TCPSettings.TcpKeepalive` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct TcpKeepalive {
     /// Maximum number of keepalive probes to send without response before deciding the connection is dead.
-    #[serde(rename = "probes", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "probes", default))]
     pub probes: Option<u32>,
     /// The time duration a connection needs to be idle before keep-alive probes start being sent.
-    #[serde(rename = "time", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "time", default))]
     pub time: Option<crate::Duration>,
     /// The time duration between keep-alive probes.
-    #[serde(rename = "interval", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "interval", default))]
     pub interval: Option<crate::Duration>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for TcpKeepalive {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("probes", &self.probes)?;
+        map.optional("time", &self.time)?;
+        map.optional("interval", &self.interval)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for TcpKeepalive {
@@ -321,40 +333,48 @@ impl crate::unknown::Walk for TcpKeepalive {
 /// DestinationRule defines policies that apply to traffic intended for a service after routing has occurred.
 ///
 /// Istio: `DestinationRule` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct DestinationRuleSpec {
     /// The name of a service from the service registry.
-    #[serde(rename = "host", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "host", default))]
     pub host: Option<String>,
     /// Traffic policies to apply (load balancing policy, connection pool sizes, outlier detection).
-    #[serde(
-        rename = "trafficPolicy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "trafficPolicy", default))]
     pub traffic_policy: Option<TrafficPolicy>,
     /// One or more named sets that represent individual versions of a service.
-    #[serde(rename = "subsets", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "subsets", default))]
     pub subsets: Option<Vec<Subset>>,
     /// A list of namespaces to which this destination rule is exported.
-    #[serde(
-        rename = "exportTo",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "exportTo",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub export_to: Option<Vec<String>>,
     /// Criteria used to select the specific set of pods/VMs on which this `DestinationRule` configuration should be applied.
-    #[serde(
-        rename = "workloadSelector",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "workloadSelector", default))]
     pub workload_selector: Option<crate::selector::MatchLabelsSelector>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for DestinationRuleSpec {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("host", &self.host)?;
+        map.optional("trafficPolicy", &self.traffic_policy)?;
+        map.optional("subsets", &self.subsets)?;
+        map.optional("exportTo", &self.export_to)?;
+        map.optional("workloadSelector", &self.workload_selector)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for DestinationRuleSpec {
@@ -378,43 +398,41 @@ impl crate::unknown::Walk for DestinationRuleSpec {
 /// Load balancing policies to apply for a specific destination.
 ///
 /// Istio: `LoadBalancerSettings` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(
-    try_from = "LoadBalancerSettingsWire",
-    into = "LoadBalancerSettingsWire"
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
+#[cfg_attr(
+    feature = "read",
+    serde(
+        try_from = "LoadBalancerSettingsWire",
+        into = "LoadBalancerSettingsWire"
+    )
 )]
 pub struct LoadBalancerSettings {
     /// Locality load balancer settings.
-    #[serde(
-        rename = "localityLbSetting",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "localityLbSetting", default))]
     pub locality_lb_setting: Option<LocalityLoadBalancerSetting>,
     /// Zone Aware load balancer settings.
-    #[serde(
-        rename = "zoneAwareLbSetting",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "zoneAwareLbSetting", default))]
     pub zone_aware_lb_setting: Option<ZoneAwareLoadBalancerSetting>,
     /// Deprecated: use `warmup` instead.
-    #[serde(
-        rename = "warmupDurationSecs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "warmupDurationSecs", default))]
     pub warmup_duration_secs: Option<crate::Duration>,
     /// Represents the warmup configuration of Service.
-    #[serde(rename = "warmup", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "warmup", default))]
     pub warmup: Option<WarmupConfiguration>,
     /// The `lb_policy` oneof: at most one of `simple`, `consistentHash`, `backendUtilization`.
-    #[serde(skip)]
+    #[cfg_attr(feature = "read", serde(skip))]
     pub lb_policy: Option<LbPolicy>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(skip)]
+    #[cfg_attr(feature = "read", serde(skip))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for LoadBalancerSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&LoadBalancerSettingsWire::from(self.clone()), serializer)
+    }
 }
 
 impl crate::unknown::Walk for LoadBalancerSettings {
@@ -460,54 +478,50 @@ impl crate::unknown::Walk for LbPolicy {
 }
 
 /// Wire form of [`LoadBalancerSettings`]: oneof members are sibling keys.
-#[derive(Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[doc(hidden)]
 pub struct LoadBalancerSettingsWire {
     /// Standard load balancing algorithms that require no tuning.
-    #[serde(rename = "simple", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "simple", default))]
     simple: Option<SimpleLb>,
     /// Consistent Hash-based load balancing can be used to provide soft session affinity based on HTTP headers, cookies or other properties.
-    #[serde(
-        rename = "consistentHash",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "consistentHash", default))]
     consistent_hash: Option<ConsistentHashLb>,
     /// Locality load balancer settings.
-    #[serde(
-        rename = "localityLbSetting",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "localityLbSetting", default))]
     locality_lb_setting: Option<LocalityLoadBalancerSetting>,
     /// Zone Aware load balancer settings.
-    #[serde(
-        rename = "zoneAwareLbSetting",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "zoneAwareLbSetting", default))]
     zone_aware_lb_setting: Option<ZoneAwareLoadBalancerSetting>,
     /// Deprecated: use `warmup` instead.
-    #[serde(
-        rename = "warmupDurationSecs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "warmupDurationSecs", default))]
     warmup_duration_secs: Option<crate::Duration>,
     /// Represents the warmup configuration of Service.
-    #[serde(rename = "warmup", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "warmup", default))]
     warmup: Option<WarmupConfiguration>,
     /// Utilization-based load balancing from backend-reported ORCA metrics (CRD only, Istio \>= 1.31).
-    #[serde(
-        rename = "backendUtilization",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "backendUtilization", default))]
     backend_utilization: Option<BackendUtilization>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     extra: crate::Extra,
+}
+
+impl serde::Serialize for LoadBalancerSettingsWire {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("simple", &self.simple)?;
+        map.optional("consistentHash", &self.consistent_hash)?;
+        map.optional("localityLbSetting", &self.locality_lb_setting)?;
+        map.optional("zoneAwareLbSetting", &self.zone_aware_lb_setting)?;
+        map.optional("warmupDurationSecs", &self.warmup_duration_secs)?;
+        map.optional("warmup", &self.warmup)?;
+        map.optional("backendUtilization", &self.backend_utilization)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl TryFrom<LoadBalancerSettingsWire> for LoadBalancerSettings {
@@ -564,48 +578,60 @@ impl From<LoadBalancerSettings> for LoadBalancerSettingsWire {
 /// Utilization-based load balancing that uses backend-reported ORCA metrics to weight endpoints by their current load (CRD only, Istio \>= 1.31).
 ///
 /// Istio: `LoadBalancerSettings.BackendUtilization` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct BackendUtilization {
     /// Penalty applied to endpoints that report errors, as a percentage.
-    #[serde(
-        rename = "errorUtilizationPenaltyPercent",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "read",
+        serde(rename = "errorUtilizationPenaltyPercent", default)
     )]
     pub error_utilization_penalty_percent: Option<u32>,
     /// ORCA metric names used to compute utilization.
-    #[serde(
-        rename = "metricNamesForComputingUtilization",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "metricNamesForComputingUtilization",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub metric_names_for_computing_utilization: Option<Vec<String>>,
     /// How long a weight stays valid without a fresh report.
-    #[serde(
-        rename = "weightExpirationPeriod",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "weightExpirationPeriod", default))]
     pub weight_expiration_period: Option<crate::Duration>,
     /// How long to wait before a new weight takes effect.
-    #[serde(
-        rename = "weightStabilizationPeriod",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "weightStabilizationPeriod", default))]
     pub weight_stabilization_period: Option<crate::Duration>,
     /// How often weights are recomputed.
-    #[serde(
-        rename = "weightUpdatePeriod",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "weightUpdatePeriod", default))]
     pub weight_update_period: Option<crate::Duration>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for BackendUtilization {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional(
+            "errorUtilizationPenaltyPercent",
+            &self.error_utilization_penalty_percent,
+        )?;
+        map.optional(
+            "metricNamesForComputingUtilization",
+            &self.metric_names_for_computing_utilization,
+        )?;
+        map.optional("weightExpirationPeriod", &self.weight_expiration_period)?;
+        map.optional(
+            "weightStabilizationPeriod",
+            &self.weight_stabilization_period,
+        )?;
+        map.optional("weightUpdatePeriod", &self.weight_update_period)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for BackendUtilization {
@@ -626,28 +652,34 @@ impl crate::unknown::Walk for BackendUtilization {
 /// Consistent Hash-based load balancing can be used to provide soft session affinity based on HTTP headers, cookies or other properties.
 ///
 /// Istio: `LoadBalancerSettings.ConsistentHashLB` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "ConsistentHashLbWire", into = "ConsistentHashLbWire")]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
+#[cfg_attr(
+    feature = "read",
+    serde(try_from = "ConsistentHashLbWire", into = "ConsistentHashLbWire")
+)]
 pub struct ConsistentHashLb {
     /// Deprecated.
     ///
     /// Deprecated in Istio's API.
-    #[serde(
-        rename = "minimumRingSize",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "minimumRingSize", default))]
     pub minimum_ring_size: Option<u64>,
     /// The `hash_key` oneof: at most one of `httpHeaderName`, `httpCookie`, `useSourceIp`, `httpQueryParameterName`.
-    #[serde(skip)]
+    #[cfg_attr(feature = "read", serde(skip))]
     pub hash_key: Option<HashKey>,
     /// The `hash_algorithm` oneof: at most one of `ringHash`, `maglev`.
-    #[serde(skip)]
+    #[cfg_attr(feature = "read", serde(skip))]
     pub hash_algorithm: Option<HashAlgorithm>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(skip)]
+    #[cfg_attr(feature = "read", serde(skip))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for ConsistentHashLb {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&ConsistentHashLbWire::from(self.clone()), serializer)
+    }
 }
 
 impl crate::unknown::Walk for ConsistentHashLb {
@@ -709,56 +741,52 @@ impl crate::unknown::Walk for HashAlgorithm {
 }
 
 /// Wire form of [`ConsistentHashLb`]: oneof members are sibling keys.
-#[derive(Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[doc(hidden)]
 pub struct ConsistentHashLbWire {
     /// Hash based on a specific HTTP header.
-    #[serde(
-        rename = "httpHeaderName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "httpHeaderName", default))]
     http_header_name: Option<String>,
     /// Hash based on HTTP cookie.
-    #[serde(
-        rename = "httpCookie",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "httpCookie", default))]
     http_cookie: Option<HttpCookie>,
     /// Hash based on the source IP address.
-    #[serde(
-        rename = "useSourceIp",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "useSourceIp", default))]
     use_source_ip: Option<bool>,
     /// Hash based on a specific HTTP query parameter.
-    #[serde(
-        rename = "httpQueryParameterName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "httpQueryParameterName", default))]
     http_query_parameter_name: Option<String>,
     /// The ring/modulo hash load balancer implements consistent hashing to backend hosts.
-    #[serde(rename = "ringHash", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "ringHash", default))]
     ring_hash: Option<RingHash>,
     /// The Maglev load balancer implements consistent hashing to backend hosts.
-    #[serde(rename = "maglev", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "maglev", default))]
     maglev: Option<MagLev>,
     /// Deprecated.
     ///
     /// Deprecated in Istio's API.
-    #[serde(
-        rename = "minimumRingSize",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "minimumRingSize", default))]
     minimum_ring_size: Option<u64>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     extra: crate::Extra,
+}
+
+impl serde::Serialize for ConsistentHashLbWire {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("httpHeaderName", &self.http_header_name)?;
+        map.optional("httpCookie", &self.http_cookie)?;
+        map.optional("useSourceIp", &self.use_source_ip)?;
+        map.optional("httpQueryParameterName", &self.http_query_parameter_name)?;
+        map.optional("ringHash", &self.ring_hash)?;
+        map.optional("maglev", &self.maglev)?;
+        map.optional("minimumRingSize", &self.minimum_ring_size)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl TryFrom<ConsistentHashLbWire> for ConsistentHashLb {
@@ -833,28 +861,37 @@ impl From<ConsistentHashLb> for ConsistentHashLbWire {
 /// Describes a HTTP cookie that will be used as the hash key for the Consistent Hash load balancer.
 ///
 /// Istio: `LoadBalancerSettings.ConsistentHashLB.HTTPCookie` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpCookie {
     /// Name of the cookie.
-    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "name", default))]
     pub name: Option<String>,
     /// Path to set for the cookie.
-    #[serde(rename = "path", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "path", default))]
     pub path: Option<String>,
     /// Lifetime of the cookie.
-    #[serde(rename = "ttl", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "ttl", default))]
     pub ttl: Option<crate::Duration>,
     /// Additional attributes for the cookie.
-    #[serde(
-        rename = "attributes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "attributes", default))]
     pub attributes: Option<Vec<HttpCookieAttribute>>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpCookie {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("name", &self.name)?;
+        map.optional("path", &self.path)?;
+        map.optional("ttl", &self.ttl)?;
+        map.optional("attributes", &self.attributes)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpCookie {
@@ -867,18 +904,29 @@ impl crate::unknown::Walk for HttpCookie {
 /// Attribute defines an API for adding additional attributes for a HTTP cookie.
 ///
 /// Istio: `LoadBalancerSettings.ConsistentHashLB.HTTPCookie.Attribute` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpCookieAttribute {
     /// The name of the cookie attribute.
-    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "name", default))]
     pub name: Option<String>,
     /// The optional value of the cookie attribute.
-    #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "value", default))]
     pub value: Option<String>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpCookieAttribute {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("name", &self.name)?;
+        map.optional("value", &self.value)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpCookieAttribute {
@@ -888,15 +936,25 @@ impl crate::unknown::Walk for HttpCookieAttribute {
 }
 
 /// Istio: `LoadBalancerSettings.ConsistentHashLB.MagLev` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct MagLev {
     /// The table size for Maglev hashing.
-    #[serde(rename = "tableSize", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "tableSize", default))]
     pub table_size: Option<u64>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for MagLev {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("tableSize", &self.table_size)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for MagLev {
@@ -906,19 +964,25 @@ impl crate::unknown::Walk for MagLev {
 }
 
 /// Istio: `LoadBalancerSettings.ConsistentHashLB.RingHash` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct RingHash {
     /// The minimum number of virtual nodes to use for the hash ring.
-    #[serde(
-        rename = "minimumRingSize",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "minimumRingSize", default))]
     pub minimum_ring_size: Option<u64>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for RingHash {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("minimumRingSize", &self.minimum_ring_size)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for RingHash {
@@ -930,33 +994,44 @@ impl crate::unknown::Walk for RingHash {
 /// Locality-weighted load balancing allows administrators to control the distribution of traffic to endpoints based on the localities of where the traffic originates and where it will terminate.
 ///
 /// Istio: `LocalityLoadBalancerSetting` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct LocalityLoadBalancerSetting {
     /// Optional: only one of distribute, failover or failoverPriority can be set.
-    #[serde(
-        rename = "distribute",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "distribute", default))]
     pub distribute: Option<Vec<LocalityDistribute>>,
     /// Optional: only one of distribute, failover or failoverPriority can be set.
-    #[serde(rename = "failover", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "failover", default))]
     pub failover: Option<Vec<LocalityFailover>>,
     /// failoverPriority is an ordered list of labels used to sort endpoints to do priority based load balancing.
-    #[serde(
-        rename = "failoverPriority",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "failoverPriority",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub failover_priority: Option<Vec<String>>,
     /// Enable locality load balancing.
-    #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "enabled", default))]
     pub enabled: Option<bool>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for LocalityLoadBalancerSetting {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("distribute", &self.distribute)?;
+        map.optional("failover", &self.failover)?;
+        map.optional("failoverPriority", &self.failover_priority)?;
+        map.optional("enabled", &self.enabled)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for LocalityLoadBalancerSetting {
@@ -973,18 +1048,29 @@ impl crate::unknown::Walk for LocalityLoadBalancerSetting {
 /// Describes how traffic originating in the 'from' zone or sub-zone is distributed over a set of 'to' zones.
 ///
 /// Istio: `LocalityLoadBalancerSetting.Distribute` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct LocalityDistribute {
     /// Originating locality, '/' separated, e.g.
-    #[serde(rename = "from", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "from", default))]
     pub from_: Option<String>,
     /// Map of upstream localities to traffic distribution weights.
-    #[serde(rename = "to", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "to", default))]
     pub to: Option<BTreeMap<String, u32>>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for LocalityDistribute {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("from", &self.from_)?;
+        map.optional("to", &self.to)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for LocalityDistribute {
@@ -996,18 +1082,29 @@ impl crate::unknown::Walk for LocalityDistribute {
 /// Specify the traffic failover policy across regions.
 ///
 /// Istio: `LocalityLoadBalancerSetting.Failover` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct LocalityFailover {
     /// Originating region.
-    #[serde(rename = "from", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "from", default))]
     pub from_: Option<String>,
     /// Destination region the traffic will fail over to when endpoints in the 'from' region becomes unhealthy.
-    #[serde(rename = "to", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "to", default))]
     pub to: Option<String>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for LocalityFailover {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("from", &self.from_)?;
+        map.optional("to", &self.to)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for LocalityFailover {
@@ -1019,80 +1116,81 @@ impl crate::unknown::Walk for LocalityFailover {
 /// A Circuit breaker implementation that tracks the status of each individual host in the upstream service.
 ///
 /// Istio: `OutlierDetection` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct OutlierDetection {
     /// Number of errors before a host is ejected from the connection pool.
     ///
     /// Deprecated in Istio's API.
-    #[serde(
-        rename = "consecutiveErrors",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "consecutiveErrors", default))]
     pub consecutive_errors: Option<i32>,
     /// Determines whether to distinguish local origin failures from external errors.
-    #[serde(
-        rename = "splitExternalLocalOriginErrors",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "read",
+        serde(rename = "splitExternalLocalOriginErrors", default)
     )]
     pub split_external_local_origin_errors: Option<bool>,
     /// The number of consecutive locally originated failures before ejection occurs.
-    #[serde(
-        rename = "consecutiveLocalOriginFailures",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "read",
+        serde(rename = "consecutiveLocalOriginFailures", default)
     )]
     pub consecutive_local_origin_failures: Option<u32>,
     /// Number of gateway errors before a host is ejected from the connection pool.
-    #[serde(
-        rename = "consecutiveGatewayErrors",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "consecutiveGatewayErrors", default))]
     pub consecutive_gateway_errors: Option<u32>,
     /// Number of 5xx errors before a host is ejected from the connection pool.
-    #[serde(
-        rename = "consecutive5xxErrors",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "consecutive5xxErrors", default))]
     pub consecutive_5xx_errors: Option<u32>,
     /// Time interval between ejection sweep analysis.
-    #[serde(rename = "interval", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "interval", default))]
     pub interval: Option<crate::Duration>,
     /// Minimum ejection duration.
-    #[serde(
-        rename = "baseEjectionTime",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "baseEjectionTime", default))]
     pub base_ejection_time: Option<crate::Duration>,
     /// Maximum % of hosts in the load balancing pool for the upstream service that can be ejected.
-    #[serde(
-        rename = "maxEjectionPercent",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "maxEjectionPercent", default))]
     pub max_ejection_percent: Option<i32>,
     /// Outlier detection will be enabled as long as the associated load balancing pool has at least `minHealthPercent` hosts in healthy mode.
-    #[serde(
-        rename = "minHealthPercent",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "minHealthPercent", default))]
     pub min_health_percent: Option<i32>,
     /// Specifies the HTTP response status codes that are treated as outlier detection errors.
-    #[serde(
-        rename = "outlierDetectionHttpErrorCodes",
-        default,
-        skip_serializing_if = "Option::is_none"
+    #[cfg_attr(
+        feature = "read",
+        serde(rename = "outlierDetectionHttpErrorCodes", default)
     )]
     pub outlier_detection_http_error_codes: Option<Vec<u32>>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for OutlierDetection {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("consecutiveErrors", &self.consecutive_errors)?;
+        map.optional(
+            "splitExternalLocalOriginErrors",
+            &self.split_external_local_origin_errors,
+        )?;
+        map.optional(
+            "consecutiveLocalOriginFailures",
+            &self.consecutive_local_origin_failures,
+        )?;
+        map.optional("consecutiveGatewayErrors", &self.consecutive_gateway_errors)?;
+        map.optional("consecutive5xxErrors", &self.consecutive_5xx_errors)?;
+        map.optional("interval", &self.interval)?;
+        map.optional("baseEjectionTime", &self.base_ejection_time)?;
+        map.optional("maxEjectionPercent", &self.max_ejection_percent)?;
+        map.optional("minHealthPercent", &self.min_health_percent)?;
+        map.optional(
+            "outlierDetectionHttpErrorCodes",
+            &self.outlier_detection_http_error_codes,
+        )?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for OutlierDetection {
@@ -1118,25 +1216,33 @@ impl crate::unknown::Walk for OutlierDetection {
 /// A subset of endpoints of a service.
 ///
 /// Istio: `Subset` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct Subset {
     /// Name of the subset.
-    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "name", default))]
     pub name: Option<String>,
     /// Labels apply a filter over the endpoints of a service in the service registry.
-    #[serde(rename = "labels", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "labels", default))]
     pub labels: Option<BTreeMap<String, String>>,
     /// Traffic policies that apply to this subset.
-    #[serde(
-        rename = "trafficPolicy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "trafficPolicy", default))]
     pub traffic_policy: Option<TrafficPolicy>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for Subset {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("name", &self.name)?;
+        map.optional("labels", &self.labels)?;
+        map.optional("trafficPolicy", &self.traffic_policy)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for Subset {
@@ -1149,60 +1255,53 @@ impl crate::unknown::Walk for Subset {
 /// Traffic policies to apply for a specific destination, across all destination ports.
 ///
 /// Istio: `TrafficPolicy` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct TrafficPolicy {
     /// Settings controlling the load balancer algorithms.
-    #[serde(
-        rename = "loadBalancer",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "loadBalancer", default))]
     pub load_balancer: Option<LoadBalancerSettings>,
     /// Settings controlling the volume of connections to an upstream service
-    #[serde(
-        rename = "connectionPool",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "connectionPool", default))]
     pub connection_pool: Option<ConnectionPoolSettings>,
     /// Settings controlling eviction of unhealthy hosts from the load balancing pool
-    #[serde(
-        rename = "outlierDetection",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "outlierDetection", default))]
     pub outlier_detection: Option<OutlierDetection>,
     /// TLS related settings for connections to the upstream service.
-    #[serde(rename = "tls", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "tls", default))]
     pub tls: Option<ClientTlsSettings>,
     /// Traffic policies specific to individual ports.
-    #[serde(
-        rename = "portLevelSettings",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "portLevelSettings", default))]
     pub port_level_settings: Option<Vec<PortTrafficPolicy>>,
     /// Configuration of tunneling TCP over other transport or application layers for the host configured in the DestinationRule.
-    #[serde(rename = "tunnel", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "tunnel", default))]
     pub tunnel: Option<TunnelSettings>,
     /// The upstream PROXY protocol settings.
-    #[serde(
-        rename = "proxyProtocol",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "proxyProtocol", default))]
     pub proxy_protocol: Option<ProxyProtocol>,
     /// Specifies a limit on concurrent retries in relation to the number of active requests.
-    #[serde(
-        rename = "retryBudget",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "retryBudget", default))]
     pub retry_budget: Option<RetryBudget>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for TrafficPolicy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("loadBalancer", &self.load_balancer)?;
+        map.optional("connectionPool", &self.connection_pool)?;
+        map.optional("outlierDetection", &self.outlier_detection)?;
+        map.optional("tls", &self.tls)?;
+        map.optional("portLevelSettings", &self.port_level_settings)?;
+        map.optional("tunnel", &self.tunnel)?;
+        map.optional("proxyProtocol", &self.proxy_protocol)?;
+        map.optional("retryBudget", &self.retry_budget)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for TrafficPolicy {
@@ -1234,39 +1333,41 @@ impl crate::unknown::Walk for TrafficPolicy {
 /// Traffic policies that apply to specific ports of the service
 ///
 /// Istio: `TrafficPolicy.PortTrafficPolicy` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct PortTrafficPolicy {
     /// Specifies the number of a port on the destination service on which this policy is being applied.
-    #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "port", default))]
     pub port: Option<crate::virtual_service::PortSelector>,
     /// Settings controlling the load balancer algorithms.
-    #[serde(
-        rename = "loadBalancer",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "loadBalancer", default))]
     pub load_balancer: Option<LoadBalancerSettings>,
     /// Settings controlling the volume of connections to an upstream service
-    #[serde(
-        rename = "connectionPool",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "connectionPool", default))]
     pub connection_pool: Option<ConnectionPoolSettings>,
     /// Settings controlling eviction of unhealthy hosts from the load balancing pool
-    #[serde(
-        rename = "outlierDetection",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "outlierDetection", default))]
     pub outlier_detection: Option<OutlierDetection>,
     /// TLS related settings for connections to the upstream service.
-    #[serde(rename = "tls", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "tls", default))]
     pub tls: Option<ClientTlsSettings>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for PortTrafficPolicy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("port", &self.port)?;
+        map.optional("loadBalancer", &self.load_balancer)?;
+        map.optional("connectionPool", &self.connection_pool)?;
+        map.optional("outlierDetection", &self.outlier_detection)?;
+        map.optional("tls", &self.tls)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for PortTrafficPolicy {
@@ -1290,15 +1391,25 @@ impl crate::unknown::Walk for PortTrafficPolicy {
 }
 
 /// Istio: `TrafficPolicy.ProxyProtocol` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ProxyProtocol {
     /// The PROXY protocol version to use.
-    #[serde(rename = "version", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "version", default))]
     pub version: Option<ProxyProtocolVersion>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for ProxyProtocol {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("version", &self.version)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for ProxyProtocol {
@@ -1308,29 +1419,33 @@ impl crate::unknown::Walk for ProxyProtocol {
 }
 
 /// Istio: `TrafficPolicy.RetryBudget` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct RetryBudget {
     /// Specifies the limit on concurrent retries as a percentage of the sum of active requests and active pending requests.
-    #[serde(rename = "percent", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "percent", default))]
     pub percent: Option<f64>,
     /// Specifies the minimum retry concurrency allowed for the retry budget.
-    #[serde(
-        rename = "minRetryConcurrency",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "minRetryConcurrency", default))]
     pub min_retry_concurrency: Option<u32>,
     /// Specifies the duration in which requests will be considered when calculating the budget for retries.
-    #[serde(
-        rename = "budgetInterval",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "budgetInterval", default))]
     pub budget_interval: Option<crate::Duration>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for RetryBudget {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("percent", &self.percent)?;
+        map.optional("minRetryConcurrency", &self.min_retry_concurrency)?;
+        map.optional("budgetInterval", &self.budget_interval)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for RetryBudget {
@@ -1343,29 +1458,33 @@ impl crate::unknown::Walk for RetryBudget {
 }
 
 /// Istio: `TrafficPolicy.TunnelSettings` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct TunnelSettings {
     /// Specifies which protocol to use for tunneling the downstream connection.
-    #[serde(rename = "protocol", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "protocol", default))]
     pub protocol: Option<String>,
     /// Specifies a host to which the downstream connection is tunneled.
-    #[serde(
-        rename = "targetHost",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "targetHost", default))]
     pub target_host: Option<String>,
     /// Specifies a port to which the downstream connection is tunneled.
-    #[serde(
-        rename = "targetPort",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "targetPort", default))]
     pub target_port: Option<u32>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for TunnelSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("protocol", &self.protocol)?;
+        map.optional("targetHost", &self.target_host)?;
+        map.optional("targetPort", &self.target_port)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for TunnelSettings {
@@ -1375,29 +1494,33 @@ impl crate::unknown::Walk for TunnelSettings {
 }
 
 /// Istio: `WarmupConfiguration` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct WarmupConfiguration {
     /// Duration of warmup mode
-    #[serde(rename = "duration", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "duration", default))]
     pub duration: Option<crate::Duration>,
     /// Configures the minimum percentage of origin weight If unspecified, defaults to 10
-    #[serde(
-        rename = "minimumPercent",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "minimumPercent", default))]
     pub minimum_percent: Option<f64>,
     /// This parameter controls the speed of traffic increase over the warmup duration.
-    #[serde(
-        rename = "aggression",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "aggression", default))]
     pub aggression: Option<f64>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for WarmupConfiguration {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("duration", &self.duration)?;
+        map.optional("minimumPercent", &self.minimum_percent)?;
+        map.optional("aggression", &self.aggression)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for WarmupConfiguration {
@@ -1409,33 +1532,44 @@ impl crate::unknown::Walk for WarmupConfiguration {
 /// Zone Aware Load Balancer automatically routes traffic to endpoints in the same availability zone as the downstream proxy, reducing cross-zone latency and inter-zone data transfer costs.
 ///
 /// Istio: `ZoneAwareLoadBalancerSetting` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ZoneAwareLoadBalancerSetting {
     /// Enable zone aware load balancing.
-    #[serde(rename = "enabled", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "enabled", default))]
     pub enabled: Option<bool>,
     /// Optional.
-    #[serde(rename = "failover", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "failover", default))]
     pub failover: Option<Vec<ZoneAwareFailover>>,
     /// failoverPriority is an ordered list of labels used to sort endpoints for priority-based load balancing.
-    #[serde(
-        rename = "failoverPriority",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "failoverPriority",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub failover_priority: Option<Vec<String>>,
     /// Minimum number of hosts in the upstream cluster's local region required for zone-aware load balancing to be enabled.
-    #[serde(
-        rename = "minClusterSize",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "minClusterSize", default))]
     pub min_cluster_size: Option<u64>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for ZoneAwareLoadBalancerSetting {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("enabled", &self.enabled)?;
+        map.optional("failover", &self.failover)?;
+        map.optional("failoverPriority", &self.failover_priority)?;
+        map.optional("minClusterSize", &self.min_cluster_size)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for ZoneAwareLoadBalancerSetting {
@@ -1451,18 +1585,29 @@ impl crate::unknown::Walk for ZoneAwareLoadBalancerSetting {
 /// Specify the traffic failover policy across regions.
 ///
 /// Istio: `ZoneAwareLoadBalancerSetting.Failover` in `networking/v1alpha3/destination_rule.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ZoneAwareFailover {
     /// Originating region.
-    #[serde(rename = "from", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "from", default))]
     pub from_: Option<String>,
     /// Destination region the traffic will fail over to when endpoints in the 'from' region becomes unhealthy.
-    #[serde(rename = "to", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "to", default))]
     pub to: Option<String>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for ZoneAwareFailover {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("from", &self.from_)?;
+        map.optional("to", &self.to)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for ZoneAwareFailover {
@@ -1472,22 +1617,21 @@ impl crate::unknown::Walk for ZoneAwareFailover {
 }
 
 /// Istio enum `ClientTLSSettings.TLSmode`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum ClientTlsMode {
     /// Do not setup a TLS connection to the upstream endpoint.
     #[default]
-    #[serde(rename = "DISABLE")]
+    #[cfg_attr(feature = "read", serde(rename = "DISABLE"))]
     Disable,
     /// Originate a TLS connection to the upstream endpoint.
-    #[serde(rename = "SIMPLE")]
+    #[cfg_attr(feature = "read", serde(rename = "SIMPLE"))]
     Simple,
     /// Secure connections to the upstream using mutual TLS by presenting client certificates for authentication.
-    #[serde(rename = "MUTUAL")]
+    #[cfg_attr(feature = "read", serde(rename = "MUTUAL"))]
     Mutual,
     /// Secure connections to the upstream using mutual TLS by presenting client certificates for authentication.
-    #[serde(rename = "ISTIO_MUTUAL")]
+    #[cfg_attr(feature = "read", serde(rename = "ISTIO_MUTUAL"))]
     IstioMutual,
 }
 
@@ -1503,20 +1647,25 @@ impl ClientTlsMode {
     }
 }
 
+impl serde::Serialize for ClientTlsMode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// Istio enum `ConnectionPoolSettings.HTTPSettings.H2UpgradePolicy`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum H2UpgradePolicy {
     /// Use the global default.
     #[default]
-    #[serde(rename = "DEFAULT")]
+    #[cfg_attr(feature = "read", serde(rename = "DEFAULT"))]
     Default,
     /// Do not upgrade the connection to http2.
-    #[serde(rename = "DO_NOT_UPGRADE")]
+    #[cfg_attr(feature = "read", serde(rename = "DO_NOT_UPGRADE"))]
     DoNotUpgrade,
     /// Upgrade the connection to http2.
-    #[serde(rename = "UPGRADE")]
+    #[cfg_attr(feature = "read", serde(rename = "UPGRADE"))]
     Upgrade,
 }
 
@@ -1531,30 +1680,35 @@ impl H2UpgradePolicy {
     }
 }
 
+impl serde::Serialize for H2UpgradePolicy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// Istio enum `LoadBalancerSettings.SimpleLB`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum SimpleLb {
     /// No load balancing algorithm has been specified by the user.
     #[default]
-    #[serde(rename = "UNSPECIFIED")]
+    #[cfg_attr(feature = "read", serde(rename = "UNSPECIFIED"))]
     Unspecified,
     /// Deprecated.
     /// Deprecated in Istio's API.
-    #[serde(rename = "LEAST_CONN")]
+    #[cfg_attr(feature = "read", serde(rename = "LEAST_CONN"))]
     LeastConn,
     /// The random load balancer selects a random healthy host.
-    #[serde(rename = "RANDOM")]
+    #[cfg_attr(feature = "read", serde(rename = "RANDOM"))]
     Random,
     /// This option will forward the connection to the original IP address requested by the caller without doing any form of load balancing.
-    #[serde(rename = "PASSTHROUGH")]
+    #[cfg_attr(feature = "read", serde(rename = "PASSTHROUGH"))]
     Passthrough,
     /// A basic round robin load balancing policy.
-    #[serde(rename = "ROUND_ROBIN")]
+    #[cfg_attr(feature = "read", serde(rename = "ROUND_ROBIN"))]
     RoundRobin,
     /// The least request load balancer spreads load across endpoints, favoring endpoints with the least outstanding requests.
-    #[serde(rename = "LEAST_REQUEST")]
+    #[cfg_attr(feature = "read", serde(rename = "LEAST_REQUEST"))]
     LeastRequest,
 }
 
@@ -1572,17 +1726,22 @@ impl SimpleLb {
     }
 }
 
+impl serde::Serialize for SimpleLb {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// Istio enum `TrafficPolicy.ProxyProtocol.VERSION`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum ProxyProtocolVersion {
     /// PROXY protocol version 1.
     #[default]
-    #[serde(rename = "V1")]
+    #[cfg_attr(feature = "read", serde(rename = "V1"))]
     V1,
     /// PROXY protocol version 2.
-    #[serde(rename = "V2")]
+    #[cfg_attr(feature = "read", serde(rename = "V2"))]
     V2,
 }
 
@@ -1593,6 +1752,12 @@ impl ProxyProtocolVersion {
             Self::V1 => "V1",
             Self::V2 => "V2",
         }
+    }
+}
+
+impl serde::Serialize for ProxyProtocolVersion {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 

@@ -4,12 +4,23 @@
 use std::fmt;
 
 /// A 1-based line and column in YAML input.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Location {
     /// Line, from 1.
     pub line: usize,
     /// Column, from 1.
     pub column: usize,
+}
+
+/// `{"line": …, "column": …}`.
+impl serde::Serialize for Location {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct as _;
+        let mut s = serializer.serialize_struct("Location", 2)?;
+        s.serialize_field("line", &self.line)?;
+        s.serialize_field("column", &self.column)?;
+        s.end()
+    }
 }
 
 impl fmt::Display for Location {

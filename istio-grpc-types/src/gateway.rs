@@ -3,24 +3,34 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // proto doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Gateway describes a load balancer operating at the edge of the mesh receiving incoming or outgoing HTTP/TCP connections.
 ///
 /// Istio: `Gateway` in `networking/v1alpha3/gateway.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GatewaySpec {
     /// A list of server specifications.
-    #[serde(rename = "servers", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "servers", default))]
     pub servers: Option<Vec<Server>>,
     /// One or more labels that indicate a specific set of pods/VMs on which this gateway configuration should be applied.
-    #[serde(rename = "selector", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "selector", default))]
     pub selector: Option<BTreeMap<String, String>>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for GatewaySpec {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("servers", &self.servers)?;
+        map.optional("selector", &self.selector)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for GatewaySpec {
@@ -33,30 +43,39 @@ impl crate::unknown::Walk for GatewaySpec {
 /// Port describes the properties of a specific port of a service.
 ///
 /// Istio: `Port` in `networking/v1alpha3/gateway.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct Port {
     /// A valid non-negative integer port number.
-    #[serde(rename = "number", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "number", default))]
     pub number: Option<u32>,
     /// The protocol exposed on the port.
-    #[serde(rename = "protocol", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "protocol", default))]
     pub protocol: Option<String>,
     /// Label assigned to the port.
-    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "name", default))]
     pub name: Option<String>,
     /// The port number on the endpoint where the traffic will be received.
     ///
     /// Deprecated in Istio's API.
-    #[serde(
-        rename = "targetPort",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "targetPort", default))]
     pub target_port: Option<u32>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for Port {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("number", &self.number)?;
+        map.optional("protocol", &self.protocol)?;
+        map.optional("name", &self.name)?;
+        map.optional("targetPort", &self.target_port)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for Port {
@@ -68,39 +87,52 @@ impl crate::unknown::Walk for Port {
 /// `Server` describes the properties of the proxy on a given load balancer port.
 ///
 /// Istio: `Server` in `networking/v1alpha3/gateway.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct Server {
     /// The Port on which the proxy should listen for incoming connections.
-    #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "port", default))]
     pub port: Option<Port>,
     /// The ip or the Unix domain socket to which the listener should be bound to.
-    #[serde(rename = "bind", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "bind", default))]
     pub bind: Option<String>,
     /// One or more hosts exposed by this gateway.
-    #[serde(
-        rename = "hosts",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "hosts",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub hosts: Option<Vec<String>>,
     /// Set of TLS related options that govern the server's behavior.
-    #[serde(rename = "tls", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "tls", default))]
     pub tls: Option<ServerTlsSettings>,
     /// The loopback IP endpoint or Unix domain socket to which traffic should be forwarded to by default.
-    #[serde(
-        rename = "defaultEndpoint",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "defaultEndpoint", default))]
     pub default_endpoint: Option<String>,
     /// An optional name of the server, when set must be unique across all servers.
-    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "name", default))]
     pub name: Option<String>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for Server {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("port", &self.port)?;
+        map.optional("bind", &self.bind)?;
+        map.optional("hosts", &self.hosts)?;
+        map.optional("tls", &self.tls)?;
+        map.optional("defaultEndpoint", &self.default_endpoint)?;
+        map.optional("name", &self.name)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for Server {
@@ -115,136 +147,135 @@ impl crate::unknown::Walk for Server {
 }
 
 /// Istio: `ServerTLSSettings` in `networking/v1alpha3/gateway.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ServerTlsSettings {
     /// If set to true, the load balancer will send a 301 redirect for all http connections, asking the clients to use HTTPS.
-    #[serde(
-        rename = "httpsRedirect",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "httpsRedirect", default))]
     pub https_redirect: Option<bool>,
     /// Optional: Indicates whether connections to this port should be secured using TLS.
-    #[serde(rename = "mode", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "mode", default))]
     pub mode: Option<ServerTlsMode>,
     /// REQUIRED if mode is `SIMPLE` or `MUTUAL`.
-    #[serde(
-        rename = "serverCertificate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "serverCertificate", default))]
     pub server_certificate: Option<String>,
     /// REQUIRED if mode is `SIMPLE` or `MUTUAL`.
-    #[serde(
-        rename = "privateKey",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "privateKey", default))]
     pub private_key: Option<String>,
     /// REQUIRED if mode is `MUTUAL` or `OPTIONAL_MUTUAL`.
-    #[serde(
-        rename = "caCertificates",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "caCertificates", default))]
     pub ca_certificates: Option<String>,
     /// OPTIONAL: The path to the file containing the certificate revocation list (CRL) to use in verifying a presented client side certificate.
-    #[serde(rename = "caCrl", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "caCrl", default))]
     pub ca_crl: Option<String>,
     /// For gateways running on Kubernetes, the name of the secret that holds the TLS certs including the CA certificates.
-    #[serde(
-        rename = "credentialName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "credentialName", default))]
     pub credential_name: Option<String>,
     /// Same as CredentialName but for multiple certificates.
-    #[serde(
-        rename = "credentialNames",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "credentialNames",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub credential_names: Option<Vec<String>>,
     /// For mutual TLS, the name of the secret or the configmap that holds CA certificates.
-    #[serde(
-        rename = "caCertCredentialName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "caCertCredentialName", default))]
     pub ca_cert_credential_name: Option<String>,
     /// Only one of `server_certificate`, `private_key` or `credential_name` or `credential_names` or `tls_certificates` should be specified.
-    #[serde(
-        rename = "tlsCertificates",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "tlsCertificates", default))]
     pub tls_certificates: Option<Vec<TlsCertificate>>,
     /// A list of alternate names to verify the subject identity in the certificate presented by the client.
-    #[serde(
-        rename = "subjectAltNames",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "subjectAltNames",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub subject_alt_names: Option<Vec<String>>,
     /// An optional list of base64-encoded SHA-256 hashes of the SPKIs of authorized client certificates.
-    #[serde(
-        rename = "verifyCertificateSpki",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "verifyCertificateSpki",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub verify_certificate_spki: Option<Vec<String>>,
     /// An optional list of hex-encoded SHA-256 hashes of the authorized client certificates.
-    #[serde(
-        rename = "verifyCertificateHash",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "verifyCertificateHash",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub verify_certificate_hash: Option<Vec<String>>,
     /// Optional: Minimum TLS protocol version.
-    #[serde(
-        rename = "minProtocolVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "minProtocolVersion", default))]
     pub min_protocol_version: Option<TlsProtocol>,
     /// Optional: Maximum TLS protocol version.
-    #[serde(
-        rename = "maxProtocolVersion",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "maxProtocolVersion", default))]
     pub max_protocol_version: Option<TlsProtocol>,
     /// Optional: If specified, only support the specified cipher list.
-    #[serde(
-        rename = "cipherSuites",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "cipherSuites",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub cipher_suites: Option<Vec<String>>,
     /// Optional: If set to true, the proxy will try to validate the certificate, but even if the validation fails, it will allow the connection through.
-    #[serde(
-        rename = "insecureSkipVerify",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "insecureSkipVerify", default))]
     pub insecure_skip_verify: Option<bool>,
     /// Optional: If specified, only support the specified ecdh curves (CRD only, Istio \>= 1.31).
-    #[serde(
-        rename = "ecdhCurves",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "ecdhCurves",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub ecdh_curves: Option<Vec<String>>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for ServerTlsSettings {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("httpsRedirect", &self.https_redirect)?;
+        map.optional("mode", &self.mode)?;
+        map.optional("serverCertificate", &self.server_certificate)?;
+        map.optional("privateKey", &self.private_key)?;
+        map.optional("caCertificates", &self.ca_certificates)?;
+        map.optional("caCrl", &self.ca_crl)?;
+        map.optional("credentialName", &self.credential_name)?;
+        map.optional("credentialNames", &self.credential_names)?;
+        map.optional("caCertCredentialName", &self.ca_cert_credential_name)?;
+        map.optional("tlsCertificates", &self.tls_certificates)?;
+        map.optional("subjectAltNames", &self.subject_alt_names)?;
+        map.optional("verifyCertificateSpki", &self.verify_certificate_spki)?;
+        map.optional("verifyCertificateHash", &self.verify_certificate_hash)?;
+        map.optional("minProtocolVersion", &self.min_protocol_version)?;
+        map.optional("maxProtocolVersion", &self.max_protocol_version)?;
+        map.optional("cipherSuites", &self.cipher_suites)?;
+        map.optional("insecureSkipVerify", &self.insecure_skip_verify)?;
+        map.optional("ecdhCurves", &self.ecdh_curves)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for ServerTlsSettings {
@@ -279,33 +310,33 @@ impl crate::unknown::Walk for ServerTlsSettings {
 /// TLSCertificate describes the server's TLS certificate.
 ///
 /// Istio: `ServerTLSSettings.TLSCertificate` in `networking/v1alpha3/gateway.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct TlsCertificate {
     /// REQUIRED if mode is `SIMPLE` or `MUTUAL`.
-    #[serde(
-        rename = "serverCertificate",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "serverCertificate", default))]
     pub server_certificate: Option<String>,
     /// REQUIRED if mode is `SIMPLE` or `MUTUAL`.
-    #[serde(
-        rename = "privateKey",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "privateKey", default))]
     pub private_key: Option<String>,
     /// REQUIRED if mode is `MUTUAL` or `OPTIONAL_MUTUAL`.
-    #[serde(
-        rename = "caCertificates",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "caCertificates", default))]
     pub ca_certificates: Option<String>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for TlsCertificate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("serverCertificate", &self.server_certificate)?;
+        map.optional("privateKey", &self.private_key)?;
+        map.optional("caCertificates", &self.ca_certificates)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for TlsCertificate {
@@ -318,25 +349,24 @@ impl crate::unknown::Walk for TlsCertificate {
 }
 
 /// Istio enum `ServerTLSSettings.TLSProtocol`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum TlsProtocol {
     /// Automatically choose the optimal TLS version.
     #[default]
-    #[serde(rename = "TLS_AUTO")]
+    #[cfg_attr(feature = "read", serde(rename = "TLS_AUTO"))]
     TlsAuto,
     /// TLS version 1.0
-    #[serde(rename = "TLSV1_0")]
+    #[cfg_attr(feature = "read", serde(rename = "TLSV1_0"))]
     Tlsv10,
     /// TLS version 1.1
-    #[serde(rename = "TLSV1_1")]
+    #[cfg_attr(feature = "read", serde(rename = "TLSV1_1"))]
     Tlsv11,
     /// TLS version 1.2
-    #[serde(rename = "TLSV1_2")]
+    #[cfg_attr(feature = "read", serde(rename = "TLSV1_2"))]
     Tlsv12,
     /// TLS version 1.3
-    #[serde(rename = "TLSV1_3")]
+    #[cfg_attr(feature = "read", serde(rename = "TLSV1_3"))]
     Tlsv13,
 }
 
@@ -353,29 +383,34 @@ impl TlsProtocol {
     }
 }
 
+impl serde::Serialize for TlsProtocol {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// Istio enum `ServerTLSSettings.TLSmode`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum ServerTlsMode {
     /// The SNI string presented by the client will be used as the match criterion in a VirtualService TLS route to determine the destination service from the service registry.
     #[default]
-    #[serde(rename = "PASSTHROUGH")]
+    #[cfg_attr(feature = "read", serde(rename = "PASSTHROUGH"))]
     Passthrough,
     /// Secure connections with standard TLS semantics.
-    #[serde(rename = "SIMPLE")]
+    #[cfg_attr(feature = "read", serde(rename = "SIMPLE"))]
     Simple,
     /// Secure connections to the downstream using mutual TLS by presenting server certificates for authentication.
-    #[serde(rename = "MUTUAL")]
+    #[cfg_attr(feature = "read", serde(rename = "MUTUAL"))]
     Mutual,
     /// Similar to the passthrough mode, except servers with this TLS mode do not require an associated VirtualService to map from the SNI value to service in the registry.
-    #[serde(rename = "AUTO_PASSTHROUGH")]
+    #[cfg_attr(feature = "read", serde(rename = "AUTO_PASSTHROUGH"))]
     AutoPassthrough,
     /// Secure connections from the downstream using mutual TLS by presenting server certificates for authentication.
-    #[serde(rename = "ISTIO_MUTUAL")]
+    #[cfg_attr(feature = "read", serde(rename = "ISTIO_MUTUAL"))]
     IstioMutual,
     /// Similar to MUTUAL mode, except that the client certificate is optional.
-    #[serde(rename = "OPTIONAL_MUTUAL")]
+    #[cfg_attr(feature = "read", serde(rename = "OPTIONAL_MUTUAL"))]
     OptionalMutual,
 }
 
@@ -390,6 +425,12 @@ impl ServerTlsMode {
             Self::IstioMutual => "ISTIO_MUTUAL",
             Self::OptionalMutual => "OPTIONAL_MUTUAL",
         }
+    }
+}
+
+impl serde::Serialize for ServerTlsMode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 

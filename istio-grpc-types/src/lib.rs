@@ -61,6 +61,10 @@
 //! # Ok::<(), istio_grpc_types::Error>(())
 //! ```
 
+// Without `read`, the reading functions the docs link to (`yaml::parse`, …) are not compiled;
+// the links resolve in the default build (docs.rs's).
+#![cfg_attr(not(feature = "read"), allow(rustdoc::broken_intra_doc_links))]
+
 pub mod destination_rule;
 mod duration;
 pub mod envoy_filter;
@@ -76,6 +80,8 @@ pub mod protocol;
 #[doc(hidden)]
 pub mod resource;
 pub mod selector;
+mod ser;
+#[cfg(feature = "read")] // the generated types' `deserialize_with` helpers
 mod serde_helpers;
 pub mod service_entry;
 pub mod sidecar;

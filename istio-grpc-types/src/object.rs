@@ -26,10 +26,15 @@ use crate::{
 };
 
 /// An object of a kind this crate does not type, kept exactly as written.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(transparent)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct UnknownObject {
     value: serde_json::Map<String, Value>,
+}
+
+impl Serialize for UnknownObject {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(s)
+    }
 }
 
 impl UnknownObject {

@@ -3,31 +3,38 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // proto doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// \<!-- crd generation tags representing the server time when this object was created.
 ///
 /// Istio: `PeerAuthentication` in `security/v1beta1/peer_authentication.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct PeerAuthenticationSpec {
     /// The selector determines the workloads to apply the PeerAuthentication on.
-    #[serde(rename = "selector", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "selector", default))]
     pub selector: Option<crate::selector::MatchLabelsSelector>,
     /// Mutual TLS settings for workload.
-    #[serde(rename = "mtls", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "mtls", default))]
     pub mtls: Option<MutualTls>,
     /// Port specific mutual TLS settings.
-    #[serde(
-        rename = "portLevelMtls",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "portLevelMtls", default))]
     pub port_level_mtls: Option<BTreeMap<String, MutualTls>>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for PeerAuthenticationSpec {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("selector", &self.selector)?;
+        map.optional("mtls", &self.mtls)?;
+        map.optional("portLevelMtls", &self.port_level_mtls)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for PeerAuthenticationSpec {
@@ -42,15 +49,25 @@ impl crate::unknown::Walk for PeerAuthenticationSpec {
 /// Mutual TLS settings.
 ///
 /// Istio: `PeerAuthentication.MutualTLS` in `security/v1beta1/peer_authentication.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct MutualTls {
     /// Defines the mTLS mode used for peer authentication.
-    #[serde(rename = "mode", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "mode", default))]
     pub mode: Option<MutualTlsMode>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for MutualTls {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("mode", &self.mode)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for MutualTls {
@@ -60,22 +77,21 @@ impl crate::unknown::Walk for MutualTls {
 }
 
 /// Istio enum `PeerAuthentication.MutualTLS.Mode`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum MutualTlsMode {
     /// Inherit from parent, if has one.
     #[default]
-    #[serde(rename = "UNSET")]
+    #[cfg_attr(feature = "read", serde(rename = "UNSET"))]
     Unset,
     /// Connection is not tunneled.
-    #[serde(rename = "DISABLE")]
+    #[cfg_attr(feature = "read", serde(rename = "DISABLE"))]
     Disable,
     /// Connection can be either plaintext or mTLS tunnel.
-    #[serde(rename = "PERMISSIVE")]
+    #[cfg_attr(feature = "read", serde(rename = "PERMISSIVE"))]
     Permissive,
     /// Connection is an mTLS tunnel (TLS with client cert must be presented).
-    #[serde(rename = "STRICT")]
+    #[cfg_attr(feature = "read", serde(rename = "STRICT"))]
     Strict,
 }
 
@@ -88,6 +104,12 @@ impl MutualTlsMode {
             Self::Permissive => "PERMISSIVE",
             Self::Strict => "STRICT",
         }
+    }
+}
+
+impl serde::Serialize for MutualTlsMode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 

@@ -3,6 +3,7 @@
 use std::fmt;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+#[cfg(feature = "read")]
 use serde::de::{self, Deserialize, Deserializer};
 
 /// The version part of an Istio `apiVersion`.
@@ -29,6 +30,7 @@ impl Version {
         }
     }
 
+    #[cfg(feature = "read")]
     pub(crate) fn parse(s: &str) -> Option<Version> {
         match s {
             "v1" => Some(Version::V1),
@@ -58,6 +60,7 @@ pub trait IstioKind {
 }
 
 /// Why an `apiVersion` does not fit a kind, in words that say what was expected.
+#[cfg(feature = "read")]
 pub(crate) fn api_version_error<K: IstioKind>(found: &str) -> String {
     let expected: Vec<String> = K::VERSIONS
         .iter()
@@ -77,6 +80,7 @@ pub(crate) fn api_version_error<K: IstioKind>(found: &str) -> String {
     )
 }
 
+#[cfg(feature = "read")]
 pub(crate) fn parse_api_version<K: IstioKind>(found: &str) -> Result<Version, String> {
     found
         .split_once('/')
@@ -87,6 +91,7 @@ pub(crate) fn parse_api_version<K: IstioKind>(found: &str) -> Result<Version, St
 }
 
 /// `apiVersion`, checked against the kind.
+#[cfg(feature = "read")]
 pub(crate) fn de_api_version<'de, D: Deserializer<'de>, K: IstioKind>(
     d: D,
 ) -> Result<Version, D::Error> {
@@ -95,6 +100,7 @@ pub(crate) fn de_api_version<'de, D: Deserializer<'de>, K: IstioKind>(
 }
 
 /// `kind`, checked against the kind.
+#[cfg(feature = "read")]
 pub(crate) fn de_kind<'de, D: Deserializer<'de>, K: IstioKind>(d: D) -> Result<(), D::Error> {
     let s = String::deserialize(d)?;
     if s == K::KIND {
@@ -110,6 +116,7 @@ pub(crate) fn de_kind<'de, D: Deserializer<'de>, K: IstioKind>(d: D) -> Result<(
 /// `metadata` and the keys of it that `ObjectMeta` does not know. k8s-openapi drops unknown
 /// keys; these are kept (and a typo such as `lables` can be reported). Read field by field, so
 /// that an error names `metadata.<key>`.
+#[cfg(feature = "read")]
 pub(crate) fn de_metadata<'de, D: Deserializer<'de>>(d: D) -> Result<Metadata, D::Error> {
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
         ManagedFieldsEntry, OwnerReference, Time,
@@ -162,6 +169,7 @@ pub(crate) fn de_metadata<'de, D: Deserializer<'de>>(d: D) -> Result<Metadata, D
 }
 
 /// `metadata` as read: what `ObjectMeta` holds, and the keys it does not know.
+#[cfg(feature = "read")]
 #[derive(Default)]
 pub(crate) struct Metadata {
     pub(crate) meta: ObjectMeta,
@@ -169,12 +177,28 @@ pub(crate) struct Metadata {
 }
 
 /// `metadata` as written: `ObjectMeta` and the unknown keys that were read with it.
-#[derive(serde::Serialize)]
 pub(crate) struct MetadataOut<'a> {
-    #[serde(flatten)]
     pub(crate) meta: &'a ObjectMeta,
-    #[serde(flatten)]
     pub(crate) extra: &'a crate::Extra,
+}
+
+/// One mapping: the keys of `ObjectMeta`, then the unknown ones (as `#[serde(flatten)]` on
+/// both wrote it).
+impl serde::Serialize for MetadataOut<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{Error as _, SerializeMap as _};
+        let meta = serde_json::to_value(self.meta).map_err(S::Error::custom)?;
+        let mut map = serializer.serialize_map(None)?;
+        if let serde_json::Value::Object(meta) = &meta {
+            for (key, value) in meta {
+                map.serialize_entry(key, value)?;
+            }
+        }
+        for (key, value) in self.extra {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
 }
 
 fn is_default_meta(meta: &ObjectMeta) -> bool {
@@ -327,6 +351,7 @@ macro_rules! istio_resource {
             }
         }
 
+        #[cfg(feature = "read")]
         impl<'de> serde::Deserialize<'de> for $kind {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 fn api_version<'de, D: serde::Deserializer<'de>>(d: D) -> Result<$crate::Version, D::Error> {

@@ -3,30 +3,42 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // proto doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// PolicyTargetReference format as defined by GEP-2648 (<https://gateway-api.sigs.k8s.io/geps/gep-2648/#direct-policy-design-rules>).
 ///
 /// Istio: `PolicyTargetReference` in `type/v1beta1/selector.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct PolicyTargetReference {
     /// group is the group of the target resource.
-    #[serde(rename = "group", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "group", default))]
     pub group: Option<String>,
     /// kind is kind of the target resource.
-    #[serde(rename = "kind", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "kind", default))]
     pub kind: Option<String>,
     /// name is the name of the target resource.
-    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "name", default))]
     pub name: Option<String>,
     /// namespace is the namespace of the referent.
-    #[serde(rename = "namespace", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "namespace", default))]
     pub namespace: Option<String>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for PolicyTargetReference {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("group", &self.group)?;
+        map.optional("kind", &self.kind)?;
+        map.optional("name", &self.name)?;
+        map.optional("namespace", &self.namespace)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for PolicyTargetReference {
@@ -38,19 +50,25 @@ impl crate::unknown::Walk for PolicyTargetReference {
 /// WorkloadSelector specifies the criteria used to determine if a policy can be applied to a proxy.
 ///
 /// Istio: `WorkloadSelector` in `type/v1beta1/selector.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct MatchLabelsSelector {
     /// One or more labels that indicate a specific set of pods/VMs on which a policy should be applied.
-    #[serde(
-        rename = "matchLabels",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "matchLabels", default))]
     pub match_labels: Option<BTreeMap<String, String>>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for MatchLabelsSelector {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("matchLabels", &self.match_labels)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for MatchLabelsSelector {
@@ -60,22 +78,21 @@ impl crate::unknown::Walk for MatchLabelsSelector {
 }
 
 /// Istio enum `WorkloadMode`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum WorkloadMode {
     /// Default value, which will be interpreted by its own usage.
     #[default]
-    #[serde(rename = "UNDEFINED")]
+    #[cfg_attr(feature = "read", serde(rename = "UNDEFINED"))]
     Undefined,
     /// Selects for scenarios when the workload is the source of the network traffic.
-    #[serde(rename = "CLIENT")]
+    #[cfg_attr(feature = "read", serde(rename = "CLIENT"))]
     Client,
     /// Selects for scenarios when the workload is the destination of the network traffic.
-    #[serde(rename = "SERVER")]
+    #[cfg_attr(feature = "read", serde(rename = "SERVER"))]
     Server,
     /// Selects for scenarios when the workload is either the source or destination of the network traffic.
-    #[serde(rename = "CLIENT_AND_SERVER")]
+    #[cfg_attr(feature = "read", serde(rename = "CLIENT_AND_SERVER"))]
     ClientAndServer,
 }
 
@@ -88,5 +105,11 @@ impl WorkloadMode {
             Self::Server => "SERVER",
             Self::ClientAndServer => "CLIENT_AND_SERVER",
         }
+    }
+}
+
+impl serde::Serialize for WorkloadMode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }

@@ -3,72 +3,88 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // proto doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
-
 /// ServiceEntry enables adding additional entries into Istio's internal service registry.
 ///
 /// Istio: `ServiceEntry` in `networking/v1alpha3/service_entry.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ServiceEntrySpec {
     /// The hosts associated with the ServiceEntry.
-    #[serde(
-        rename = "hosts",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "hosts",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub hosts: Option<Vec<String>>,
     /// The virtual IP addresses associated with the service.
-    #[serde(
-        rename = "addresses",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "addresses",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub addresses: Option<Vec<String>>,
     /// The ports associated with the external service.
-    #[serde(rename = "ports", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "ports", default))]
     pub ports: Option<Vec<ServicePort>>,
     /// Specify whether the service should be considered external to the mesh or part of the mesh.
-    #[serde(rename = "location", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "location", default))]
     pub location: Option<ServiceEntryLocation>,
     /// Service resolution mode for the hosts.
-    #[serde(
-        rename = "resolution",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "resolution", default))]
     pub resolution: Option<ServiceEntryResolution>,
     /// One or more endpoints associated with the service.
-    #[serde(rename = "endpoints", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "endpoints", default))]
     pub endpoints: Option<Vec<crate::workload_entry::WorkloadEntry>>,
     /// Applicable only for MESH_INTERNAL services.
-    #[serde(
-        rename = "workloadSelector",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "workloadSelector", default))]
     pub workload_selector: Option<crate::sidecar::WorkloadSelector>,
     /// A list of namespaces to which this service is exported.
-    #[serde(
-        rename = "exportTo",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "exportTo",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub export_to: Option<Vec<String>>,
     /// If specified, the proxy will verify that the server certificate's subject alternate name matches one of the specified values.
-    #[serde(
-        rename = "subjectAltNames",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "subjectAltNames",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub subject_alt_names: Option<Vec<String>>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for ServiceEntrySpec {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("hosts", &self.hosts)?;
+        map.optional("addresses", &self.addresses)?;
+        map.optional("ports", &self.ports)?;
+        map.optional("location", &self.location)?;
+        map.optional("resolution", &self.resolution)?;
+        map.optional("endpoints", &self.endpoints)?;
+        map.optional("workloadSelector", &self.workload_selector)?;
+        map.optional("exportTo", &self.export_to)?;
+        map.optional("subjectAltNames", &self.subject_alt_names)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for ServiceEntrySpec {
@@ -96,28 +112,37 @@ impl crate::unknown::Walk for ServiceEntrySpec {
 /// ServicePort describes the properties of a specific port of a service.
 ///
 /// Istio: `ServicePort` in `networking/v1alpha3/service_entry.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ServicePort {
     /// A valid non-negative integer port number.
-    #[serde(rename = "number", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "number", default))]
     pub number: Option<u32>,
     /// The protocol exposed on the port.
-    #[serde(rename = "protocol", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "protocol", default))]
     pub protocol: Option<String>,
     /// Label assigned to the port.
-    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "name", default))]
     pub name: Option<String>,
     /// The port number on the endpoint where the traffic will be received.
-    #[serde(
-        rename = "targetPort",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "targetPort", default))]
     pub target_port: Option<u32>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for ServicePort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("number", &self.number)?;
+        map.optional("protocol", &self.protocol)?;
+        map.optional("name", &self.name)?;
+        map.optional("targetPort", &self.target_port)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for ServicePort {
@@ -127,16 +152,15 @@ impl crate::unknown::Walk for ServicePort {
 }
 
 /// Istio enum `ServiceEntry.Location`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum ServiceEntryLocation {
     /// Signifies that the service is external to the mesh.
     #[default]
-    #[serde(rename = "MESH_EXTERNAL")]
+    #[cfg_attr(feature = "read", serde(rename = "MESH_EXTERNAL"))]
     MeshExternal,
     /// Signifies that the service is part of the mesh.
-    #[serde(rename = "MESH_INTERNAL")]
+    #[cfg_attr(feature = "read", serde(rename = "MESH_INTERNAL"))]
     MeshInternal,
 }
 
@@ -150,26 +174,31 @@ impl ServiceEntryLocation {
     }
 }
 
+impl serde::Serialize for ServiceEntryLocation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// Istio enum `ServiceEntry.Resolution`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum ServiceEntryResolution {
     /// Assume that incoming connections have already been resolved (to a specific destination IP address).
     #[default]
-    #[serde(rename = "NONE")]
+    #[cfg_attr(feature = "read", serde(rename = "NONE"))]
     None,
     /// Use the static IP addresses specified in endpoints (see below) as the backing instances associated with the service.
-    #[serde(rename = "STATIC")]
+    #[cfg_attr(feature = "read", serde(rename = "STATIC"))]
     Static,
     /// Attempt to resolve the IP address by querying the ambient DNS, asynchronously.
-    #[serde(rename = "DNS")]
+    #[cfg_attr(feature = "read", serde(rename = "DNS"))]
     Dns,
     /// Attempt to resolve the IP address by querying the ambient DNS, asynchronously.
-    #[serde(rename = "DNS_ROUND_ROBIN")]
+    #[cfg_attr(feature = "read", serde(rename = "DNS_ROUND_ROBIN"))]
     DnsRoundRobin,
     /// DYNAMIC_DNS will attempt to resolve the host name specified in the Host header or SNI to an IP address when handling traffic.
-    #[serde(rename = "DYNAMIC_DNS")]
+    #[cfg_attr(feature = "read", serde(rename = "DYNAMIC_DNS"))]
     DynamicDns,
 }
 
@@ -183,6 +212,12 @@ impl ServiceEntryResolution {
             Self::DnsRoundRobin => "DNS_ROUND_ROBIN",
             Self::DynamicDns => "DYNAMIC_DNS",
         }
+    }
+}
+
+impl serde::Serialize for ServiceEntryResolution {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 

@@ -3,39 +3,49 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // proto doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// `IstioEgressListener` specifies the properties of an outbound traffic listener on the sidecar proxy attached to a workload instance.
 ///
 /// Istio: `IstioEgressListener` in `networking/v1alpha3/sidecar.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct IstioEgressListener {
     /// The port associated with the listener.
-    #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "port", default))]
     pub port: Option<SidecarPort>,
     /// The IP(IPv4 or IPv6) or the Unix domain socket to which the listener should be bound to.
-    #[serde(rename = "bind", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "bind", default))]
     pub bind: Option<String>,
     /// When the bind address is an IP, the captureMode option dictates how traffic to the listener is expected to be captured (or not).
-    #[serde(
-        rename = "captureMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "captureMode", default))]
     pub capture_mode: Option<CaptureMode>,
     /// One or more service hosts exposed by the listener in `namespace/dnsName` format.
-    #[serde(
-        rename = "hosts",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "hosts",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub hosts: Option<Vec<String>>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for IstioEgressListener {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("port", &self.port)?;
+        map.optional("bind", &self.bind)?;
+        map.optional("captureMode", &self.capture_mode)?;
+        map.optional("hosts", &self.hosts)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for IstioEgressListener {
@@ -48,42 +58,45 @@ impl crate::unknown::Walk for IstioEgressListener {
 /// `IstioIngressListener` specifies the properties of an inbound traffic listener on the sidecar proxy attached to a workload instance.
 ///
 /// Istio: `IstioIngressListener` in `networking/v1alpha3/sidecar.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct IstioIngressListener {
     /// The port associated with the listener.
-    #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "port", default))]
     pub port: Option<SidecarPort>,
     /// The IP(IPv4 or IPv6) to which the listener should be bound.
-    #[serde(rename = "bind", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "bind", default))]
     pub bind: Option<String>,
     /// The captureMode option dictates how traffic to the listener is expected to be captured (or not).
-    #[serde(
-        rename = "captureMode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "captureMode", default))]
     pub capture_mode: Option<CaptureMode>,
     /// The IP endpoint or Unix domain socket to which traffic should be forwarded to.
-    #[serde(
-        rename = "defaultEndpoint",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "defaultEndpoint", default))]
     pub default_endpoint: Option<String>,
     /// Set of TLS related options that will enable TLS termination on the sidecar for requests originating from outside the mesh.
-    #[serde(rename = "tls", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "tls", default))]
     pub tls: Option<crate::gateway::ServerTlsSettings>,
     /// Settings controlling the volume of connections Envoy will accept from the network.
-    #[serde(
-        rename = "connectionPool",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "connectionPool", default))]
     pub connection_pool: Option<crate::destination_rule::ConnectionPoolSettings>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for IstioIngressListener {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("port", &self.port)?;
+        map.optional("bind", &self.bind)?;
+        map.optional("captureMode", &self.capture_mode)?;
+        map.optional("defaultEndpoint", &self.default_endpoint)?;
+        map.optional("tls", &self.tls)?;
+        map.optional("connectionPool", &self.connection_pool)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for IstioIngressListener {
@@ -108,22 +121,29 @@ impl crate::unknown::Walk for IstioIngressListener {
 /// `OutboundTrafficPolicy` sets the default behavior of the sidecar for handling unknown outbound traffic from the application.
 ///
 /// Istio: `OutboundTrafficPolicy` in `networking/v1alpha3/sidecar.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct OutboundTrafficPolicy {
     /// `mode` (no description in the API).
-    #[serde(rename = "mode", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "mode", default))]
     pub mode: Option<OutboundTrafficPolicyMode>,
     /// Specifies the details of the egress proxy to which unknown traffic should be forwarded to from the sidecar.
-    #[serde(
-        rename = "egressProxy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "egressProxy", default))]
     pub egress_proxy: Option<crate::virtual_service::Destination>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for OutboundTrafficPolicy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("mode", &self.mode)?;
+        map.optional("egressProxy", &self.egress_proxy)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for OutboundTrafficPolicy {
@@ -136,39 +156,41 @@ impl crate::unknown::Walk for OutboundTrafficPolicy {
 /// `Sidecar` describes the configuration of the sidecar proxy that mediates inbound and outbound communication of the workload instance to which it is attached.
 ///
 /// Istio: `Sidecar` in `networking/v1alpha3/sidecar.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct SidecarSpec {
     /// Criteria used to select the specific set of pods/VMs on which this `Sidecar` configuration should be applied.
-    #[serde(
-        rename = "workloadSelector",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "workloadSelector", default))]
     pub workload_selector: Option<WorkloadSelector>,
     /// Ingress specifies the configuration of the sidecar for processing inbound traffic to the attached workload instance.
-    #[serde(rename = "ingress", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "ingress", default))]
     pub ingress: Option<Vec<IstioIngressListener>>,
     /// Egress specifies the configuration of the sidecar for processing outbound traffic from the attached workload instance to other services in the mesh.
-    #[serde(rename = "egress", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "egress", default))]
     pub egress: Option<Vec<IstioEgressListener>>,
     /// Settings controlling the volume of connections Envoy will accept from the network.
-    #[serde(
-        rename = "inboundConnectionPool",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "inboundConnectionPool", default))]
     pub inbound_connection_pool: Option<crate::destination_rule::ConnectionPoolSettings>,
     /// Set the default behavior of the sidecar for handling outbound traffic from the application.
-    #[serde(
-        rename = "outboundTrafficPolicy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "outboundTrafficPolicy", default))]
     pub outbound_traffic_policy: Option<OutboundTrafficPolicy>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for SidecarSpec {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("workloadSelector", &self.workload_selector)?;
+        map.optional("ingress", &self.ingress)?;
+        map.optional("egress", &self.egress)?;
+        map.optional("inboundConnectionPool", &self.inbound_connection_pool)?;
+        map.optional("outboundTrafficPolicy", &self.outbound_traffic_policy)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for SidecarSpec {
@@ -194,30 +216,39 @@ impl crate::unknown::Walk for SidecarSpec {
 /// Port describes the properties of a specific port of a service.
 ///
 /// Istio: `SidecarPort` in `networking/v1alpha3/sidecar.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct SidecarPort {
     /// A valid non-negative integer port number.
-    #[serde(rename = "number", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "number", default))]
     pub number: Option<u32>,
     /// The protocol exposed on the port.
-    #[serde(rename = "protocol", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "protocol", default))]
     pub protocol: Option<String>,
     /// Label assigned to the port.
-    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "name", default))]
     pub name: Option<String>,
     /// Has no effect, only for backwards compatibility received.
     ///
     /// Deprecated in Istio's API.
-    #[serde(
-        rename = "targetPort",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "targetPort", default))]
     pub target_port: Option<u32>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for SidecarPort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("number", &self.number)?;
+        map.optional("protocol", &self.protocol)?;
+        map.optional("name", &self.name)?;
+        map.optional("targetPort", &self.target_port)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for SidecarPort {
@@ -229,15 +260,25 @@ impl crate::unknown::Walk for SidecarPort {
 /// `WorkloadSelector` specifies the criteria used to determine if the `Gateway`, `Sidecar`, `EnvoyFilter`, `ServiceEntry`, or `DestinationRule` configuration can be applied to a proxy.
 ///
 /// Istio: `WorkloadSelector` in `networking/v1alpha3/sidecar.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct WorkloadSelector {
     /// One or more labels that indicate a specific set of pods/VMs on which the configuration should be applied.
-    #[serde(rename = "labels", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "labels", default))]
     pub labels: Option<BTreeMap<String, String>>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for WorkloadSelector {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("labels", &self.labels)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for WorkloadSelector {
@@ -247,19 +288,18 @@ impl crate::unknown::Walk for WorkloadSelector {
 }
 
 /// Istio enum `CaptureMode`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum CaptureMode {
     /// The default capture mode defined by the environment.
     #[default]
-    #[serde(rename = "DEFAULT")]
+    #[cfg_attr(feature = "read", serde(rename = "DEFAULT"))]
     Default,
     /// Capture traffic using IPtables redirection.
-    #[serde(rename = "IPTABLES")]
+    #[cfg_attr(feature = "read", serde(rename = "IPTABLES"))]
     Iptables,
     /// No traffic capture.
-    #[serde(rename = "NONE")]
+    #[cfg_attr(feature = "read", serde(rename = "NONE"))]
     None,
 }
 
@@ -274,17 +314,22 @@ impl CaptureMode {
     }
 }
 
+impl serde::Serialize for CaptureMode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// Istio enum `OutboundTrafficPolicy.Mode`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum OutboundTrafficPolicyMode {
     /// In `REGISTRY_ONLY` mode, unknown outbound traffic will be dropped.
     #[default]
-    #[serde(rename = "REGISTRY_ONLY")]
+    #[cfg_attr(feature = "read", serde(rename = "REGISTRY_ONLY"))]
     RegistryOnly,
     /// In `ALLOW_ANY` mode, any traffic to unknown destinations will be allowed.
-    #[serde(rename = "ALLOW_ANY")]
+    #[cfg_attr(feature = "read", serde(rename = "ALLOW_ANY"))]
     AllowAny,
 }
 
@@ -295,6 +340,12 @@ impl OutboundTrafficPolicyMode {
             Self::RegistryOnly => "REGISTRY_ONLY",
             Self::AllowAny => "ALLOW_ANY",
         }
+    }
+}
+
+impl serde::Serialize for OutboundTrafficPolicyMode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 

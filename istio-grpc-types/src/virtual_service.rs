@@ -3,76 +3,88 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // proto doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Describes the Cross-Origin Resource Sharing (CORS) policy, for a given service.
 ///
 /// Istio: `CorsPolicy` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct CorsPolicy {
     /// The list of origins that are allowed to perform CORS requests.
     ///
     /// Deprecated in Istio's API.
-    #[serde(
-        rename = "allowOrigin",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "allowOrigin",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub allow_origin: Option<Vec<String>>,
     /// String patterns that match allowed origins.
-    #[serde(
-        rename = "allowOrigins",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "allowOrigins", default))]
     pub allow_origins: Option<Vec<crate::StringMatch>>,
     /// List of HTTP methods allowed to access the resource.
-    #[serde(
-        rename = "allowMethods",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "allowMethods",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub allow_methods: Option<Vec<String>>,
     /// List of HTTP headers that can be used when requesting the resource.
-    #[serde(
-        rename = "allowHeaders",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "allowHeaders",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub allow_headers: Option<Vec<String>>,
     /// A list of HTTP headers that the browsers are allowed to access.
-    #[serde(
-        rename = "exposeHeaders",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "exposeHeaders",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub expose_headers: Option<Vec<String>>,
     /// Specifies how long the results of a preflight request can be cached.
-    #[serde(rename = "maxAge", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "maxAge", default))]
     pub max_age: Option<crate::Duration>,
     /// Indicates whether the caller is allowed to send the actual request (not the preflight) using credentials.
-    #[serde(
-        rename = "allowCredentials",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "allowCredentials", default))]
     pub allow_credentials: Option<bool>,
     /// Indicates whether preflight requests not matching the configured allowed origin shouldn't be forwarded to the upstream.
-    #[serde(
-        rename = "unmatchedPreflights",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "unmatchedPreflights", default))]
     pub unmatched_preflights: Option<UnmatchedPreflights>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for CorsPolicy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("allowOrigin", &self.allow_origin)?;
+        map.optional("allowOrigins", &self.allow_origins)?;
+        map.optional("allowMethods", &self.allow_methods)?;
+        map.optional("allowHeaders", &self.allow_headers)?;
+        map.optional("exposeHeaders", &self.expose_headers)?;
+        map.optional("maxAge", &self.max_age)?;
+        map.optional("allowCredentials", &self.allow_credentials)?;
+        map.optional("unmatchedPreflights", &self.unmatched_preflights)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for CorsPolicy {
@@ -96,18 +108,29 @@ impl crate::unknown::Walk for CorsPolicy {
 /// Describes the delegate VirtualService.
 ///
 /// Istio: `Delegate` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct Delegate {
     /// Name specifies the name of the delegate VirtualService.
-    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "name", default))]
     pub name: Option<String>,
     /// Namespace specifies the namespace where the delegate VirtualService resides.
-    #[serde(rename = "namespace", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "namespace", default))]
     pub namespace: Option<String>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for Delegate {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("name", &self.name)?;
+        map.optional("namespace", &self.namespace)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for Delegate {
@@ -119,21 +142,33 @@ impl crate::unknown::Walk for Delegate {
 /// Destination indicates the network addressable service to which the request/connection will be sent after processing a routing rule.
 ///
 /// Istio: `Destination` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct Destination {
     /// The name of a service from the service registry.
-    #[serde(rename = "host", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "host", default))]
     pub host: Option<String>,
     /// The name of a subset within the service.
-    #[serde(rename = "subset", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "subset", default))]
     pub subset: Option<String>,
     /// Specifies the port on the host that is being addressed.
-    #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "port", default))]
     pub port: Option<PortSelector>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for Destination {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("host", &self.host)?;
+        map.optional("subset", &self.subset)?;
+        map.optional("port", &self.port)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for Destination {
@@ -144,16 +179,26 @@ impl crate::unknown::Walk for Destination {
 }
 
 /// Istio: `HTTPBody` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "HttpBodyWire", into = "HttpBodyWire")]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
+#[cfg_attr(
+    feature = "read",
+    serde(try_from = "HttpBodyWire", into = "HttpBodyWire")
+)]
 pub struct HttpBody {
     /// The `specifier` oneof: at most one of `string`, `bytes`.
-    #[serde(skip)]
+    #[cfg_attr(feature = "read", serde(skip))]
     pub specifier: Option<BodySpecifier>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(skip)]
+    #[cfg_attr(feature = "read", serde(skip))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpBody {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&HttpBodyWire::from(self.clone()), serializer)
+    }
 }
 
 impl crate::unknown::Walk for HttpBody {
@@ -172,19 +217,30 @@ pub enum BodySpecifier {
 }
 
 /// Wire form of [`HttpBody`]: oneof members are sibling keys.
-#[derive(Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[doc(hidden)]
 pub struct HttpBodyWire {
     /// response body as a string
-    #[serde(rename = "string", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "string", default))]
     string: Option<String>,
     /// response body as base64 encoded bytes.
-    #[serde(rename = "bytes", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "bytes", default))]
     bytes: Option<String>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpBodyWire {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("string", &self.string)?;
+        map.optional("bytes", &self.bytes)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl TryFrom<HttpBodyWire> for HttpBody {
@@ -229,18 +285,29 @@ impl From<HttpBody> for HttpBodyWire {
 /// HTTPDirectResponse can be used to send a fixed response to clients.
 ///
 /// Istio: `HTTPDirectResponse` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpDirectResponse {
     /// Specifies the HTTP response status to be returned.
-    #[serde(rename = "status", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "status", default))]
     pub status: Option<u32>,
     /// Specifies the content of the response body.
-    #[serde(rename = "body", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "body", default))]
     pub body: Option<HttpBody>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpDirectResponse {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("status", &self.status)?;
+        map.optional("body", &self.body)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpDirectResponse {
@@ -253,18 +320,29 @@ impl crate::unknown::Walk for HttpDirectResponse {
 /// HTTPFaultInjection can be used to specify one or more faults to inject while forwarding HTTP requests to the destination specified in a route.
 ///
 /// Istio: `HTTPFaultInjection` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpFaultInjection {
     /// Delay requests before forwarding, emulating various failures such as network issues, overloaded upstream service, etc.
-    #[serde(rename = "delay", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "delay", default))]
     pub delay: Option<FaultDelay>,
     /// Abort Http request attempts and return error codes back to downstream service, giving the impression that the upstream service is faulty.
-    #[serde(rename = "abort", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "abort", default))]
     pub abort: Option<FaultAbort>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpFaultInjection {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("delay", &self.delay)?;
+        map.optional("abort", &self.abort)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpFaultInjection {
@@ -278,23 +356,29 @@ impl crate::unknown::Walk for HttpFaultInjection {
 /// Abort specification is used to prematurely abort a request with a pre-specified error code.
 ///
 /// Istio: `HTTPFaultInjection.Abort` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "FaultAbortWire", into = "FaultAbortWire")]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
+#[cfg_attr(
+    feature = "read",
+    serde(try_from = "FaultAbortWire", into = "FaultAbortWire")
+)]
 pub struct FaultAbort {
     /// Percentage of requests to be aborted with the error code provided.
-    #[serde(
-        rename = "percentage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "percentage", default))]
     pub percentage: Option<Percent>,
     /// The `error_type` oneof: at most one of `httpStatus`, `grpcStatus`, `http2Error`.
-    #[serde(skip)]
+    #[cfg_attr(feature = "read", serde(skip))]
     pub error_type: Option<AbortError>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(skip)]
+    #[cfg_attr(feature = "read", serde(skip))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for FaultAbort {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&FaultAbortWire::from(self.clone()), serializer)
+    }
 }
 
 impl crate::unknown::Walk for FaultAbort {
@@ -319,41 +403,38 @@ pub enum AbortError {
 }
 
 /// Wire form of [`FaultAbort`]: oneof members are sibling keys.
-#[derive(Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[doc(hidden)]
 pub struct FaultAbortWire {
     /// HTTP status code to use to abort the Http request.
-    #[serde(
-        rename = "httpStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "httpStatus", default))]
     http_status: Option<i32>,
     /// GRPC status code to use to abort the request.
-    #[serde(
-        rename = "grpcStatus",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "grpcStatus", default))]
     grpc_status: Option<String>,
     /// `http2Error` (no description in the API).
-    #[serde(
-        rename = "http2Error",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "http2Error", default))]
     http2_error: Option<String>,
     /// Percentage of requests to be aborted with the error code provided.
-    #[serde(
-        rename = "percentage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "percentage", default))]
     percentage: Option<Percent>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     extra: crate::Extra,
+}
+
+impl serde::Serialize for FaultAbortWire {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("httpStatus", &self.http_status)?;
+        map.optional("grpcStatus", &self.grpc_status)?;
+        map.optional("http2Error", &self.http2_error)?;
+        map.optional("percentage", &self.percentage)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl TryFrom<FaultAbortWire> for FaultAbort {
@@ -404,28 +485,34 @@ impl From<FaultAbort> for FaultAbortWire {
 /// Delay specification is used to inject latency into the request forwarding path.
 ///
 /// Istio: `HTTPFaultInjection.Delay` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "FaultDelayWire", into = "FaultDelayWire")]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
+#[cfg_attr(
+    feature = "read",
+    serde(try_from = "FaultDelayWire", into = "FaultDelayWire")
+)]
 pub struct FaultDelay {
     /// Percentage of requests on which the delay will be injected (0-100).
     ///
     /// Deprecated in Istio's API.
-    #[serde(rename = "percent", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "percent", default))]
     pub percent: Option<i32>,
     /// Percentage of requests on which the delay will be injected.
-    #[serde(
-        rename = "percentage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "percentage", default))]
     pub percentage: Option<Percent>,
     /// The `http_delay_type` oneof: at most one of `fixedDelay`, `exponentialDelay`.
-    #[serde(skip)]
+    #[cfg_attr(feature = "read", serde(skip))]
     pub http_delay_type: Option<DelayType>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(skip)]
+    #[cfg_attr(feature = "read", serde(skip))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for FaultDelay {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&FaultDelayWire::from(self.clone()), serializer)
+    }
 }
 
 impl crate::unknown::Walk for FaultDelay {
@@ -448,39 +535,40 @@ pub enum DelayType {
 }
 
 /// Wire form of [`FaultDelay`]: oneof members are sibling keys.
-#[derive(Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[doc(hidden)]
 pub struct FaultDelayWire {
     /// Percentage of requests on which the delay will be injected (0-100).
     ///
     /// Deprecated in Istio's API.
-    #[serde(rename = "percent", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "percent", default))]
     percent: Option<i32>,
     /// Add a fixed delay before forwarding the request.
-    #[serde(
-        rename = "fixedDelay",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "fixedDelay", default))]
     fixed_delay: Option<crate::Duration>,
     /// `exponentialDelay` (no description in the API).
-    #[serde(
-        rename = "exponentialDelay",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "exponentialDelay", default))]
     exponential_delay: Option<crate::Duration>,
     /// Percentage of requests on which the delay will be injected.
-    #[serde(
-        rename = "percentage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "percentage", default))]
     percentage: Option<Percent>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     extra: crate::Extra,
+}
+
+impl serde::Serialize for FaultDelayWire {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("percent", &self.percent)?;
+        map.optional("fixedDelay", &self.fixed_delay)?;
+        map.optional("exponentialDelay", &self.exponential_delay)?;
+        map.optional("percentage", &self.percentage)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl TryFrom<FaultDelayWire> for FaultDelay {
@@ -529,83 +617,84 @@ impl From<FaultDelay> for FaultDelayWire {
 /// HttpMatchRequest specifies a set of criteria to be met in order for the rule to be applied to the HTTP request.
 ///
 /// Istio: `HTTPMatchRequest` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpMatchRequest {
     /// The name assigned to a match.
-    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "name", default))]
     pub name: Option<String>,
     /// URI to match values are case-sensitive and formatted as follows: - `exact: "value"` for exact string match - `prefix: "value"` for prefix-based match - `regex: "value"` for RE2 style regex-based match (<https://github.com/google/re2/wiki/Syntax>).
-    #[serde(rename = "uri", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "uri", default))]
     pub uri: Option<crate::StringMatch>,
     /// URI Scheme values are case-sensitive and formatted as follows: - `exact: "value"` for exact string match - `prefix: "value"` for prefix-based match - `regex: "value"` for RE2 style regex-based match (<https://github.com/google/re2/wiki/Syntax>).
-    #[serde(rename = "scheme", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "scheme", default))]
     pub scheme: Option<crate::StringMatch>,
     /// HTTP Method values are case-sensitive and formatted as follows: - `exact: "value"` for exact string match - `prefix: "value"` for prefix-based match - `regex: "value"` for RE2 style regex-based match (<https://github.com/google/re2/wiki/Syntax>).
-    #[serde(rename = "method", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "method", default))]
     pub method: Option<crate::StringMatch>,
     /// HTTP Authority values are case-sensitive and formatted as follows: - `exact: "value"` for exact string match - `prefix: "value"` for prefix-based match - `regex: "value"` for RE2 style regex-based match (<https://github.com/google/re2/wiki/Syntax>).
-    #[serde(rename = "authority", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "authority", default))]
     pub authority: Option<crate::StringMatch>,
     /// The header keys must be lowercase and use hyphen as the separator, e.g.
-    #[serde(rename = "headers", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "headers", default))]
     pub headers: Option<BTreeMap<String, crate::StringMatch>>,
     /// Specifies the ports on the host that is being addressed.
-    #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "port", default))]
     pub port: Option<u32>,
     /// One or more labels that constrain the applicability of a rule to source (client) workloads with the given labels.
-    #[serde(
-        rename = "sourceLabels",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "sourceLabels", default))]
     pub source_labels: Option<BTreeMap<String, String>>,
     /// Names of gateways where the rule should be applied.
-    #[serde(
-        rename = "gateways",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "gateways",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub gateways: Option<Vec<String>>,
     /// Query parameters for matching.
-    #[serde(
-        rename = "queryParams",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "queryParams", default))]
     pub query_params: Option<BTreeMap<String, crate::StringMatch>>,
     /// Flag to specify whether the URI matching should be case-insensitive.
-    #[serde(
-        rename = "ignoreUriCase",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "ignoreUriCase", default))]
     pub ignore_uri_case: Option<bool>,
     /// withoutHeader has the same syntax with the header, but has opposite meaning.
-    #[serde(
-        rename = "withoutHeaders",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "withoutHeaders", default))]
     pub without_headers: Option<BTreeMap<String, crate::StringMatch>>,
     /// Source namespace constraining the applicability of a rule to workloads in that namespace.
-    #[serde(
-        rename = "sourceNamespace",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "sourceNamespace", default))]
     pub source_namespace: Option<String>,
     /// The human readable prefix to use when emitting statistics for this route.
-    #[serde(
-        rename = "statPrefix",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "statPrefix", default))]
     pub stat_prefix: Option<String>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpMatchRequest {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("name", &self.name)?;
+        map.optional("uri", &self.uri)?;
+        map.optional("scheme", &self.scheme)?;
+        map.optional("method", &self.method)?;
+        map.optional("authority", &self.authority)?;
+        map.optional("headers", &self.headers)?;
+        map.optional("port", &self.port)?;
+        map.optional("sourceLabels", &self.source_labels)?;
+        map.optional("gateways", &self.gateways)?;
+        map.optional("queryParams", &self.query_params)?;
+        map.optional("ignoreUriCase", &self.ignore_uri_case)?;
+        map.optional("withoutHeaders", &self.without_headers)?;
+        map.optional("sourceNamespace", &self.source_namespace)?;
+        map.optional("statPrefix", &self.stat_prefix)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpMatchRequest {
@@ -635,26 +724,29 @@ impl crate::unknown::Walk for HttpMatchRequest {
 /// HTTPMirrorPolicy can be used to specify the destinations to mirror HTTP traffic in addition to the original destination.
 ///
 /// Istio: `HTTPMirrorPolicy` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpMirrorPolicy {
     /// Destination specifies the target of the mirror operation.
-    #[serde(
-        rename = "destination",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "destination", default))]
     pub destination: Option<Destination>,
     /// Percentage of the traffic to be mirrored by the `destination` field.
-    #[serde(
-        rename = "percentage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "percentage", default))]
     pub percentage: Option<Percent>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpMirrorPolicy {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("destination", &self.destination)?;
+        map.optional("percentage", &self.percentage)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpMirrorPolicy {
@@ -668,39 +760,41 @@ impl crate::unknown::Walk for HttpMirrorPolicy {
 /// HTTPRedirect can be used to send a 301 redirect response to the caller, where the Authority/Host and the URI in the response can be swapped with the specified values.
 ///
 /// Istio: `HTTPRedirect` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "HttpRedirectWire", into = "HttpRedirectWire")]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
+#[cfg_attr(
+    feature = "read",
+    serde(try_from = "HttpRedirectWire", into = "HttpRedirectWire")
+)]
 pub struct HttpRedirect {
     /// On a redirect, overwrite the Path portion of the URL with this value.
-    #[serde(rename = "uri", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "uri", default))]
     pub uri: Option<String>,
     /// On a redirect, overwrite the Authority/Host portion of the URL with this value.
-    #[serde(rename = "authority", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "authority", default))]
     pub authority: Option<String>,
     /// On a redirect, overwrite the scheme portion of the URL with this value.
-    #[serde(rename = "scheme", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "scheme", default))]
     pub scheme: Option<String>,
     /// On a redirect, Specifies the HTTP status code to use in the redirect response.
-    #[serde(
-        rename = "redirectCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "redirectCode", default))]
     pub redirect_code: Option<u32>,
     /// On a redirect, replace the matched prefix with this value.
-    #[serde(
-        rename = "prefixRewrite",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "prefixRewrite", default))]
     pub prefix_rewrite: Option<String>,
     /// The `redirect_port` oneof: at most one of `port`, `derivePort`.
-    #[serde(skip)]
+    #[cfg_attr(feature = "read", serde(skip))]
     pub redirect_port: Option<RedirectPort>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(skip)]
+    #[cfg_attr(feature = "read", serde(skip))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpRedirect {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&HttpRedirectWire::from(self.clone()), serializer)
+    }
 }
 
 impl crate::unknown::Walk for HttpRedirect {
@@ -730,46 +824,50 @@ pub enum RedirectPort {
 }
 
 /// Wire form of [`HttpRedirect`]: oneof members are sibling keys.
-#[derive(Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[doc(hidden)]
 pub struct HttpRedirectWire {
     /// On a redirect, overwrite the Path portion of the URL with this value.
-    #[serde(rename = "uri", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "uri", default))]
     uri: Option<String>,
     /// On a redirect, overwrite the Authority/Host portion of the URL with this value.
-    #[serde(rename = "authority", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "authority", default))]
     authority: Option<String>,
     /// On a redirect, overwrite the port portion of the URL with this value.
-    #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "port", default))]
     port: Option<u32>,
     /// On a redirect, dynamically set the port: * FROM_PROTOCOL_DEFAULT: automatically set to 80 for HTTP and 443 for HTTPS.
-    #[serde(
-        rename = "derivePort",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "derivePort", default))]
     derive_port: Option<RedirectPortSelection>,
     /// On a redirect, overwrite the scheme portion of the URL with this value.
-    #[serde(rename = "scheme", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "scheme", default))]
     scheme: Option<String>,
     /// On a redirect, Specifies the HTTP status code to use in the redirect response.
-    #[serde(
-        rename = "redirectCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "redirectCode", default))]
     redirect_code: Option<u32>,
     /// On a redirect, replace the matched prefix with this value.
-    #[serde(
-        rename = "prefixRewrite",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "prefixRewrite", default))]
     prefix_rewrite: Option<String>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpRedirectWire {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("uri", &self.uri)?;
+        map.optional("authority", &self.authority)?;
+        map.optional("port", &self.port)?;
+        map.optional("derivePort", &self.derive_port)?;
+        map.optional("scheme", &self.scheme)?;
+        map.optional("redirectCode", &self.redirect_code)?;
+        map.optional("prefixRewrite", &self.prefix_rewrite)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl TryFrom<HttpRedirectWire> for HttpRedirect {
@@ -824,42 +922,48 @@ impl From<HttpRedirect> for HttpRedirectWire {
 /// Describes the retry policy to use when a HTTP request fails.
 ///
 /// Istio: `HTTPRetry` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpRetry {
     /// Number of retries to be allowed for a given request.
-    #[serde(rename = "attempts", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "attempts", default))]
     pub attempts: Option<i32>,
     /// Timeout per attempt for a given request, including the initial call and any retries.
-    #[serde(
-        rename = "perTryTimeout",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "perTryTimeout", default))]
     pub per_try_timeout: Option<crate::Duration>,
     /// Specifies the conditions under which retry takes place.
-    #[serde(rename = "retryOn", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "retryOn", default))]
     pub retry_on: Option<String>,
     /// Flag to specify whether the retries should retry to other localities.
-    #[serde(
-        rename = "retryRemoteLocalities",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "retryRemoteLocalities", default))]
     pub retry_remote_localities: Option<bool>,
     /// Flag to specify whether the retries should ignore previously tried hosts during retry.
-    #[serde(
-        rename = "retryIgnorePreviousHosts",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "retryIgnorePreviousHosts", default))]
     pub retry_ignore_previous_hosts: Option<bool>,
     /// Specifies the minimum duration between retry attempts.
-    #[serde(rename = "backoff", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "backoff", default))]
     pub backoff: Option<crate::Duration>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpRetry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("attempts", &self.attempts)?;
+        map.optional("perTryTimeout", &self.per_try_timeout)?;
+        map.optional("retryOn", &self.retry_on)?;
+        map.optional("retryRemoteLocalities", &self.retry_remote_localities)?;
+        map.optional(
+            "retryIgnorePreviousHosts",
+            &self.retry_ignore_previous_hosts,
+        )?;
+        map.optional("backoff", &self.backoff)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpRetry {
@@ -881,25 +985,33 @@ impl crate::unknown::Walk for HttpRetry {
 /// HTTPRewrite can be used to rewrite specific parts of a HTTP request before forwarding the request to the destination.
 ///
 /// Istio: `HTTPRewrite` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpRewrite {
     /// rewrite the path (or the prefix) portion of the URI with this value.
-    #[serde(rename = "uri", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "uri", default))]
     pub uri: Option<String>,
     /// rewrite the Authority/Host header with this value.
-    #[serde(rename = "authority", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "authority", default))]
     pub authority: Option<String>,
     /// rewrite the path portion of the URI with the specified regex.
-    #[serde(
-        rename = "uriRegexRewrite",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "uriRegexRewrite", default))]
     pub uri_regex_rewrite: Option<RegexRewrite>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpRewrite {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("uri", &self.uri)?;
+        map.optional("authority", &self.authority)?;
+        map.optional("uriRegexRewrite", &self.uri_regex_rewrite)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpRewrite {
@@ -912,85 +1024,91 @@ impl crate::unknown::Walk for HttpRewrite {
 /// Describes match conditions and actions for routing HTTP/1.1, HTTP2, and gRPC traffic.
 ///
 /// Istio: `HTTPRoute` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpRoute {
     /// The name assigned to the route for debugging purposes.
-    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "name", default))]
     pub name: Option<String>,
     /// Match conditions to be satisfied for the rule to be activated.
-    #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "match", default))]
     pub match_: Option<Vec<HttpMatchRequest>>,
     /// A HTTP rule can either return a direct_response, redirect or forward (default) traffic.
-    #[serde(rename = "route", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "route", default))]
     pub route: Option<Vec<HttpRouteDestination>>,
     /// A HTTP rule can either return a direct_response, redirect or forward (default) traffic.
-    #[serde(rename = "redirect", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "redirect", default))]
     pub redirect: Option<HttpRedirect>,
     /// A HTTP rule can either return a direct_response, redirect or forward (default) traffic.
-    #[serde(
-        rename = "directResponse",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "directResponse", default))]
     pub direct_response: Option<HttpDirectResponse>,
     /// Delegate is used to specify the particular VirtualService which can be used to define delegate HTTPRoute.
-    #[serde(rename = "delegate", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "delegate", default))]
     pub delegate: Option<Delegate>,
     /// Rewrite HTTP URIs and Authority headers.
-    #[serde(rename = "rewrite", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "rewrite", default))]
     pub rewrite: Option<HttpRewrite>,
     /// Timeout for HTTP requests, default is disabled.
-    #[serde(rename = "timeout", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "timeout", default))]
     pub timeout: Option<crate::Duration>,
     /// Retry policy for HTTP requests.
-    #[serde(rename = "retries", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "retries", default))]
     pub retries: Option<HttpRetry>,
     /// Fault injection policy to apply on HTTP traffic at the client side.
-    #[serde(rename = "fault", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "fault", default))]
     pub fault: Option<HttpFaultInjection>,
     /// Mirror HTTP traffic to a another destination in addition to forwarding the requests to the intended destination.
-    #[serde(rename = "mirror", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "mirror", default))]
     pub mirror: Option<Destination>,
     /// Specifies the destinations to mirror HTTP traffic in addition to the original destination.
-    #[serde(rename = "mirrors", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "mirrors", default))]
     pub mirrors: Option<Vec<HttpMirrorPolicy>>,
     /// Percentage of the traffic to be mirrored by the `mirror` field.
     ///
     /// Deprecated in Istio's API.
-    #[serde(
-        rename = "mirrorPercent",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "mirrorPercent", default))]
     pub mirror_percent: Option<u32>,
     /// Percentage of the traffic to be mirrored by the `mirror` field.
-    #[serde(
-        rename = "mirrorPercentage",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "mirrorPercentage", default))]
     pub mirror_percentage: Option<Percent>,
     /// Cross-Origin Resource Sharing policy (CORS).
-    #[serde(
-        rename = "corsPolicy",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "corsPolicy", default))]
     pub cors_policy: Option<CorsPolicy>,
     /// Header manipulation rules
-    #[serde(rename = "headers", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "headers", default))]
     pub headers: Option<Headers>,
     /// The CRD's alternative spelling of `mirrorPercent` (kubebuilder altName); kept as written. Deprecated.
-    #[serde(
-        rename = "mirror_percent",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "mirror_percent", default))]
     pub mirror_percent_alias: Option<u32>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpRoute {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("name", &self.name)?;
+        map.optional("match", &self.match_)?;
+        map.optional("route", &self.route)?;
+        map.optional("redirect", &self.redirect)?;
+        map.optional("directResponse", &self.direct_response)?;
+        map.optional("delegate", &self.delegate)?;
+        map.optional("rewrite", &self.rewrite)?;
+        map.optional("timeout", &self.timeout)?;
+        map.optional("retries", &self.retries)?;
+        map.optional("fault", &self.fault)?;
+        map.optional("mirror", &self.mirror)?;
+        map.optional("mirrors", &self.mirrors)?;
+        map.optional("mirrorPercent", &self.mirror_percent)?;
+        map.optional("mirrorPercentage", &self.mirror_percentage)?;
+        map.optional("corsPolicy", &self.cors_policy)?;
+        map.optional("headers", &self.headers)?;
+        map.optional("mirror_percent", &self.mirror_percent_alias)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpRoute {
@@ -1036,25 +1154,33 @@ impl crate::unknown::Walk for HttpRoute {
 /// Each routing rule is associated with one or more service versions (see glossary in beginning of document).
 ///
 /// Istio: `HTTPRouteDestination` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpRouteDestination {
     /// Destination uniquely identifies the instances of a service to which the request/connection should be forwarded to.
-    #[serde(
-        rename = "destination",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "destination", default))]
     pub destination: Option<Destination>,
     /// Weight specifies the relative proportion of traffic to be forwarded to the destination.
-    #[serde(rename = "weight", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "weight", default))]
     pub weight: Option<i32>,
     /// Header manipulation rules
-    #[serde(rename = "headers", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "headers", default))]
     pub headers: Option<Headers>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpRouteDestination {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("destination", &self.destination)?;
+        map.optional("weight", &self.weight)?;
+        map.optional("headers", &self.headers)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpRouteDestination {
@@ -1068,18 +1194,29 @@ impl crate::unknown::Walk for HttpRouteDestination {
 /// Message headers can be manipulated when Envoy forwards requests to, or responses from, a destination service.
 ///
 /// Istio: `Headers` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct Headers {
     /// Header manipulation rules to apply before forwarding a request to the destination service
-    #[serde(rename = "request", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "request", default))]
     pub request: Option<HeaderOperations>,
     /// Header manipulation rules to apply before returning a response to the caller
-    #[serde(rename = "response", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "response", default))]
     pub response: Option<HeaderOperations>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for Headers {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("request", &self.request)?;
+        map.optional("response", &self.response)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for Headers {
@@ -1093,26 +1230,40 @@ impl crate::unknown::Walk for Headers {
 /// HeaderOperations Describes the header manipulations to apply
 ///
 /// Istio: `Headers.HeaderOperations` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HeaderOperations {
     /// Overwrite the headers specified by key with the given values
-    #[serde(rename = "set", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "set", default))]
     pub set: Option<BTreeMap<String, String>>,
     /// Append the given values to the headers specified by keys (will create a comma-separated list of values)
-    #[serde(rename = "add", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "add", default))]
     pub add: Option<BTreeMap<String, String>>,
     /// Remove the specified headers
-    #[serde(
-        rename = "remove",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "remove",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub remove: Option<Vec<String>>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HeaderOperations {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("set", &self.set)?;
+        map.optional("add", &self.add)?;
+        map.optional("remove", &self.remove)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HeaderOperations {
@@ -1124,52 +1275,59 @@ impl crate::unknown::Walk for HeaderOperations {
 /// L4 connection match attributes.
 ///
 /// Istio: `L4MatchAttributes` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct L4MatchAttributes {
     /// IPv4 or IPv6 ip addresses of destination with optional subnet.
-    #[serde(
-        rename = "destinationSubnets",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "destinationSubnets",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub destination_subnets: Option<Vec<String>>,
     /// Specifies the port on the host that is being addressed.
-    #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "port", default))]
     pub port: Option<u32>,
     /// IPv4 or IPv6 ip address of source with optional subnet.
-    #[serde(
-        rename = "sourceSubnet",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "sourceSubnet", default))]
     pub source_subnet: Option<String>,
     /// One or more labels that constrain the applicability of a rule to workloads with the given labels.
-    #[serde(
-        rename = "sourceLabels",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "sourceLabels", default))]
     pub source_labels: Option<BTreeMap<String, String>>,
     /// Names of gateways where the rule should be applied.
-    #[serde(
-        rename = "gateways",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "gateways",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub gateways: Option<Vec<String>>,
     /// Source namespace constraining the applicability of a rule to workloads in that namespace.
-    #[serde(
-        rename = "sourceNamespace",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "sourceNamespace", default))]
     pub source_namespace: Option<String>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for L4MatchAttributes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("destinationSubnets", &self.destination_subnets)?;
+        map.optional("port", &self.port)?;
+        map.optional("sourceSubnet", &self.source_subnet)?;
+        map.optional("sourceLabels", &self.source_labels)?;
+        map.optional("gateways", &self.gateways)?;
+        map.optional("sourceNamespace", &self.source_namespace)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for L4MatchAttributes {
@@ -1191,15 +1349,25 @@ impl crate::unknown::Walk for L4MatchAttributes {
 /// Percent specifies a percentage in the range of \[0.0, 100.0\].
 ///
 /// Istio: `Percent` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct Percent {
     /// `value` (no description in the API).
-    #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "value", default))]
     pub value: Option<f64>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for Percent {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("value", &self.value)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for Percent {
@@ -1211,15 +1379,25 @@ impl crate::unknown::Walk for Percent {
 /// PortSelector specifies the number of a port to be used for matching or selection for final routing.
 ///
 /// Istio: `PortSelector` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct PortSelector {
     /// Valid port number
-    #[serde(rename = "number", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "number", default))]
     pub number: Option<u32>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for PortSelector {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("number", &self.number)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for PortSelector {
@@ -1229,18 +1407,29 @@ impl crate::unknown::Walk for PortSelector {
 }
 
 /// Istio: `RegexRewrite` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct RegexRewrite {
     /// RE2 style regex-based match (<https://github.com/google/re2/wiki/Syntax>).
-    #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "match", default))]
     pub match_: Option<String>,
     /// The string that should replace into matching portions of original URI.
-    #[serde(rename = "rewrite", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "rewrite", default))]
     pub rewrite: Option<String>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for RegexRewrite {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("match", &self.match_)?;
+        map.optional("rewrite", &self.rewrite)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for RegexRewrite {
@@ -1252,22 +1441,29 @@ impl crate::unknown::Walk for RegexRewrite {
 /// L4 routing rule weighted destination.
 ///
 /// Istio: `RouteDestination` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct RouteDestination {
     /// Destination uniquely identifies the instances of a service to which the request/connection should be forwarded to.
-    #[serde(
-        rename = "destination",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "destination", default))]
     pub destination: Option<Destination>,
     /// Weight specifies the relative proportion of traffic to be forwarded to the destination.
-    #[serde(rename = "weight", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "weight", default))]
     pub weight: Option<i32>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for RouteDestination {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("destination", &self.destination)?;
+        map.optional("weight", &self.weight)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for RouteDestination {
@@ -1280,18 +1476,29 @@ impl crate::unknown::Walk for RouteDestination {
 /// Describes match conditions and actions for routing TCP traffic.
 ///
 /// Istio: `TCPRoute` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct TcpRoute {
     /// Match conditions to be satisfied for the rule to be activated.
-    #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "match", default))]
     pub match_: Option<Vec<L4MatchAttributes>>,
     /// The destination to which the connection should be forwarded to.
-    #[serde(rename = "route", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "route", default))]
     pub route: Option<Vec<RouteDestination>>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for TcpRoute {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("match", &self.match_)?;
+        map.optional("route", &self.route)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for TcpRoute {
@@ -1305,53 +1512,66 @@ impl crate::unknown::Walk for TcpRoute {
 /// TLS connection match attributes.
 ///
 /// Istio: `TLSMatchAttributes` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct TlsMatchAttributes {
     /// SNI (server name indicator) to match on.
-    #[serde(
-        rename = "sniHosts",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "sniHosts",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub sni_hosts: Option<Vec<String>>,
     /// IPv4 or IPv6 ip addresses of destination with optional subnet.
-    #[serde(
-        rename = "destinationSubnets",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "destinationSubnets",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub destination_subnets: Option<Vec<String>>,
     /// Specifies the port on the host that is being addressed.
-    #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "port", default))]
     pub port: Option<u32>,
     /// One or more labels that constrain the applicability of a rule to workloads with the given labels.
-    #[serde(
-        rename = "sourceLabels",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "sourceLabels", default))]
     pub source_labels: Option<BTreeMap<String, String>>,
     /// Names of gateways where the rule should be applied.
-    #[serde(
-        rename = "gateways",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "gateways",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub gateways: Option<Vec<String>>,
     /// Source namespace constraining the applicability of a rule to workloads in that namespace.
-    #[serde(
-        rename = "sourceNamespace",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "sourceNamespace", default))]
     pub source_namespace: Option<String>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for TlsMatchAttributes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("sniHosts", &self.sni_hosts)?;
+        map.optional("destinationSubnets", &self.destination_subnets)?;
+        map.optional("port", &self.port)?;
+        map.optional("sourceLabels", &self.source_labels)?;
+        map.optional("gateways", &self.gateways)?;
+        map.optional("sourceNamespace", &self.source_namespace)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for TlsMatchAttributes {
@@ -1373,18 +1593,29 @@ impl crate::unknown::Walk for TlsMatchAttributes {
 /// Describes match conditions and actions for routing unterminated TLS traffic (TLS/HTTPS) The following routing rule forwards unterminated TLS traffic arriving at port 443 of gateway called "mygateway" to internal services in the mesh based on the SNI value.
 ///
 /// Istio: `TLSRoute` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct TlsRoute {
     /// Match conditions to be satisfied for the rule to be activated.
-    #[serde(rename = "match", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "match", default))]
     pub match_: Option<Vec<TlsMatchAttributes>>,
     /// The destination to which the connection should be forwarded to.
-    #[serde(rename = "route", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "route", default))]
     pub route: Option<Vec<RouteDestination>>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for TlsRoute {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("match", &self.match_)?;
+        map.optional("route", &self.route)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for TlsRoute {
@@ -1398,45 +1629,66 @@ impl crate::unknown::Walk for TlsRoute {
 /// Configuration affecting traffic routing.
 ///
 /// Istio: `VirtualService` in `networking/v1alpha3/virtual_service.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct VirtualServiceSpec {
     /// The destination hosts to which traffic is being sent.
-    #[serde(
-        rename = "hosts",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "hosts",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub hosts: Option<Vec<String>>,
     /// The names of gateways and sidecars that should apply these routes.
-    #[serde(
-        rename = "gateways",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "gateways",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub gateways: Option<Vec<String>>,
     /// An ordered list of route rules for HTTP traffic.
-    #[serde(rename = "http", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "http", default))]
     pub http: Option<Vec<HttpRoute>>,
     /// An ordered list of route rule for non-terminated TLS & HTTPS traffic.
-    #[serde(rename = "tls", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "tls", default))]
     pub tls: Option<Vec<TlsRoute>>,
     /// An ordered list of route rules for opaque TCP traffic.
-    #[serde(rename = "tcp", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "tcp", default))]
     pub tcp: Option<Vec<TcpRoute>>,
     /// A list of namespaces to which this virtual service is exported.
-    #[serde(
-        rename = "exportTo",
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::serde_helpers::string_list"
+    #[cfg_attr(
+        feature = "read",
+        serde(
+            rename = "exportTo",
+            default,
+            deserialize_with = "crate::serde_helpers::string_list"
+        )
     )]
     pub export_to: Option<Vec<String>>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for VirtualServiceSpec {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("hosts", &self.hosts)?;
+        map.optional("gateways", &self.gateways)?;
+        map.optional("http", &self.http)?;
+        map.optional("tls", &self.tls)?;
+        map.optional("tcp", &self.tcp)?;
+        map.optional("exportTo", &self.export_to)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for VirtualServiceSpec {
@@ -1452,19 +1704,18 @@ impl crate::unknown::Walk for VirtualServiceSpec {
 }
 
 /// Istio enum `CorsPolicy.UnmatchedPreflights`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum UnmatchedPreflights {
     /// Default to FORWARD
     #[default]
-    #[serde(rename = "UNSPECIFIED")]
+    #[cfg_attr(feature = "read", serde(rename = "UNSPECIFIED"))]
     Unspecified,
     /// Preflight requests not matching the configured allowed origin will be forwarded to the upstream.
-    #[serde(rename = "FORWARD")]
+    #[cfg_attr(feature = "read", serde(rename = "FORWARD"))]
     Forward,
     /// Preflight requests not matching the configured allowed origin will not be forwarded to the upstream.
-    #[serde(rename = "IGNORE")]
+    #[cfg_attr(feature = "read", serde(rename = "IGNORE"))]
     Ignore,
 }
 
@@ -1479,17 +1730,22 @@ impl UnmatchedPreflights {
     }
 }
 
+impl serde::Serialize for UnmatchedPreflights {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// Istio enum `HTTPRedirect.RedirectPortSelection`; the first variant is the proto zero value (Istio's default).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum RedirectPortSelection {
     /// `FROM_PROTOCOL_DEFAULT`.
     #[default]
-    #[serde(rename = "FROM_PROTOCOL_DEFAULT")]
+    #[cfg_attr(feature = "read", serde(rename = "FROM_PROTOCOL_DEFAULT"))]
     FromProtocolDefault,
     /// `FROM_REQUEST_PORT`.
-    #[serde(rename = "FROM_REQUEST_PORT")]
+    #[cfg_attr(feature = "read", serde(rename = "FROM_REQUEST_PORT"))]
     FromRequestPort,
 }
 
@@ -1500,6 +1756,12 @@ impl RedirectPortSelection {
             Self::FromProtocolDefault => "FROM_PROTOCOL_DEFAULT",
             Self::FromRequestPort => "FROM_REQUEST_PORT",
         }
+    }
+}
+
+impl serde::Serialize for RedirectPortSelection {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 

@@ -3,43 +3,54 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // proto doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// WorkloadEntry enables specifying the properties of a single non-Kubernetes workload such a VM or a bare metal services that can be referred to by service entries.
 ///
 /// Istio: `WorkloadEntry` in `networking/v1alpha3/workload_entry.proto`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct WorkloadEntry {
     /// Address associated with the network endpoint without the port.
-    #[serde(rename = "address", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "address", default))]
     pub address: Option<String>,
     /// Set of ports associated with the endpoint.
-    #[serde(rename = "ports", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "ports", default))]
     pub ports: Option<BTreeMap<String, u32>>,
     /// One or more labels associated with the endpoint.
-    #[serde(rename = "labels", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "labels", default))]
     pub labels: Option<BTreeMap<String, String>>,
     /// Network enables Istio to group endpoints resident in the same L3 domain/network.
-    #[serde(rename = "network", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "network", default))]
     pub network: Option<String>,
     /// The locality associated with the endpoint.
-    #[serde(rename = "locality", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "locality", default))]
     pub locality: Option<String>,
     /// The load balancing weight associated with the endpoint.
-    #[serde(rename = "weight", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "weight", default))]
     pub weight: Option<u32>,
     /// The service account associated with the workload if a sidecar is present in the workload.
-    #[serde(
-        rename = "serviceAccount",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "serviceAccount", default))]
     pub service_account: Option<String>,
     /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as
     /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for WorkloadEntry {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("address", &self.address)?;
+        map.optional("ports", &self.ports)?;
+        map.optional("labels", &self.labels)?;
+        map.optional("network", &self.network)?;
+        map.optional("locality", &self.locality)?;
+        map.optional("weight", &self.weight)?;
+        map.optional("serviceAccount", &self.service_account)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for WorkloadEntry {

@@ -3,32 +3,43 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // CRD doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Spec defines the desired state of BackendTLSPolicy.
 ///
 /// Gateway API: `BackendTLSPolicy.spec` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct BackendTlsPolicySpec {
     /// Options are a list of key/value pairs to enable extended TLS configuration for each implementation. For example, configuring the minimum TLS version or supported cipher suites.
-    #[serde(rename = "options", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "options", default))]
     pub options: Option<BTreeMap<String, String>>,
     /// TargetRefs identifies an API object to apply the policy to. Note that this config applies to the entire referenced resource by default, but this default may change in the future to provide a more granular application of the policy.
     ///
     /// Required.
-    #[serde(rename = "targetRefs")]
+    #[cfg_attr(feature = "read", serde(rename = "targetRefs"))]
     pub target_refs: Vec<LocalPolicyTargetReferenceWithSectionName>,
     /// Validation contains backend TLS validation configuration.
     ///
     /// Required.
-    #[serde(rename = "validation")]
+    #[cfg_attr(feature = "read", serde(rename = "validation"))]
     pub validation: BackendTlsPolicyValidation,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for BackendTlsPolicySpec {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("options", &self.options)?;
+        map.required("targetRefs", &self.target_refs)?;
+        map.required("validation", &self.validation)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for BackendTlsPolicySpec {
@@ -42,39 +53,40 @@ impl crate::unknown::Walk for BackendTlsPolicySpec {
 /// Validation contains backend TLS validation configuration.
 ///
 /// Gateway API: `BackendTLSPolicy.spec.validation` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct BackendTlsPolicyValidation {
     /// CACertificateRefs contains one or more references to Kubernetes objects that contain a PEM-encoded TLS CA certificate bundle, which is used to validate a TLS handshake between the Gateway and backend Pod.
-    #[serde(
-        rename = "caCertificateRefs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "caCertificateRefs", default))]
     pub ca_certificate_refs: Option<Vec<super::common::LocalObjectReference>>,
     /// Hostname is used for two purposes in the connection between Gateways and backends:
     ///
     /// Required.
-    #[serde(rename = "hostname")]
+    #[cfg_attr(feature = "read", serde(rename = "hostname"))]
     pub hostname: String,
     /// SubjectAltNames contains one or more Subject Alternative Names. When specified the certificate served from the backend MUST have at least one Subject Alternate Name matching one of the specified SubjectAltNames.
-    #[serde(
-        rename = "subjectAltNames",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "subjectAltNames", default))]
     pub subject_alt_names: Option<Vec<SubjectAltName>>,
     /// WellKnownCACertificates specifies whether a well-known set of CA certificates may be used in the TLS handshake between the gateway and backend pod.
-    #[serde(
-        rename = "wellKnownCACertificates",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "wellKnownCACertificates", default))]
     pub well_known_ca_certificates: Option<String>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for BackendTlsPolicyValidation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("caCertificateRefs", &self.ca_certificate_refs)?;
+        map.required("hostname", &self.hostname)?;
+        map.optional("subjectAltNames", &self.subject_alt_names)?;
+        map.optional("wellKnownCACertificates", &self.well_known_ca_certificates)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for BackendTlsPolicyValidation {
@@ -96,35 +108,44 @@ impl crate::unknown::Walk for BackendTlsPolicyValidation {
 /// LocalPolicyTargetReferenceWithSectionName identifies an API object to apply a direct policy to. This should be used as part of Policy resources that can target single resources. For more information on how this policy attachment mode works, and a sample Policy resource, refer to the policy attachment documentation for Gateway API.
 ///
 /// Gateway API: `BackendTLSPolicy.spec.targetRefs[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct LocalPolicyTargetReferenceWithSectionName {
     /// Group is the group of the target resource.
     ///
     /// Required.
-    #[serde(rename = "group")]
+    #[cfg_attr(feature = "read", serde(rename = "group"))]
     pub group: String,
     /// Kind is kind of the target resource.
     ///
     /// Required.
-    #[serde(rename = "kind")]
+    #[cfg_attr(feature = "read", serde(rename = "kind"))]
     pub kind: String,
     /// Name is the name of the target resource.
     ///
     /// Required.
-    #[serde(rename = "name")]
+    #[cfg_attr(feature = "read", serde(rename = "name"))]
     pub name: String,
     /// SectionName is the name of a section within the target resource. When unspecified, this targetRef targets the entire resource. In the following resources, SectionName is interpreted as the following:
-    #[serde(
-        rename = "sectionName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "sectionName", default))]
     pub section_name: Option<String>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for LocalPolicyTargetReferenceWithSectionName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.required("group", &self.group)?;
+        map.required("kind", &self.kind)?;
+        map.required("name", &self.name)?;
+        map.optional("sectionName", &self.section_name)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for LocalPolicyTargetReferenceWithSectionName {
@@ -138,8 +159,12 @@ impl crate::unknown::Walk for LocalPolicyTargetReferenceWithSectionName {
 /// Gateway API: `BackendTLSPolicy.spec.validation.subjectAltNames[]` (and wherever the same shape appears).
 ///
 /// A discriminated union: `type` names the one field that is set, so the value is a [`SubjectAltNameKind`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "SubjectAltNameWire", into = "SubjectAltNameWire")]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
+#[cfg_attr(
+    feature = "read",
+    serde(try_from = "SubjectAltNameWire", into = "SubjectAltNameWire")
+)]
 pub struct SubjectAltName {
     /// `type` and the field it names. `type`: Type determines the format of the Subject Alternative Name. Always required.
     pub value: SubjectAltNameKind,
@@ -147,6 +172,12 @@ pub struct SubjectAltName {
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for SubjectAltName {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&SubjectAltNameWire::from(self.clone()), serializer)
+    }
 }
 
 impl From<SubjectAltNameKind> for SubjectAltName {
@@ -184,17 +215,29 @@ impl crate::unknown::Walk for SubjectAltName {
 }
 
 /// Wire form of [`SubjectAltName`]: `type` and the payload keys as siblings.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[doc(hidden)]
 pub struct SubjectAltNameWire {
-    #[serde(rename = "type")]
+    #[cfg_attr(feature = "read", serde(rename = "type"))]
     type_: String,
-    #[serde(rename = "hostname", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "hostname", default))]
     hostname: Option<String>,
-    #[serde(rename = "uri", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "uri", default))]
     uri: Option<String>,
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     extra: crate::Extra,
+}
+
+impl serde::Serialize for SubjectAltNameWire {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.required("type", &self.type_)?;
+        map.optional("hostname", &self.hostname)?;
+        map.optional("uri", &self.uri)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl TryFrom<SubjectAltNameWire> for SubjectAltName {

@@ -3,35 +3,47 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // CRD doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
-
 /// BackendRef references a resource where mirrored requests are sent.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].backendRefs[].filters[].requestMirror.backendRef` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct BackendObjectReference {
     /// Group is the group of the referent. For example, "gateway.networking.k8s.io". When unspecified or empty string, core API group is inferred.
-    #[serde(rename = "group", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "group", default))]
     pub group: Option<String>,
     /// Kind is the Kubernetes resource kind of the referent. For example "Service".
-    #[serde(rename = "kind", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "kind", default))]
     pub kind: Option<String>,
     /// Name is the name of the referent.
     ///
     /// Required.
-    #[serde(rename = "name")]
+    #[cfg_attr(feature = "read", serde(rename = "name"))]
     pub name: String,
     /// Namespace is the namespace of the backend. When unspecified, the local namespace is inferred.
-    #[serde(rename = "namespace", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "namespace", default))]
     pub namespace: Option<String>,
     /// Port specifies the destination port number to use for this resource. Port is required when the referent is a Kubernetes Service. In this case, the port number is the service port number, not the target port. For other resources, destination port might be derived from the referent resource or this field.
-    #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "port", default))]
     pub port: Option<i32>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for BackendObjectReference {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("group", &self.group)?;
+        map.optional("kind", &self.kind)?;
+        map.required("name", &self.name)?;
+        map.optional("namespace", &self.namespace)?;
+        map.optional("port", &self.port)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for BackendObjectReference {
@@ -43,25 +55,32 @@ impl crate::unknown::Walk for BackendObjectReference {
 /// Fraction represents the fraction of requests that should be mirrored to BackendRef.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].backendRefs[].filters[].requestMirror.fraction` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct Fraction {
     /// `denominator` (no description in the CRD).
-    #[serde(
-        rename = "denominator",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "denominator", default))]
     pub denominator: Option<i32>,
     /// `numerator` (no description in the CRD).
     ///
     /// Required.
-    #[serde(rename = "numerator")]
+    #[cfg_attr(feature = "read", serde(rename = "numerator"))]
     pub numerator: i32,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for Fraction {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("denominator", &self.denominator)?;
+        map.required("numerator", &self.numerator)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for Fraction {
@@ -73,23 +92,34 @@ impl crate::unknown::Walk for Fraction {
 /// HTTPHeader represents an HTTP Header name and value as defined by RFC 7230.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].backendRefs[].filters[].responseHeaderModifier.add[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpHeader {
     /// Name is the name of the HTTP Header to be matched. Name matching MUST be case-insensitive. (See <https://tools.ietf.org/html/rfc7230#section-3.2>).
     ///
     /// Required.
-    #[serde(rename = "name")]
+    #[cfg_attr(feature = "read", serde(rename = "name"))]
     pub name: String,
     /// Value is the value of HTTP Header to be matched.
     ///
     /// Required.
-    #[serde(rename = "value")]
+    #[cfg_attr(feature = "read", serde(rename = "value"))]
     pub value: String,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpHeader {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.required("name", &self.name)?;
+        map.required("value", &self.value)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpHeader {
@@ -101,22 +131,34 @@ impl crate::unknown::Walk for HttpHeader {
 /// ResponseHeaderModifier defines a schema for a filter that modifies response headers.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].backendRefs[].filters[].responseHeaderModifier` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpHeaderFilter {
     /// Add adds the given header(s) (name, value) to the request before the action. It appends to any existing values associated with the header name.
-    #[serde(rename = "add", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "add", default))]
     pub add: Option<Vec<HttpHeader>>,
     /// Remove the given header(s) from the HTTP request before the action. The value of Remove is a list of HTTP header names. Note that the header names are case-insensitive (see <https://datatracker.ietf.org/doc/html/rfc2616#section-4.2>).
-    #[serde(rename = "remove", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "remove", default))]
     pub remove: Option<Vec<String>>,
     /// Set overwrites the request with the given header (name, value) before the action.
-    #[serde(rename = "set", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "set", default))]
     pub set: Option<Vec<HttpHeader>>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpHeaderFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("add", &self.add)?;
+        map.optional("remove", &self.remove)?;
+        map.optional("set", &self.set)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpHeaderFilter {
@@ -130,24 +172,36 @@ impl crate::unknown::Walk for HttpHeaderFilter {
 /// RequestMirror defines a schema for a filter that mirrors requests. Requests are sent to the specified destination, but responses from that destination are ignored.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].backendRefs[].filters[].requestMirror` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpRequestMirrorFilter {
     /// BackendRef references a resource where mirrored requests are sent.
     ///
     /// Required.
-    #[serde(rename = "backendRef")]
+    #[cfg_attr(feature = "read", serde(rename = "backendRef"))]
     pub backend_ref: BackendObjectReference,
     /// Fraction represents the fraction of requests that should be mirrored to BackendRef.
-    #[serde(rename = "fraction", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "fraction", default))]
     pub fraction: Option<Fraction>,
     /// Percent represents the percentage of requests that should be mirrored to BackendRef. Its minimum value is 0 (indicating 0% of requests) and its maximum value is 100 (indicating 100% of requests).
-    #[serde(rename = "percent", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "percent", default))]
     pub percent: Option<i32>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpRequestMirrorFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.required("backendRef", &self.backend_ref)?;
+        map.optional("fraction", &self.fraction)?;
+        map.optional("percent", &self.percent)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpRequestMirrorFilter {
@@ -161,28 +215,40 @@ impl crate::unknown::Walk for HttpRequestMirrorFilter {
 /// ExtensionRef is an optional, implementation-specific extension to the "filter" behavior. For example, resource "myroutefilter" in group "networking.example.net"). ExtensionRef MUST NOT be used for core and extended filters.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].backendRefs[].filters[].extensionRef` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct LocalObjectReference {
     /// Group is the group of the referent. For example, "gateway.networking.k8s.io". When unspecified or empty string, core API group is inferred.
     ///
     /// Required.
-    #[serde(rename = "group")]
+    #[cfg_attr(feature = "read", serde(rename = "group"))]
     pub group: String,
     /// Kind is kind of the referent. For example "HTTPRoute" or "Service".
     ///
     /// Required.
-    #[serde(rename = "kind")]
+    #[cfg_attr(feature = "read", serde(rename = "kind"))]
     pub kind: String,
     /// Name is the name of the referent.
     ///
     /// Required.
-    #[serde(rename = "name")]
+    #[cfg_attr(feature = "read", serde(rename = "name"))]
     pub name: String,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for LocalObjectReference {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.required("group", &self.group)?;
+        map.required("kind", &self.kind)?;
+        map.required("name", &self.name)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for LocalObjectReference {
@@ -194,37 +260,48 @@ impl crate::unknown::Walk for LocalObjectReference {
 /// ParentReference identifies an API object (usually a Gateway) that can be considered a parent of this resource (usually a route). There are two kinds of parent resources with "Core" support:
 ///
 /// Gateway API: `GRPCRoute.spec.parentRefs[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ParentReference {
     /// Group is the group of the referent. When unspecified, "gateway.networking.k8s.io" is inferred. To set the core API group (such as for a "Service" kind referent), Group must be explicitly set to "" (empty string).
-    #[serde(rename = "group", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "group", default))]
     pub group: Option<String>,
     /// Kind is kind of the referent.
-    #[serde(rename = "kind", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "kind", default))]
     pub kind: Option<String>,
     /// Name is the name of the referent.
     ///
     /// Required.
-    #[serde(rename = "name")]
+    #[cfg_attr(feature = "read", serde(rename = "name"))]
     pub name: String,
     /// Namespace is the namespace of the referent. When unspecified, this refers to the local namespace of the Route.
-    #[serde(rename = "namespace", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "namespace", default))]
     pub namespace: Option<String>,
     /// Port is the network port this Route targets. It can be interpreted differently based on the type of parent resource.
-    #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "port", default))]
     pub port: Option<i32>,
     /// SectionName is the name of a section within the target resource. In the following resources, SectionName is interpreted as the following:
-    #[serde(
-        rename = "sectionName",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "sectionName", default))]
     pub section_name: Option<String>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for ParentReference {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("group", &self.group)?;
+        map.optional("kind", &self.kind)?;
+        map.required("name", &self.name)?;
+        map.optional("namespace", &self.namespace)?;
+        map.optional("port", &self.port)?;
+        map.optional("sectionName", &self.section_name)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for ParentReference {

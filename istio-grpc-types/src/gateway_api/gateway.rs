@@ -3,26 +3,31 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // CRD doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// AllowedListeners defines which ListenerSets can be attached to this Gateway. The default value is to allow no ListenerSets.
 ///
 /// Gateway API: `Gateway.spec.allowedListeners` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct AllowedListeners {
     /// Namespaces defines which namespaces ListenerSets can be attached to this Gateway. The default value is to allow no ListenerSets.
-    #[serde(
-        rename = "namespaces",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "namespaces", default))]
     pub namespaces: Option<ListenerNamespaces>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for AllowedListeners {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("namespaces", &self.namespaces)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for AllowedListeners {
@@ -35,23 +40,30 @@ impl crate::unknown::Walk for AllowedListeners {
 /// AllowedRoutes defines the types of routes that MAY be attached to a Listener and the trusted namespaces where those Route resources MAY be present.
 ///
 /// Gateway API: `Gateway.spec.listeners[].allowedRoutes` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct AllowedRoutes {
     /// Kinds specifies the groups and kinds of Routes that are allowed to bind to this Gateway Listener. When unspecified or empty, the kinds of Routes selected are determined using the Listener protocol.
-    #[serde(rename = "kinds", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "kinds", default))]
     pub kinds: Option<Vec<RouteGroupKind>>,
     /// Namespaces indicates namespaces from which Routes may be attached to this Listener. This is restricted to the namespace of this Gateway by default.
-    #[serde(
-        rename = "namespaces",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "namespaces", default))]
     pub namespaces: Option<RouteNamespaces>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for AllowedRoutes {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("kinds", &self.kinds)?;
+        map.optional("namespaces", &self.namespaces)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for AllowedRoutes {
@@ -65,19 +77,18 @@ impl crate::unknown::Walk for AllowedRoutes {
 /// From indicates where Routes will be selected for this Gateway. Possible values are:
 ///
 /// Gateway API: `Gateway.spec.listeners[].allowedRoutes.namespaces.from` (and wherever the same shape appears).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum FromNamespaces {
     /// `All`.
-    #[serde(rename = "All")]
+    #[cfg_attr(feature = "read", serde(rename = "All"))]
     All,
     /// `Selector`.
-    #[serde(rename = "Selector")]
+    #[cfg_attr(feature = "read", serde(rename = "Selector"))]
     Selector,
     /// `Same`.
     #[default]
-    #[serde(rename = "Same")]
+    #[cfg_attr(feature = "read", serde(rename = "Same"))]
     Same,
 }
 
@@ -92,24 +103,41 @@ impl FromNamespaces {
     }
 }
 
+impl serde::Serialize for FromNamespaces {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// Frontend describes TLS config when client connects to Gateway. Support: Core
 ///
 /// Gateway API: `Gateway.spec.tls.frontend` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct FrontendTlsConfig {
     /// Default specifies the default client certificate validation configuration for all Listeners handling HTTPS traffic, unless a per-port configuration is defined.
     ///
     /// Required.
-    #[serde(rename = "default")]
+    #[cfg_attr(feature = "read", serde(rename = "default"))]
     pub default: TlsConfig,
     /// PerPort specifies tls configuration assigned per port. Per port configuration is optional. Once set this configuration overrides the default configuration for all Listeners handling HTTPS traffic that match this port. Each override port requires a unique TLS configuration.
-    #[serde(rename = "perPort", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "perPort", default))]
     pub per_port: Option<Vec<TlsPortConfig>>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for FrontendTlsConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.required("default", &self.default)?;
+        map.optional("perPort", &self.per_port)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for FrontendTlsConfig {
@@ -123,21 +151,32 @@ impl crate::unknown::Walk for FrontendTlsConfig {
 /// Validation holds configuration information for validating the frontend (client). Setting this field will result in mutual authentication when connecting to the gateway. In browsers this may result in a dialog appearing that requests a user to specify the client certificate. The maximum depth of a certificate chain accepted in verification is Implementation specific.
 ///
 /// Gateway API: `Gateway.spec.tls.frontend.default.validation` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct FrontendTlsValidation {
     /// CACertificateRefs contains one or more references to Kubernetes objects that contain a PEM-encoded TLS CA certificate bundle, which is used as a trust anchor to validate the certificates presented by the client.
     ///
     /// Required.
-    #[serde(rename = "caCertificateRefs")]
+    #[cfg_attr(feature = "read", serde(rename = "caCertificateRefs"))]
     pub ca_certificate_refs: Vec<ObjectReference>,
     /// FrontendValidationMode defines the mode for validating the client certificate. There are two possible modes:
-    #[serde(rename = "mode", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "mode", default))]
     pub mode: Option<FrontendValidationMode>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for FrontendTlsValidation {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.required("caCertificateRefs", &self.ca_certificate_refs)?;
+        map.optional("mode", &self.mode)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for FrontendTlsValidation {
@@ -150,16 +189,15 @@ impl crate::unknown::Walk for FrontendTlsValidation {
 /// FrontendValidationMode defines the mode for validating the client certificate. There are two possible modes:
 ///
 /// Gateway API: `Gateway.spec.tls.frontend.default.validation.mode` (and wherever the same shape appears).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum FrontendValidationMode {
     /// `AllowValidOnly`.
     #[default]
-    #[serde(rename = "AllowValidOnly")]
+    #[cfg_attr(feature = "read", serde(rename = "AllowValidOnly"))]
     AllowValidOnly,
     /// `AllowInsecureFallback`.
-    #[serde(rename = "AllowInsecureFallback")]
+    #[cfg_attr(feature = "read", serde(rename = "AllowInsecureFallback"))]
     AllowInsecureFallback,
 }
 
@@ -173,23 +211,35 @@ impl FrontendValidationMode {
     }
 }
 
+impl serde::Serialize for FrontendValidationMode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// Backend describes TLS configuration for gateway when connecting to backends.
 ///
 /// Gateway API: `Gateway.spec.tls.backend` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GatewayBackendTls {
     /// ClientCertificateRef references an object that contains a client certificate and its associated private key. It can reference standard Kubernetes resources, i.e., Secret, or implementation-specific custom resources.
-    #[serde(
-        rename = "clientCertificateRef",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "clientCertificateRef", default))]
     pub client_certificate_ref: Option<SecretObjectReference>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for GatewayBackendTls {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("clientCertificateRef", &self.client_certificate_ref)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for GatewayBackendTls {
@@ -202,30 +252,34 @@ impl crate::unknown::Walk for GatewayBackendTls {
 /// Infrastructure defines infrastructure level attributes about this Gateway instance.
 ///
 /// Gateway API: `Gateway.spec.infrastructure` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GatewayInfrastructure {
     /// Annotations that SHOULD be applied to any resources created in response to this Gateway.
-    #[serde(
-        rename = "annotations",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "annotations", default))]
     pub annotations: Option<BTreeMap<String, String>>,
     /// Labels that SHOULD be applied to any resources created in response to this Gateway.
-    #[serde(rename = "labels", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "labels", default))]
     pub labels: Option<BTreeMap<String, String>>,
     /// ParametersRef is a reference to a resource that contains the configuration parameters corresponding to the Gateway. This is optional if the controller does not require any additional configuration.
-    #[serde(
-        rename = "parametersRef",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "parametersRef", default))]
     pub parameters_ref: Option<LocalParametersReference>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for GatewayInfrastructure {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("annotations", &self.annotations)?;
+        map.optional("labels", &self.labels)?;
+        map.optional("parametersRef", &self.parameters_ref)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for GatewayInfrastructure {
@@ -240,43 +294,50 @@ impl crate::unknown::Walk for GatewayInfrastructure {
 /// Gateway API: `Gateway.spec` (and wherever the same shape appears).
 ///
 /// In Gateway API's experimental channel only, not typed here: `defaultScope` (kept in `extra` and written back; listed by `unknown_fields`; strict reading refuses them).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GatewaySpec {
     /// Addresses requested for this Gateway. This is optional and behavior can depend on the implementation. If a value is set in the spec and the requested address is invalid or unavailable, the implementation MUST indicate this in an associated entry in GatewayStatus.Conditions.
-    #[serde(rename = "addresses", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "addresses", default))]
     pub addresses: Option<Vec<GatewaySpecAddress>>,
     /// AllowedListeners defines which ListenerSets can be attached to this Gateway. The default value is to allow no ListenerSets.
-    #[serde(
-        rename = "allowedListeners",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "allowedListeners", default))]
     pub allowed_listeners: Option<AllowedListeners>,
     /// GatewayClassName used for this Gateway. This is the name of a GatewayClass resource.
     ///
     /// Required.
-    #[serde(rename = "gatewayClassName")]
+    #[cfg_attr(feature = "read", serde(rename = "gatewayClassName"))]
     pub gateway_class_name: String,
     /// Infrastructure defines infrastructure level attributes about this Gateway instance.
-    #[serde(
-        rename = "infrastructure",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "infrastructure", default))]
     pub infrastructure: Option<GatewayInfrastructure>,
     /// Listeners associated with this Gateway. Listeners define logical endpoints that are bound on this Gateway's addresses. At least one Listener MUST be specified.
     ///
     /// Required.
-    #[serde(rename = "listeners")]
+    #[cfg_attr(feature = "read", serde(rename = "listeners"))]
     pub listeners: Vec<Listener>,
     /// TLS specifies frontend and backend tls configuration for entire gateway.
-    #[serde(rename = "tls", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "tls", default))]
     pub tls: Option<GatewayTlsConfig>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for GatewaySpec {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("addresses", &self.addresses)?;
+        map.optional("allowedListeners", &self.allowed_listeners)?;
+        map.required("gatewayClassName", &self.gateway_class_name)?;
+        map.optional("infrastructure", &self.infrastructure)?;
+        map.required("listeners", &self.listeners)?;
+        map.optional("tls", &self.tls)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for GatewaySpec {
@@ -303,19 +364,30 @@ impl crate::unknown::Walk for GatewaySpec {
 /// GatewaySpecAddress describes an address that can be bound to a Gateway.
 ///
 /// Gateway API: `Gateway.spec.addresses[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GatewaySpecAddress {
     /// Type of the address.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "type", default))]
     pub type_: Option<String>,
     /// When a value is unspecified, an implementation SHOULD automatically assign an address matching the requested type if possible.
-    #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "value", default))]
     pub value: Option<String>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for GatewaySpecAddress {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("type", &self.type_)?;
+        map.optional("value", &self.value)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for GatewaySpecAddress {
@@ -327,19 +399,30 @@ impl crate::unknown::Walk for GatewaySpecAddress {
 /// TLS specifies frontend and backend tls configuration for entire gateway.
 ///
 /// Gateway API: `Gateway.spec.tls` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GatewayTlsConfig {
     /// Backend describes TLS configuration for gateway when connecting to backends.
-    #[serde(rename = "backend", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "backend", default))]
     pub backend: Option<GatewayBackendTls>,
     /// Frontend describes TLS config when client connects to Gateway. Support: Core
-    #[serde(rename = "frontend", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "frontend", default))]
     pub frontend: Option<FrontendTlsConfig>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for GatewayTlsConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("backend", &self.backend)?;
+        map.optional("frontend", &self.frontend)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for GatewayTlsConfig {
@@ -353,27 +436,30 @@ impl crate::unknown::Walk for GatewayTlsConfig {
 /// Selector must be specified when From is set to "Selector". In that case, only ListenerSets in Namespaces matching this Selector will be selected by this Gateway. This field is ignored for other values of "From".
 ///
 /// Gateway API: `Gateway.spec.allowedListeners.namespaces.selector` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct LabelSelector {
     /// matchExpressions is a list of label selector requirements. The requirements are ANDed.
-    #[serde(
-        rename = "matchExpressions",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "matchExpressions", default))]
     pub match_expressions: Option<Vec<LabelSelectorRequirement>>,
     /// matchLabels is a map of {key,value} pairs. A single {key,value} in the matchLabels map is equivalent to an element of matchExpressions, whose key field is "key", the operator is "In", and the values array contains only "value". The requirements are ANDed.
-    #[serde(
-        rename = "matchLabels",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "matchLabels", default))]
     pub match_labels: Option<BTreeMap<String, String>>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for LabelSelector {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("matchExpressions", &self.match_expressions)?;
+        map.optional("matchLabels", &self.match_labels)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for LabelSelector {
@@ -386,26 +472,38 @@ impl crate::unknown::Walk for LabelSelector {
 /// A label selector requirement is a selector that contains values, a key, and an operator that relates the key and values.
 ///
 /// Gateway API: `Gateway.spec.allowedListeners.namespaces.selector.matchExpressions[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct LabelSelectorRequirement {
     /// key is the label key that the selector applies to.
     ///
     /// Required.
-    #[serde(rename = "key")]
+    #[cfg_attr(feature = "read", serde(rename = "key"))]
     pub key: String,
     /// operator represents a key's relationship to a set of values. Valid operators are In, NotIn, Exists and DoesNotExist.
     ///
     /// Required.
-    #[serde(rename = "operator")]
+    #[cfg_attr(feature = "read", serde(rename = "operator"))]
     pub operator: String,
     /// values is an array of string values. If the operator is In or NotIn, the values array must be non-empty. If the operator is Exists or DoesNotExist, the values array must be empty. This array is replaced during a strategic merge patch.
-    #[serde(rename = "values", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "values", default))]
     pub values: Option<Vec<String>>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for LabelSelectorRequirement {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.required("key", &self.key)?;
+        map.required("operator", &self.operator)?;
+        map.optional("values", &self.values)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for LabelSelectorRequirement {
@@ -417,41 +515,52 @@ impl crate::unknown::Walk for LabelSelectorRequirement {
 /// Listener embodies the concept of a logical endpoint where a Gateway accepts network connections.
 ///
 /// Gateway API: `Gateway.spec.listeners[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct Listener {
     /// AllowedRoutes defines the types of routes that MAY be attached to a Listener and the trusted namespaces where those Route resources MAY be present.
-    #[serde(
-        rename = "allowedRoutes",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "allowedRoutes", default))]
     pub allowed_routes: Option<AllowedRoutes>,
     /// Hostname specifies the virtual hostname to match for protocol types that define this concept. When unspecified, all hostnames are matched. This field is ignored for protocols that don't require hostname based matching.
-    #[serde(rename = "hostname", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "hostname", default))]
     pub hostname: Option<String>,
     /// Name is the name of the Listener. This name MUST be unique within a Gateway.
     ///
     /// Required.
-    #[serde(rename = "name")]
+    #[cfg_attr(feature = "read", serde(rename = "name"))]
     pub name: String,
     /// Port is the network port. Multiple listeners may use the same port, subject to the Listener compatibility rules.
     ///
     /// Required.
-    #[serde(rename = "port")]
+    #[cfg_attr(feature = "read", serde(rename = "port"))]
     pub port: i32,
     /// Protocol specifies the network protocol this listener expects to receive.
     ///
     /// Required.
-    #[serde(rename = "protocol")]
+    #[cfg_attr(feature = "read", serde(rename = "protocol"))]
     pub protocol: String,
     /// TLS is the TLS configuration for the Listener. This field is required if the Protocol field is "HTTPS" or "TLS". It is invalid to set this field if the Protocol field is "HTTP", "TCP", or "UDP".
-    #[serde(rename = "tls", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "tls", default))]
     pub tls: Option<ListenerTlsConfig>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for Listener {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("allowedRoutes", &self.allowed_routes)?;
+        map.optional("hostname", &self.hostname)?;
+        map.required("name", &self.name)?;
+        map.required("port", &self.port)?;
+        map.required("protocol", &self.protocol)?;
+        map.optional("tls", &self.tls)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for Listener {
@@ -475,22 +584,21 @@ impl crate::unknown::Walk for Listener {
 /// From indicates where ListenerSets can attach to this Gateway. Possible values are:
 ///
 /// Gateway API: `Gateway.spec.allowedListeners.namespaces.from` (and wherever the same shape appears).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum ListenerFromNamespaces {
     /// `All`.
-    #[serde(rename = "All")]
+    #[cfg_attr(feature = "read", serde(rename = "All"))]
     All,
     /// `Selector`.
-    #[serde(rename = "Selector")]
+    #[cfg_attr(feature = "read", serde(rename = "Selector"))]
     Selector,
     /// `Same`.
-    #[serde(rename = "Same")]
+    #[cfg_attr(feature = "read", serde(rename = "Same"))]
     Same,
     /// `None`.
     #[default]
-    #[serde(rename = "None")]
+    #[cfg_attr(feature = "read", serde(rename = "None"))]
     None,
 }
 
@@ -506,22 +614,39 @@ impl ListenerFromNamespaces {
     }
 }
 
+impl serde::Serialize for ListenerFromNamespaces {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// Namespaces defines which namespaces ListenerSets can be attached to this Gateway. The default value is to allow no ListenerSets.
 ///
 /// Gateway API: `Gateway.spec.allowedListeners.namespaces` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ListenerNamespaces {
     /// From indicates where ListenerSets can attach to this Gateway. Possible values are:
-    #[serde(rename = "from", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "from", default))]
     pub from_: Option<ListenerFromNamespaces>,
     /// Selector must be specified when From is set to "Selector". In that case, only ListenerSets in Namespaces matching this Selector will be selected by this Gateway. This field is ignored for other values of "From".
-    #[serde(rename = "selector", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "selector", default))]
     pub selector: Option<LabelSelector>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for ListenerNamespaces {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("from", &self.from_)?;
+        map.optional("selector", &self.selector)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for ListenerNamespaces {
@@ -534,26 +659,34 @@ impl crate::unknown::Walk for ListenerNamespaces {
 /// TLS is the TLS configuration for the Listener. This field is required if the Protocol field is "HTTPS" or "TLS". It is invalid to set this field if the Protocol field is "HTTP", "TCP", or "UDP".
 ///
 /// Gateway API: `Gateway.spec.listeners[].tls` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ListenerTlsConfig {
     /// CertificateRefs contains a series of references to Kubernetes objects that contains TLS certificates and private keys. These certificates are used to establish a TLS handshake for requests that match the hostname of the associated listener.
-    #[serde(
-        rename = "certificateRefs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "certificateRefs", default))]
     pub certificate_refs: Option<Vec<SecretObjectReference>>,
     /// Mode defines the TLS behavior for the TLS session initiated by the client. There are two possible modes:
-    #[serde(rename = "mode", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "mode", default))]
     pub mode: Option<TlsMode>,
     /// Options are a list of key/value pairs to enable extended TLS configuration for each implementation. For example, configuring the minimum TLS version or supported cipher suites.
-    #[serde(rename = "options", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "options", default))]
     pub options: Option<BTreeMap<String, String>>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for ListenerTlsConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("certificateRefs", &self.certificate_refs)?;
+        map.optional("mode", &self.mode)?;
+        map.optional("options", &self.options)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for ListenerTlsConfig {
@@ -566,28 +699,40 @@ impl crate::unknown::Walk for ListenerTlsConfig {
 /// ParametersRef is a reference to a resource that contains the configuration parameters corresponding to the Gateway. This is optional if the controller does not require any additional configuration.
 ///
 /// Gateway API: `Gateway.spec.infrastructure.parametersRef` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct LocalParametersReference {
     /// Group is the group of the referent.
     ///
     /// Required.
-    #[serde(rename = "group")]
+    #[cfg_attr(feature = "read", serde(rename = "group"))]
     pub group: String,
     /// Kind is kind of the referent.
     ///
     /// Required.
-    #[serde(rename = "kind")]
+    #[cfg_attr(feature = "read", serde(rename = "kind"))]
     pub kind: String,
     /// Name is the name of the referent.
     ///
     /// Required.
-    #[serde(rename = "name")]
+    #[cfg_attr(feature = "read", serde(rename = "name"))]
     pub name: String,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for LocalParametersReference {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.required("group", &self.group)?;
+        map.required("kind", &self.kind)?;
+        map.required("name", &self.name)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for LocalParametersReference {
@@ -599,31 +744,44 @@ impl crate::unknown::Walk for LocalParametersReference {
 /// ObjectReference identifies an API object including its namespace.
 ///
 /// Gateway API: `Gateway.spec.tls.frontend.default.validation.caCertificateRefs[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ObjectReference {
     /// Group is the group of the referent. For example, "gateway.networking.k8s.io". When set to the empty string, core API group is inferred.
     ///
     /// Required.
-    #[serde(rename = "group")]
+    #[cfg_attr(feature = "read", serde(rename = "group"))]
     pub group: String,
     /// Kind is kind of the referent. For example "ConfigMap" or "Service".
     ///
     /// Required.
-    #[serde(rename = "kind")]
+    #[cfg_attr(feature = "read", serde(rename = "kind"))]
     pub kind: String,
     /// Name is the name of the referent.
     ///
     /// Required.
-    #[serde(rename = "name")]
+    #[cfg_attr(feature = "read", serde(rename = "name"))]
     pub name: String,
     /// Namespace is the namespace of the referenced object. When unspecified, the local namespace is inferred.
-    #[serde(rename = "namespace", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "namespace", default))]
     pub namespace: Option<String>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for ObjectReference {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.required("group", &self.group)?;
+        map.required("kind", &self.kind)?;
+        map.required("name", &self.name)?;
+        map.optional("namespace", &self.namespace)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for ObjectReference {
@@ -635,21 +793,32 @@ impl crate::unknown::Walk for ObjectReference {
 /// RouteGroupKind indicates the group and kind of a Route resource.
 ///
 /// Gateway API: `Gateway.spec.listeners[].allowedRoutes.kinds[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct RouteGroupKind {
     /// Group is the group of the Route.
-    #[serde(rename = "group", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "group", default))]
     pub group: Option<String>,
     /// Kind is the kind of the Route.
     ///
     /// Required.
-    #[serde(rename = "kind")]
+    #[cfg_attr(feature = "read", serde(rename = "kind"))]
     pub kind: String,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for RouteGroupKind {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("group", &self.group)?;
+        map.required("kind", &self.kind)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for RouteGroupKind {
@@ -661,19 +830,30 @@ impl crate::unknown::Walk for RouteGroupKind {
 /// Namespaces indicates namespaces from which Routes may be attached to this Listener. This is restricted to the namespace of this Gateway by default.
 ///
 /// Gateway API: `Gateway.spec.listeners[].allowedRoutes.namespaces` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct RouteNamespaces {
     /// From indicates where Routes will be selected for this Gateway. Possible values are:
-    #[serde(rename = "from", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "from", default))]
     pub from_: Option<FromNamespaces>,
     /// Selector must be specified when From is set to "Selector". In that case, only Routes in Namespaces matching this Selector will be selected by this Gateway. This field is ignored for other values of "From".
-    #[serde(rename = "selector", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "selector", default))]
     pub selector: Option<LabelSelector>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for RouteNamespaces {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("from", &self.from_)?;
+        map.optional("selector", &self.selector)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for RouteNamespaces {
@@ -686,27 +866,40 @@ impl crate::unknown::Walk for RouteNamespaces {
 /// SecretObjectReference identifies an API object including its namespace, defaulting to Secret.
 ///
 /// Gateway API: `Gateway.spec.listeners[].tls.certificateRefs[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct SecretObjectReference {
     /// Group is the group of the referent. For example, "gateway.networking.k8s.io". When unspecified or empty string, core API group is inferred.
-    #[serde(rename = "group", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "group", default))]
     pub group: Option<String>,
     /// Kind is kind of the referent. For example "Secret".
-    #[serde(rename = "kind", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "kind", default))]
     pub kind: Option<String>,
     /// Name is the name of the referent.
     ///
     /// Required.
-    #[serde(rename = "name")]
+    #[cfg_attr(feature = "read", serde(rename = "name"))]
     pub name: String,
     /// Namespace is the namespace of the referenced object. When unspecified, the local namespace is inferred.
-    #[serde(rename = "namespace", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "namespace", default))]
     pub namespace: Option<String>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for SecretObjectReference {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("group", &self.group)?;
+        map.optional("kind", &self.kind)?;
+        map.required("name", &self.name)?;
+        map.optional("namespace", &self.namespace)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for SecretObjectReference {
@@ -718,20 +911,26 @@ impl crate::unknown::Walk for SecretObjectReference {
 /// Default specifies the default client certificate validation configuration for all Listeners handling HTTPS traffic, unless a per-port configuration is defined.
 ///
 /// Gateway API: `Gateway.spec.tls.frontend.default` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct TlsConfig {
     /// Validation holds configuration information for validating the frontend (client). Setting this field will result in mutual authentication when connecting to the gateway. In browsers this may result in a dialog appearing that requests a user to specify the client certificate. The maximum depth of a certificate chain accepted in verification is Implementation specific.
-    #[serde(
-        rename = "validation",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "validation", default))]
     pub validation: Option<FrontendTlsValidation>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for TlsConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("validation", &self.validation)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for TlsConfig {
@@ -744,16 +943,15 @@ impl crate::unknown::Walk for TlsConfig {
 /// Mode defines the TLS behavior for the TLS session initiated by the client. There are two possible modes:
 ///
 /// Gateway API: `Gateway.spec.listeners[].tls.mode` (and wherever the same shape appears).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum TlsMode {
     /// `Terminate`.
     #[default]
-    #[serde(rename = "Terminate")]
+    #[cfg_attr(feature = "read", serde(rename = "Terminate"))]
     Terminate,
     /// `Passthrough`.
-    #[serde(rename = "Passthrough")]
+    #[cfg_attr(feature = "read", serde(rename = "Passthrough"))]
     Passthrough,
 }
 
@@ -767,25 +965,42 @@ impl TlsMode {
     }
 }
 
+impl serde::Serialize for TlsMode {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 ///
 /// Gateway API: `Gateway.spec.tls.frontend.perPort[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct TlsPortConfig {
     /// The Port indicates the Port Number to which the TLS configuration will be applied. This configuration will be applied to all Listeners handling HTTPS traffic that match this port.
     ///
     /// Required.
-    #[serde(rename = "port")]
+    #[cfg_attr(feature = "read", serde(rename = "port"))]
     pub port: i32,
     /// TLS store the configuration that will be applied to all Listeners handling HTTPS traffic and matching given port.
     ///
     /// Required.
-    #[serde(rename = "tls")]
+    #[cfg_attr(feature = "read", serde(rename = "tls"))]
     pub tls: TlsConfig,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for TlsPortConfig {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.required("port", &self.port)?;
+        map.required("tls", &self.tls)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for TlsPortConfig {

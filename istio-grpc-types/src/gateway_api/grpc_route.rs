@@ -3,41 +3,55 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // CRD doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
-
 /// GRPCBackendRef defines how a GRPCRoute forwards a gRPC request.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].backendRefs[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GrpcBackendRef {
     /// Filters defined at this level MUST be executed if and only if the request is being forwarded to the backend defined here.
-    #[serde(rename = "filters", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "filters", default))]
     pub filters: Option<Vec<GrpcRouteFilter>>,
     /// Group is the group of the referent. For example, "gateway.networking.k8s.io". When unspecified or empty string, core API group is inferred.
-    #[serde(rename = "group", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "group", default))]
     pub group: Option<String>,
     /// Kind is the Kubernetes resource kind of the referent. For example "Service".
-    #[serde(rename = "kind", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "kind", default))]
     pub kind: Option<String>,
     /// Name is the name of the referent.
     ///
     /// Required.
-    #[serde(rename = "name")]
+    #[cfg_attr(feature = "read", serde(rename = "name"))]
     pub name: String,
     /// Namespace is the namespace of the backend. When unspecified, the local namespace is inferred.
-    #[serde(rename = "namespace", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "namespace", default))]
     pub namespace: Option<String>,
     /// Port specifies the destination port number to use for this resource. Port is required when the referent is a Kubernetes Service. In this case, the port number is the service port number, not the target port. For other resources, destination port might be derived from the referent resource or this field.
-    #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "port", default))]
     pub port: Option<i32>,
     /// Weight specifies the proportion of requests forwarded to the referenced backend. This is computed as weight/(sum of all weights in this BackendRefs list). For non-zero values, there may be some epsilon from the exact proportion defined here depending on the precision an implementation supports. Weight is not a percentage and the sum of weights does not need to equal 100.
-    #[serde(rename = "weight", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "weight", default))]
     pub weight: Option<i32>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for GrpcBackendRef {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("filters", &self.filters)?;
+        map.optional("group", &self.group)?;
+        map.optional("kind", &self.kind)?;
+        map.required("name", &self.name)?;
+        map.optional("namespace", &self.namespace)?;
+        map.optional("port", &self.port)?;
+        map.optional("weight", &self.weight)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for GrpcBackendRef {
@@ -61,26 +75,38 @@ impl crate::unknown::Walk for GrpcBackendRef {
 /// GRPCHeaderMatch describes how to select a gRPC route by matching gRPC request headers.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].matches[].headers[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GrpcHeaderMatch {
     /// Name is the name of the gRPC Header to be matched.
     ///
     /// Required.
-    #[serde(rename = "name")]
+    #[cfg_attr(feature = "read", serde(rename = "name"))]
     pub name: String,
     /// Type specifies how to match against the value of the header.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "type", default))]
     pub type_: Option<GrpcHeaderMatchType>,
     /// Value is the value of the gRPC Header to be matched.
     ///
     /// Required.
-    #[serde(rename = "value")]
+    #[cfg_attr(feature = "read", serde(rename = "value"))]
     pub value: String,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for GrpcHeaderMatch {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.required("name", &self.name)?;
+        map.optional("type", &self.type_)?;
+        map.required("value", &self.value)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for GrpcHeaderMatch {
@@ -92,16 +118,15 @@ impl crate::unknown::Walk for GrpcHeaderMatch {
 /// Type specifies how to match against the value of the header.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].matches[].headers[].type` (and wherever the same shape appears).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum GrpcHeaderMatchType {
     /// `Exact`.
     #[default]
-    #[serde(rename = "Exact")]
+    #[cfg_attr(feature = "read", serde(rename = "Exact"))]
     Exact,
     /// `RegularExpression`.
-    #[serde(rename = "RegularExpression")]
+    #[cfg_attr(feature = "read", serde(rename = "RegularExpression"))]
     RegularExpression,
 }
 
@@ -115,25 +140,43 @@ impl GrpcHeaderMatchType {
     }
 }
 
+impl serde::Serialize for GrpcHeaderMatchType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// Method specifies a gRPC request service/method matcher. If this field is not specified, all services and methods will match.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].matches[].method` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GrpcMethodMatch {
     /// Value of the method to match against. If left empty or omitted, will match all services.
-    #[serde(rename = "method", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "method", default))]
     pub method: Option<String>,
     /// Value of the service to match against. If left empty or omitted, will match any service.
-    #[serde(rename = "service", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "service", default))]
     pub service: Option<String>,
     /// Type specifies how to match against the service and/or method. Support: Core (Exact with service and method specified)
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "type", default))]
     pub type_: Option<GrpcMethodMatchType>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for GrpcMethodMatch {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("method", &self.method)?;
+        map.optional("service", &self.service)?;
+        map.optional("type", &self.type_)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for GrpcMethodMatch {
@@ -145,16 +188,15 @@ impl crate::unknown::Walk for GrpcMethodMatch {
 /// Type specifies how to match against the service and/or method. Support: Core (Exact with service and method specified)
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].matches[].method.type` (and wherever the same shape appears).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum GrpcMethodMatchType {
     /// `Exact`.
     #[default]
-    #[serde(rename = "Exact")]
+    #[cfg_attr(feature = "read", serde(rename = "Exact"))]
     Exact,
     /// `RegularExpression`.
-    #[serde(rename = "RegularExpression")]
+    #[cfg_attr(feature = "read", serde(rename = "RegularExpression"))]
     RegularExpression,
 }
 
@@ -168,13 +210,23 @@ impl GrpcMethodMatchType {
     }
 }
 
+impl serde::Serialize for GrpcMethodMatchType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// GRPCRouteFilter defines processing steps that must be completed during the request or response lifecycle. GRPCRouteFilters are meant as an extension point to express processing that may be done in Gateway implementations. Some examples include request or response modification, implementing authentication strategies, rate-limiting, and traffic shaping. API guarantee/conformance is defined based on the type of the filter.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].backendRefs[].filters[]` (and wherever the same shape appears).
 ///
 /// A discriminated union: `type` names the one field that is set, so the value is a [`GrpcRouteFilterKind`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "GrpcRouteFilterWire", into = "GrpcRouteFilterWire")]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
+#[cfg_attr(
+    feature = "read",
+    serde(try_from = "GrpcRouteFilterWire", into = "GrpcRouteFilterWire")
+)]
 pub struct GrpcRouteFilter {
     /// `type` and the field it names. `type`: Type identifies the type of filter to apply. As with other API fields, types are classified into three conformance levels:
     pub value: GrpcRouteFilterKind,
@@ -182,6 +234,12 @@ pub struct GrpcRouteFilter {
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for GrpcRouteFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&GrpcRouteFilterWire::from(self.clone()), serializer)
+    }
 }
 
 impl From<GrpcRouteFilterKind> for GrpcRouteFilter {
@@ -240,37 +298,35 @@ impl crate::unknown::Walk for GrpcRouteFilter {
 }
 
 /// Wire form of [`GrpcRouteFilter`]: `type` and the payload keys as siblings.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[doc(hidden)]
 pub struct GrpcRouteFilterWire {
-    #[serde(rename = "type")]
+    #[cfg_attr(feature = "read", serde(rename = "type"))]
     type_: String,
-    #[serde(
-        rename = "responseHeaderModifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "responseHeaderModifier", default))]
     response_header_modifier: Option<super::common::HttpHeaderFilter>,
-    #[serde(
-        rename = "requestHeaderModifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "requestHeaderModifier", default))]
     request_header_modifier: Option<super::common::HttpHeaderFilter>,
-    #[serde(
-        rename = "requestMirror",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "requestMirror", default))]
     request_mirror: Option<super::common::HttpRequestMirrorFilter>,
-    #[serde(
-        rename = "extensionRef",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "extensionRef", default))]
     extension_ref: Option<super::common::LocalObjectReference>,
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     extra: crate::Extra,
+}
+
+impl serde::Serialize for GrpcRouteFilterWire {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.required("type", &self.type_)?;
+        map.optional("responseHeaderModifier", &self.response_header_modifier)?;
+        map.optional("requestHeaderModifier", &self.request_header_modifier)?;
+        map.optional("requestMirror", &self.request_mirror)?;
+        map.optional("extensionRef", &self.extension_ref)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl TryFrom<GrpcRouteFilterWire> for GrpcRouteFilter {
@@ -376,19 +432,30 @@ impl From<GrpcRouteFilter> for GrpcRouteFilterWire {
 /// GRPCRouteMatch defines the predicate used to match requests to a given action. Multiple match types are ANDed together, i.e. the match will evaluate to true only if all conditions are satisfied.
 ///
 /// Gateway API: `GRPCRoute.spec.rules[].matches[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GrpcRouteMatch {
     /// Headers specifies gRPC request header matchers. Multiple match values are ANDed together, meaning, a request MUST match all the specified headers to select the route.
-    #[serde(rename = "headers", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "headers", default))]
     pub headers: Option<Vec<GrpcHeaderMatch>>,
     /// Method specifies a gRPC request service/method matcher. If this field is not specified, all services and methods will match.
-    #[serde(rename = "method", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "method", default))]
     pub method: Option<GrpcMethodMatch>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for GrpcRouteMatch {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("headers", &self.headers)?;
+        map.optional("method", &self.method)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for GrpcRouteMatch {
@@ -404,29 +471,38 @@ impl crate::unknown::Walk for GrpcRouteMatch {
 /// Gateway API: `GRPCRoute.spec.rules[]` (and wherever the same shape appears).
 ///
 /// In Gateway API's experimental channel only, not typed here: `sessionPersistence` (kept in `extra` and written back; listed by `unknown_fields`; strict reading refuses them).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GrpcRouteRule {
     /// BackendRefs defines the backend(s) where matching requests should be sent.
-    #[serde(
-        rename = "backendRefs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "backendRefs", default))]
     pub backend_refs: Option<Vec<GrpcBackendRef>>,
     /// Filters define the filters that are applied to requests that match this rule.
-    #[serde(rename = "filters", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "filters", default))]
     pub filters: Option<Vec<GrpcRouteFilter>>,
     /// Matches define conditions used for matching the rule against incoming gRPC requests. Each match is independent, i.e. this rule will be matched if **any** one of the matches is satisfied.
-    #[serde(rename = "matches", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "matches", default))]
     pub matches: Option<Vec<GrpcRouteMatch>>,
     /// Name is the name of the route rule. This name MUST be unique within a Route if it is set.
-    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "name", default))]
     pub name: Option<String>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for GrpcRouteRule {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("backendRefs", &self.backend_refs)?;
+        map.optional("filters", &self.filters)?;
+        map.optional("matches", &self.matches)?;
+        map.optional("name", &self.name)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for GrpcRouteRule {
@@ -443,26 +519,34 @@ impl crate::unknown::Walk for GrpcRouteRule {
 /// Gateway API: `GRPCRoute.spec` (and wherever the same shape appears).
 ///
 /// In Gateway API's experimental channel only, not typed here: `useDefaultGateways` (kept in `extra` and written back; listed by `unknown_fields`; strict reading refuses them).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct GrpcRouteSpec {
     /// Hostnames defines a set of hostnames to match against the GRPC Host header to select a GRPCRoute to process the request. This matches the RFC 1123 definition of a hostname with 2 notable exceptions:
-    #[serde(rename = "hostnames", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "hostnames", default))]
     pub hostnames: Option<Vec<String>>,
     /// ParentRefs references the resources (usually Gateways) that a Route wants to be attached to. Note that the referenced parent resource needs to allow this for the attachment to be complete. For Gateways, that means the Gateway needs to allow attachment from Routes of this kind and namespace. For Services, that means the Service must either be in the same namespace for a "producer" route, or the mesh implementation must support and allow "consumer" routes for the referenced Service. ReferenceGrant is not applicable for governing ParentRefs to Services - it is not possible to create a "producer" route for a Service in a different namespace from the Route.
-    #[serde(
-        rename = "parentRefs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "parentRefs", default))]
     pub parent_refs: Option<Vec<super::common::ParentReference>>,
     /// Rules are a list of GRPC matchers, filters and actions.
-    #[serde(rename = "rules", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "rules", default))]
     pub rules: Option<Vec<GrpcRouteRule>>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for GrpcRouteSpec {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("hostnames", &self.hostnames)?;
+        map.optional("parentRefs", &self.parent_refs)?;
+        map.optional("rules", &self.rules)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for GrpcRouteSpec {

@@ -3,41 +3,40 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // CRD doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
-
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].backendRefs[].filters[].cors.allowMethods[]` (and wherever the same shape appears).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum CorsAllowMethod {
     /// `GET`.
-    #[serde(rename = "GET")]
+    #[cfg_attr(feature = "read", serde(rename = "GET"))]
     Get,
     /// `HEAD`.
-    #[serde(rename = "HEAD")]
+    #[cfg_attr(feature = "read", serde(rename = "HEAD"))]
     Head,
     /// `POST`.
-    #[serde(rename = "POST")]
+    #[cfg_attr(feature = "read", serde(rename = "POST"))]
     Post,
     /// `PUT`.
-    #[serde(rename = "PUT")]
+    #[cfg_attr(feature = "read", serde(rename = "PUT"))]
     Put,
     /// `DELETE`.
-    #[serde(rename = "DELETE")]
+    #[cfg_attr(feature = "read", serde(rename = "DELETE"))]
     Delete,
     /// `CONNECT`.
-    #[serde(rename = "CONNECT")]
+    #[cfg_attr(feature = "read", serde(rename = "CONNECT"))]
     Connect,
     /// `OPTIONS`.
-    #[serde(rename = "OPTIONS")]
+    #[cfg_attr(feature = "read", serde(rename = "OPTIONS"))]
     Options,
     /// `TRACE`.
-    #[serde(rename = "TRACE")]
+    #[cfg_attr(feature = "read", serde(rename = "TRACE"))]
     Trace,
     /// `PATCH`.
-    #[serde(rename = "PATCH")]
+    #[cfg_attr(feature = "read", serde(rename = "PATCH"))]
     Patch,
     /// `*`.
-    #[serde(rename = "*")]
+    #[cfg_attr(feature = "read", serde(rename = "*"))]
     Wildcard,
 }
 
@@ -59,19 +58,24 @@ impl CorsAllowMethod {
     }
 }
 
+impl serde::Serialize for CorsAllowMethod {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// Type specifies how to match against the value of the header.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].matches[].headers[].type` (and wherever the same shape appears).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum HeaderMatchType {
     /// `Exact`.
     #[default]
-    #[serde(rename = "Exact")]
+    #[cfg_attr(feature = "read", serde(rename = "Exact"))]
     Exact,
     /// `RegularExpression`.
-    #[serde(rename = "RegularExpression")]
+    #[cfg_attr(feature = "read", serde(rename = "RegularExpression"))]
     RegularExpression,
 }
 
@@ -85,39 +89,61 @@ impl HeaderMatchType {
     }
 }
 
+impl serde::Serialize for HeaderMatchType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// HTTPBackendRef defines how a HTTPRoute forwards a HTTP request.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].backendRefs[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpBackendRef {
     /// Filters defined at this level should be executed if and only if the request is being forwarded to the backend defined here.
-    #[serde(rename = "filters", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "filters", default))]
     pub filters: Option<Vec<HttpRouteFilter>>,
     /// Group is the group of the referent. For example, "gateway.networking.k8s.io". When unspecified or empty string, core API group is inferred.
-    #[serde(rename = "group", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "group", default))]
     pub group: Option<String>,
     /// Kind is the Kubernetes resource kind of the referent. For example "Service".
-    #[serde(rename = "kind", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "kind", default))]
     pub kind: Option<String>,
     /// Name is the name of the referent.
     ///
     /// Required.
-    #[serde(rename = "name")]
+    #[cfg_attr(feature = "read", serde(rename = "name"))]
     pub name: String,
     /// Namespace is the namespace of the backend. When unspecified, the local namespace is inferred.
-    #[serde(rename = "namespace", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "namespace", default))]
     pub namespace: Option<String>,
     /// Port specifies the destination port number to use for this resource. Port is required when the referent is a Kubernetes Service. In this case, the port number is the service port number, not the target port. For other resources, destination port might be derived from the referent resource or this field.
-    #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "port", default))]
     pub port: Option<i32>,
     /// Weight specifies the proportion of requests forwarded to the referenced backend. This is computed as weight/(sum of all weights in this BackendRefs list). For non-zero values, there may be some epsilon from the exact proportion defined here depending on the precision an implementation supports. Weight is not a percentage and the sum of weights does not need to equal 100.
-    #[serde(rename = "weight", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "weight", default))]
     pub weight: Option<i32>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpBackendRef {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("filters", &self.filters)?;
+        map.optional("group", &self.group)?;
+        map.optional("kind", &self.kind)?;
+        map.required("name", &self.name)?;
+        map.optional("namespace", &self.namespace)?;
+        map.optional("port", &self.port)?;
+        map.optional("weight", &self.weight)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpBackendRef {
@@ -141,51 +167,46 @@ impl crate::unknown::Walk for HttpBackendRef {
 /// CORS defines a schema for a filter that responds to the cross-origin request based on HTTP response header.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].backendRefs[].filters[].cors` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpCorsFilter {
     /// AllowCredentials indicates whether the actual cross-origin request allows to include credentials.
-    #[serde(
-        rename = "allowCredentials",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "allowCredentials", default))]
     pub allow_credentials: Option<bool>,
     /// AllowHeaders indicates which HTTP request headers are supported for accessing the requested resource.
-    #[serde(
-        rename = "allowHeaders",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "allowHeaders", default))]
     pub allow_headers: Option<Vec<String>>,
     /// AllowMethods indicates which HTTP methods are supported for accessing the requested resource.
-    #[serde(
-        rename = "allowMethods",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "allowMethods", default))]
     pub allow_methods: Option<Vec<CorsAllowMethod>>,
     /// AllowOrigins indicates whether the response can be shared with requested resource from the given `Origin`.
-    #[serde(
-        rename = "allowOrigins",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "allowOrigins", default))]
     pub allow_origins: Option<Vec<String>>,
     /// ExposeHeaders indicates which HTTP response headers can be exposed to client-side scripts in response to a cross-origin request.
-    #[serde(
-        rename = "exposeHeaders",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "exposeHeaders", default))]
     pub expose_headers: Option<Vec<String>>,
     /// MaxAge indicates the duration (in seconds) for the client to cache the results of a "preflight" request.
-    #[serde(rename = "maxAge", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "maxAge", default))]
     pub max_age: Option<i32>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpCorsFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("allowCredentials", &self.allow_credentials)?;
+        map.optional("allowHeaders", &self.allow_headers)?;
+        map.optional("allowMethods", &self.allow_methods)?;
+        map.optional("allowOrigins", &self.allow_origins)?;
+        map.optional("exposeHeaders", &self.expose_headers)?;
+        map.optional("maxAge", &self.max_age)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpCorsFilter {
@@ -207,26 +228,38 @@ impl crate::unknown::Walk for HttpCorsFilter {
 /// HTTPHeaderMatch describes how to select a HTTP route by matching HTTP request headers.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].matches[].headers[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpHeaderMatch {
     /// Name is the name of the HTTP Header to be matched. Name matching MUST be case-insensitive. (See <https://tools.ietf.org/html/rfc7230#section-3.2>).
     ///
     /// Required.
-    #[serde(rename = "name")]
+    #[cfg_attr(feature = "read", serde(rename = "name"))]
     pub name: String,
     /// Type specifies how to match against the value of the header.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "type", default))]
     pub type_: Option<HeaderMatchType>,
     /// Value is the value of HTTP Header to be matched.
     ///
     /// Required.
-    #[serde(rename = "value")]
+    #[cfg_attr(feature = "read", serde(rename = "value"))]
     pub value: String,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpHeaderMatch {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.required("name", &self.name)?;
+        map.optional("type", &self.type_)?;
+        map.required("value", &self.value)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpHeaderMatch {
@@ -238,34 +271,35 @@ impl crate::unknown::Walk for HttpHeaderMatch {
 /// Method specifies HTTP method matcher. When specified, this route will be matched only if the request has the specified method.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].matches[].method` (and wherever the same shape appears).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum HttpMethod {
     /// `GET`.
-    #[serde(rename = "GET")]
+    #[cfg_attr(feature = "read", serde(rename = "GET"))]
     Get,
     /// `HEAD`.
-    #[serde(rename = "HEAD")]
+    #[cfg_attr(feature = "read", serde(rename = "HEAD"))]
     Head,
     /// `POST`.
-    #[serde(rename = "POST")]
+    #[cfg_attr(feature = "read", serde(rename = "POST"))]
     Post,
     /// `PUT`.
-    #[serde(rename = "PUT")]
+    #[cfg_attr(feature = "read", serde(rename = "PUT"))]
     Put,
     /// `DELETE`.
-    #[serde(rename = "DELETE")]
+    #[cfg_attr(feature = "read", serde(rename = "DELETE"))]
     Delete,
     /// `CONNECT`.
-    #[serde(rename = "CONNECT")]
+    #[cfg_attr(feature = "read", serde(rename = "CONNECT"))]
     Connect,
     /// `OPTIONS`.
-    #[serde(rename = "OPTIONS")]
+    #[cfg_attr(feature = "read", serde(rename = "OPTIONS"))]
     Options,
     /// `TRACE`.
-    #[serde(rename = "TRACE")]
+    #[cfg_attr(feature = "read", serde(rename = "TRACE"))]
     Trace,
     /// `PATCH`.
-    #[serde(rename = "PATCH")]
+    #[cfg_attr(feature = "read", serde(rename = "PATCH"))]
     Patch,
 }
 
@@ -286,22 +320,39 @@ impl HttpMethod {
     }
 }
 
+impl serde::Serialize for HttpMethod {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// Path specifies a HTTP request path matcher. If this field is not specified, a default prefix match on the "/" path is provided.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].matches[].path` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpPathMatch {
     /// Type specifies how to match against the path Value.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "type", default))]
     pub type_: Option<PathMatchType>,
     /// Value of the HTTP path to match against.
-    #[serde(rename = "value", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "value", default))]
     pub value: Option<String>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpPathMatch {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("type", &self.type_)?;
+        map.optional("value", &self.value)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpPathMatch {
@@ -315,8 +366,12 @@ impl crate::unknown::Walk for HttpPathMatch {
 /// Gateway API: `HTTPRoute.spec.rules[].backendRefs[].filters[].requestRedirect.path` (and wherever the same shape appears).
 ///
 /// A discriminated union: `type` names the one field that is set, so the value is a [`HttpPathModifierKind`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "HttpPathModifierWire", into = "HttpPathModifierWire")]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
+#[cfg_attr(
+    feature = "read",
+    serde(try_from = "HttpPathModifierWire", into = "HttpPathModifierWire")
+)]
 pub struct HttpPathModifier {
     /// `type` and the field it names. `type`: Type defines the type of path modifier. Additional types may be added in a future release of the API.
     pub value: HttpPathModifierKind,
@@ -324,6 +379,12 @@ pub struct HttpPathModifier {
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpPathModifier {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&HttpPathModifierWire::from(self.clone()), serializer)
+    }
 }
 
 impl From<HttpPathModifierKind> for HttpPathModifier {
@@ -364,25 +425,29 @@ impl crate::unknown::Walk for HttpPathModifier {
 }
 
 /// Wire form of [`HttpPathModifier`]: `type` and the payload keys as siblings.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[doc(hidden)]
 pub struct HttpPathModifierWire {
-    #[serde(rename = "type")]
+    #[cfg_attr(feature = "read", serde(rename = "type"))]
     type_: String,
-    #[serde(
-        rename = "replaceFullPath",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "replaceFullPath", default))]
     replace_full_path: Option<String>,
-    #[serde(
-        rename = "replacePrefixMatch",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "replacePrefixMatch", default))]
     replace_prefix_match: Option<String>,
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpPathModifierWire {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.required("type", &self.type_)?;
+        map.optional("replaceFullPath", &self.replace_full_path)?;
+        map.optional("replacePrefixMatch", &self.replace_prefix_match)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl TryFrom<HttpPathModifierWire> for HttpPathModifier {
@@ -452,26 +517,38 @@ impl From<HttpPathModifier> for HttpPathModifierWire {
 /// HTTPQueryParamMatch describes how to select a HTTP route by matching HTTP query parameters.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].matches[].queryParams[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpQueryParamMatch {
     /// Name is the name of the HTTP query param to be matched. This must be an exact string match. (See <https://tools.ietf.org/html/rfc7230#section-2.7.3>).
     ///
     /// Required.
-    #[serde(rename = "name")]
+    #[cfg_attr(feature = "read", serde(rename = "name"))]
     pub name: String,
     /// Type specifies how to match against the value of the query parameter.
-    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "type", default))]
     pub type_: Option<QueryParamMatchType>,
     /// Value is the value of HTTP query param to be matched.
     ///
     /// Required.
-    #[serde(rename = "value")]
+    #[cfg_attr(feature = "read", serde(rename = "value"))]
     pub value: String,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpQueryParamMatch {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.required("name", &self.name)?;
+        map.optional("type", &self.type_)?;
+        map.required("value", &self.value)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpQueryParamMatch {
@@ -483,32 +560,42 @@ impl crate::unknown::Walk for HttpQueryParamMatch {
 /// RequestRedirect defines a schema for a filter that responds to the request with an HTTP redirection.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].backendRefs[].filters[].requestRedirect` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpRequestRedirectFilter {
     /// Hostname is the hostname to be used in the value of the `Location` header in the response. When empty, the hostname in the `Host` header of the request is used.
-    #[serde(rename = "hostname", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "hostname", default))]
     pub hostname: Option<String>,
     /// Path defines parameters used to modify the path of the incoming request. The modified path is then used to construct the `Location` header. When empty, the request path is used as-is.
-    #[serde(rename = "path", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "path", default))]
     pub path: Option<HttpPathModifier>,
     /// Port is the port to be used in the value of the `Location` header in the response.
-    #[serde(rename = "port", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "port", default))]
     pub port: Option<i32>,
     /// Scheme is the scheme to be used in the value of the `Location` header in the response. When empty, the scheme of the request is used.
-    #[serde(rename = "scheme", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "scheme", default))]
     pub scheme: Option<RedirectScheme>,
     /// StatusCode is the HTTP status code to be used in response.
-    #[serde(
-        rename = "statusCode",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "statusCode", default))]
     pub status_code: Option<i64>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpRequestRedirectFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("hostname", &self.hostname)?;
+        map.optional("path", &self.path)?;
+        map.optional("port", &self.port)?;
+        map.optional("scheme", &self.scheme)?;
+        map.optional("statusCode", &self.status_code)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpRequestRedirectFilter {
@@ -528,8 +615,12 @@ impl crate::unknown::Walk for HttpRequestRedirectFilter {
 /// In Gateway API's experimental channel only, not typed here: `externalAuth` (kept in `extra` and written back; listed by `unknown_fields`; strict reading refuses them).
 ///
 /// A discriminated union: `type` names the one field that is set, so the value is a [`HttpRouteFilterKind`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "HttpRouteFilterWire", into = "HttpRouteFilterWire")]
+#[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
+#[cfg_attr(
+    feature = "read",
+    serde(try_from = "HttpRouteFilterWire", into = "HttpRouteFilterWire")
+)]
 pub struct HttpRouteFilter {
     /// `type` and the field it names. `type`: Type identifies the type of filter to apply. As with other API fields, types are classified into three conformance levels:
     pub value: HttpRouteFilterKind,
@@ -537,6 +628,12 @@ pub struct HttpRouteFilter {
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpRouteFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serde::Serialize::serialize(&HttpRouteFilterWire::from(self.clone()), serializer)
+    }
 }
 
 impl From<HttpRouteFilterKind> for HttpRouteFilter {
@@ -612,51 +709,44 @@ impl crate::unknown::Walk for HttpRouteFilter {
 }
 
 /// Wire form of [`HttpRouteFilter`]: `type` and the payload keys as siblings.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 #[doc(hidden)]
 pub struct HttpRouteFilterWire {
-    #[serde(rename = "type")]
+    #[cfg_attr(feature = "read", serde(rename = "type"))]
     type_: String,
-    #[serde(
-        rename = "requestHeaderModifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "requestHeaderModifier", default))]
     request_header_modifier: Option<super::common::HttpHeaderFilter>,
-    #[serde(
-        rename = "responseHeaderModifier",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "responseHeaderModifier", default))]
     response_header_modifier: Option<super::common::HttpHeaderFilter>,
-    #[serde(
-        rename = "requestMirror",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "requestMirror", default))]
     request_mirror: Option<super::common::HttpRequestMirrorFilter>,
-    #[serde(
-        rename = "requestRedirect",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "requestRedirect", default))]
     request_redirect: Option<HttpRequestRedirectFilter>,
-    #[serde(
-        rename = "urlRewrite",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "urlRewrite", default))]
     url_rewrite: Option<HttpUrlRewriteFilter>,
-    #[serde(
-        rename = "extensionRef",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "extensionRef", default))]
     extension_ref: Option<super::common::LocalObjectReference>,
-    #[serde(rename = "cors", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "cors", default))]
     cors: Option<HttpCorsFilter>,
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpRouteFilterWire {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.required("type", &self.type_)?;
+        map.optional("requestHeaderModifier", &self.request_header_modifier)?;
+        map.optional("responseHeaderModifier", &self.response_header_modifier)?;
+        map.optional("requestMirror", &self.request_mirror)?;
+        map.optional("requestRedirect", &self.request_redirect)?;
+        map.optional("urlRewrite", &self.url_rewrite)?;
+        map.optional("extensionRef", &self.extension_ref)?;
+        map.optional("cors", &self.cors)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl TryFrom<HttpRouteFilterWire> for HttpRouteFilter {
@@ -807,29 +897,38 @@ impl From<HttpRouteFilter> for HttpRouteFilterWire {
 /// HTTPRouteMatch defines the predicate used to match requests to a given action. Multiple match types are ANDed together, i.e. the match will evaluate to true only if all conditions are satisfied.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].matches[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpRouteMatch {
     /// Headers specifies HTTP request header matchers. Multiple match values are ANDed together, meaning, a request must match all the specified headers to select the route.
-    #[serde(rename = "headers", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "headers", default))]
     pub headers: Option<Vec<HttpHeaderMatch>>,
     /// Method specifies HTTP method matcher. When specified, this route will be matched only if the request has the specified method.
-    #[serde(rename = "method", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "method", default))]
     pub method: Option<HttpMethod>,
     /// Path specifies a HTTP request path matcher. If this field is not specified, a default prefix match on the "/" path is provided.
-    #[serde(rename = "path", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "path", default))]
     pub path: Option<HttpPathMatch>,
     /// QueryParams specifies HTTP query parameter matchers. Multiple match values are ANDed together, meaning, a request must match all the specified query parameters to select the route.
-    #[serde(
-        rename = "queryParams",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "queryParams", default))]
     pub query_params: Option<Vec<HttpQueryParamMatch>>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpRouteMatch {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("headers", &self.headers)?;
+        map.optional("method", &self.method)?;
+        map.optional("path", &self.path)?;
+        map.optional("queryParams", &self.query_params)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpRouteMatch {
@@ -846,32 +945,42 @@ impl crate::unknown::Walk for HttpRouteMatch {
 /// Gateway API: `HTTPRoute.spec.rules[]` (and wherever the same shape appears).
 ///
 /// In Gateway API's experimental channel only, not typed here: `retry`, `sessionPersistence` (kept in `extra` and written back; listed by `unknown_fields`; strict reading refuses them).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpRouteRule {
     /// BackendRefs defines the backend(s) where matching requests should be sent.
-    #[serde(
-        rename = "backendRefs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "backendRefs", default))]
     pub backend_refs: Option<Vec<HttpBackendRef>>,
     /// Filters define the filters that are applied to requests that match this rule.
-    #[serde(rename = "filters", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "filters", default))]
     pub filters: Option<Vec<HttpRouteFilter>>,
     /// Matches define conditions used for matching the rule against incoming HTTP requests. Each match is independent, i.e. this rule will be matched if **any** one of the matches is satisfied.
-    #[serde(rename = "matches", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "matches", default))]
     pub matches: Option<Vec<HttpRouteMatch>>,
     /// Name is the name of the route rule. This name MUST be unique within a Route if it is set.
-    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "name", default))]
     pub name: Option<String>,
     /// Timeouts defines the timeouts that can be configured for an HTTP request.
-    #[serde(rename = "timeouts", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "timeouts", default))]
     pub timeouts: Option<HttpRouteTimeouts>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpRouteRule {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("backendRefs", &self.backend_refs)?;
+        map.optional("filters", &self.filters)?;
+        map.optional("matches", &self.matches)?;
+        map.optional("name", &self.name)?;
+        map.optional("timeouts", &self.timeouts)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpRouteRule {
@@ -892,26 +1001,34 @@ impl crate::unknown::Walk for HttpRouteRule {
 /// Gateway API: `HTTPRoute.spec` (and wherever the same shape appears).
 ///
 /// In Gateway API's experimental channel only, not typed here: `useDefaultGateways` (kept in `extra` and written back; listed by `unknown_fields`; strict reading refuses them).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpRouteSpec {
     /// Hostnames defines a set of hostnames that should match against the HTTP Host header to select a HTTPRoute used to process the request. Implementations MUST ignore any port value specified in the HTTP Host header while performing a match and (absent of any applicable header modification configuration) MUST forward this header unmodified to the backend.
-    #[serde(rename = "hostnames", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "hostnames", default))]
     pub hostnames: Option<Vec<String>>,
     /// ParentRefs references the resources (usually Gateways) that a Route wants to be attached to. Note that the referenced parent resource needs to allow this for the attachment to be complete. For Gateways, that means the Gateway needs to allow attachment from Routes of this kind and namespace. For Services, that means the Service must either be in the same namespace for a "producer" route, or the mesh implementation must support and allow "consumer" routes for the referenced Service. ReferenceGrant is not applicable for governing ParentRefs to Services - it is not possible to create a "producer" route for a Service in a different namespace from the Route.
-    #[serde(
-        rename = "parentRefs",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "parentRefs", default))]
     pub parent_refs: Option<Vec<super::common::ParentReference>>,
     /// Rules are a list of HTTP matchers, filters and actions.
-    #[serde(rename = "rules", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "rules", default))]
     pub rules: Option<Vec<HttpRouteRule>>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpRouteSpec {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("hostnames", &self.hostnames)?;
+        map.optional("parentRefs", &self.parent_refs)?;
+        map.optional("rules", &self.rules)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpRouteSpec {
@@ -925,23 +1042,30 @@ impl crate::unknown::Walk for HttpRouteSpec {
 /// Timeouts defines the timeouts that can be configured for an HTTP request.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].timeouts` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpRouteTimeouts {
     /// BackendRequest specifies a timeout for an individual request from the gateway to a backend. This covers the time from when the request first starts being sent from the gateway to when the full response has been received from the backend.
-    #[serde(
-        rename = "backendRequest",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[cfg_attr(feature = "read", serde(rename = "backendRequest", default))]
     pub backend_request: Option<super::Duration>,
     /// Request specifies the maximum duration for a gateway to respond to an HTTP request. If the gateway has not been able to respond before this deadline is met, the gateway MUST return a timeout error.
-    #[serde(rename = "request", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "request", default))]
     pub request: Option<super::Duration>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpRouteTimeouts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("backendRequest", &self.backend_request)?;
+        map.optional("request", &self.request)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpRouteTimeouts {
@@ -953,19 +1077,30 @@ impl crate::unknown::Walk for HttpRouteTimeouts {
 /// URLRewrite defines a schema for a filter that modifies a request during forwarding.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].backendRefs[].filters[].urlRewrite` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct HttpUrlRewriteFilter {
     /// Hostname is the value to be used to replace the Host header value during forwarding.
-    #[serde(rename = "hostname", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "hostname", default))]
     pub hostname: Option<String>,
     /// Path defines a path rewrite.
-    #[serde(rename = "path", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "path", default))]
     pub path: Option<HttpPathModifier>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for HttpUrlRewriteFilter {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.optional("hostname", &self.hostname)?;
+        map.optional("path", &self.path)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for HttpUrlRewriteFilter {
@@ -978,19 +1113,18 @@ impl crate::unknown::Walk for HttpUrlRewriteFilter {
 /// Type specifies how to match against the path Value.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].matches[].path.type` (and wherever the same shape appears).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum PathMatchType {
     /// `Exact`.
-    #[serde(rename = "Exact")]
+    #[cfg_attr(feature = "read", serde(rename = "Exact"))]
     Exact,
     /// `PathPrefix`.
     #[default]
-    #[serde(rename = "PathPrefix")]
+    #[cfg_attr(feature = "read", serde(rename = "PathPrefix"))]
     PathPrefix,
     /// `RegularExpression`.
-    #[serde(rename = "RegularExpression")]
+    #[cfg_attr(feature = "read", serde(rename = "RegularExpression"))]
     RegularExpression,
 }
 
@@ -1005,19 +1139,24 @@ impl PathMatchType {
     }
 }
 
+impl serde::Serialize for PathMatchType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// Type specifies how to match against the value of the query parameter.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].matches[].queryParams[].type` (and wherever the same shape appears).
-#[derive(
-    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
-)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum QueryParamMatchType {
     /// `Exact`.
     #[default]
-    #[serde(rename = "Exact")]
+    #[cfg_attr(feature = "read", serde(rename = "Exact"))]
     Exact,
     /// `RegularExpression`.
-    #[serde(rename = "RegularExpression")]
+    #[cfg_attr(feature = "read", serde(rename = "RegularExpression"))]
     RegularExpression,
 }
 
@@ -1031,16 +1170,23 @@ impl QueryParamMatchType {
     }
 }
 
+impl serde::Serialize for QueryParamMatchType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
 /// Scheme is the scheme to be used in the value of the `Location` header in the response. When empty, the scheme of the request is used.
 ///
 /// Gateway API: `HTTPRoute.spec.rules[].backendRefs[].filters[].requestRedirect.scheme` (and wherever the same shape appears).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub enum RedirectScheme {
     /// `http`.
-    #[serde(rename = "http")]
+    #[cfg_attr(feature = "read", serde(rename = "http"))]
     Http,
     /// `https`.
-    #[serde(rename = "https")]
+    #[cfg_attr(feature = "read", serde(rename = "https"))]
     Https,
 }
 
@@ -1051,6 +1197,12 @@ impl RedirectScheme {
             Self::Http => "http",
             Self::Https => "https",
         }
+    }
+}
+
+impl serde::Serialize for RedirectScheme {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 

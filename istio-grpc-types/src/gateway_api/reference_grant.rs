@@ -3,33 +3,43 @@
 
 #![allow(clippy::doc_markdown, clippy::large_enum_variant)] // CRD doc text is kept verbatim
 
-use serde::{Deserialize, Serialize};
-
 /// ReferenceGrantFrom describes trusted namespaces and kinds.
 ///
 /// Gateway API: `ReferenceGrant.spec.from[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ReferenceGrantFrom {
     /// Group is the group of the referent. When empty, the Kubernetes core API group is inferred.
     ///
     /// Required.
-    #[serde(rename = "group")]
+    #[cfg_attr(feature = "read", serde(rename = "group"))]
     pub group: String,
     /// Kind is the kind of the referent. Although implementations may support additional resources, the following types are part of the "Core" support level for this field.
     ///
     /// Required.
-    #[serde(rename = "kind")]
+    #[cfg_attr(feature = "read", serde(rename = "kind"))]
     pub kind: String,
     /// Namespace is the namespace of the referent.
     ///
     /// Required.
-    #[serde(rename = "namespace")]
+    #[cfg_attr(feature = "read", serde(rename = "namespace"))]
     pub namespace: String,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for ReferenceGrantFrom {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.required("group", &self.group)?;
+        map.required("kind", &self.kind)?;
+        map.required("namespace", &self.namespace)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for ReferenceGrantFrom {
@@ -41,23 +51,34 @@ impl crate::unknown::Walk for ReferenceGrantFrom {
 /// Spec defines the desired state of ReferenceGrant.
 ///
 /// Gateway API: `ReferenceGrant.spec` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ReferenceGrantSpec {
     /// From describes the trusted namespaces and kinds that can reference the resources described in "To". Each entry in this list MUST be considered to be an additional place that references can be valid from, or to put this another way, entries MUST be combined using OR.
     ///
     /// Required.
-    #[serde(rename = "from")]
+    #[cfg_attr(feature = "read", serde(rename = "from"))]
     pub from_: Vec<ReferenceGrantFrom>,
     /// To describes the resources that may be referenced by the resources described in "From". Each entry in this list MUST be considered to be an additional place that references can be valid to, or to put this another way, entries MUST be combined using OR.
     ///
     /// Required.
-    #[serde(rename = "to")]
+    #[cfg_attr(feature = "read", serde(rename = "to"))]
     pub to: Vec<ReferenceGrantTo>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for ReferenceGrantSpec {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.required("from", &self.from_)?;
+        map.required("to", &self.to)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for ReferenceGrantSpec {
@@ -71,26 +92,38 @@ impl crate::unknown::Walk for ReferenceGrantSpec {
 /// ReferenceGrantTo describes what Kinds are allowed as targets of the references.
 ///
 /// Gateway API: `ReferenceGrant.spec.to[]` (and wherever the same shape appears).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "read", derive(serde::Deserialize))]
 pub struct ReferenceGrantTo {
     /// Group is the group of the referent. When empty, the Kubernetes core API group is inferred.
     ///
     /// Required.
-    #[serde(rename = "group")]
+    #[cfg_attr(feature = "read", serde(rename = "group"))]
     pub group: String,
     /// Kind is the kind of the referent. Although implementations may support additional resources, the following types are part of the "Core" support level for this field:
     ///
     /// Required.
-    #[serde(rename = "kind")]
+    #[cfg_attr(feature = "read", serde(rename = "kind"))]
     pub kind: String,
     /// Name is the name of the referent. When unspecified, this policy refers to all resources of the specified Group and Kind in the local namespace.
-    #[serde(rename = "name", default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "read", serde(rename = "name", default))]
     pub name: Option<String>,
     /// Keys these types do not know (experimental-channel fields, fields of a newer Gateway
     /// API, or misspelled ones), kept as read and written back;
     /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.
-    #[serde(flatten)]
+    #[cfg_attr(feature = "read", serde(flatten))]
     pub extra: crate::Extra,
+}
+
+impl serde::Serialize for ReferenceGrantTo {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = crate::ser::Map::new(serializer)?;
+        map.required("group", &self.group)?;
+        map.required("kind", &self.kind)?;
+        map.optional("name", &self.name)?;
+        map.extra(&self.extra)?;
+        map.end()
+    }
 }
 
 impl crate::unknown::Walk for ReferenceGrantTo {

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use super::doc::doc_escape;
 use super::model::{Enum, Field, Message};
 use super::names::{pascal, snake, upper_first, variant};
+use super::ser::{self, Key};
 use super::tables::{self, Alias, lookup};
 use super::{ByFile, ISTIO_API};
 
@@ -141,6 +142,10 @@ impl Out {
     fn w(&mut self, line: impl Into<String>) {
         self.0.push(line.into());
     }
+
+    fn lines(&mut self, lines: Vec<String>) {
+        self.0.extend(lines);
+    }
 }
 
 /// The source of one module (before rustfmt).
@@ -182,7 +187,6 @@ pub(crate) fn module(
         String::new(),
         "#![allow(clippy::doc_markdown, clippy::large_enum_variant)] // proto doc text is kept verbatim".to_owned(),
         String::new(),
-        "use serde::{Deserialize, Serialize};".to_owned(),
     ];
     // only the imports the module uses
     if body.contains("BTreeMap<") {
@@ -199,7 +203,8 @@ fn fields(
     list: &[&Field],
     names: &Names<'_>,
     public: bool,
-) -> Result<(), String> {
+) -> Result<Vec<Key>, String> {
+    let mut keys = Vec::new();
     for f in list {
         let (ty, is_vec) = names.field_type(proto, m, f)?;
         let doc = doc_escape(&f.doc);
@@ -212,19 +217,19 @@ fn fields(
             o.w("    ///");
             o.w("    /// Deprecated in Istio's API.");
         }
-        let mut attrs = vec![
-            format!("rename = \"{}\"", f.json),
-            "default".to_owned(),
-            "skip_serializing_if = \"Option::is_none\"".to_owned(),
-        ];
+        let mut attrs = vec![format!("rename = \"{}\"", f.json), "default".to_owned()];
         if is_vec && ty == "Vec<String>" {
             attrs.push("deserialize_with = \"crate::serde_helpers::string_list\"".to_owned());
         }
-        o.w(format!("    #[serde({})]", attrs.join(", ")));
+        o.w(format!("    {}", ser::attr(&attrs.join(", "))));
         let vis = if public { "pub " } else { "" };
         o.w(format!("    {vis}{}: Option<{ty}>,", snake(&f.json)));
+        keys.push(Key::Optional {
+            json: f.json.clone(),
+            field: snake(&f.json),
+        });
     }
-    Ok(())
+    Ok(keys)
 }
 
 fn alias_type(a: &Alias) -> &'static str {
@@ -259,22 +264,27 @@ fn message(
         o.w("///");
     }
     o.w(format!("/// Istio: `{}` in `{proto}`.", m.name));
-    o.w("#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]");
+    o.w("#[derive(Clone, Debug, Default, PartialEq)]");
+    o.w(ser::READ_DERIVE);
     let has_oneofs = !m.oneofs.is_empty();
     if has_oneofs {
-        o.w(format!(
-            "#[serde(try_from = \"{rust}Wire\", into = \"{rust}Wire\")]"
-        ));
+        o.w(ser::attr(&format!(
+            "try_from = \"{rust}Wire\", into = \"{rust}Wire\""
+        )));
     }
     o.w(format!("pub struct {rust} {{"));
-    fields(o, proto, m, &plain, names, true)?;
+    let mut keys = fields(o, proto, m, &plain, names, true)?;
     for a in &aliases {
         o.w(format!("    /// {}", a.doc));
         o.w(format!(
-            "    #[serde(rename = \"{}\", default, skip_serializing_if = \"Option::is_none\")]",
-            a.key
+            "    {}",
+            ser::attr(&format!("rename = \"{}\", default", a.key))
         ));
         o.w(format!("    pub {}: Option<{}>,", a.field, alias_type(a)));
+        keys.push(Key::Optional {
+            json: a.key.to_string(),
+            field: a.field.to_string(),
+        });
     }
     for (oneof, members) in &m.oneofs {
         let en = oneof_enum(&m.name, oneof)?;
@@ -283,16 +293,20 @@ fn message(
             "    /// The `{oneof}` oneof: at most one of {}.",
             keys.join(", ")
         ));
-        o.w("    #[serde(skip)]");
+        o.w(format!("    {}", ser::attr("skip")));
         o.w(format!("    pub {}: Option<{en}>,", snake(oneof)));
     }
     extra_field(o, if has_oneofs { "skip" } else { "flatten" }, "pub ");
     o.w("}");
     o.w("");
-    walk_impl(o, proto, m, rust, names)?;
     if !has_oneofs {
+        keys.push(Key::Extra);
+        o.lines(ser::map_impl(rust, &keys));
+        walk_impl(o, proto, m, rust, names)?;
         return Ok(());
     }
+    o.lines(ser::wire_impl(rust));
+    walk_impl(o, proto, m, rust, names)?;
     let by_json: BTreeMap<&str, &Field> = m.fields.iter().map(|f| (f.json.as_str(), f)).collect();
     for (oneof, members) in &m.oneofs {
         let en = oneof_enum(&m.name, oneof)?;
@@ -324,20 +338,27 @@ fn message(
     o.w(format!(
         "/// Wire form of [`{rust}`]: oneof members are sibling keys."
     ));
-    o.w("#[derive(Clone, Default, Serialize, Deserialize)]");
+    o.w("#[derive(Clone, Default)]");
+    o.w(ser::READ_DERIVE);
     o.w("#[doc(hidden)]");
     o.w(format!("pub struct {rust}Wire {{"));
-    fields(o, proto, m, &all, names, false)?;
+    let mut keys = fields(o, proto, m, &all, names, false)?;
     for a in &aliases {
         o.w(format!(
-            "    #[serde(rename = \"{}\", default, skip_serializing_if = \"Option::is_none\")]",
-            a.key
+            "    {}",
+            ser::attr(&format!("rename = \"{}\", default", a.key))
         ));
         o.w(format!("    {}: Option<{}>,", a.field, alias_type(a)));
+        keys.push(Key::Optional {
+            json: a.key.to_string(),
+            field: a.field.to_string(),
+        });
     }
     extra_field(o, "flatten", "");
     o.w("}");
     o.w("");
+    keys.push(Key::Extra);
+    o.lines(ser::map_impl(&format!("{rust}Wire"), &keys));
     o.w(format!("impl TryFrom<{rust}Wire> for {rust} {{"));
     o.w("    type Error = String;");
     o.w(format!(
@@ -422,7 +443,7 @@ fn message(
 fn extra_field(o: &mut Out, serde: &str, vis: &str) {
     o.w("    /// Keys these types do not know (fields of a newer Istio, or misspelled ones), kept as");
     o.w("    /// read and written back; [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.");
-    o.w(format!("    #[serde({serde})]"));
+    o.w(format!("    {}", ser::attr(serde)));
     o.w(format!("    {vis}extra: crate::Extra,"));
 }
 
@@ -540,7 +561,8 @@ fn enumeration(o: &mut Out, e: &Enum, rust: &str) {
         "/// Istio enum `{}`; the first variant is the proto zero value (Istio's default).",
         e.name
     ));
-    o.w("#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]");
+    o.w("#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]");
+    o.w(ser::READ_DERIVE);
     o.w(format!("pub enum {rust} {{"));
     for (i, v) in e.values.iter().enumerate() {
         let doc = doc_escape(&v.doc);
@@ -555,7 +577,10 @@ fn enumeration(o: &mut Out, e: &Enum, rust: &str) {
         if i == 0 {
             o.w("    #[default]");
         }
-        o.w(format!("    #[serde(rename = \"{}\")]", v.name));
+        o.w(format!(
+            "    {}",
+            ser::attr(&format!("rename = \"{}\"", v.name))
+        ));
         o.w(format!("    {},", variant(&v.name)));
     }
     o.w("}");
@@ -575,4 +600,5 @@ fn enumeration(o: &mut Out, e: &Enum, rust: &str) {
     o.w("    }");
     o.w("}");
     o.w("");
+    o.lines(ser::str_impl(rust));
 }

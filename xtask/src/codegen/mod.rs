@@ -15,6 +15,7 @@ pub(crate) mod doc;
 mod emit;
 mod model;
 pub(crate) mod names;
+pub(crate) mod ser;
 mod tables;
 
 use model::Inventory;
@@ -188,7 +189,10 @@ mod tests {
         let generated = generate(&inv).expect("generates");
         let (_, vs) = &generated.files[0];
         for expected in [
-            "#[serde(try_from = \"HttpBodyWire\", into = \"HttpBodyWire\")]",
+            "#[cfg_attr(feature = \"read\", serde(try_from = \"HttpBodyWire\", into = \"HttpBodyWire\"))]",
+            // written as its wire form, whose keys are siblings
+            "serde::Serialize::serialize(&HttpBodyWire::from(self.clone()), serializer)",
+            "map.optional(\"bytes\", &self.bytes)?;",
             "pub struct HttpBody {",
             "pub specifier: Option<BodySpecifier>,",
             "pub enum BodySpecifier {",

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use super::schema::{Body, Def, Model, Ty};
 use super::{BUNDLE_VERSION, TARGETS};
 use crate::codegen::doc::doc_escape;
+use crate::codegen::ser::{self, Key};
 
 /// Module of the shared types.
 const COMMON: &str = "common";
@@ -15,6 +16,10 @@ struct Out(Vec<String>);
 impl Out {
     fn w(&mut self, line: impl Into<String>) {
         self.0.push(line.into());
+    }
+
+    fn lines(&mut self, lines: Vec<String>) {
+        self.0.extend(lines);
     }
 }
 
@@ -172,7 +177,6 @@ pub(crate) fn modules(model: &Model) -> Result<Vec<(String, String)>, String> {
             String::new(),
             "#![allow(clippy::doc_markdown, clippy::large_enum_variant)] // CRD doc text is kept verbatim".to_owned(),
             String::new(),
-            "use serde::{Deserialize, Serialize};".to_owned(),
         ];
         if body.contains("BTreeMap<") {
             head.push("use std::collections::BTreeMap;".to_owned());
@@ -207,7 +211,7 @@ fn extra_field(o: &mut Out, serde: Option<&str>, vis: &str) {
     o.w("    /// API, or misspelled ones), kept as read and written back;");
     o.w("    /// [`Object::unknown_fields`](crate::Object::unknown_fields) lists them.");
     if let Some(serde) = serde {
-        o.w(format!("    #[serde({serde})]"));
+        o.w(format!("    {}", ser::attr(serde)));
     }
     o.w(format!("    {vis}extra: crate::Extra,"));
 }
@@ -219,10 +223,10 @@ fn structure(o: &mut Out, ctx: &Ctx<'_>, i: usize, def: &Def) {
     doc_lines(o, "", &def.doc);
     where_note(o, def);
     let default = if ctx.default[i] { "Default, " } else { "" };
-    o.w(format!(
-        "#[derive(Clone, Debug, {default}PartialEq, Serialize, Deserialize)]"
-    ));
+    o.w(format!("#[derive(Clone, Debug, {default}PartialEq)]"));
+    o.w(ser::READ_DERIVE);
     o.w(format!("pub struct {} {{", def.name));
+    let mut keys = Vec::new();
     for f in fields {
         let doc = doc_escape(&f.doc);
         if doc.is_empty() {
@@ -235,19 +239,32 @@ fn structure(o: &mut Out, ctx: &Ctx<'_>, i: usize, def: &Def) {
         if f.required {
             o.w("    ///");
             o.w("    /// Required.");
-            o.w(format!("    #[serde(rename = \"{}\")]", f.json));
+            o.w(format!(
+                "    {}",
+                ser::attr(&format!("rename = \"{}\"", f.json))
+            ));
             o.w(format!("    pub {name}: {ty},"));
+            keys.push(Key::Required {
+                json: f.json.clone(),
+                field: name.to_string(),
+            });
         } else {
             o.w(format!(
-                "    #[serde(rename = \"{}\", default, skip_serializing_if = \"Option::is_none\")]",
-                f.json
+                "    {}",
+                ser::attr(&format!("rename = \"{}\", default", f.json))
             ));
             o.w(format!("    pub {name}: Option<{ty}>,"));
+            keys.push(Key::Optional {
+                json: f.json.clone(),
+                field: name.to_string(),
+            });
         }
     }
     extra_field(o, Some("flatten"), "pub ");
     o.w("}");
     o.w("");
+    keys.push(Key::Extra);
+    o.lines(ser::map_impl(&def.name, &keys));
     let known: Vec<String> = fields.iter().map(|f| format!("\"{}\"", f.json)).collect();
     o.w(format!("impl crate::unknown::Walk for {} {{", def.name));
     o.w("    fn walk(&self, w: &mut crate::unknown::Walker) {");
@@ -271,14 +288,17 @@ fn enumeration(o: &mut Out, def: &Def, values: &[String], default: Option<&str>)
     doc_lines(o, "", &def.doc);
     where_note(o, def);
     let derive_default = if default.is_some() { "Default, " } else { "" };
-    o.w(format!("#[derive(Clone, Copy, Debug, {derive_default}PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]"));
+    o.w(format!(
+        "#[derive(Clone, Copy, Debug, {derive_default}PartialEq, Eq, Hash, PartialOrd, Ord)]"
+    ));
+    o.w(ser::READ_DERIVE);
     o.w(format!("pub enum {} {{", def.name));
     for v in values {
         o.w(format!("    /// `{v}`."));
         if default == Some(v.as_str()) {
             o.w("    #[default]");
         }
-        o.w(format!("    #[serde(rename = \"{v}\")]"));
+        o.w(format!("    {}", ser::attr(&format!("rename = \"{v}\""))));
         o.w(format!("    {},", super::schema::variant_name(v)));
     }
     o.w("}");
@@ -297,6 +317,7 @@ fn enumeration(o: &mut Out, def: &Def, values: &[String], default: Option<&str>)
     o.w("    }");
     o.w("}");
     o.w("");
+    o.lines(ser::str_impl(&def.name));
 }
 
 fn union(o: &mut Out, ctx: &Ctx<'_>, def: &Def) {
@@ -314,10 +335,11 @@ fn union(o: &mut Out, ctx: &Ctx<'_>, def: &Def) {
     where_note(o, def);
     o.w("///");
     o.w(format!("/// A discriminated union: `type` names the one field that is set, so the value is a [`{kind}`]."));
-    o.w("#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]");
-    o.w(format!(
-        "#[serde(try_from = \"{name}Wire\", into = \"{name}Wire\")]"
-    ));
+    o.w("#[derive(Clone, Debug, PartialEq)]");
+    o.w(ser::READ_DERIVE);
+    o.w(ser::attr(&format!(
+        "try_from = \"{name}Wire\", into = \"{name}Wire\""
+    )));
     o.w(format!("pub struct {name} {{"));
     o.w(format!(
         "    /// `type` and the field it names. `type`: {}",
@@ -327,6 +349,7 @@ fn union(o: &mut Out, ctx: &Ctx<'_>, def: &Def) {
     extra_field(o, None, "pub ");
     o.w("}");
     o.w("");
+    o.lines(ser::wire_impl(name));
     o.w(format!("impl From<{kind}> for {name} {{"));
     o.w(format!("    fn from(value: {kind}) -> Self {{"));
     o.w("        Self { value, extra: crate::Extra::new() }");
@@ -408,26 +431,37 @@ fn union(o: &mut Out, ctx: &Ctx<'_>, def: &Def) {
     o.w(format!(
         "/// Wire form of [`{name}`]: `type` and the payload keys as siblings."
     ));
-    o.w("#[derive(Clone, Serialize, Deserialize)]");
+    o.w("#[derive(Clone)]");
+    o.w(ser::READ_DERIVE);
     o.w("#[doc(hidden)]");
     o.w(format!("pub struct {name}Wire {{"));
-    o.w("    #[serde(rename = \"type\")]");
+    o.w(format!("    {}", ser::attr("rename = \"type\"")));
     o.w("    type_: String,");
+    let mut keys = vec![Key::Required {
+        json: "type".to_owned(),
+        field: "type_".to_owned(),
+    }];
     for v in variants {
         o.w(format!(
-            "    #[serde(rename = \"{}\", default, skip_serializing_if = \"Option::is_none\")]",
-            v.json
+            "    {}",
+            ser::attr(&format!("rename = \"{}\", default", v.json))
         ));
         o.w(format!(
             "    {}: Option<{}>,",
             Model::field_name(&v.json),
             ctx.rust(&v.ty)
         ));
+        keys.push(Key::Optional {
+            json: v.json.clone(),
+            field: Model::field_name(&v.json).to_string(),
+        });
     }
-    o.w("    #[serde(flatten)]");
+    o.w(format!("    {}", ser::attr("flatten")));
     o.w("    extra: crate::Extra,");
     o.w("}");
     o.w("");
+    keys.push(Key::Extra);
+    o.lines(ser::map_impl(&format!("{name}Wire"), &keys));
     let keys: Vec<String> = variants.iter().map(|v| format!("`{}`", v.value)).collect();
     o.w(format!("impl TryFrom<{name}Wire> for {name} {{"));
     o.w("    type Error = String;");
