@@ -3,14 +3,17 @@
 //! Gateway for `api.example.com` in namespace `grpc`, and per service `svc-<i>` a Service
 //! (`appProtocol: grpc`, port 50051), its route (`/pkg.Svc<i>/`, timeout 30s, 3 retries on
 //! `unavailable,resource-exhausted`, per-try timeout 10s) and a DestinationRule
-//! (`LEAST_REQUEST`, `ISTIO_MUTUAL`).
+//! (`LEAST_REQUEST`, `ISTIO_MUTUAL`, `http2MaxRequests: 1000`, and outlier detection after 5
+//! consecutive 5xx every 10s for 30s, at most 50 % of the pods).
 //!
 //! The mesh streams its YAML to the file ([`Mesh::write_yaml`](istio_grpc_builder::Mesh::write_yaml)):
 //! `build()` checks every object and its size, and the objects are written one at a time.
 //!
-//! The builder writes no connection pool or outlier detection (the peer's DestinationRules
-//! carry them), and shares the routes among VirtualServices by size, under Kubernetes' object
-//! limits (22 VirtualServices for 10,000 services, where the peer writes one per service).
+//! Where the output differs from the peer's: the builder writes the unasked outlier counter
+//! as `consecutiveGatewayErrors: 0` and no `idleTimeout` or `maxRequestsPerConnection: 0` (the
+//! latter is the default), and it shares the routes among VirtualServices by size, under
+//! Kubernetes' object limits (22 VirtualServices for 10,000 services, where the peer writes one
+//! per service).
 //!
 //! ```text
 //! cargo run --release -p istio-grpc-builder --example peer_workload -- 10000 --out /tmp/out.yaml
@@ -26,7 +29,7 @@ use std::io::BufWriter;
 use std::time::Duration;
 
 use istio_grpc_builder::{
-    Backend, Ingress, RetryOn, ServiceRoute, TlsCredential, lb, upstream_tls,
+    Backend, Ingress, OutlierDetection, RetryOn, ServiceRoute, TlsCredential, lb, upstream_tls,
 };
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -55,6 +58,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                         .per_try_timeout(Duration::from_secs(10)),
                 )
                 .load_balancer(lb::LeastRequest)
+                .max_concurrent_calls(1000)
+                .outlier_detection(
+                    OutlierDetection::server_errors(5)
+                        .interval(Duration::from_secs(10))
+                        .ejection_time(Duration::from_secs(30))
+                        .max_ejection_percent(50),
+                )
                 .upstream_tls(upstream_tls::IstioMutual),
         );
     }
