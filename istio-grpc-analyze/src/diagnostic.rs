@@ -70,8 +70,8 @@ pub struct Diagnostic {
     /// [`Diagnostic::location`], by [`TextEdit::new`] (SARIF output turns it into a `fix`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub edit: Option<TextEdit>,
-    /// Where to find [`Diagnostic::location`] once every check has run: positions are read
-    /// again from a document's text once for all its findings (see `input::locate`).
+    /// Where to find [`Diagnostic::location`] once every check has run: a document's positions
+    /// are decoded once for all its findings (see `input::locate`).
     #[serde(skip)]
     pub(crate) pending: Option<Pending>,
 }

@@ -253,9 +253,9 @@ fn problem(file: Option<&Path>, e: &Error) -> Diagnostic {
     }
 }
 
-/// Fills in the locations the checks left to look up: each document with findings is read
-/// again once for all of them, and no tree of positions is kept (see `SourceMap`). Documents
-/// are read again on up to `threads` threads; the locations do not depend on how many.
+/// Fills in the locations the checks left to look up: the positions of each document with
+/// findings (recorded compactly as it was read, see `SourceMap`) are decoded once for all of
+/// them, on up to `threads` threads; the locations do not depend on how many.
 pub(crate) fn locate(manifests: &[Manifest], threads: usize, out: &mut [Diagnostic]) {
     let mut by_manifest: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
     for (i, d) in out.iter().enumerate() {
@@ -293,7 +293,7 @@ pub(crate) fn locate(manifests: &[Manifest], threads: usize, out: &mut [Diagnost
     }
 }
 
-/// Fewer documents to locate findings in are read again on the calling thread.
+/// Fewer documents to locate findings in are handled on the calling thread.
 const LOCATE_PARALLEL_FROM: usize = 64;
 
 /// GRPC012 for every field the types do not know: the document is still checked, the field is

@@ -73,8 +73,8 @@ pub struct Options {
     /// Codes not to report on some resources (`--suppress CODE=RESOURCE`). The
     /// [`SUPPRESS_ANNOTATION`] on an object is always honoured.
     pub suppressions: Vec<Suppression>,
-    /// How many threads the CRD checks (schema and CEL, per document) and the reading again
-    /// of documents for the locations of findings may use: `0`, the
+    /// How many threads the CRD checks (schema and CEL, per document, beside the rules) and
+    /// the locating of findings may use: `0`, the
     /// default, is what `std::thread::available_parallelism` reports, at most 8; `1` keeps
     /// everything on the calling thread. The findings are the same either way.
     pub threads: usize,
@@ -378,7 +378,7 @@ mod tests {
     #[test]
     fn findings_sort_stably_in_place() {
         let finding = |i: usize| Diagnostic {
-            code: if i % 3 == 0 {
+            code: if i.is_multiple_of(3) {
                 codes::UNCHECKED_KIND
             } else {
                 codes::INVALID_DOCUMENT
@@ -386,8 +386,8 @@ mod tests {
             severity: codes::INVALID_DOCUMENT.severity,
             resource: None,
             path: format!("p{}", i % 4),
-            file: (i % 5 != 0).then(|| format!("f{}", i % 2).into()),
-            location: (i % 7 != 0).then_some(istio_grpc_types::Location {
+            file: (!i.is_multiple_of(5)).then(|| format!("f{}", i % 2).into()),
+            location: (!i.is_multiple_of(7)).then_some(istio_grpc_types::Location {
                 line: (i * 31) % 11,
                 column: 1,
             }),

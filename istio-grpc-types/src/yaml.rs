@@ -847,8 +847,8 @@ const PARALLEL_FROM: usize = 256;
 
 /// One document: its object, or a `v1` `List`'s items, or the error.
 ///
-/// The common case, a document that reads and types cleanly, is read once straight into JSON
-/// and keeps only its place in the stream for positions. Anything else (a syntax error, a limit,
+/// The common case, a document that reads and types cleanly, is read once straight into JSON,
+/// its positions recorded as it is read (see `positions`), and keeps its place in the stream. Anything else (a syntax error, a limit,
 /// a duplicate key, a `List`, an unknown field, a typing error) is read again with positions, to
 /// say exactly where.
 fn parse_chunk(
