@@ -70,8 +70,8 @@ pub struct Diagnostic {
     /// [`Diagnostic::location`], by [`TextEdit::new`] (SARIF output turns it into a `fix`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub edit: Option<TextEdit>,
-    /// Where to find [`Diagnostic::location`] once every check has run: positions are read
-    /// again from a document's text once for all its findings (see `input::locate`).
+    /// Where to find [`Diagnostic::location`] once every check has run: a document's positions
+    /// are decoded once for all its findings (see `input::locate`).
     #[serde(skip)]
     pub(crate) pending: Option<Pending>,
 }
@@ -126,16 +126,18 @@ struct Escaped<'a>(&'a str);
 
 impl fmt::Display for Escaped<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for c in self.0.chars() {
+        // the text between characters to escape is written at once
+        let mut plain = 0;
+        for (i, c) in self.0.char_indices() {
             if c.is_control()
                 || matches!(c, '\u{2028}' | '\u{2029}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
             {
+                f.write_str(&self.0[plain..i])?;
                 write!(f, "{}", c.escape_default())?;
-            } else {
-                fmt::Write::write_char(f, c)?;
+                plain = i + c.len_utf8();
             }
         }
-        Ok(())
+        f.write_str(&self.0[plain..])
     }
 }
 

@@ -95,6 +95,11 @@ impl Inputs {
     /// in the object and reported as findings ([`codes::INVALID_DOCUMENT`], with the line and
     /// the nearest known name), and every other check still runs on the object.
     pub fn add_yaml(&mut self, file: Option<&Path>, text: &str) -> &mut Self {
+        self.add_shared(file, text.into())
+    }
+
+    /// [`Inputs::add_yaml`] on text the manifests keep a reference to, for their positions.
+    fn add_shared(&mut self, file: Option<&Path>, text: std::sync::Arc<str>) -> &mut Self {
         // read on several threads, as `yaml::parse` did by itself before threads became the
         // caller's choice
         let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
@@ -102,7 +107,7 @@ impl Inputs {
             .strictness(Strictness::Keep)
             .threads(threads);
         // each document goes straight into `manifests`: no second list of them all
-        yaml::parse_each(text, &options, |doc| {
+        yaml::parse_each_shared(text, &options, |doc| {
             self.documents += 1;
             match doc {
                 Ok(doc) => self.manifests.push(Manifest {
@@ -142,7 +147,8 @@ impl Inputs {
         match std::fs::read(path) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(text) => {
-                    self.add_yaml(Some(path), &text);
+                    // the text once: the bytes read are dropped as they are shared
+                    self.add_shared(Some(path), text.into());
                 }
                 Err(_) => self.problems.push(unusable(
                     Some(path),
@@ -247,9 +253,9 @@ fn problem(file: Option<&Path>, e: &Error) -> Diagnostic {
     }
 }
 
-/// Fills in the locations the checks left to look up: each document with findings is read
-/// again once for all of them, and no tree of positions is kept (see `SourceMap`). Documents
-/// are read again on up to `threads` threads; the locations do not depend on how many.
+/// Fills in the locations the checks left to look up: the positions of each document with
+/// findings (recorded compactly as it was read, see `SourceMap`) are decoded once for all of
+/// them, on up to `threads` threads; the locations do not depend on how many.
 pub(crate) fn locate(manifests: &[Manifest], threads: usize, out: &mut [Diagnostic]) {
     let mut by_manifest: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
     for (i, d) in out.iter().enumerate() {
@@ -287,7 +293,7 @@ pub(crate) fn locate(manifests: &[Manifest], threads: usize, out: &mut [Diagnost
     }
 }
 
-/// Fewer documents to locate findings in are read again on the calling thread.
+/// Fewer documents to locate findings in are handled on the calling thread.
 const LOCATE_PARALLEL_FROM: usize = 64;
 
 /// GRPC012 for every field the types do not know: the document is still checked, the field is

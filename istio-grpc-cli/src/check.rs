@@ -1,6 +1,6 @@
 //! `istio-grpc check`: read the inputs, analyze them, print the findings, choose the exit status.
 
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -114,44 +114,64 @@ fn inputs(paths: &[PathBuf]) -> Result<Inputs, Failure> {
     Ok(inputs)
 }
 
-fn render(report: &Report, format: Format, exit_code: i32) -> Result<String, Failure> {
-    Ok(match format {
+/// `--format json`: every diagnostic and the summary, written as the report is serialized
+/// (no second copy of the findings as JSON values).
+#[derive(serde::Serialize)]
+struct JsonReport<'a> {
+    diagnostics: &'a [istio_grpc_analyze::Diagnostic],
+    summary: Summary,
+    #[serde(rename = "exitCode")]
+    exit_code: i32,
+}
+
+#[derive(serde::Serialize)]
+struct Summary {
+    errors: usize,
+    warnings: usize,
+    infos: usize,
+    documents: usize,
+}
+
+/// Writes the report to `out` as it is formatted, instead of building it in memory first.
+fn render(
+    report: &Report,
+    format: Format,
+    exit_code: i32,
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    let json = |e: serde_json::Error| std::io::Error::other(format!("cannot write JSON: {e}"));
+    match format {
         Format::Human => {
-            let mut out = String::new();
             for d in report.diagnostics() {
-                out.push_str(&format!("{d}\n"));
+                writeln!(out, "{d}")?;
             }
-            out.push_str(&format!("{}\n", report.summary()));
-            out
+            writeln!(out, "{}", report.summary())?;
         }
         Format::Json => {
-            let doc = serde_json::json!({
-                "diagnostics": report.diagnostics(),
-                "summary": {
-                    "errors": report.count(Severity::Error),
-                    "warnings": report.count(Severity::Warning),
-                    "infos": report.count(Severity::Info),
-                    "documents": report.documents(),
+            let doc = JsonReport {
+                diagnostics: report.diagnostics(),
+                summary: Summary {
+                    errors: report.count(Severity::Error),
+                    warnings: report.count(Severity::Warning),
+                    infos: report.count(Severity::Info),
+                    documents: report.documents(),
                 },
-                "exitCode": exit_code,
-            });
-            let mut text = serde_json::to_string_pretty(&doc)
-                .map_err(|e| format!("cannot write JSON: {e}"))?;
-            text.push('\n');
-            text
+                exit_code,
+            };
+            serde_json::to_writer_pretty(&mut *out, &doc).map_err(json)?;
+            writeln!(out)?;
         }
         Format::Sarif => {
-            let mut text = serde_json::to_string_pretty(&istio_grpc_analyze::output::sarif(report))
-                .map_err(|e| format!("cannot write SARIF: {e}"))?;
-            text.push('\n');
-            text
+            serde_json::to_writer_pretty(&mut *out, &istio_grpc_analyze::output::sarif(report))
+                .map_err(json)?;
+            writeln!(out)?;
         }
         Format::Github => {
-            let mut text = istio_grpc_analyze::output::github(report);
-            text.push_str(&format!("{}\n", report.summary()));
-            text
+            out.write_all(istio_grpc_analyze::output::github(report).as_bytes())?;
+            writeln!(out, "{}", report.summary())?;
         }
-    })
+    }
+    out.flush()
 }
 
 fn try_run(args: Args) -> Result<u8, Failure> {
@@ -187,7 +207,13 @@ fn try_run(args: Args) -> Result<u8, Failure> {
         FailOn::Error => Severity::Error,
         FailOn::Warning => Severity::Warning,
     });
-    print!("{}", render(&report, args.format, exit_code)?);
+    let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    match render(&report, args.format, exit_code, &mut stdout) {
+        // the reader stopped reading (`| head`): what it took was written
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(format!("cannot write the report: {e}")),
+        Ok(()) => {}
+    }
     // the process ends next: freeing every object one by one (a tenth of a second for a large
     // mesh) is left to the operating system
     std::mem::forget((inputs, options, report));

@@ -29,6 +29,8 @@ use serde_json::Value;
 use serde_saphyr::Spanned;
 
 pub use crate::Strictness;
+
+mod positions;
 use crate::path::{PathError, PathSegment, render_path};
 use crate::{Error, Location, Object, UnknownField};
 
@@ -182,11 +184,11 @@ impl Options {
 /// # Ok::<(), istio_grpc_types::Error>(())
 /// ```
 ///
-/// A document that reads cleanly keeps only a reference to its text (shared with the other
-/// documents of its stream), and its positions are read again from the text each time they are
-/// asked for (a few microseconds for a manifest). Checking a large mesh thus holds the text once
-/// instead of a tree of positions per document, and pays for positions only where there is
-/// something to point at.
+/// A document that reads cleanly keeps a reference to its text (shared with the other documents
+/// of its stream) and its positions recorded while it was read, a few bytes a node, decoded
+/// when one is asked for: checking a large mesh holds neither a tree of positions per document
+/// nor reads a document twice to point at its findings. Only [`SourceMap::json`] reads the
+/// text again.
 #[derive(Clone, Debug)]
 pub struct SourceMap {
     repr: Repr,
@@ -196,7 +198,7 @@ pub struct SourceMap {
 enum Repr {
     /// The positions, built.
     Tree(Node),
-    /// The document's text, read again on first use.
+    /// The document's text, and its positions recorded as it was read.
     Text(Box<Lazy>),
 }
 
@@ -205,19 +207,35 @@ struct Lazy {
     input: Arc<str>,
     chunk: Chunk,
     limits: Limits,
+    /// See `positions`.
+    positions: Box<[u8]>,
 }
 
 impl Lazy {
-    fn root(&self) -> Node {
-        let text = self.chunk.text(&self.input);
-        // the same text and limits read cleanly once, so this reads again
-        read_tree(&text, &self.chunk, 0, &self.limits).unwrap_or(Node {
+    fn empty(&self) -> Node {
+        Node {
             at: Location {
                 line: self.chunk.first_line + 1,
                 column: 1,
             },
             kind: NodeKind::Map(Vec::new()),
-        })
+        }
+    }
+
+    /// The tree with values, read again from the text.
+    fn root(&self) -> Node {
+        let text = self.chunk.text(&self.input);
+        // the same text and limits read cleanly once, so this reads again
+        read_tree(&text, &self.chunk, 0, &self.limits).unwrap_or_else(|_| self.empty())
+    }
+
+    /// The tree of positions (values left out), decoded from what the first read recorded.
+    fn positions(&self) -> Node {
+        // recorded by this module from a whole read, so this decodes
+        // the text as read but for the `---` marker, where no key is
+        let text = &self.input[self.chunk.start..self.chunk.end];
+        positions::decode(&self.positions, text, self.chunk.first_line)
+            .unwrap_or_else(|| self.empty())
     }
 }
 
@@ -241,11 +259,19 @@ enum NodeKind {
 }
 
 impl SourceMap {
-    /// Runs `f` on the tree of positions, read again from the text if need be.
+    /// Runs `f` on the tree with values, read again from the text if need be.
     fn with_root<R>(&self, f: impl FnOnce(&Node) -> R) -> R {
         match &self.repr {
             Repr::Tree(root) => f(root),
             Repr::Text(lazy) => f(&lazy.root()),
+        }
+    }
+
+    /// Runs `f` on the tree of positions (whose values may be left out).
+    fn with_positions<R>(&self, f: impl FnOnce(&Node) -> R) -> R {
+        match &self.repr {
+            Repr::Tree(root) => f(root),
+            Repr::Text(lazy) => f(&lazy.positions()),
         }
     }
 
@@ -258,18 +284,18 @@ impl SourceMap {
     /// Where the value at `path` (`spec.http[0].route[0].destination`) starts; `.` or an empty
     /// path is the document itself. For a path that does not exist, the nearest existing parent.
     pub fn locate(&self, path: &str) -> Option<Location> {
-        self.with_root(|root| Some(locate_segments(root, &parse_path(path, root)?, false)))
+        self.with_positions(|root| Some(locate_segments(root, &parse_path(path, root)?, false)))
     }
 
     /// Where the key of `path` is (for a map entry), else where its value is.
     pub fn locate_key(&self, path: &str) -> Option<Location> {
-        self.with_root(|root| Some(locate_segments(root, &parse_path(path, root)?, true)))
+        self.with_positions(|root| Some(locate_segments(root, &parse_path(path, root)?, true)))
     }
 
     /// Where each of several paths is (`true`: at its key, as [`SourceMap::locate_key`]),
     /// reading the positions once for all of them.
     pub fn locate_all(&self, paths: &[(&str, bool)]) -> Vec<Option<Location>> {
-        self.with_root(|root| {
+        self.with_positions(|root| {
             paths
                 .iter()
                 .map(|&(path, key)| Some(locate_segments(root, &parse_path(path, root)?, key)))
@@ -284,7 +310,7 @@ impl SourceMap {
 
     /// Where the document starts.
     pub fn start(&self) -> Location {
-        self.with_root(|root| root.at)
+        self.with_positions(|root| root.at)
     }
 }
 
@@ -741,13 +767,21 @@ pub fn parse_with(input: &str, options: &Options) -> Vec<Result<Document, Error>
 ///     &yaml::Options::default(), |doc| kinds.push(doc.unwrap().object.kind().to_owned()));
 /// assert_eq!(kinds, ["Service", "Secret"]);
 /// ```
-pub fn parse_each(input: &str, options: &Options, mut each: impl FnMut(Result<Document, Error>)) {
-    let chunks: Vec<Chunk> = split(input)
+pub fn parse_each(input: &str, options: &Options, each: impl FnMut(Result<Document, Error>)) {
+    parse_each_shared(Arc::from(input), options, each)
+}
+
+/// [`parse_each`] on text the documents may keep a reference to (see [`SourceMap`]): a caller
+/// that has the text in an `Arc` does not hold it twice.
+pub fn parse_each_shared(
+    input: Arc<str>,
+    options: &Options,
+    mut each: impl FnMut(Result<Document, Error>),
+) {
+    let chunks: Vec<Chunk> = split(&input)
         .into_iter()
-        .filter(|c| !c.is_blank(input))
+        .filter(|c| !c.is_blank(&input))
         .collect();
-    // the text, once, for the positions of the documents that read cleanly (see `SourceMap`)
-    let input: Arc<str> = Arc::from(input);
     let input = &input;
     // Documents are independent once split: with threads, the results are put back in stream
     // order, so the output does not depend on the machine.
@@ -813,8 +847,8 @@ const PARALLEL_FROM: usize = 256;
 
 /// One document: its object, or a `v1` `List`'s items, or the error.
 ///
-/// The common case, a document that reads and types cleanly, is read once straight into JSON
-/// and keeps only its place in the stream for positions. Anything else (a syntax error, a limit,
+/// The common case, a document that reads and types cleanly, is read once straight into JSON,
+/// its positions recorded as it is read (see `positions`), and keeps its place in the stream. Anything else (a syntax error, a limit,
 /// a duplicate key, a `List`, an unknown field, a typing error) is read again with positions, to
 /// say exactly where.
 fn parse_chunk(
@@ -825,7 +859,7 @@ fn parse_chunk(
 ) -> Vec<Result<Document, Error>> {
     let strictness = options.strictness;
     let text = chunk.text(input);
-    if let Some(object) = read_clean(&text, &options.limits) {
+    if let Some((object, positions)) = read_clean(&text, &options.limits) {
         return vec![Ok(Document {
             index,
             object,
@@ -834,6 +868,7 @@ fn parse_chunk(
                     input: Arc::clone(input),
                     chunk: *chunk,
                     limits: options.limits,
+                    positions,
                 })),
             },
             unknown_fields: Vec::new(),
@@ -853,12 +888,16 @@ fn parse_chunk(
 }
 
 /// The object of a document that reads without error within the limits, is not a `List`, and
-/// types with no unknown field; `None` for anything else.
-fn read_clean(text: &str, limits: &Limits) -> Option<Object> {
+/// types with no unknown field, and its positions (see `positions`); `None` for anything else.
+fn read_clean(text: &str, limits: &Limits) -> Option<(Object, Box<[u8]>)> {
     if text.trim_start().len() > limits.max_document_bytes {
         return None;
     }
-    let JsonValue(value) = serde_saphyr::from_str_with_options(text, limits.saphyr()).ok()?;
+    let mut recorder = positions::Recorder::new(text);
+    let value = serde_saphyr::with_deserializer_from_str_with_options(text, limits.saphyr(), |d| {
+        serde::de::DeserializeSeed::deserialize(positions::Recorded(&mut recorder), d)
+    })
+    .ok()?;
     if oversized(&value, limits.max_scalar_bytes)
         || (value.get("apiVersion") == Some(&Value::from("v1"))
             && value.get("kind") == Some(&Value::from("List")))
@@ -866,7 +905,9 @@ fn read_clean(text: &str, limits: &Limits) -> Option<Object> {
         return None;
     }
     match Object::from_json(value, Strictness::Keep) {
-        Ok((object, unknown)) if unknown.is_empty() => Some(object),
+        Ok((object, unknown)) if unknown.is_empty() => {
+            Some((object, recorder.out.into_boxed_slice()))
+        }
         _ => None,
     }
 }
@@ -1027,6 +1068,69 @@ mod tests {
                 Err(e) => format!("{e} {:?} {:?}", e.document(), e.location()),
             })
             .collect()
+    }
+
+    /// The tree with values left out: what the positions recorded during the first read hold.
+    fn positions_only(node: &super::Node) -> super::Node {
+        use super::{Node, NodeKind};
+        Node {
+            at: node.at,
+            kind: match &node.kind {
+                NodeKind::Scalar(_) => NodeKind::Scalar(serde_json::Value::Null),
+                NodeKind::Seq(items) => NodeKind::Seq(items.iter().map(positions_only).collect()),
+                NodeKind::Map(entries) => NodeKind::Map(
+                    entries
+                        .iter()
+                        .map(|(k, at, v)| (k.clone(), *at, positions_only(v)))
+                        .collect(),
+                ),
+            },
+        }
+    }
+
+    /// The positions a clean document records while it is read are those the reader with
+    /// positions gives for the same text: block and flow styles, quoted, numeric and dotted
+    /// keys, aliases, multi-byte characters, CRLF, documents further down a stream.
+    #[test]
+    fn recorded_positions_are_the_reader_with_positions_ones() {
+        let docs = [
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  labels: {app.kubernetes.io/name: x, 'q k': \"y\"}\ndata:\n  k: v\n  \"9090\": |\n    text\n    more\n",
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: b, annotations: {a: &x 'é ü', b: *x}}\ndata: {k: \"ß\", e: '', ü: x1, z: v}\n",
+            "apiVersion: networking.istio.io/v1\r\nkind: VirtualService\r\nmetadata:\r\n  name: c\r\nspec:\r\n  hosts: [a, b]\r\n  http:\r\n  - route:\r\n    - destination: {host: a, port: {number: 80}}\r\n      weight: 10\r\n    timeout: 5s\r\n",
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: d\nspec:\n  hosts:\n    - \"x\"\n  http:\n    - match:\n        - uri:\n            prefix: /a\n      route: [{destination: {host: a}}, {destination: {host: b}, weight: 0}]\n",
+            "{apiVersion: v1, kind: ConfigMap, metadata: {name: e}, data: {}}\n",
+        ];
+        let mut stream = String::new();
+        for d in docs {
+            if !stream.is_empty() && !d.starts_with("---") {
+                stream.push_str("---\n");
+            }
+            stream.push_str(d);
+        }
+        let chunks: Vec<_> = super::split(&stream)
+            .into_iter()
+            .filter(|c| !c.is_blank(&stream))
+            .collect();
+        assert_eq!(chunks.len(), docs.len());
+        let limits = super::Limits::default();
+        for (i, chunk) in chunks.iter().enumerate() {
+            let text = chunk.text(&stream);
+            let (_, recorded) = super::read_clean(&text, &limits)
+                .unwrap_or_else(|| panic!("document {i} reads cleanly"));
+            let raw = &stream[chunk.start..chunk.end];
+            let decoded =
+                super::positions::decode(&recorded, raw, chunk.first_line).expect("decodes");
+            let tree = super::read_tree(&text, chunk, i + 1, &limits).expect("reads");
+            assert_eq!(decoded, positions_only(&tree), "document {i}");
+        }
+        // through the public API: the same locations as a document read with its tree
+        let docs = parse_with(&stream, &Options::default());
+        let at = docs[2]
+            .as_ref()
+            .expect("reads")
+            .source
+            .locate("spec.http[0].route[0].weight");
+        assert_eq!(at.map(|l| (l.line, l.column)), Some((26, 15)));
     }
 
     /// Threads take documents as they come: the result is the sequential read's, in stream
