@@ -172,6 +172,44 @@ pub struct BackendConfig {
     /// `*` for every service of the input not named elsewhere. At least one.
     #[schemars(length(min = 1))]
     pub grpc_services: Vec<ServiceConfig>,
+    /// At most this many calls open at once to the Service from one proxy, streams included
+    /// (the DestinationRule's `connectionPool.http.http2MaxRequests`): a call over it fails at
+    /// once with UNAVAILABLE (`reset reason: overflow`). Default: no limit.
+    #[schemars(range(min = 1, max = 2147483647))]
+    pub max_concurrent_calls: Option<Located<u32>>,
+    /// Eject a pod that keeps failing calls, for a while (the DestinationRule's
+    /// `outlierDetection`).
+    pub outlier_detection: Option<OutlierConfig>,
+}
+
+/// When a pod is ejected: after `after` calls in a row that ended with a status of `on`.
+#[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct OutlierConfig {
+    /// The statuses that count: `unavailable` (UNAVAILABLE, DEADLINE_EXCEEDED, connection
+    /// failures) or `serverErrors` (those, and INTERNAL, UNKNOWN, DATA_LOSS, UNIMPLEMENTED).
+    pub on: OutlierOn,
+    /// How many failed calls in a row eject the pod, at least 1.
+    #[schemars(range(min = 1))]
+    pub after: Located<u32>,
+    /// How often pods are looked at to eject or bring back (default 10s).
+    pub interval: Option<Located<ConfigDuration>>,
+    /// How long a pod stays ejected the first time (default 30s).
+    pub ejection_time: Option<Located<ConfigDuration>>,
+    /// At most this share of the pods ejected at once, the pod about to be ejected included
+    /// (default 50; Istio's own 10 would eject nothing on fewer than 10 pods).
+    #[schemars(range(max = 100))]
+    pub max_ejection_percent: Option<Located<u8>>,
+}
+
+/// The gRPC statuses outlier detection counts (see [`crate::OutlierDetection`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum OutlierOn {
+    /// UNAVAILABLE and DEADLINE_EXCEEDED: Istio's `consecutiveGatewayErrors`.
+    Unavailable,
+    /// Every status Envoy counts as 5xx: Istio's `consecutive5xxErrors`.
+    ServerErrors,
 }
 
 fn default_port() -> u16 {

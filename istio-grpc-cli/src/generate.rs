@@ -278,6 +278,8 @@ fn from_flags(args: &Args) -> Result<(GenerateConfig, BTreeMap<String, String>),
                 namespace,
                 port,
                 grpc_services: Vec::new(),
+                max_concurrent_calls: None,
+                outlier_detection: None,
             });
             backends.len() - 1
         });

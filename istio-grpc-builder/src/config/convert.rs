@@ -209,6 +209,22 @@ impl GenerateConfig {
             if let Some(ns) = &b.namespace {
                 backend = backend.namespace(ns.clone());
             }
+            if let Some(calls) = &b.max_concurrent_calls {
+                if calls.value == 0 || i32::try_from(calls.value).is_err() {
+                    problems.push(
+                        format!("backends[{i}].maxConcurrentCalls"),
+                        calls,
+                        ConfigProblem::Invalid(format!(
+                            "{} concurrent calls: give 1 to 2147483647, or leave the key out for no limit",
+                            calls.value
+                        )),
+                    );
+                }
+                backend = backend.max_concurrent_calls(calls.value);
+            }
+            if let Some(o) = &b.outlier_detection {
+                backend = backend.outlier_detection(outlier(o, i, &mut problems));
+            }
             for (j, svc) in b.grpc_services.iter().enumerate() {
                 let path = format!("backends[{i}].grpcServices[{j}]");
                 let described: Vec<&DescribedService> = if svc.name.value == EVERY_OTHER_SERVICE {
@@ -403,6 +419,46 @@ fn method_route(
             .retry(MethodRoute::<BidiStreaming>::new(s, name))
             .into(),
     })
+}
+
+/// The builder's outlier detection for a backend's `outlierDetection`; a count of 0 and a share
+/// above 100 are reported at their line (durations are checked by `build()`, as timeouts are).
+fn outlier(o: &super::OutlierConfig, i: usize, problems: &mut Problems) -> crate::OutlierDetection {
+    let path = format!("backends[{i}].outlierDetection");
+    if o.after.value == 0 {
+        problems.push(
+            format!("{path}.after"),
+            &o.after,
+            ConfigProblem::Invalid(
+                "0 failures would turn ejection off: give at least 1, or leave `outlierDetection` out"
+                    .to_owned(),
+            ),
+        );
+    }
+    let mut out = match o.on {
+        super::OutlierOn::Unavailable => crate::OutlierDetection::unavailable(o.after.value),
+        super::OutlierOn::ServerErrors => crate::OutlierDetection::server_errors(o.after.value),
+    };
+    if let Some(d) = &o.interval {
+        out = out.interval(d.value.0);
+    }
+    if let Some(d) = &o.ejection_time {
+        out = out.ejection_time(d.value.0);
+    }
+    if let Some(p) = &o.max_ejection_percent {
+        if p.value > 100 {
+            problems.push(
+                format!("{path}.maxEjectionPercent"),
+                p,
+                ConfigProblem::Invalid(format!(
+                    "{} % of the pods is more than all of them: give at most 100",
+                    p.value
+                )),
+            );
+        }
+        out = out.max_ejection_percent(p.value);
+    }
+    out
 }
 
 #[cfg(test)]

@@ -308,3 +308,67 @@ fn the_greeters_build_rs_writes_the_configured_manifests() -> Result<(), Box<dyn
     );
     Ok(())
 }
+
+/// A backend's concurrency cap and outlier detection from YAML: the same DestinationRule as the
+/// Rust calls; a count of 0 and a share above 100 are refused at their line.
+#[test]
+fn concurrency_cap_and_outlier_detection_from_yaml() -> Result<(), Box<dyn std::error::Error>> {
+    let settings = "  - service: greeter\n    maxConcurrentCalls: 1000\n    outlierDetection: {on: unavailable, after: 3, interval: 5s, ejectionTime: 1m}\n";
+    let yaml = GREETER_CONFIG.replace("  - service: greeter\n", settings);
+    let from_yaml = config::manifests_from_descriptor_set(FILE_DESCRIPTOR_SET, &yaml)?;
+    let dr = |mesh: &Mesh| {
+        mesh.objects()
+            .iter()
+            .find(|o| o.kind() == "DestinationRule")
+            .map(|o| o.to_json().expect("json"))
+    };
+    let policy = dr(&from_yaml).expect("a DestinationRule")["spec"]["trafficPolicy"].clone();
+    assert_eq!(
+        policy,
+        serde_json::json!({
+            "connectionPool": {"http": {"http2MaxRequests": 1000}},
+            "outlierDetection": {"consecutiveGatewayErrors": 3, "consecutive5xxErrors": 0,
+                "interval": "5s", "baseEjectionTime": "60s", "maxEjectionPercent": 50},
+        })
+    );
+    let by_hand = Ingress::new("grpc.example.com")
+        .tls(TlsCredential::secret("grpc-tls-credential"))
+        .backend(
+            Backend::service("greeter")
+                .max_concurrent_calls(1000)
+                .outlier_detection(
+                    istio_grpc_builder::OutlierDetection::unavailable(3)
+                        .interval(Duration::from_secs(5))
+                        .ejection_time(Duration::from_secs(60)),
+                ),
+        )
+        .build()?;
+    assert_eq!(dr(&from_yaml), dr(&by_hand));
+
+    let bad = GREETER_CONFIG.replace(
+        "  - service: greeter\n",
+        "  - service: greeter\n    maxConcurrentCalls: 0\n    outlierDetection: {on: serverErrors, after: 0, maxEjectionPercent: 150}\n",
+    );
+    let errors = config_errors(&bad);
+    let found: Vec<(&str, Option<usize>)> = errors
+        .iter()
+        .map(|e| (e.path.as_str(), e.location.map(|l| l.line)))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("backends[0].maxConcurrentCalls", Some(10)),
+            ("backends[0].outlierDetection.after", Some(11)),
+            ("backends[0].outlierDetection.maxEjectionPercent", Some(11)),
+        ],
+        "{errors:?}"
+    );
+    assert!(
+        errors[1]
+            .to_string()
+            .contains("0 failures would turn ejection off"),
+        "{}",
+        errors[1]
+    );
+    Ok(())
+}
