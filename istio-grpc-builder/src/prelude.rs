@@ -21,6 +21,6 @@ pub use crate::marker::{BidiStreaming, ClientStreaming, ServerStreaming, Streami
 #[cfg(feature = "macros")]
 pub use crate::routes;
 pub use crate::{
-    Backend, BuildErrors, GrpcWeb, Ingress, Mesh, MethodRoute, Origins, ProxylessRole, RetryOn,
-    Route, ServiceRoute, TlsCredential, lb, upstream_tls,
+    Backend, BuildErrors, GrpcWeb, Ingress, Mesh, MethodRoute, Origins, OutlierDetection,
+    ProxylessRole, RetryOn, Route, ServiceRoute, TlsCredential, lb, upstream_tls,
 };
