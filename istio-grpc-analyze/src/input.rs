@@ -182,7 +182,7 @@ pub(crate) fn collect(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
-fn unusable(file: Option<&Path>, message: String) -> Diagnostic {
+pub(crate) fn unusable(file: Option<&Path>, message: String) -> Diagnostic {
     Diagnostic {
         code: codes::UNUSABLE_INPUT,
         severity: codes::UNUSABLE_INPUT.severity,
@@ -197,7 +197,7 @@ fn unusable(file: Option<&Path>, message: String) -> Diagnostic {
     }
 }
 
-fn problem(file: Option<&Path>, e: &Error) -> Diagnostic {
+pub(crate) fn problem(file: Option<&Path>, e: &Error) -> Diagnostic {
     let (code, path, message, fix) = match e {
         Error::Syntax {
             document, message, ..
@@ -256,7 +256,11 @@ fn problem(file: Option<&Path>, e: &Error) -> Diagnostic {
 /// Fills in the locations the checks left to look up: the positions of each document with
 /// findings (recorded compactly as it was read, see `SourceMap`) are decoded once for all of
 /// them, on up to `threads` threads; the locations do not depend on how many.
-pub(crate) fn locate(manifests: &[Manifest], threads: usize, out: &mut [Diagnostic]) {
+pub(crate) fn locate<'s>(
+    source: impl Fn(usize) -> Option<&'s SourceMap> + Sync,
+    threads: usize,
+    out: &mut [Diagnostic],
+) {
     let mut by_manifest: std::collections::BTreeMap<usize, Vec<usize>> = Default::default();
     for (i, d) in out.iter().enumerate() {
         if let Some(pending) = d.pending {
@@ -265,23 +269,13 @@ pub(crate) fn locate(manifests: &[Manifest], threads: usize, out: &mut [Diagnost
     }
     let jobs: Vec<(&SourceMap, Vec<usize>)> = by_manifest
         .into_iter()
-        .filter_map(|(manifest, found)| {
-            let source = manifests.get(manifest)?.source.as_ref()?;
-            Some((source, found))
-        })
+        .filter_map(|(manifest, found)| Some((source(manifest)?, found)))
         .collect();
     let findings: &[Diagnostic] = out;
     let located = crate::parallel::map_chunks(&jobs, threads, LOCATE_PARALLEL_FROM, |some| {
         let mut located = Vec::new();
         for (source, found) in some {
-            let paths: Vec<(&str, bool)> = found
-                .iter()
-                .map(|&i| {
-                    let d = &findings[i];
-                    (d.path.as_str(), d.pending.is_some_and(|p| p.key))
-                })
-                .collect();
-            located.extend(found.iter().copied().zip(source.locate_all(&paths)));
+            located.extend(found.iter().copied().zip(locate_in(source, found.iter().map(|&i| &findings[i]))));
         }
         located
     });
@@ -293,13 +287,40 @@ pub(crate) fn locate(manifests: &[Manifest], threads: usize, out: &mut [Diagnost
     }
 }
 
+/// The locations of findings in one document.
+fn locate_in<'d>(
+    source: &SourceMap,
+    found: impl Iterator<Item = &'d Diagnostic>,
+) -> Vec<Option<Location>> {
+    let paths: Vec<(&str, bool)> = found
+        .map(|d| (d.path.as_str(), d.pending.is_some_and(|p| p.key)))
+        .collect();
+    source.locate_all(&paths)
+}
+
+/// Locates the findings about one manifest, all of them its own.
+pub(crate) fn locate_one(manifest: &Manifest, out: &mut [Diagnostic]) {
+    let pending: Vec<usize> = (0..out.len()).filter(|&i| out[i].pending.is_some()).collect();
+    if let Some(source) = &manifest.source
+        && !pending.is_empty()
+    {
+        let at = locate_in(source, pending.iter().map(|&i| &out[i]));
+        for (i, at) in pending.into_iter().zip(at) {
+            out[i].location = at;
+        }
+    }
+    for d in out.iter_mut() {
+        d.pending = None;
+    }
+}
+
 /// Fewer documents to locate findings in are handled on the calling thread.
 const LOCATE_PARALLEL_FROM: usize = 64;
 
 /// GRPC012 for every field the types do not know: the document is still checked, the field is
 /// kept as written, and the finding says where it is and which known name is nearest.
-pub(crate) fn unknown_fields(manifests: &[Manifest], out: &mut Vec<Diagnostic>) {
-    for manifest in manifests {
+pub(crate) fn unknown_fields(manifest: &Manifest, out: &mut Vec<Diagnostic>) {
+    {
         for field in &manifest.unknown_fields {
             let kind = manifest.object.kind();
             let mut d = crate::model::diagnostic(

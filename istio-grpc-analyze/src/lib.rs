@@ -38,11 +38,14 @@
 //! assert!(finding.message.contains("reset reason: protocol error"));
 //! ```
 
+mod analysis;
 mod checks;
 pub mod codes;
 mod crd;
 mod diagnostic;
 mod input;
+mod lean;
+mod local;
 mod model;
 pub mod output;
 mod parallel;
@@ -51,11 +54,11 @@ pub use istio_grpc_types::protocol;
 
 use std::collections::BTreeSet;
 
+pub use analysis::Analysis;
 pub use codes::Code;
 pub use crd::{CrdError, CrdSet, Findings, GATEWAY_API_CRDS, ISTIO_CRDS};
 pub use diagnostic::{Diagnostic, Resource, Severity, TextEdit};
 pub use input::{Inputs, Manifest};
-use istio_grpc_types::Object;
 pub use suppress::{Baseline, BaselineEntry, SUPPRESS_ANNOTATION, Suppression};
 
 /// What the analyzer knows beyond the manifests.
@@ -210,135 +213,21 @@ impl Report {
 
 /// Runs every check over the inputs.
 ///
-/// With more than one thread ([`Options::threads`]), the CRD checks (per document, themselves
-/// on threads) run while the rules (across documents) run on the calling thread; the findings
-/// are the same, in the same order, as on one thread.
+/// The checks that read one object alone (the CRD schema and CEL rules among them) run on up to
+/// [`Options::threads`] threads, then the rules across objects on the calling thread; the
+/// findings are the same, in the same order, whatever the threads. [`Analysis`] does the same
+/// reading files as it goes, without holding the objects.
 pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
-    let threads = match options.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
-        n => n,
-    };
-    let crd_check = |crds: &CrdSet| {
-        let mut found = Vec::new();
-        checks::crd_schema::check(&inputs.manifests, crds, threads, &mut found);
-        found
-    };
-    let (mut out, crd_found) = std::thread::scope(|scope| {
-        let crd_found = match &options.crds {
-            Some(crds) if threads > 1 => {
-                let crd_check = &crd_check;
-                Some(Ok(scope.spawn(move || crd_check(crds))))
-            }
-            Some(crds) => Some(Err(crds)),
-            None => None,
-        };
-        let out = rules(inputs, options);
-        let crd_found = crd_found.map(|check| match check {
-            Ok(thread) => thread
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            Err(crds) => crd_check(crds),
-        });
-        (out, crd_found)
-    });
-    out.extend(crd_found.into_iter().flatten());
-    for manifest in &inputs.manifests {
-        if let Object::Other(other) = &manifest.object {
-            let api = other
-                .as_json()
-                .get("apiVersion")
-                .and_then(|v| v.as_str())
-                .unwrap_or("?");
-            let kind = manifest.object.kind();
-            let schema = options
-                .crds
-                .as_ref()
-                .is_some_and(|crds| crds.covers(api, kind));
-            out.push(model::diagnostic(
-                manifest,
-                codes::UNCHECKED_KIND,
-                "",
-                if schema {
-                    format!("{api} {kind} is checked against its CRD only: no rule of this analyzer reads it")
-                } else if kind == "Gateway" && api.starts_with("gateway.networking.k8s.io/") {
-                    format!("{api} {kind} is not checked: no CRD of this analyzer covers its group and kind (VirtualServices bound to it are checked against its listeners)")
-                } else {
-                    format!("{api} {kind} is not checked: no rule and no CRD of this analyzer covers its group and kind")
-                },
-                None,
-            ));
-        }
-    }
-    input::locate(&inputs.manifests, threads, &mut out);
-    sort(&mut out);
-    out.dedup();
-    let suppressed = suppress::apply(&mut out, &inputs.manifests, &options.suppressions);
-    let unusable = inputs.has_unusable_input() || inputs.documents == 0;
-    if inputs.documents == 0 && inputs.problems.is_empty() {
-        out.push(Diagnostic {
-            code: codes::UNUSABLE_INPUT,
-            severity: Severity::Error,
-            resource: None,
-            path: String::new(),
-            file: None,
-            location: None,
-            message: "no documents found in the input".into(),
-            fix: Some("pass files or folders holding Kubernetes manifests, or - for stdin".into()),
-            edit: None,
-            pending: None,
-        });
-    }
-    Report {
-        diagnostics: out,
-        documents: inputs.documents,
-        unusable,
-        suppressed,
-        accepted: 0,
-    }
-}
-
-/// Every check but the CRD checks: the problems met reading, the unknown fields, the rules.
-fn rules(inputs: &Inputs, options: &Options) -> Vec<Diagnostic> {
-    let mut out = inputs.problems.clone();
-    input::unknown_fields(&inputs.manifests, &mut out);
-    let model = model::Model::new(&inputs.manifests, options.grpc_services.clone());
-    checks::backend_protocol::check(&model, &mut out);
-    checks::gateway_binding::check(&model, &mut out);
-    checks::credentials::check(&model, &mut out);
-    checks::timeouts::check(&model, options, &mut out);
-    checks::retries::check(&model, &mut out);
-    checks::grpc_web::check(&model, &mut out);
-    checks::proxyless::check(&model, &mut out);
-    checks::shadowing::check(&model, &mut out);
-    checks::dup_matches::check(&model, &mut out);
-    checks::prefixes::check(&model, &mut out);
-    checks::catch_all::check(&model, &mut out);
-    checks::mesh_hosts::check(&model, &mut out);
-    checks::ca_certificates::check(&model, &mut out);
-    checks::conditions::check(&inputs.manifests, &mut out);
-    checks::sidecar_selector::check(&model, &mut out);
-    checks::gateway_certs::check(&model, &mut out);
-    checks::gateway_ports::check(&model, &mut out);
-    checks::subsets::check(&model, &mut out);
-    checks::port_names::check(&model, &mut out);
-    checks::envoy_filter_patches::check(&model, &mut out);
-    checks::service_entry_addresses::check(&model, &mut out);
-    checks::destination_hosts::check(&model, &mut out);
-    checks::deployment_services::check(&model, &mut out);
-    checks::deprecation::check(&model, &mut out);
-    checks::ingress_subsets::check(&model, &mut out);
-    checks::peer_auth_ports::check(&model, &mut out);
-    checks::gateway_conflicts::check(&model, &mut out);
-    checks::outlier::check(&model, &mut out);
-    checks::gateway_api::check(&inputs.manifests, &model, &mut out);
-    out
+    let mut analysis = Analysis::new(options);
+    analysis.add_inputs(inputs);
+    analysis.finish()
 }
 
 /// Orders findings by file, line, column, code and path, stably (findings equal on those stay
 /// in the order found), without the copy of the findings a stable sort takes as scratch space
 /// (6 MB for the 20,000 findings of a 10,000-service mesh): the positions are sorted, then the
 /// findings put in place by following the permutation's cycles.
-fn sort(out: &mut [Diagnostic]) {
+pub(crate) fn sort(out: &mut [Diagnostic]) {
     fn key(
         d: &Diagnostic,
     ) -> (

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Diagnostic, Manifest, Resource};
+use crate::{Diagnostic, Resource};
 
 /// The annotation that suppresses codes on the object carrying it: a comma-separated list of
 /// codes, or `*` for all (istioctl's `annotation.GalleyAnalyzeSuppress`).
@@ -88,23 +88,9 @@ fn glob(pattern: &str, text: &str) -> bool {
 /// pattern; returns how many were removed.
 pub(crate) fn apply(
     diagnostics: &mut Vec<Diagnostic>,
-    manifests: &[Manifest],
+    annotated: &BTreeMap<Resource, BTreeSet<String>>,
     suppressions: &[Suppression],
 ) -> usize {
-    let mut annotated: BTreeMap<Resource, BTreeSet<String>> = BTreeMap::new();
-    for m in manifests {
-        if let Some(codes) = m
-            .object
-            .metadata()
-            .and_then(|meta| meta.annotations.as_ref())
-            .and_then(|a| a.get(SUPPRESS_ANNOTATION))
-        {
-            annotated
-                .entry(m.resource())
-                .or_default()
-                .extend(codes.split(',').map(|c| c.trim().to_owned()));
-        }
-    }
     if annotated.is_empty() && suppressions.is_empty() {
         return 0;
     }

@@ -776,44 +776,74 @@ pub fn parse_each(input: &str, options: &Options, each: impl FnMut(Result<Docume
 pub fn parse_each_shared(
     input: Arc<str>,
     options: &Options,
-    mut each: impl FnMut(Result<Document, Error>),
+    each: impl FnMut(Result<Document, Error>),
+) {
+    parse_map_each(input, options, || (), |(), doc| doc, each)
+}
+
+/// [`parse_each_shared`], with `map` applied to each document (or its error) on the thread that
+/// read it, before `each` gets the result on the calling thread, in stream order: a caller that
+/// keeps little of each document (the analyzer checks it and keeps what the checks across
+/// documents need) does that work on the reading threads, and no document waits whole for the
+/// calling thread. Each reading thread has a state of its own for `map`, made by `init` (a
+/// cache, say).
+///
+/// ```
+/// use istio_grpc_types::yaml;
+///
+/// let mut kinds = Vec::new();
+/// yaml::parse_map_each("kind: Service\napiVersion: v1\n---\nkind: Secret\napiVersion: v1\n".into(),
+///     &yaml::Options::default(), || (), |(), doc| doc.map(|d| d.object.kind().len()),
+///     |len| kinds.push(len.unwrap()));
+/// assert_eq!(kinds, [7, 6]);
+/// ```
+pub fn parse_map_each<S, R: Send>(
+    input: Arc<str>,
+    options: &Options,
+    init: impl Fn() -> S + Sync,
+    map: impl Fn(&mut S, Result<Document, Error>) -> R + Sync,
+    mut each: impl FnMut(R),
 ) {
     let chunks: Vec<Chunk> = split(&input)
         .into_iter()
         .filter(|c| !c.is_blank(&input))
         .collect();
     let input = &input;
+    let (map, init) = (&map, &init);
+    let read = |state: &mut S, i: usize, c: &Chunk| -> Vec<R> {
+        parse_chunk(input, c, i + 1, options)
+            .into_iter()
+            .map(|doc| map(state, doc))
+            .collect()
+    };
     // Documents are independent once split: with threads, the results are put back in stream
     // order, so the output does not depend on the machine.
     let threads = options.threads.max(1);
     if threads < 2 || chunks.len() < PARALLEL_FROM {
+        let mut state = init();
         for (i, c) in chunks.iter().enumerate() {
-            parse_chunk(input, c, i + 1, options)
-                .into_iter()
-                .for_each(&mut each);
+            read(&mut state, i, c).into_iter().for_each(&mut each);
         }
         return;
     }
     // Each worker takes the next unread document (no worker waits for another to finish a
     // share, which on a loaded machine left the others idle), and the calling thread hands the
-    // documents to `each` in stream order as they come. Held besides what `each` keeps: the
-    // documents read after one still being read (a handful, unless a thread is descheduled
+    // results to `each` in stream order as they come. Held besides what `each` keeps: the
+    // results read after one still being read (a handful, unless a thread is descheduled
     // for long) and at most `AHEAD` in the channel.
     let next = std::sync::atomic::AtomicUsize::new(0);
-    let (next, chunks) = (&next, &chunks);
+    let (next, chunks, read) = (&next, &chunks, &read);
     std::thread::scope(|scope| {
-        let (send, read) = std::sync::mpsc::sync_channel(AHEAD);
+        let (send, received) = std::sync::mpsc::sync_channel(AHEAD);
         let workers: Vec<_> = (0..threads)
             .map(|_| {
                 let send = send.clone();
                 scope.spawn(move || {
+                    let mut state = init();
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         let Some(c) = chunks.get(i) else { break };
-                        if send
-                            .send((i, parse_chunk(input, c, i + 1, options)))
-                            .is_err()
-                        {
+                        if send.send((i, read(&mut state, i, c))).is_err() {
                             // the calling thread stopped receiving: it is unwinding
                             break;
                         }
@@ -822,13 +852,13 @@ pub fn parse_each_shared(
             })
             .collect();
         drop(send);
-        // documents read ahead of the next one due, by position
+        // results read ahead of the next one due, by position
         let mut early = std::collections::BTreeMap::new();
         let mut due = 0;
-        for (i, docs) in read {
-            early.insert(i, docs);
-            while let Some(docs) = early.remove(&due) {
-                docs.into_iter().for_each(&mut each);
+        for (i, results) in received {
+            early.insert(i, results);
+            while let Some(results) = early.remove(&due) {
+                results.into_iter().for_each(&mut each);
                 due += 1;
             }
         }

@@ -4,7 +4,7 @@
 //! error` (Envoy response flag `UPE`): ENVOY.md lab b, with grpcio and tonic servers. Not the
 //! RST_STREAM the article describes: that is what a route timeout cutting a stream shows (GRPC002).
 
-use k8s_openapi::api::core::v1::ServicePort;
+use crate::lean::ServicePort;
 
 use crate::checks::route_is_grpc;
 use crate::model::{Model, diagnostic};
@@ -34,26 +34,22 @@ pub(crate) fn declared(port: &ServicePort) -> (PortProtocol, String) {
     (protocol, format!("{name}{app}"))
 }
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     for (manifest, vs) in &model.virtual_services {
         let ns = manifest.namespace();
-        for (i, route) in vs.spec.http.iter().flatten().enumerate() {
+        for (i, route) in vs.http.iter().enumerate() {
             if !route_is_grpc(model, manifest, vs, route) {
                 continue;
             }
-            for (j, dest) in route.route.iter().flatten().enumerate() {
-                let Some(destination) = &dest.destination else {
+            for (j, dest) in route.route.iter().enumerate() {
+                let Some(destination) = dest else {
                     continue;
                 };
                 let host = destination.host.as_deref().unwrap_or("");
                 let Some((svc_manifest, svc)) = model.service_for_host(host, ns) else {
                     continue;
                 };
-                let ports = svc
-                    .spec
-                    .as_ref()
-                    .and_then(|s| s.ports.as_deref())
-                    .unwrap_or_default();
+                let ports = &svc.ports;
                 let wanted = destination.port.as_ref().and_then(|p| p.number);
                 let port = match wanted {
                     Some(n) => ports.iter().find(|p| i64::from(p.port) == i64::from(n)),
@@ -81,7 +77,7 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                         "port {} of Service {}/{} {declared}: {consequence}, and gRPC clients get {}",
                         port.port,
                         svc_manifest.namespace(),
-                        svc.metadata.name.as_deref().unwrap_or(""),
+                        svc_manifest.name(),
                         SYMPTOM,
                     ),
                     Some("name the port \"grpc\" (or \"grpc-<suffix>\") or set appProtocol: grpc".to_owned()),

@@ -6,7 +6,9 @@
 
 use istio_grpc_types::destination_rule::{ClientTlsMode, ClientTlsSettings};
 
-use crate::model::{Model, diagnostic};
+use crate::model::diagnostic;
+use crate::Manifest;
+use istio_grpc_types::DestinationRule;
 use crate::{Diagnostic, codes};
 
 fn unverified(tls: Option<&ClientTlsSettings>, has_selector: bool) -> Option<&'static str> {
@@ -27,44 +29,42 @@ fn unverified(tls: Option<&ClientTlsSettings>, has_selector: bool) -> Option<&'s
     (!(ca || (credential && has_selector))).then_some(mode)
 }
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
-    for (manifest, dr) in &model.destination_rules {
-        let name = format!(
-            "{}/{}",
-            manifest.namespace(),
-            manifest.object.name().unwrap_or("")
-        );
-        let ns = manifest.namespace();
-        let host = dr.spec.host.as_deref().unwrap_or("");
-        let has_selector = dr.spec.workload_selector.is_some();
-        let Some(policy) = &dr.spec.traffic_policy else {
-            continue;
-        };
-        if let Some(mode) = unverified(policy.tls.as_ref(), has_selector) {
+pub(crate) fn check(manifest: &Manifest, dr: &DestinationRule, out: &mut Vec<Diagnostic>) {
+    let name = format!(
+        "{}/{}",
+        manifest.namespace(),
+        manifest.object.name().unwrap_or("")
+    );
+    let ns = manifest.namespace();
+    let host = dr.spec.host.as_deref().unwrap_or("");
+    let has_selector = dr.spec.workload_selector.is_some();
+    let Some(policy) = &dr.spec.traffic_policy else {
+        return;
+    };
+    if let Some(mode) = unverified(policy.tls.as_ref(), has_selector) {
+        out.push(diagnostic(
+            manifest,
+            codes::NO_CERT_VERIFICATION_DESTINATION,
+            "spec.trafficPolicy.tls",
+            format!("DestinationRule {name} in namespace {ns} has TLS mode set to {mode} but no caCertificates are set to validate server identity for host: {host}"),
+            Some("set tls.caCertificates (or a credentialName holding ca.crt) so the server's certificate is verified".to_owned()),
+        ));
+    }
+    for (i, p) in policy.port_level_settings.iter().flatten().enumerate() {
+        if let Some(mode) = unverified(p.tls.as_ref(), has_selector) {
+            let port = p
+                .port
+                .as_ref()
+                .and_then(|s| s.number)
+                .map(|n| format!("number:{n}"))
+                .unwrap_or_default();
             out.push(diagnostic(
                 manifest,
-                codes::NO_CERT_VERIFICATION_DESTINATION,
-                "spec.trafficPolicy.tls",
-                format!("DestinationRule {name} in namespace {ns} has TLS mode set to {mode} but no caCertificates are set to validate server identity for host: {host}"),
+                codes::NO_CERT_VERIFICATION_PORT,
+                format!("spec.trafficPolicy.portLevelSettings[{i}].tls"),
+                format!("DestinationRule {name} in namespace {ns} has TLS mode set to {mode} but no caCertificates are set to validate server identity for host: {host} at port {port}"),
                 Some("set tls.caCertificates (or a credentialName holding ca.crt) so the server's certificate is verified".to_owned()),
             ));
-        }
-        for (i, p) in policy.port_level_settings.iter().flatten().enumerate() {
-            if let Some(mode) = unverified(p.tls.as_ref(), has_selector) {
-                let port = p
-                    .port
-                    .as_ref()
-                    .and_then(|s| s.number)
-                    .map(|n| format!("number:{n}"))
-                    .unwrap_or_default();
-                out.push(diagnostic(
-                    manifest,
-                    codes::NO_CERT_VERIFICATION_PORT,
-                    format!("spec.trafficPolicy.portLevelSettings[{i}].tls"),
-                    format!("DestinationRule {name} in namespace {ns} has TLS mode set to {mode} but no caCertificates are set to validate server identity for host: {host} at port {port}"),
-                    Some("set tls.caCertificates (or a credentialName holding ca.crt) so the server's certificate is verified".to_owned()),
-                ));
-            }
         }
     }
 }

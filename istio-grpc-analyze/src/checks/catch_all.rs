@@ -12,53 +12,28 @@
 
 use std::collections::BTreeMap;
 
-use istio_grpc_types::StringMatch;
-use istio_grpc_types::virtual_service::{HttpRoute, VirtualService};
-
-use crate::checks::uri_only;
-use crate::model::{Model, diagnostic};
-use crate::{Diagnostic, Manifest, codes};
-
-/// Index of the first route that takes every request (`IsCatchAllRoute`: no match, or a match on
-/// nothing but uri prefix `/` or regex `.*`). istiod stops translating a VirtualService there.
-fn catch_all(vs: &VirtualService) -> Option<usize> {
-    vs.spec.http.iter().flatten().position(|route: &HttpRoute| {
-        let matches = route.match_.as_deref().unwrap_or_default();
-        matches.is_empty()
-            || matches.iter().any(|m| match uri_only(m) {
-                Some(None) => true,
-                Some(Some(StringMatch::Prefix(p))) => p == "/",
-                Some(Some(StringMatch::Regex(r))) => r == ".*",
-                _ => false,
-            })
-    })
-}
+use crate::lean::VirtualService;
+use crate::model::{Head, Model, diagnostic};
+use crate::{Diagnostic, codes};
 
 /// Istio's order: creation time (absent: created now, so last), name, namespace.
-fn age_key<'a>(manifest: &'a Manifest, vs: &'a VirtualService) -> (String, &'a str, &'a str) {
-    let created = vs
-        .metadata
-        .creation_timestamp
-        .as_ref()
-        .and_then(|t| serde_json::to_value(t).ok())
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_else(|| "~".to_owned());
+fn age_key<'a>(manifest: &'a Head, vs: &'a VirtualService) -> (&'a str, &'a str, &'a str) {
     (
-        created,
-        vs.metadata.name.as_deref().unwrap_or(""),
+        vs.created.as_deref().unwrap_or("~"),
+        manifest.name(),
         manifest.namespace(),
     )
 }
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     // (gateway namespace/name, host) -> VirtualServices with a catch-all
     let mut groups: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     for (index, (manifest, vs)) in model.virtual_services.iter().enumerate() {
-        if catch_all(vs).is_none() {
+        if vs.catch_all().is_none() {
             continue;
         }
         let ns = manifest.namespace();
-        for reference in vs.spec.gateways.iter().flatten() {
+        for reference in vs.gateways.iter().map(|g| &**g) {
             if reference == "mesh" {
                 continue;
             }
@@ -66,7 +41,7 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                 Some((gw_ns, name)) => format!("{gw_ns}/{name}"),
                 None => format!("{ns}/{reference}"),
             };
-            for host in vs.spec.hosts.iter().flatten() {
+            for host in vs.hosts.iter() {
                 let entry = groups
                     .entry((gateway.clone(), host.to_ascii_lowercase()))
                     .or_default();
@@ -83,8 +58,8 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
             continue;
         }
         members.sort_by(|&a, &b| {
-            let (ma, va) = model.virtual_services[a];
-            let (mb, vb) = model.virtual_services[b];
+            let (ma, va) = &model.virtual_services[a];
+            let (mb, vb) = &model.virtual_services[b];
             age_key(ma, va).cmp(&age_key(mb, vb))
         });
         let winner = members[0];
@@ -96,15 +71,15 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
         }
     }
     for (loser, places) in hidden {
-        let (manifest, vs) = model.virtual_services[loser];
-        let Some(route) = catch_all(vs) else { continue };
+        let (manifest, vs) = &model.virtual_services[loser];
+        let Some(route) = vs.catch_all() else { continue };
         let name = |i: usize| {
-            let (m, v) = model.virtual_services[i];
+            let (m, v) = &model.virtual_services[i];
             format!(
                 "{}/{} (spec.http[{}])",
                 m.namespace(),
-                v.metadata.name.as_deref().unwrap_or(""),
-                catch_all(v).unwrap_or(0)
+                m.name(),
+                v.catch_all().unwrap_or(0)
             )
         };
         let detail = places

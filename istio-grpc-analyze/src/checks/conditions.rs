@@ -29,69 +29,67 @@ fn raw(manifest: &Manifest) -> Option<Value> {
     }
 }
 
-pub(crate) fn check(manifests: &[Manifest], out: &mut Vec<Diagnostic>) {
-    for manifest in manifests {
-        // the kind first, from the typed object: most objects have no conditions to read
-        let kind = manifest.object.kind();
-        let group = manifest.object.group();
-        let types = negative_types(group, kind);
-        if types.is_empty() {
-            continue;
-        }
-        if let istio_grpc_types::Object::Service(svc) = &manifest.object
-            && svc
-                .status
-                .as_ref()
-                .and_then(|s| s.conditions.as_ref())
-                .is_none_or(|c| c.is_empty())
-        {
-            continue;
-        }
-        let Some(json) = raw(manifest) else { continue };
-        // routes keep their conditions per parent
-        let mut conditions: Vec<(String, &Value)> = Vec::new();
-        for (i, c) in json["status"]["conditions"]
+pub(crate) fn check(manifest: &Manifest, out: &mut Vec<Diagnostic>) {
+    // the kind first, from the typed object: most objects have no conditions to read
+    let kind = manifest.object.kind();
+    let group = manifest.object.group();
+    let types = negative_types(group, kind);
+    if types.is_empty() {
+        return;
+    }
+    if let istio_grpc_types::Object::Service(svc) = &manifest.object
+        && svc
+            .status
+            .as_ref()
+            .and_then(|s| s.conditions.as_ref())
+            .is_none_or(|c| c.is_empty())
+    {
+        return;
+    }
+    let Some(json) = raw(manifest) else { return };
+    // routes keep their conditions per parent
+    let mut conditions: Vec<(String, &Value)> = Vec::new();
+    for (i, c) in json["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        conditions.push((format!("status.conditions[{i}]"), c));
+    }
+    for (p, parent) in json["status"]["parents"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        for (i, c) in parent["conditions"]
             .as_array()
             .into_iter()
             .flatten()
             .enumerate()
         {
-            conditions.push((format!("status.conditions[{i}]"), c));
+            conditions.push((format!("status.parents[{p}].conditions[{i}]"), c));
         }
-        for (p, parent) in json["status"]["parents"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .enumerate()
-        {
-            for (i, c) in parent["conditions"]
-                .as_array()
-                .into_iter()
-                .flatten()
-                .enumerate()
-            {
-                conditions.push((format!("status.parents[{p}].conditions[{i}]"), c));
-            }
-        }
-        for (path, c) in conditions {
-            let ctype = c["type"].as_str().unwrap_or("");
-            let reason = c["reason"].as_str().unwrap_or("");
-            let negative = types.contains(&ctype) && c["status"] == "False";
-            let partially_invalid = kind == "AuthorizationPolicy"
-                && ctype == "WaypointAccepted"
-                && reason == "PartiallyInvalid";
-            if negative || partially_invalid {
-                out.push(diagnostic(
-                    manifest,
-                    codes::NEGATIVE_CONDITION,
-                    path,
-                    format!(
-                        "A condition with a negative status is present: type={ctype}, reason={reason}, message={}: the controller reports this object as not (fully) in effect",
-                        c["message"].as_str().unwrap_or("")
-                    ),
-                    Some("read the condition's message, fix what it names, and let the controller reconcile".to_owned()),
-                ));
-            }
+    }
+    for (path, c) in conditions {
+        let ctype = c["type"].as_str().unwrap_or("");
+        let reason = c["reason"].as_str().unwrap_or("");
+        let negative = types.contains(&ctype) && c["status"] == "False";
+        let partially_invalid = kind == "AuthorizationPolicy"
+            && ctype == "WaypointAccepted"
+            && reason == "PartiallyInvalid";
+        if negative || partially_invalid {
+            out.push(diagnostic(
+                manifest,
+                codes::NEGATIVE_CONDITION,
+                path,
+                format!(
+                    "A condition with a negative status is present: type={ctype}, reason={reason}, message={}: the controller reports this object as not (fully) in effect",
+                    c["message"].as_str().unwrap_or("")
+                ),
+                Some("read the condition's message, fix what it names, and let the controller reconcile".to_owned()),
+            ));
         }
     }
 }

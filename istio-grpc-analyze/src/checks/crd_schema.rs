@@ -12,38 +12,24 @@ use crate::crd::CelMemo;
 use crate::model::diagnostic;
 use crate::{CrdSet, Diagnostic, Manifest, codes};
 
-/// Checks the manifests on up to `threads` scoped threads (documents are independent); the
-/// findings come back in input order, as with one thread.
-pub(crate) fn check(
-    manifests: &[Manifest],
-    crds: &CrdSet,
-    threads: usize,
+/// Checks one object against the CRD of its group, kind and version; `memo` is shared by the
+/// objects one thread checks (objects of one shape share their CEL verdicts).
+pub(crate) fn check<'c>(
+    manifest: &Manifest,
+    crds: &'c CrdSet,
+    memo: &mut CelMemo<'c>,
     out: &mut Vec<Diagnostic>,
 ) {
-    let found = crate::parallel::map_chunks(manifests, threads, PARALLEL_FROM, |some| {
-        let mut found = Vec::new();
-        check_some(some, crds, &mut found);
-        found
-    });
-    out.extend(found.into_iter().flatten());
-}
-
-/// Fewer manifests are checked on the calling thread.
-const PARALLEL_FROM: usize = 256;
-
-fn check_some(manifests: &[Manifest], crds: &CrdSet, out: &mut Vec<Diagnostic>) {
-    // objects of one shape share their CEL verdicts (see `CelMemo`)
-    let mut memo = CelMemo::new();
-    for manifest in manifests {
+    {
         let json = match &manifest.object {
             Object::Other(other) => serde_json::Value::Object(other.as_json().clone()),
             object => match object.to_json() {
                 Ok(v) => v,
-                Err(_) => continue,
+                Err(_) => return,
             },
         };
-        let Some(findings) = crds.check_with(&json, &mut memo) else {
-            continue;
+        let Some(findings) = crds.check_with(&json, memo) else {
+            return;
         };
         // an unknown field the types found is reported once, by GRPC012, with its did-you-mean
         let known_unknown = |path: &str| manifest.unknown_fields.iter().any(|u| u.path == path);

@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use crate::model::{Model, diagnostic};
 use crate::{Diagnostic, codes};
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     if model.secrets.is_empty() {
         return;
     }
@@ -16,9 +16,9 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
         // the Secret lives with the gateway pods: where the selected workloads are, else the
         // Gateway's namespace (and istio-system for the default ingress gateway selector)
         let mut namespaces: BTreeSet<String> = model
-            .workloads_selected(&selector, None)
+            .workloads_selected(selector.iter().map(|(k, v)| (k.as_str(), v.as_str())), None)
             .iter()
-            .map(|w| w.manifest.namespace().to_owned())
+            .map(|w| w.head.namespace().to_owned())
             .collect();
         if namespaces.is_empty() {
             namespaces.insert(manifest.namespace().to_owned());

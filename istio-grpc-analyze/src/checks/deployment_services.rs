@@ -10,41 +10,39 @@
 
 use std::collections::BTreeMap;
 
-use istio_grpc_types::Object;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::model::{Model, diagnostic};
 use crate::{Diagnostic, codes};
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     for workload in &model.workloads {
-        let manifest = workload.manifest;
-        if !matches!(manifest.object, Object::Deployment(_)) {
+        let manifest = &workload.head;
+        if manifest.kind() != "Deployment" {
             continue;
         }
-        let name = manifest.object.name().unwrap_or("");
+        let name = manifest.name();
         let services: Vec<_> = model
             .services
             .iter()
             .filter(|(m, svc)| {
                 m.namespace() == manifest.namespace()
                     && svc
-                        .spec
+                        .selector
                         .as_ref()
-                        .and_then(|s| s.selector.as_ref())
-                        .is_some_and(|sel| {
-                            !sel.is_empty()
-                                && sel.iter().all(|(k, v)| workload.labels.get(k) == Some(v))
-                        })
+                        .is_some_and(|sel| !sel.is_empty() && workload.labels.has_all(sel.iter()))
             })
             .collect();
         // port -> protocol -> services; targetPort -> port -> service
         let mut protocols: BTreeMap<i32, BTreeMap<String, Vec<String>>> = BTreeMap::new();
         let mut targets: BTreeMap<String, BTreeMap<i32, String>> = BTreeMap::new();
         for (m, svc) in &services {
-            let svc_name = format!("{}/{}", m.namespace(), m.object.name().unwrap_or(""));
-            for port in svc.spec.iter().flat_map(|s| s.ports.iter().flatten()) {
-                let protocol = port.protocol.clone().unwrap_or_else(|| "TCP".to_owned());
+            let svc_name = format!("{}/{}", m.namespace(), m.name());
+            for port in svc.ports.iter() {
+                let protocol = port
+                    .protocol
+                    .as_deref()
+                    .map_or_else(|| "TCP".to_owned(), str::to_owned);
                 protocols
                     .entry(port.port)
                     .or_default()

@@ -2,17 +2,24 @@
 //! delay given as `percent` (replaced by `percentage`), a Sidecar `outboundTrafficPolicy.egressProxy`
 //! (ignored by current proxies).
 
-use crate::model::{Model, diagnostic};
+use crate::model::diagnostic;
+use crate::Manifest;
+use istio_grpc_types::VirtualService;
 use crate::{Diagnostic, codes};
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
-    for (manifest, vs) in &model.virtual_services {
+/// IST0002 on a VirtualService.
+pub(crate) fn virtual_service(
+    manifest: &Manifest,
+    vs: &VirtualService,
+    out: &mut Vec<Diagnostic>,
+) {
+    {
         // only a fault can hold the deprecated field
         if !vs.spec.http.iter().flatten().any(|r| r.fault.is_some()) {
-            continue;
+            return;
         }
         let Ok(json) = manifest.object.to_json() else {
-            continue;
+            return;
         };
         for (i, route) in json["spec"]["http"]
             .as_array()
@@ -34,9 +41,13 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
             }
         }
     }
-    for (manifest, _) in &model.sidecars {
+}
+
+/// IST0105 on a Sidecar.
+pub(crate) fn sidecar(manifest: &Manifest, out: &mut Vec<Diagnostic>) {
+    {
         let Ok(json) = manifest.object.to_json() else {
-            continue;
+            return;
         };
         if !json["spec"]["outboundTrafficPolicy"]["egressProxy"].is_null() {
             out.push(diagnostic(

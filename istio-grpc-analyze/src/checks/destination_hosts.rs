@@ -9,13 +9,14 @@
 use std::collections::BTreeMap;
 
 use crate::checks::mesh_hosts::fqdn;
+use crate::lean::Labels;
 use crate::model::{Model, diagnostic, host_covers};
 use crate::{Diagnostic, codes};
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     for (manifest, dr) in &model.destination_rules {
         let ns = manifest.namespace();
-        let Some(host) = dr.spec.host.as_deref().filter(|h| !h.is_empty()) else {
+        let Some(host) = dr.host.as_deref().filter(|h| !h.is_empty()) else {
             continue;
         };
         if host.starts_with('*') {
@@ -24,9 +25,9 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
         // the workload selector of what the host names: a Service's selector, a ServiceEntry's
         let selector: Option<BTreeMap<String, String>> = match model.service_for_host(host, ns) {
             Some((_, svc)) => Some(
-                svc.spec
+                svc.selector
                     .as_ref()
-                    .and_then(|s| s.selector.clone())
+                    .map(Labels::to_map)
                     .unwrap_or_default(),
             ),
             None => model
@@ -60,15 +61,15 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
         if model.workloads.is_empty() {
             continue;
         }
-        for (i, subset) in dr.spec.subsets.iter().flatten().enumerate() {
+        for (i, subset) in dr.subsets.iter().enumerate() {
             let mut wanted = selector.clone();
-            wanted.extend(subset.labels.clone().unwrap_or_default());
+            wanted.extend(subset.labels.to_map());
             let selected = model.workloads.iter().any(|w| {
-                w.manifest.namespace()
+                w.head.namespace()
                     == model
                         .service_for_host(host, ns)
                         .map_or(ns, |(m, _)| m.namespace())
-                    && wanted.iter().all(|(k, v)| w.labels.get(k) == Some(v))
+                    && w.labels.has_all(wanted.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             });
             if !selected {
                 out.push(diagnostic(

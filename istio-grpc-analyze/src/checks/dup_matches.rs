@@ -16,7 +16,10 @@ use istio_grpc_types::StringMatch;
 use istio_grpc_types::virtual_service::HttpMatchRequest;
 use serde::Serialize;
 
-use crate::model::{Model, diagnostic};
+use crate::model::diagnostic;
+use crate::Manifest;
+use istio_grpc_types::VirtualService;
+
 use crate::{Diagnostic, codes};
 
 /// Istio's `routeName`: `"name"` for a named HTTP rule, else `#index`.
@@ -160,115 +163,113 @@ fn covered(a: &Prefixed, b: &Prefixed) -> bool {
         && maps(&a.without, &b.without)
 }
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
-    for (manifest, vs) in &model.virtual_services {
-        let mut sections: Vec<(&str, Vec<Found>)> = Vec::new();
-        // http
-        let http: Vec<_> = vs.spec.http.iter().flatten().collect();
-        let names: Vec<String> = http
-            .iter()
-            .enumerate()
-            .map(|(i, r)| rule_name(r.name.as_deref(), i))
-            .collect();
-        let keys: Vec<Vec<String>> = http
-            .iter()
-            .map(|r| r.match_.iter().flatten().map(key).collect())
-            .collect();
-        let mut found = Vec::new();
-        duplicates(&names, &keys, &mut found);
-        let mut seen = std::collections::HashSet::new();
-        let mut with_prefix = Vec::new();
-        for (i, r) in http.iter().enumerate() {
-            for (n, m) in r.match_.iter().flatten().enumerate() {
-                if seen.insert(key(m)) {
-                    with_prefix.extend(prefixed(i, n, m));
-                }
+pub(crate) fn check(manifest: &Manifest, vs: &VirtualService, out: &mut Vec<Diagnostic>) {
+    let mut sections: Vec<(&str, Vec<Found>)> = Vec::new();
+    // http
+    let http: Vec<_> = vs.spec.http.iter().flatten().collect();
+    let names: Vec<String> = http
+        .iter()
+        .enumerate()
+        .map(|(i, r)| rule_name(r.name.as_deref(), i))
+        .collect();
+    let keys: Vec<Vec<String>> = http
+        .iter()
+        .map(|r| r.match_.iter().flatten().map(key).collect())
+        .collect();
+    let mut found = Vec::new();
+    duplicates(&names, &keys, &mut found);
+    let mut seen = std::collections::HashSet::new();
+    let mut with_prefix = Vec::new();
+    for (i, r) in http.iter().enumerate() {
+        for (n, m) in r.match_.iter().flatten().enumerate() {
+            if seen.insert(key(m)) {
+                with_prefix.extend(prefixed(i, n, m));
             }
         }
-        // Istio compares every earlier prefixed match with every later one; only an earlier
-        // match whose prefix starts the later one's can cover it, so look those up by prefix
-        // (linear in the number of matches, not quadratic, for VirtualServices of 10,000 routes)
-        let mut by_prefix: HashMap<&str, Vec<usize>> = HashMap::new();
-        for (i, p) in with_prefix.iter().enumerate() {
-            by_prefix.entry(p.prefix.as_str()).or_default().push(i);
-        }
-        for (b_index, b) in with_prefix.iter().enumerate() {
-            let earlier = b
-                .prefix
-                .char_indices()
-                .map(|(at, _)| &b.prefix[..at])
-                .filter(|p| !p.is_empty())
-                .filter_map(|p| by_prefix.get(p))
-                .flatten()
-                .copied()
-                .filter(|&a_index| a_index < b_index);
-            let mut covering: Vec<usize> = earlier.collect();
-            covering.sort_unstable();
-            for a in covering.into_iter().map(|i| &with_prefix[i]) {
-                if b.prefix != a.prefix && covered(a, b) {
-                    found.push((
-                        b.rule,
-                        codes::INEFFECTIVE_MATCH,
-                        format!(
-                            "VirtualService rule {} match #{} of prefix {} is not used (duplicate/overlapping match in rule #{} of prefix {} on {})",
-                            names[b.rule], b.match_index, b.prefix, a.match_index, a.prefix, names[a.rule]
-                        ),
-                    ));
-                }
-            }
-        }
-        sections.push(("http", found));
-        // tcp and tls: duplicates only
-        for (section, keys) in [
-            (
-                "tcp",
-                vs.spec
-                    .tcp
-                    .iter()
-                    .flatten()
-                    .map(|r| r.match_.iter().flatten().map(key).collect())
-                    .collect::<Vec<Vec<String>>>(),
-            ),
-            (
-                "tls",
-                vs.spec
-                    .tls
-                    .iter()
-                    .flatten()
-                    .map(|r| r.match_.iter().flatten().map(key).collect())
-                    .collect(),
-            ),
-        ] {
-            let names: Vec<String> = (0..keys.len()).map(|i| format!("#{i}")).collect();
-            let mut found = Vec::new();
-            duplicates(&names, &keys, &mut found);
-            sections.push((section, found));
-        }
-        for (section, found) in sections {
-            for (rule, code, message) in found {
-                let path = format!("spec.{section}[{rule}]");
-                // our broader-prefix shadowing check may have said it already
-                if out.iter().any(|d| {
-                    d.code == code
-                        && d.path == path
-                        && d.resource.as_ref() == Some(&manifest.resource())
-                        && d.file == manifest.file
-                }) {
-                    continue;
-                }
-                out.push(diagnostic(
-                    manifest,
-                    code,
-                    path,
-                    format!("{message}: its requests are served by the earlier rule"),
-                    Some(if code == codes::UNREACHABLE_RULE {
-                        "remove the rule, or give it a match no earlier rule takes".to_owned()
-                    } else {
-                        "remove the match, or move it above the rule that takes its requests"
-                            .to_owned()
-                    }),
+    }
+    // Istio compares every earlier prefixed match with every later one; only an earlier
+    // match whose prefix starts the later one's can cover it, so look those up by prefix
+    // (linear in the number of matches, not quadratic, for VirtualServices of 10,000 routes)
+    let mut by_prefix: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, p) in with_prefix.iter().enumerate() {
+        by_prefix.entry(p.prefix.as_str()).or_default().push(i);
+    }
+    for (b_index, b) in with_prefix.iter().enumerate() {
+        let earlier = b
+            .prefix
+            .char_indices()
+            .map(|(at, _)| &b.prefix[..at])
+            .filter(|p| !p.is_empty())
+            .filter_map(|p| by_prefix.get(p))
+            .flatten()
+            .copied()
+            .filter(|&a_index| a_index < b_index);
+        let mut covering: Vec<usize> = earlier.collect();
+        covering.sort_unstable();
+        for a in covering.into_iter().map(|i| &with_prefix[i]) {
+            if b.prefix != a.prefix && covered(a, b) {
+                found.push((
+                    b.rule,
+                    codes::INEFFECTIVE_MATCH,
+                    format!(
+                        "VirtualService rule {} match #{} of prefix {} is not used (duplicate/overlapping match in rule #{} of prefix {} on {})",
+                        names[b.rule], b.match_index, b.prefix, a.match_index, a.prefix, names[a.rule]
+                    ),
                 ));
             }
+        }
+    }
+    sections.push(("http", found));
+    // tcp and tls: duplicates only
+    for (section, keys) in [
+        (
+            "tcp",
+            vs.spec
+                .tcp
+                .iter()
+                .flatten()
+                .map(|r| r.match_.iter().flatten().map(key).collect())
+                .collect::<Vec<Vec<String>>>(),
+        ),
+        (
+            "tls",
+            vs.spec
+                .tls
+                .iter()
+                .flatten()
+                .map(|r| r.match_.iter().flatten().map(key).collect())
+                .collect(),
+        ),
+    ] {
+        let names: Vec<String> = (0..keys.len()).map(|i| format!("#{i}")).collect();
+        let mut found = Vec::new();
+        duplicates(&names, &keys, &mut found);
+        sections.push((section, found));
+    }
+    for (section, found) in sections {
+        for (rule, code, message) in found {
+            let path = format!("spec.{section}[{rule}]");
+            // our broader-prefix shadowing check may have said it already
+            if out.iter().any(|d| {
+                d.code == code
+                    && d.path == path
+                    && d.resource.as_ref() == Some(&manifest.resource())
+                    && d.file == manifest.file
+            }) {
+                continue;
+            }
+            out.push(diagnostic(
+                manifest,
+                code,
+                path,
+                format!("{message}: its requests are served by the earlier rule"),
+                Some(if code == codes::UNREACHABLE_RULE {
+                    "remove the rule, or give it a match no earlier rule takes".to_owned()
+                } else {
+                    "remove the match, or move it above the rule that takes its requests"
+                        .to_owned()
+                }),
+            ));
         }
     }
 }

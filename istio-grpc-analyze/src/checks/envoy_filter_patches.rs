@@ -12,11 +12,11 @@ use serde_json::Value;
 use crate::model::{Model, diagnostic};
 use crate::{Code, Diagnostic, codes};
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     // filter names patched under a proxyVersion match, by the EnvoyFilters seen so far
     let mut versioned: Vec<String> = Vec::new();
     for (manifest, ef) in &model.envoy_filters {
-        let Ok(json) = manifest.object.to_json() else {
+        let Ok(json) = serde_json::to_value(&**ef) else {
             continue;
         };
         let priority = ef.spec.priority.unwrap_or(0);

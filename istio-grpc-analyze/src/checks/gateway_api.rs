@@ -17,7 +17,6 @@
 
 use std::collections::BTreeMap;
 
-use istio_grpc_types::Object;
 use istio_grpc_types::gateway_api::{
     self, FromNamespaces, Gateway, GrpcRoute, HttpRoute, LabelSelector, Listener, ParentReference,
     ReferenceGrant,
@@ -25,9 +24,9 @@ use istio_grpc_types::gateway_api::{
 use k8s_openapi::api::core::v1::Namespace;
 
 use crate::checks::backend_protocol::{SYMPTOM, declared};
-use crate::model::{Model, diagnostic};
+use crate::model::{Head, Model, diagnostic};
 use crate::protocol::PortProtocol;
-use crate::{Diagnostic, Manifest, codes};
+use crate::{Diagnostic, codes};
 
 /// What gRPC clients see when a route is not programmed for their host: HTTP 404, which gRPC
 /// maps to `UNIMPLEMENTED`.
@@ -35,38 +34,26 @@ const NOT_ROUTED: &str = "calls get HTTP 404, which gRPC clients see as UNIMPLEM
 
 /// The Gateway API objects of the input.
 struct Index<'a> {
-    grpc_routes: Vec<(&'a Manifest, &'a GrpcRoute)>,
-    http_routes: Vec<(&'a Manifest, &'a HttpRoute)>,
-    grants: Vec<(&'a Manifest, &'a ReferenceGrant)>,
+    grpc_routes: Vec<(&'a Head, &'a GrpcRoute)>,
+    http_routes: Vec<(&'a Head, &'a HttpRoute)>,
+    grants: Vec<(&'a Head, &'a ReferenceGrant)>,
     namespaces: BTreeMap<&'a str, &'a Namespace>,
 }
 
 impl<'a> Index<'a> {
-    fn new(manifests: &'a [Manifest]) -> Self {
-        let mut index = Index {
-            grpc_routes: Vec::new(),
-            http_routes: Vec::new(),
-            grants: Vec::new(),
-            namespaces: BTreeMap::new(),
-        };
-        for m in manifests {
-            match &m.object {
-                Object::GrpcRoute(r) => index.grpc_routes.push((m, r)),
-                Object::HttpRoute(r) => index.http_routes.push((m, r)),
-                Object::ReferenceGrant(g) => index.grants.push((m, g)),
-                Object::Namespace(n) => {
-                    if let Some(name) = n.metadata.name.as_deref() {
-                        index.namespaces.insert(name, n);
-                    }
-                }
-                _ => {}
-            }
+    fn new(model: &'a Model) -> Self {
+        Index {
+            grpc_routes: model.grpc_routes.iter().map(|(m, r)| (m, &**r)).collect(),
+            http_routes: model.http_routes.iter().map(|(m, r)| (m, &**r)).collect(),
+            grants: model.reference_grants.iter().map(|(m, g)| (m, &**g)).collect(),
+            namespaces: model
+                .namespaces
+                .iter()
+                .filter_map(|(_, n)| Some((n.metadata.name.as_deref()?, &***n)))
+                .collect(),
         }
-        index
     }
 
-    /// Whether a ReferenceGrant in `to_namespace` lets `from_kind` objects of `from_namespace`
-    /// refer to the `to_kind` (core group) named `to_name`.
     fn granted(
         &self,
         from_kind: &str,
@@ -172,10 +159,10 @@ fn is_gateway_parent(p: &ParentReference) -> bool {
 
 /// The Gateway a parentRef names, when it is in the input.
 fn parent_gateway<'a>(
-    model: &Model<'a>,
+    model: &'a Model,
     p: &ParentReference,
     route_namespace: &str,
-) -> Option<(&'a Manifest, &'a Gateway)> {
+) -> Option<(&'a Head, &'a Gateway)> {
     if !is_gateway_parent(p) {
         return None;
     }
@@ -184,7 +171,7 @@ fn parent_gateway<'a>(
         .k8s_gateways
         .iter()
         .find(|(m, g)| m.namespace() == namespace && g.metadata.name.as_deref() == Some(&p.name))
-        .copied()
+        .map(|(m, g)| (m, &**g))
 }
 
 /// The listeners of `gateway` a parentRef selects (`sectionName`, `port`).
@@ -203,15 +190,11 @@ fn selected<'g>(
         .filter(move |(_, l)| port.is_none_or(|p| p == l.port))
 }
 
-pub(crate) fn check(manifests: &[Manifest], model: &Model<'_>, out: &mut Vec<Diagnostic>) {
-    if model.k8s_gateways.is_empty()
-        && !manifests
-            .iter()
-            .any(|m| matches!(m.object, Object::GrpcRoute(_)))
-    {
+pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
+    if model.k8s_gateways.is_empty() && model.grpc_routes.is_empty() {
         return;
     }
-    let index = Index::new(manifests);
+    let index = Index::new(model);
     backends_not_http2(model, &index, out);
     listeners_not_admitting(model, &index, out);
     shared_hostnames(model, &index, out);
@@ -220,7 +203,7 @@ pub(crate) fn check(manifests: &[Manifest], model: &Model<'_>, out: &mut Vec<Dia
 }
 
 /// GRPC018.
-fn backends_not_http2(model: &Model<'_>, index: &Index<'_>, out: &mut Vec<Diagnostic>) {
+fn backends_not_http2(model: &Model, index: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for (manifest, route) in &index.grpc_routes {
         let ns = manifest.namespace();
         let parents = route.spec.parent_refs.as_deref().unwrap_or_default();
@@ -240,13 +223,7 @@ fn backends_not_http2(model: &Model<'_>, index: &Index<'_>, out: &mut Vec<Diagno
                 else {
                     continue;
                 };
-                let Some(port) = svc
-                    .spec
-                    .as_ref()
-                    .and_then(|s| s.ports.as_deref())
-                    .unwrap_or_default()
-                    .iter()
-                    .find(|p| Some(p.port) == backend.port)
+                let Some(port) = svc.ports.iter().find(|p| Some(p.port) == backend.port)
                 else {
                     continue;
                 };
@@ -268,7 +245,7 @@ fn backends_not_http2(model: &Model<'_>, index: &Index<'_>, out: &mut Vec<Diagno
                         "port {} of Service {}/{} {declared}: a GRPCRoute does not make Istio speak HTTP/2 upstream (the protocol comes from the Service port, and gateways do not detect it), {speaks}, and gRPC clients get {SYMPTOM}",
                         port.port,
                         svc_manifest.namespace(),
-                        svc.metadata.name.as_deref().unwrap_or(""),
+                        svc_manifest.name(),
                     ),
                     Some("set appProtocol: kubernetes.io/h2c (or grpc) on the Service port, or name it \"grpc\" / \"grpc-<suffix>\"".to_owned()),
                 ));
@@ -278,7 +255,7 @@ fn backends_not_http2(model: &Model<'_>, index: &Index<'_>, out: &mut Vec<Diagno
 }
 
 /// GRPC020.
-fn listeners_not_admitting(model: &Model<'_>, index: &Index<'_>, out: &mut Vec<Diagnostic>) {
+fn listeners_not_admitting(model: &Model, index: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for (manifest, route) in &index.grpc_routes {
         let ns = manifest.namespace();
         for (i, parent) in route.spec.parent_refs.iter().flatten().enumerate() {
@@ -332,9 +309,9 @@ fn hostnames_on<'a>(route: &'a [String], listener: Option<&'a str>) -> Vec<&'a s
 }
 
 /// GRPC019.
-fn shared_hostnames(model: &Model<'_>, index: &Index<'_>, out: &mut Vec<Diagnostic>) {
+fn shared_hostnames(model: &Model, index: &Index<'_>, out: &mut Vec<Diagnostic>) {
     // (gateway namespace, gateway name, listener name, hostname) -> the HTTPRoutes there
-    let mut http: BTreeMap<(&str, &str, &str, &str), Vec<&Manifest>> = BTreeMap::new();
+    let mut http: BTreeMap<(&str, &str, &str, &str), Vec<&Head>> = BTreeMap::new();
     for (manifest, route) in &index.http_routes {
         let ns = manifest.namespace();
         let hostnames = route.spec.hostnames.as_deref().unwrap_or_default();
@@ -385,7 +362,7 @@ fn shared_hostnames(model: &Model<'_>, index: &Index<'_>, out: &mut Vec<Diagnost
                         let other_name = format!(
                             "{}/{}",
                             other.namespace(),
-                            other.object.name().unwrap_or("")
+                            other.name()
                         );
                         let path = if hostnames.is_empty() {
                             format!("spec.parentRefs[{i}]")
@@ -411,7 +388,7 @@ fn shared_hostnames(model: &Model<'_>, index: &Index<'_>, out: &mut Vec<Diagnost
 }
 
 /// GRPC021, listener certificates.
-fn certificate_grants(model: &Model<'_>, index: &Index<'_>, out: &mut Vec<Diagnostic>) {
+fn certificate_grants(model: &Model, index: &Index<'_>, out: &mut Vec<Diagnostic>) {
     for (manifest, gw) in &model.k8s_gateways {
         let gw_ns = manifest.namespace();
         let gw_name = gw.metadata.name.as_deref().unwrap_or("");
@@ -452,7 +429,7 @@ type BackendRefView<'a> = (Option<&'a str>, Option<&'a str>, &'a str, Option<&'a
 
 /// GRPC021, GRPCRoute and HTTPRoute backends in another namespace, when the route is behind a
 /// Gateway (Istio enforces ReferenceGrants for Gateway parents only: NOTES §3).
-fn backend_grants(model: &Model<'_>, index: &Index<'_>, out: &mut Vec<Diagnostic>) {
+fn backend_grants(model: &Model, index: &Index<'_>, out: &mut Vec<Diagnostic>) {
     // Each route kind's backend references per rule (the two kinds' backendRef types differ).
     macro_rules! routes {
         ($routes:expr, $kind:literal) => {

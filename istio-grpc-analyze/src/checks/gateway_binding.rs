@@ -7,23 +7,18 @@ use crate::model::{Model, diagnostic, host_covers, server_host_covers};
 use crate::{Diagnostic, codes};
 
 /// The VirtualService's hosts that `served` does not cover.
-fn missing_hosts(
-    vs: &istio_grpc_types::VirtualService,
-    served: impl Fn(&str) -> bool,
-) -> Vec<&str> {
-    vs.spec
-        .hosts
+fn missing_hosts(vs: &crate::lean::VirtualService, served: impl Fn(&str) -> bool) -> Vec<&str> {
+    vs.hosts
         .iter()
-        .flatten()
-        .map(String::as_str)
+        .map(|h| &**h)
         .filter(|h| !served(h))
         .collect()
 }
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     for (manifest, vs) in &model.virtual_services {
         let ns = manifest.namespace();
-        for (i, reference) in vs.spec.gateways.iter().flatten().enumerate() {
+        for (i, reference) in vs.gateways.iter().map(|g| &**g).enumerate() {
             if reference == "mesh" {
                 continue;
             }
@@ -35,7 +30,7 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                     manifest,
                     codes::REFERENCED_INTERNAL_GATEWAY,
                     path,
-                    format!("Gateway reference in VirtualService {ns}/{} is to an implementation-generated internal Gateway: {reference}: its name changes when istiod regenerates it, and the binding breaks", manifest.object.name().unwrap_or("")),
+                    format!("Gateway reference in VirtualService {ns}/{} is to an implementation-generated internal Gateway: {reference}: its name changes when istiod regenerates it, and the binding breaks", manifest.name()),
                     Some("reference the Gateway API Gateway itself (<namespace>/<name>)".to_owned()),
                 ));
                 continue;
@@ -58,7 +53,7 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                         manifest,
                         codes::HOST_NOT_FOUND_IN_GATEWAY,
                         "spec.hosts",
-                        format!("one or more host {missing:?} defined in VirtualService {ns}/{} not found in Gateway {}/{gw_name} (no listener hostname covers it): requests for it get 404, UNIMPLEMENTED for gRPC", manifest.object.name().unwrap_or(""), k8s_manifest.namespace()),
+                        format!("one or more host {missing:?} defined in VirtualService {ns}/{} not found in Gateway {}/{gw_name} (no listener hostname covers it): requests for it get 404, UNIMPLEMENTED for gRPC", manifest.name(), k8s_manifest.namespace()),
                         Some(format!("add a listener for the host to Gateway {gw_name}, or correct the VirtualService host")),
                     ));
                 }
@@ -77,7 +72,7 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                     manifest,
                     codes::HOST_NOT_FOUND_IN_GATEWAY,
                     "spec.hosts",
-                    format!("one or more host {:?} defined in VirtualService {ns}/{} not found in Gateway {gw_ns}/{gw_name}: that Gateway is not in the input, so no server of it serves them", missing_hosts(vs, |_| false), manifest.object.name().unwrap_or("")),
+                    format!("one or more host {:?} defined in VirtualService {ns}/{} not found in Gateway {gw_ns}/{gw_name}: that Gateway is not in the input, so no server of it serves them", missing_hosts(vs, |_| false), manifest.name()),
                     Some(format!("add Gateway {gw_name} in namespace {gw_ns} with a server for these hosts")),
                 ));
                 continue;
@@ -100,7 +95,7 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                     manifest,
                     codes::HOST_NOT_FOUND_IN_GATEWAY,
                     "spec.hosts",
-                    format!("one or more host {missing:?} defined in VirtualService {ns}/{} not found in Gateway {}/{}", manifest.object.name().unwrap_or(""), gw_manifest.namespace(), gw.metadata.name.as_deref().unwrap_or("")),
+                    format!("one or more host {missing:?} defined in VirtualService {ns}/{} not found in Gateway {}/{}", manifest.name(), gw_manifest.namespace(), gw.metadata.name.as_deref().unwrap_or("")),
                     Some(format!("add the host to a server of Gateway {} or correct the VirtualService host", gw.metadata.name.as_deref().unwrap_or(""))),
                 ));
             }

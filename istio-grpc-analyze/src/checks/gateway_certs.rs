@@ -27,11 +27,11 @@ fn same_certificate(a: &ServerTlsSettings, b: &ServerTlsSettings) -> bool {
     }
 }
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     for (i, (ma, ga)) in model.gateways.iter().enumerate() {
         let selector = ga.spec.selector.clone().unwrap_or_default();
         for (j, (mb, gb)) in model.gateways.iter().enumerate() {
-            if i == j || (ma.namespace() == mb.namespace() && ma.object.name() == mb.object.name())
+            if i == j || (ma.namespace() == mb.namespace() && ma.name() == mb.name())
             {
                 continue;
             }
@@ -46,8 +46,8 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
             });
             if shared {
                 let names = [
-                    format!("{}/{}", ma.namespace(), ma.object.name().unwrap_or("")),
-                    format!("{}/{}", mb.namespace(), mb.object.name().unwrap_or("")),
+                    format!("{}/{}", ma.namespace(), ma.name()),
+                    format!("{}/{}", mb.namespace(), mb.name()),
                 ];
                 out.push(diagnostic(
                     ma,

@@ -4,7 +4,7 @@
 use crate::model::{Model, diagnostic, host_covers};
 use crate::{Diagnostic, codes};
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     let gws = &model.gateways;
     for (a, (ma, ga)) in gws.iter().enumerate() {
         let mut conflicts = Vec::new();

@@ -17,7 +17,7 @@ use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use crate::model::{Model, diagnostic};
 use crate::{Diagnostic, codes};
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     let has_gateway_workload = model
         .workloads
         .iter()
@@ -27,7 +27,8 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
     }
     for (manifest, gw) in &model.gateways {
         let selector = gw.spec.selector.clone().unwrap_or_default();
-        let selected = model.workloads_selected(&selector, None);
+        let selected =
+            model.workloads_selected(selector.iter().map(|(k, v)| (k.as_str(), v.as_str())), None);
         let shown = selector
             .iter()
             .map(|(k, v)| format!("{k}={v}"))
@@ -54,20 +55,16 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
         let mut ports = BTreeSet::new();
         for workload in &selected {
             for (svc_manifest, svc) in &model.services {
-                if svc_manifest.namespace() != workload.manifest.namespace() {
+                if svc_manifest.namespace() != workload.head.namespace() {
                     continue;
                 }
-                let Some(spec) = &svc.spec else { continue };
-                let Some(svc_selector) = spec.selector.as_ref().filter(|s| !s.is_empty()) else {
+                let Some(svc_selector) = svc.selector.as_ref().filter(|s| !s.is_empty()) else {
                     continue;
                 };
-                if !svc_selector
-                    .iter()
-                    .all(|(k, v)| workload.labels.get(k) == Some(v))
-                {
+                if !workload.labels.has_all(svc_selector.iter()) {
                     continue;
                 }
-                for port in spec.ports.iter().flatten() {
+                for port in svc.ports.iter() {
                     if port.protocol.as_deref().is_some_and(|p| p != "TCP") {
                         continue;
                     }

@@ -4,14 +4,17 @@
 
 use istio_grpc_types::envoy_filter::{ApplyTo, PatchContext};
 
+use istio_grpc_types::VirtualService;
+
 use crate::checks::is_grpc_web_match;
 use crate::model::{Model, diagnostic};
+use crate::Manifest;
 use crate::protocol::PortProtocol;
 use crate::{Diagnostic, codes};
 
 const FILTER: &str = "envoy.filters.http.grpc_web";
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     let has_filter = model.envoy_filters.iter().any(|(_, ef)| {
         ef.spec.config_patches.iter().flatten().any(|p| {
             let http_filter = p.apply_to == Some(ApplyTo::HttpFilter);
@@ -33,10 +36,8 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
     for (manifest, vs) in &model.virtual_services {
         let ns = manifest.namespace();
         let web_port_on_gateway = vs
-            .spec
             .gateways
             .iter()
-            .flatten()
             .filter_map(|g| model.gateway(g, ns))
             .any(|(_, g)| {
                 g.spec
@@ -46,31 +47,23 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                     .filter_map(|s| s.port.as_ref()?.protocol.as_deref())
                     .any(|p| p.eq_ignore_ascii_case("GRPC-WEB"))
             });
-        for (i, route) in vs.spec.http.iter().flatten().enumerate() {
-            if !route.match_.iter().flatten().any(is_grpc_web_match) {
+        for (i, route) in vs.http.iter().enumerate() {
+            if !route.grpc_web_match {
                 continue;
             }
-            let web_port_on_service = route
-                .route
-                .iter()
-                .flatten()
-                .filter_map(|d| d.destination.as_ref())
-                .any(|d| {
-                    model
-                        .service_for_host(d.host.as_deref().unwrap_or(""), ns)
-                        .is_some_and(|(_, svc)| {
-                            svc.spec
-                                .iter()
-                                .flat_map(|s| s.ports.iter().flatten())
-                                .any(|p| {
-                                    PortProtocol::select(
-                                        p.name.as_deref(),
-                                        p.app_protocol.as_deref(),
-                                        p.protocol.as_deref(),
-                                    ) == PortProtocol::GrpcWeb
-                                })
+            let web_port_on_service = route.route.iter().flatten().any(|d| {
+                model
+                    .service_for_host(d.host.as_deref().unwrap_or(""), ns)
+                    .is_some_and(|(_, svc)| {
+                        svc.ports.iter().any(|p| {
+                            PortProtocol::select(
+                                p.name.as_deref(),
+                                p.app_protocol.as_deref(),
+                                p.protocol.as_deref(),
+                            ) == PortProtocol::GrpcWeb
                         })
-                });
+                    })
+            });
             if !has_filter && !web_port_on_gateway && !web_port_on_service {
                 out.push(diagnostic(
                     manifest,
@@ -80,26 +73,35 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                     Some("declare the gateway server port protocol GRPC-WEB (Istio then adds the filter), or add an EnvoyFilter inserting envoy.filters.http.grpc_web before envoy.filters.http.router at the gateway".to_owned()),
                 ));
             }
-            if let Some(cors) = &route.cors_policy {
-                let exposed: Vec<String> = cors
-                    .expose_headers
-                    .iter()
-                    .flatten()
-                    .map(|h| h.to_ascii_lowercase())
-                    .collect();
-                let missing: Vec<&str> = ["grpc-status", "grpc-message"]
-                    .into_iter()
-                    .filter(|h| !exposed.iter().any(|e| e == h || e == "*"))
-                    .collect();
-                if !missing.is_empty() {
-                    out.push(diagnostic(
-                        manifest,
-                        codes::GRPC_WEB_CORS_HEADERS,
-                        format!("spec.http[{i}].corsPolicy.exposeHeaders"),
-                        format!("the browser cannot read {missing:?}: gRPC-Web clients need them to see a call's status"),
-                        Some("add grpc-status, grpc-message (and grpc-status-details-bin) to exposeHeaders".to_owned()),
-                    ));
-                }
+        }
+    }
+}
+
+/// GRPC008, which reads the route alone.
+pub(crate) fn local(manifest: &Manifest, vs: &VirtualService, out: &mut Vec<Diagnostic>) {
+    for (i, route) in vs.spec.http.iter().flatten().enumerate() {
+        if !route.match_.iter().flatten().any(is_grpc_web_match) {
+            continue;
+        }
+        if let Some(cors) = &route.cors_policy {
+            let exposed: Vec<String> = cors
+                .expose_headers
+                .iter()
+                .flatten()
+                .map(|h| h.to_ascii_lowercase())
+                .collect();
+            let missing: Vec<&str> = ["grpc-status", "grpc-message"]
+                .into_iter()
+                .filter(|h| !exposed.iter().any(|e| e == h || e == "*"))
+                .collect();
+            if !missing.is_empty() {
+                out.push(diagnostic(
+                    manifest,
+                    codes::GRPC_WEB_CORS_HEADERS,
+                    format!("spec.http[{i}].corsPolicy.exposeHeaders"),
+                    format!("the browser cannot read {missing:?}: gRPC-Web clients need them to see a call's status"),
+                    Some("add grpc-status, grpc-message (and grpc-status-details-bin) to exposeHeaders".to_owned()),
+                ));
             }
         }
     }

@@ -7,22 +7,21 @@
 use crate::model::{Model, diagnostic};
 use crate::{Diagnostic, codes};
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     // VirtualServices with a subset destination for one of their own hosts: (name, host)
     let mut split: Vec<(String, &str)> = Vec::new();
     for (manifest, vs) in &model.virtual_services {
-        for route in vs.spec.http.iter().flatten() {
-            for d in route.route.iter().flatten() {
-                let Some(dest) = &d.destination else { continue };
+        for route in vs.http.iter() {
+            for dest in route.route.iter().flatten() {
                 if dest.subset.as_deref().is_some_and(|s| !s.is_empty())
                     && let Some(host) = dest.host.as_deref()
-                    && vs.spec.hosts.iter().flatten().any(|h| h == host)
+                    && vs.hosts.iter().any(|h| &**h == host)
                 {
                     split.push((
                         format!(
                             "{}/{}",
                             manifest.namespace(),
-                            manifest.object.name().unwrap_or("")
+                            manifest.name()
                         ),
                         host,
                     ));
@@ -34,17 +33,17 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
         return;
     }
     for (manifest, vs) in &model.virtual_services {
-        if vs.spec.gateways.as_deref().unwrap_or_default().is_empty() {
+        if vs.gateways.is_empty() {
             continue;
         }
         let me = format!(
             "{}/{}",
             manifest.namespace(),
-            manifest.object.name().unwrap_or("")
+            manifest.name()
         );
-        for (i, route) in vs.spec.http.iter().flatten().enumerate() {
-            for (j, d) in route.route.iter().flatten().enumerate() {
-                let Some(dest) = &d.destination else { continue };
+        for (i, route) in vs.http.iter().enumerate() {
+            for (j, d) in route.route.iter().enumerate() {
+                let Some(dest) = d else { continue };
                 if dest.subset.as_deref().is_some_and(|s| !s.is_empty()) {
                     continue;
                 }

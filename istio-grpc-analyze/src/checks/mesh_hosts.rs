@@ -18,26 +18,26 @@ pub(crate) fn fqdn(host: &str, namespace: &str) -> String {
     }
 }
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     // (scope, fqdn) -> VirtualService indexes; scope "*" is exported to every namespace
     let mut hosts: BTreeMap<(String, String), Vec<usize>> = BTreeMap::new();
     for (index, (manifest, vs)) in model.virtual_services.iter().enumerate() {
-        let gateways = vs.spec.gateways.as_deref().unwrap_or_default();
-        if !(gateways.is_empty() || gateways.iter().any(|g| g == "mesh")) {
+        let gateways = &vs.gateways;
+        if !(gateways.is_empty() || gateways.iter().any(|g| &**g == "mesh")) {
             continue;
         }
         let ns = manifest.namespace();
-        let export = vs.spec.export_to.as_deref().unwrap_or_default();
-        let scopes: BTreeSet<String> = if export.is_empty() || export.iter().any(|e| e == "*") {
+        let export = &vs.export_to;
+        let scopes: BTreeSet<String> = if export.is_empty() || export.iter().any(|e| &**e == "*") {
             ["*".to_owned()].into()
         } else {
             export
                 .iter()
-                .map(|e| if e == "." { ns.to_owned() } else { e.clone() })
+                .map(|e| if &**e == "." { ns.to_owned() } else { e.to_string() })
                 .collect()
         };
         for scope in &scopes {
-            for h in vs.spec.hosts.iter().flatten() {
+            for h in vs.hosts.iter() {
                 let list = hosts.entry((scope.clone(), fqdn(h, ns))).or_default();
                 if !list.contains(&index) {
                     list.push(index);
@@ -67,15 +67,15 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
         let names: Vec<String> = list
             .iter()
             .map(|&i| {
-                let (m, _) = model.virtual_services[i];
-                format!("{}/{}", m.namespace(), m.object.name().unwrap_or(""))
+                let (m, _) = &model.virtual_services[i];
+                format!("{}/{}", m.namespace(), m.name())
             })
             .collect();
         for &i in &list {
             if !reported.insert(i) {
                 continue;
             }
-            let (manifest, _) = model.virtual_services[i];
+            let (manifest, _) = &model.virtual_services[i];
             out.push(diagnostic(
                 manifest,
                 codes::CONFLICTING_MESH_GATEWAY_HOSTS,

@@ -33,11 +33,13 @@ pub(crate) mod timeouts;
 
 use istio_grpc_types::DestinationRule;
 use istio_grpc_types::destination_rule::TrafficPolicy;
-use istio_grpc_types::virtual_service::{HttpMatchRequest, HttpRoute, VirtualService};
+use istio_grpc_types::virtual_service::{HttpMatchRequest, HttpRoute};
 use istio_grpc_types::{StringMatch, grpc};
 
-use crate::Manifest;
-use crate::model::Model;
+use std::collections::BTreeSet;
+
+use crate::lean;
+use crate::model::{Head, Model};
 use crate::protocol::PortProtocol;
 
 /// The gRPC service a uri names (`/<package>.<Service>[/[<Method>]]`, by the one shared rule,
@@ -45,12 +47,12 @@ use crate::protocol::PortProtocol;
 /// caller declared (a descriptor set), or a name shaped the way protobuf's style guide spells
 /// services, with a package and a capitalised last part (`mypackage.UserService`). A bare
 /// `/Greeter` is only taken for gRPC when declared: too many REST paths look like it.
-pub(crate) fn grpc_service<'p>(model: &Model<'_>, path: &'p str) -> Option<&'p str> {
+pub(crate) fn grpc_service<'p>(grpc_services: &BTreeSet<String>, path: &'p str) -> Option<&'p str> {
     let (service, _) = grpc::split_path(path)?;
     let styled = service
         .rsplit_once('.')
         .is_some_and(|(_, last)| last.starts_with(|c: char| c.is_ascii_uppercase()));
-    (styled || model.grpc_services.contains(service)).then_some(service)
+    (styled || grpc_services.contains(service)).then_some(service)
 }
 
 /// A DestinationRule's traffic policies with their paths: the top-level one, then each
@@ -94,38 +96,41 @@ pub(crate) fn is_grpc_web_match(m: &HttpMatchRequest) -> bool {
         .is_some_and(|v| v.starts_with("application/grpc-web"))
 }
 
-/// Whether a route carries gRPC. Signals, any of which is enough: a match on a gRPC path
-/// (see [`grpc_service`]) or on `content-type: application/grpc…`; a destination Service port
-/// or a bound Gateway server declared gRPC; or "grpc" in the destination host, the
-/// VirtualService's name or a bound Gateway's name (as in `grpc-service`, `grpc-gateway`).
-pub(crate) fn route_is_grpc(
-    model: &Model<'_>,
-    manifest: &Manifest,
-    vs: &VirtualService,
-    route: &HttpRoute,
-) -> bool {
+/// Whether a route's own matches say it carries gRPC: a match on a gRPC path (see
+/// [`grpc_service`]) or on `content-type: application/grpc…`.
+pub(crate) fn grpc_match(grpc_services: &BTreeSet<String>, route: &HttpRoute) -> bool {
     let matches = route.match_.as_deref().unwrap_or_default();
-    if matches.iter().any(|m| {
+    matches.iter().any(|m| {
         uri_of(m)
             .and_then(StringMatch::value)
-            .is_some_and(|p| grpc_service(model, p).is_some())
-    }) {
-        return true;
-    }
-    if matches.iter().any(|m| {
+            .is_some_and(|p| grpc_service(grpc_services, p).is_some())
+    }) || matches.iter().any(|m| {
         m.headers
             .as_ref()
             .and_then(|h| h.get("content-type"))
             .and_then(StringMatch::value)
             .is_some_and(|v| v.starts_with("application/grpc"))
-    }) {
+    })
+}
+
+/// Whether a route carries gRPC. Signals, any of which is enough: its own matches
+/// ([`grpc_match`]); a destination Service port or a bound Gateway server declared gRPC; or
+/// "grpc" in the destination host, the VirtualService's name or a bound Gateway's name (as in
+/// `grpc-service`, `grpc-gateway`).
+pub(crate) fn route_is_grpc(
+    model: &Model,
+    manifest: &Head,
+    vs: &lean::VirtualService,
+    route: &lean::HttpRoute,
+) -> bool {
+    if route.grpc_match {
         return true;
     }
     let ns = manifest.namespace();
-    if manifest.object.name().is_some_and(|n| n.contains("grpc")) {
+    if manifest.name().contains("grpc") {
         return true;
     }
-    for gw in vs.spec.gateways.iter().flatten() {
+    for gw in &vs.gateways {
         if gw.contains("grpc") {
             return true;
         }
@@ -142,31 +147,22 @@ pub(crate) fn route_is_grpc(
             }
         }
     }
-    for dest in route
-        .route
-        .iter()
-        .flatten()
-        .filter_map(|d| d.destination.as_ref())
-    {
+    for dest in route.route.iter().flatten() {
         let host = dest.host.as_deref().unwrap_or("");
         if host.contains("grpc") {
             return true;
         }
         if let Some((_, svc)) = model.service_for_host(host, ns) {
-            let declared = svc
-                .spec
-                .iter()
-                .flat_map(|s| s.ports.iter().flatten())
-                .any(|p| {
-                    matches!(
-                        PortProtocol::select(
-                            p.name.as_deref(),
-                            p.app_protocol.as_deref(),
-                            p.protocol.as_deref()
-                        ),
-                        PortProtocol::Grpc | PortProtocol::GrpcWeb
-                    )
-                });
+            let declared = svc.ports.iter().any(|p| {
+                matches!(
+                    PortProtocol::select(
+                        p.name.as_deref(),
+                        p.app_protocol.as_deref(),
+                        p.protocol.as_deref()
+                    ),
+                    PortProtocol::Grpc | PortProtocol::GrpcWeb
+                )
+            });
             if declared {
                 return true;
             }

@@ -13,27 +13,24 @@
 //! errors and 5xx at once, so the 5xx counter (`consecutive5xxErrors`, 5 when unset) reaches its
 //! threshold first unless it is lower than the gateway one, or 0.
 
-use istio_grpc_types::Object;
 use istio_grpc_types::destination_rule::OutlierDetection;
 
-use crate::checks::traffic_policies;
-
-use crate::model::{Model, diagnostic};
-use crate::{Diagnostic, Manifest, codes};
+use crate::model::{Head, Model, diagnostic};
+use crate::{Diagnostic, codes};
 
 /// Envoy's `max_ejection_percent` when Istio writes none.
 const DEFAULT_MAX_EJECTION_PERCENT: i32 = 10;
 /// Envoy's `consecutive_5xx` when Istio writes none.
 const DEFAULT_CONSECUTIVE_5XX: u32 = 5;
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     for (manifest, dr) in &model.destination_rules {
-        let host = dr.spec.host.as_deref().unwrap_or("");
+        let host = dr.host.as_deref().unwrap_or("");
         let pods = pods_of(model, host, manifest.namespace());
-        for (path, policy) in traffic_policies(dr) {
+        for policy in dr.policies.iter() {
             if let Some(o) = &policy.outlier_detection {
-                ejects_nothing(manifest, &path, o, pods, out);
-                gateway_never_acts(manifest, &path, o, out);
+                ejects_nothing(manifest, &policy.path, o, pods, out);
+                gateway_never_acts(manifest, &policy.path, o, out);
             }
         }
     }
@@ -41,7 +38,7 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
 
 /// GRPC022.
 fn ejects_nothing(
-    manifest: &Manifest,
+    manifest: &Head,
     path: &str,
     o: &OutlierDetection,
     pods: Option<u32>,
@@ -82,7 +79,7 @@ fn ejects_nothing(
 
 /// GRPC023.
 fn gateway_never_acts(
-    manifest: &Manifest,
+    manifest: &Head,
     path: &str,
     o: &OutlierDetection,
     out: &mut Vec<Diagnostic>,
@@ -110,15 +107,14 @@ fn gateway_never_acts(
 /// The pods behind a DestinationRule host: the `replicas` of the Deployments and StatefulSets
 /// (1 when unset) and the Pods in the input that its Service selects; `None` when the input
 /// holds no such Service or no workload it selects.
-fn pods_of(model: &Model<'_>, host: &str, namespace: &str) -> Option<u32> {
+fn pods_of(model: &Model, host: &str, namespace: &str) -> Option<u32> {
     let (svc_manifest, svc) = model.service_for_host(host, namespace)?;
-    let selector = svc.spec.as_ref()?.selector.as_ref()?;
-    let workloads = model.workloads_selected(selector, Some(svc_manifest.namespace()));
+    let selector = svc.selector.as_ref()?;
+    let workloads = model.workloads_selected(selector.iter(), Some(svc_manifest.namespace()));
     let pods: u32 = workloads
         .iter()
-        .map(|w| match &w.manifest.object {
-            Object::Deployment(d) => replicas(d.spec.replicas),
-            Object::StatefulSet(s) => replicas(s.spec.replicas),
+        .map(|w| match w.head.kind() {
+            "Deployment" | "StatefulSet" => replicas(w.replicas),
             _ => 1,
         })
         .sum();

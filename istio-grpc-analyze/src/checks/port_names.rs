@@ -4,7 +4,9 @@
 //! with `UNAVAILABLE … reset reason: protocol error` (see GRPC001). Services in Istio's own and
 //! Kubernetes' system namespaces are skipped, as Istio does.
 
-use crate::model::{Model, diagnostic};
+use crate::model::diagnostic;
+use crate::Manifest;
+use k8s_openapi::api::core::v1::Service;
 use crate::protocol::PortProtocol;
 use crate::{Diagnostic, codes};
 
@@ -17,44 +19,42 @@ const SKIPPED: &[&str] = &[
     "istio-system",
 ];
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
-    for (manifest, svc) in &model.services {
-        if SKIPPED.contains(&manifest.namespace()) {
+pub(crate) fn check(manifest: &Manifest, svc: &Service, out: &mut Vec<Diagnostic>) {
+    if SKIPPED.contains(&manifest.namespace()) {
+        return;
+    }
+    let Some(spec) = &svc.spec else { return };
+    if spec.type_.as_deref() == Some("ExternalName") {
+        return;
+    }
+    for (i, port) in spec.ports.iter().flatten().enumerate() {
+        let protocol = PortProtocol::select(
+            port.name.as_deref(),
+            port.app_protocol.as_deref(),
+            port.protocol.as_deref(),
+        );
+        if protocol != PortProtocol::Unnamed {
             continue;
         }
-        let Some(spec) = &svc.spec else { continue };
-        if spec.type_.as_deref() == Some("ExternalName") {
-            continue;
-        }
-        for (i, port) in spec.ports.iter().flatten().enumerate() {
-            let protocol = PortProtocol::select(
-                port.name.as_deref(),
-                port.app_protocol.as_deref(),
-                port.protocol.as_deref(),
-            );
-            if protocol != PortProtocol::Unnamed {
-                continue;
+        let target = match &port.target_port {
+            Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(n)) => {
+                n.to_string()
             }
-            let target = match &port.target_port {
-                Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(n)) => {
-                    n.to_string()
-                }
-                Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String(s)) => {
-                    s.clone()
-                }
-                None => port.port.to_string(),
-            };
-            out.push(diagnostic(
-                manifest,
-                codes::PORT_NAME_CONVENTION,
-                format!("spec.ports[{i}]"),
-                format!(
-                    "Port name {} (port: {}, targetPort: {target}) doesn't follow the naming convention of Istio port: sidecars sniff its protocol, gateways speak HTTP/1.1 to it",
-                    port.name.as_deref().unwrap_or(""),
-                    port.port
-                ),
-                Some("name it <protocol>[-<suffix>] (grpc, http2, http, https, tcp, …) or set appProtocol".to_owned()),
-            ));
-        }
+            Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String(s)) => {
+                s.clone()
+            }
+            None => port.port.to_string(),
+        };
+        out.push(diagnostic(
+            manifest,
+            codes::PORT_NAME_CONVENTION,
+            format!("spec.ports[{i}]"),
+            format!(
+                "Port name {} (port: {}, targetPort: {target}) doesn't follow the naming convention of Istio port: sidecars sniff its protocol, gateways speak HTTP/1.1 to it",
+                port.name.as_deref().unwrap_or(""),
+                port.port
+            ),
+            Some("name it <protocol>[-<suffix>] (grpc, http2, http, https, tcp, …) or set appProtocol".to_owned()),
+        ));
     }
 }

@@ -6,46 +6,30 @@
 
 use std::collections::BTreeSet;
 
-use istio_grpc_types::{StringMatch, grpc};
+use istio_grpc_types::grpc;
 
-use crate::checks::grpc_service;
 use crate::model::{Model, diagnostic};
 use crate::{Diagnostic, TextEdit, codes};
 
 /// Every gRPC service the analyzer can see: the declared ones and those routes name.
-fn seen_services<'m>(model: &'m Model<'_>) -> BTreeSet<&'m str> {
+fn seen_services(model: &Model) -> BTreeSet<&str> {
     let mut seen: BTreeSet<&str> = model.grpc_services.iter().map(String::as_str).collect();
     for (_, vs) in &model.virtual_services {
-        for route in vs.spec.http.iter().flatten() {
-            for m in route.match_.iter().flatten() {
-                if let Some(service) = m
-                    .uri
-                    .as_ref()
-                    .and_then(StringMatch::value)
-                    .and_then(|p| grpc_service(model, p))
-                {
-                    seen.insert(service);
-                }
-            }
+        for route in vs.http.iter() {
+            seen.extend(route.services.iter().map(|s| &**s));
         }
     }
     seen
 }
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     let seen = seen_services(model);
     for (manifest, vs) in &model.virtual_services {
-        for (i, route) in vs.spec.http.iter().flatten().enumerate() {
-            for (k, m) in route.match_.iter().flatten().enumerate() {
-                let Some(StringMatch::Prefix(prefix)) = &m.uri else {
-                    continue;
-                };
+        for (i, route) in vs.http.iter().enumerate() {
+            for (k, prefix) in route.bare_prefixes.iter() {
                 let Some((service, None)) = grpc::split_path(prefix) else {
                     continue;
                 };
-                if prefix.ends_with('/') {
-                    continue;
-                }
                 // a service whose name goes on in the same identifier (`pkg.SvcAdmin` after
                 // `pkg.Svc`); `/pkg` before `pkg.Svc` is a package-wide route, on purpose
                 let captured: Vec<&str> = seen
@@ -77,7 +61,7 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                     Some(format!("prefix: {}", grpc::service_prefix(service))),
                 );
                 d.edit = Some(TextEdit {
-                    old: prefix.clone(),
+                    old: prefix.to_string(),
                     new: grpc::service_prefix(service),
                 });
                 out.push(d);

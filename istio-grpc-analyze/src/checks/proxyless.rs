@@ -5,49 +5,45 @@
 //! PERMISSIVE PeerAuthentication (treated as DISABLE unless the pod is labelled
 //! `security.istio.io/tlsMode: istio`).
 
-use istio_grpc_types::destination_rule::{ClientTlsMode, LbPolicy, SimpleLb};
+use istio_grpc_types::destination_rule::{ClientTlsMode, SimpleLb};
 use istio_grpc_types::peer_authentication::MutualTlsMode;
 
-use crate::checks::traffic_policies;
 use crate::model::{Model, Workload, diagnostic};
 use crate::{Diagnostic, codes};
 
-fn is_proxyless(w: &Workload<'_>) -> bool {
+fn is_proxyless(w: &Workload) -> bool {
     w.annotations
         .get("inject.istio.io/templates")
         .is_some_and(|t| t.split(',').any(|t| t.trim() == "grpc-agent"))
 }
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
-    let proxyless: Vec<&Workload<'_>> =
+pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
+    let proxyless: Vec<&Workload> =
         model.workloads.iter().filter(|w| is_proxyless(w)).collect();
     if proxyless.is_empty() {
         return;
     }
     for (manifest, dr) in &model.destination_rules {
         let ns = manifest.namespace();
-        let Some((_, svc)) = model.service_for_host(dr.spec.host.as_deref().unwrap_or(""), ns)
-        else {
+        let Some((_, svc)) = model.service_for_host(dr.host.as_deref().unwrap_or(""), ns) else {
             continue;
         };
-        let Some(selector) = svc.spec.as_ref().and_then(|s| s.selector.as_ref()) else {
+        let Some(selector) = svc.selector.as_ref() else {
             continue;
         };
         let svc_ns = model
-            .service_for_host(dr.spec.host.as_deref().unwrap_or(""), ns)
+            .service_for_host(dr.host.as_deref().unwrap_or(""), ns)
             .map(|(m, _)| m.namespace())
             .unwrap_or(ns);
-        if !proxyless.iter().any(|w| {
-            w.manifest.namespace() == svc_ns
-                && selector.iter().all(|(k, v)| w.labels.get(k) == Some(v))
-        }) {
+        if !proxyless
+            .iter()
+            .any(|w| w.head.namespace() == svc_ns && w.labels.has_all(selector.iter()))
+        {
             continue;
         }
-        for (path, policy) in traffic_policies(dr) {
-            if let Some(LbPolicy::Simple(lb)) = policy
-                .load_balancer
-                .as_ref()
-                .and_then(|l| l.lb_policy.as_ref())
+        for policy in dr.policies.iter() {
+            let path = &policy.path;
+            if let Some(lb) = policy.simple_lb
                 && !matches!(
                     lb,
                     SimpleLb::RoundRobin | SimpleLb::LeastRequest | SimpleLb::Unspecified
@@ -61,7 +57,7 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                     Some("use ROUND_ROBIN or LEAST_REQUEST".into()),
                 ));
             }
-            if let Some(mode) = policy.tls.as_ref().and_then(|t| t.mode)
+            if let Some(mode) = policy.tls_mode
                 && matches!(mode, ClientTlsMode::Simple | ClientTlsMode::Mutual)
             {
                 out.push(diagnostic(
@@ -83,10 +79,13 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
             .and_then(|s| s.match_labels.clone())
             .unwrap_or_default();
         let mesh_wide = ns == "istio-system" && selector.is_empty();
-        let affected: Vec<&&Workload<'_>> = proxyless
+        let affected: Vec<&&Workload> = proxyless
             .iter()
-            .filter(|w| mesh_wide || w.manifest.namespace() == ns)
-            .filter(|w| selector.iter().all(|(k, v)| w.labels.get(k) == Some(v)))
+            .filter(|w| mesh_wide || w.head.namespace() == ns)
+            .filter(|w| {
+                w.labels
+                    .has_all(selector.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            })
             .filter(|w| {
                 w.labels
                     .get("security.istio.io/tlsMode")
@@ -116,7 +115,7 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                 manifest,
                 codes::PROXYLESS_PERMISSIVE,
                 path,
-                format!("PERMISSIVE applies to proxyless gRPC workload {}, which treats it as DISABLE (no mTLS)", affected[0].manifest.resource()),
+                format!("PERMISSIVE applies to proxyless gRPC workload {}, which treats it as DISABLE (no mTLS)", affected[0].head.resource()),
                 Some("use STRICT, or label the pods security.istio.io/tlsMode: istio".into()),
             ));
         }

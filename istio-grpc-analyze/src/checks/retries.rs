@@ -4,9 +4,11 @@
 //! `perTryTimeout` above the route `timeout`; GRPC017: a `perTryTimeout` whose `retryOn` has no
 //! condition that covers a timed-out attempt, so that attempt is not retried.
 
+use istio_grpc_types::VirtualService;
+
 use crate::checks::route_is_grpc;
-use crate::model::{Model, diagnostic};
-use crate::{Diagnostic, codes};
+use crate::model::{Head, Model, diagnostic};
+use crate::{Diagnostic, Manifest, codes};
 
 /// Envoy `x-envoy-retry-on` conditions about HTTP status codes (REFERENCE §e).
 const HTTP_ONLY: &[&str] = &[
@@ -45,8 +47,9 @@ fn with_timeout_outcomes(retry_on: &str) -> String {
 const ISTIO_DEFAULT_RETRY_ON: &str =
     "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
-    for (manifest, vs) in &model.virtual_services {
+/// GRPC006 and GRPC017, which do not depend on the route carrying gRPC.
+pub(crate) fn local(manifest: &Manifest, vs: &VirtualService, out: &mut Vec<Diagnostic>) {
+    {
         for (i, route) in vs.spec.http.iter().flatten().enumerate() {
             let Some(retries) = &route.retries else {
                 continue;
@@ -88,10 +91,25 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                     ));
                 }
             }
+
+        }
+    }
+}
+
+/// GRPC004 and GRPC005, on the routes that carry gRPC.
+pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
+    for (manifest, vs) in &model.virtual_services {
+        gated(model, manifest, vs, out);
+    }
+}
+
+fn gated(model: &Model, manifest: &Head, vs: &crate::lean::VirtualService, out: &mut Vec<Diagnostic>) {
+    {
+        for (i, route) in vs.http.iter().enumerate() {
             if !route_is_grpc(model, manifest, vs, route) {
                 continue;
             }
-            let Some(retry_on) = retry_on else {
+            let Some(retry_on) = route.retry_on.as_deref() else {
                 continue;
             };
             let tokens: Vec<&str> = retry_on.split(',').map(str::trim).collect();

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use crate::model::{Model, diagnostic};
 use crate::{Diagnostic, codes};
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     // workload index -> Sidecars selecting it
     let mut selected_by: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     let mut without_selector: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
@@ -31,10 +31,10 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
         }
         let mut any = false;
         for (w, workload) in model.workloads.iter().enumerate() {
-            if workload.manifest.namespace() == ns
-                && labels
-                    .iter()
-                    .all(|(k, v)| workload.labels.get(k) == Some(v))
+            if workload.head.namespace() == ns
+                && workload
+                    .labels
+                    .has_all(labels.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             {
                 any = true;
                 selected_by.entry(w).or_default().push(index);
@@ -63,13 +63,13 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
         let workload = &model.workloads[*w];
         let names: Vec<&str> = sidecars
             .iter()
-            .map(|&i| model.sidecars[i].0.object.name().unwrap_or(""))
+            .map(|&i| model.sidecars[i].0.name())
             .collect();
         for &i in sidecars {
             if !reported.insert(i) {
                 continue;
             }
-            let (manifest, _) = model.sidecars[i];
+            let (manifest, _) = &model.sidecars[i];
             out.push(diagnostic(
                 manifest,
                 codes::CONFLICTING_SIDECAR_SELECTORS,
@@ -77,7 +77,7 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
                 format!(
                     "The Sidecars {names:?} in namespace {:?} select the same workload pod {:?}, which can lead to undefined behavior: the pod gets one of them, which one is not defined",
                     manifest.namespace(),
-                    workload.manifest.object.name().unwrap_or("")
+                    workload.head.name()
                 ),
                 Some("make the selectors disjoint, or merge the Sidecars".to_owned()),
             ));
@@ -89,11 +89,11 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
         }
         let names: Vec<&str> = sidecars
             .iter()
-            .map(|&i| model.sidecars[i].0.object.name().unwrap_or(""))
+            .map(|&i| model.sidecars[i].0.name())
             .collect();
         for &i in &sidecars {
             out.push(diagnostic(
-                model.sidecars[i].0,
+                &model.sidecars[i].0,
                 codes::MULTIPLE_SIDECARS_WITHOUT_SELECTOR,
                 "spec",
                 format!("The Sidecars {names:?} in namespace {ns:?} have no workload selector, which can lead to undefined behavior: only one can be the namespace's default"),

@@ -10,49 +10,35 @@ use crate::checks::mesh_hosts::fqdn;
 use crate::model::{Model, diagnostic, host_covers};
 use crate::{Diagnostic, codes};
 
-pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     // each rule's host, as a FQDN, once
     let rule_hosts: Vec<String> = model
         .destination_rules
         .iter()
-        .map(|(dm, dr)| fqdn(dr.spec.host.as_deref().unwrap_or(""), dm.namespace()))
+        .map(|(dm, dr)| fqdn(dr.host.as_deref().unwrap_or(""), dm.namespace()))
         .collect();
     for (manifest, vs) in &model.virtual_services {
         let ns = manifest.namespace();
         let mut destinations: Vec<(String, &Destination)> = Vec::new();
-        for (i, r) in vs.spec.http.iter().flatten().enumerate() {
-            for (j, d) in r.route.iter().flatten().enumerate() {
-                if let Some(dest) = &d.destination {
+        for (i, r) in vs.http.iter().enumerate() {
+            for (j, d) in r.route.iter().enumerate() {
+                if let Some(dest) = d {
                     destinations.push((format!("spec.http[{i}].route[{j}].destination"), dest));
                 }
             }
             if let Some(m) = &r.mirror {
                 destinations.push((format!("spec.http[{i}].mirror"), m));
             }
-            for (j, m) in r.mirrors.iter().flatten().enumerate() {
-                if let Some(dest) = &m.destination {
+            for (j, m) in r.mirrors.iter().enumerate() {
+                if let Some(dest) = m {
                     destinations.push((format!("spec.http[{i}].mirrors[{j}].destination"), dest));
                 }
             }
         }
-        for (section, routes) in [
-            (
-                "tcp",
-                vs.spec
-                    .tcp
-                    .iter()
-                    .flatten()
-                    .map(|r| &r.route)
-                    .collect::<Vec<_>>(),
-            ),
-            (
-                "tls",
-                vs.spec.tls.iter().flatten().map(|r| &r.route).collect(),
-            ),
-        ] {
-            for (i, route) in routes.into_iter().enumerate() {
-                for (j, d) in route.iter().flatten().enumerate() {
-                    if let Some(dest) = &d.destination {
+        for (section, routes) in [("tcp", &vs.tcp), ("tls", &vs.tls)] {
+            for (i, route) in routes.iter().enumerate() {
+                for (j, d) in route.iter().enumerate() {
+                    if let Some(dest) = d {
                         destinations
                             .push((format!("spec.{section}[{i}].route[{j}].destination"), dest));
                     }
@@ -75,13 +61,9 @@ pub(crate) fn check(model: &Model<'_>, out: &mut Vec<Diagnostic>) {
             if rules.is_empty() {
                 continue;
             }
-            let defined = rules.iter().any(|(_, dr)| {
-                dr.spec
-                    .subsets
-                    .iter()
-                    .flatten()
-                    .any(|s| s.name.as_deref() == Some(subset))
-            });
+            let defined = rules
+                .iter()
+                .any(|(_, dr)| dr.subsets.iter().any(|s| s.name.as_deref() == Some(subset)));
             if !defined {
                 let shown = format!("{}+{subset}", dest.host.as_deref().unwrap_or(""));
                 out.push(diagnostic(

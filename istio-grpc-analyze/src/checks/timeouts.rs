@@ -5,44 +5,49 @@
 use istio_grpc_types::StringMatch;
 
 use crate::checks::uri_only;
-use crate::model::{Model, diagnostic};
+use crate::model::diagnostic;
+use crate::Manifest;
+use istio_grpc_types::VirtualService;
 use crate::{Diagnostic, Options, codes};
 
-pub(crate) fn check(model: &Model<'_>, options: &Options, out: &mut Vec<Diagnostic>) {
-    for (manifest, vs) in &model.virtual_services {
-        for (i, route) in vs.spec.http.iter().flatten().enumerate() {
-            let timeout = route.timeout;
-            let per_try = route.retries.as_ref().and_then(|r| r.per_try_timeout);
-            for (field, value) in [("timeout", timeout), ("retries.perTryTimeout", per_try)] {
-                if value.is_some_and(|d| d.is_zero()) {
-                    out.push(diagnostic(
-                        manifest,
-                        codes::ZERO_TIMEOUT,
-                        format!("spec.http[{i}].{field}"),
-                        format!("{field}: 0s is refused by Istio's CRD (\"must be a valid duration greater than 1ms\")"),
-                        Some(format!("remove {field}: a route without a timeout has none (Istio's default is disabled)")),
-                    ));
-                }
+pub(crate) fn check(
+    manifest: &Manifest,
+    vs: &VirtualService,
+    options: &Options,
+    out: &mut Vec<Diagnostic>,
+) {
+    for (i, route) in vs.spec.http.iter().flatten().enumerate() {
+        let timeout = route.timeout;
+        let per_try = route.retries.as_ref().and_then(|r| r.per_try_timeout);
+        for (field, value) in [("timeout", timeout), ("retries.perTryTimeout", per_try)] {
+            if value.is_some_and(|d| d.is_zero()) {
+                out.push(diagnostic(
+                    manifest,
+                    codes::ZERO_TIMEOUT,
+                    format!("spec.http[{i}].{field}"),
+                    format!("{field}: 0s is refused by Istio's CRD (\"must be a valid duration greater than 1ms\")"),
+                    Some(format!("remove {field}: a route without a timeout has none (Istio's default is disabled)")),
+                ));
             }
-            let routes: Vec<_> = vs.spec.http.iter().flatten().collect();
-            let streaming: Vec<&String> = options
-                .streaming_methods
-                .iter()
-                .filter(|m| reaches(&routes, i, m))
-                .collect();
-            if streaming.is_empty() {
-                continue;
-            }
-            for (field, value) in [("timeout", timeout), ("retries.perTryTimeout", per_try)] {
-                if let Some(d) = value.filter(|d| !d.is_zero()) {
-                    out.push(diagnostic(
-                        manifest,
-                        codes::STREAMING_TIMEOUT,
-                        format!("spec.http[{i}].{field}"),
-                        format!("{field} {d} cuts the streaming method{} {} after {d}: clients see INTERNAL: stream terminated by RST_STREAM with error code: INTERNAL_ERROR (or DEADLINE_EXCEEDED when the forwarded deadline fires first at the server)", if streaming.len() > 1 { "s" } else { "" }, streaming.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")),
-                        Some(format!("remove {field} from this route, or route the streaming methods by their own prefix to a route without one")),
-                    ));
-                }
+        }
+        let routes: Vec<_> = vs.spec.http.iter().flatten().collect();
+        let streaming: Vec<&String> = options
+            .streaming_methods
+            .iter()
+            .filter(|m| reaches(&routes, i, m))
+            .collect();
+        if streaming.is_empty() {
+            continue;
+        }
+        for (field, value) in [("timeout", timeout), ("retries.perTryTimeout", per_try)] {
+            if let Some(d) = value.filter(|d| !d.is_zero()) {
+                out.push(diagnostic(
+                    manifest,
+                    codes::STREAMING_TIMEOUT,
+                    format!("spec.http[{i}].{field}"),
+                    format!("{field} {d} cuts the streaming method{} {} after {d}: clients see INTERNAL: stream terminated by RST_STREAM with error code: INTERNAL_ERROR (or DEADLINE_EXCEEDED when the forwarded deadline fires first at the server)", if streaming.len() > 1 { "s" } else { "" }, streaming.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")),
+                    Some(format!("remove {field} from this route, or route the streaming methods by their own prefix to a route without one")),
+                ));
             }
         }
     }

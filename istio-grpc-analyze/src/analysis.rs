@@ -1,0 +1,300 @@
+//! An analysis fed one document at a time: what [`crate::analyze`] does over [`crate::Inputs`],
+//! without holding the objects.
+//!
+//! Each document is checked as it is read, on the thread that read it ([`crate::local`]): the CRD
+//! schema and CEL rules, the fields the types do not know, the rules that read one object. Their
+//! findings are located there and then. What the rules across objects read of it is kept
+//! ([`crate::lean`]), with its positions when it may get a finding of its own later; the typed
+//! object is dropped. When every input is in, [`Analysis::finish`] runs the rules across objects
+//! over what was kept.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use istio_grpc_types::Strictness;
+use istio_grpc_types::yaml::{self, SourceMap};
+
+use crate::crd::CelMemo;
+use crate::input::{Manifest, collect, problem, unusable};
+use crate::model::{Entry, Model};
+use crate::{Diagnostic, Options, Report, Resource, SUPPRESS_ANNOTATION, checks, codes, suppress};
+
+/// An analysis in progress: add files, folders or YAML text, then [`Analysis::finish`].
+///
+/// ```
+/// use istio_grpc_analyze::{Analysis, Options, codes};
+///
+/// let options = Options::default();
+/// let mut analysis = Analysis::new(&options);
+/// analysis.add_yaml(None, "apiVersion: v1\nkind: Service\nmetadata: {name: orders}\nspec:\n  ports: [{name: http, port: 50051}]\n");
+/// analysis.add_yaml(None, "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: orders}\nspec:\n  hosts: [orders]\n  http:\n  - match: [{uri: {prefix: /shop.Orders/}}]\n    route: [{destination: {host: orders, port: {number: 50051}}}]\n");
+/// let report = analysis.finish();
+/// assert_eq!(report.diagnostics()[0].code, codes::BACKEND_NOT_HTTP2);
+/// ```
+pub struct Analysis<'o> {
+    options: &'o Options,
+    threads: usize,
+    model: Model,
+    found: Vec<Diagnostic>,
+    /// The positions of the documents the rules across objects may report on, by document.
+    sources: BTreeMap<usize, SourceMap>,
+    /// Codes the [`SUPPRESS_ANNOTATION`] of an object suppresses, by object.
+    annotated: BTreeMap<Resource, BTreeSet<String>>,
+    documents: usize,
+    unusable: bool,
+}
+
+/// What checking one document gives.
+struct Checked {
+    found: Vec<Diagnostic>,
+    entry: Option<Entry>,
+    source: Option<SourceMap>,
+    suppress: Option<(Resource, String)>,
+    unusable: bool,
+}
+
+impl<'o> Analysis<'o> {
+    /// An analysis with these options.
+    pub fn new(options: &'o Options) -> Self {
+        Analysis {
+            options,
+            threads: match options.threads {
+                0 => std::thread::available_parallelism().map_or(1, |n| n.get().min(8)),
+                n => n,
+            },
+            model: Model::new(options.grpc_services.clone()),
+            found: Vec::new(),
+            sources: BTreeMap::new(),
+            annotated: BTreeMap::new(),
+            documents: 0,
+            unusable: false,
+        }
+    }
+
+    /// Checks one object read whole (`id` its place among the documents).
+    fn check<'c>(
+        manifest: &Manifest,
+        file: Option<&Arc<Path>>,
+        options: &'c Options,
+        memo: &mut CelMemo<'c>,
+    ) -> Checked {
+        let mut found = Vec::new();
+        crate::local::check(manifest, options, memo, &mut found);
+        let entry = Entry::of(manifest, file.cloned(), &options.grpc_services);
+        let suppress = manifest
+            .object
+            .metadata()
+            .and_then(|m| m.annotations.as_ref())
+            .and_then(|a| a.get(SUPPRESS_ANNOTATION))
+            .map(|codes| (manifest.resource(), codes.clone()));
+        Checked {
+            found,
+            source: entry.as_ref().and_then(|_| manifest.source.clone()),
+            entry,
+            suppress,
+            unusable: false,
+        }
+    }
+
+    fn take(&mut self, id: usize, checked: Checked) {
+        self.documents += 1;
+        self.unusable |= checked.unusable;
+        self.found.extend(checked.found);
+        if let Some(mut entry) = checked.entry {
+            entry.head_mut().id = id;
+            self.model.add(entry);
+        }
+        if let Some(source) = checked.source {
+            self.sources.insert(id, source);
+        }
+        if let Some((resource, codes)) = checked.suppress {
+            self.annotated
+                .entry(resource)
+                .or_default()
+                .extend(codes.split(',').map(|c| c.trim().to_owned()));
+        }
+    }
+
+    /// Checks every document of a YAML stream; `file` is what findings will name.
+    pub fn add_yaml(&mut self, file: Option<&Path>, text: &str) -> &mut Self {
+        self.add_shared(file, text.into())
+    }
+
+    fn add_shared(&mut self, file: Option<&Path>, text: Arc<str>) -> &mut Self {
+        let options = yaml::Options::default()
+            .strictness(Strictness::Keep)
+            .threads(self.threads);
+        let shared: Option<Arc<Path>> = file.map(Arc::from);
+        let analysis = &*self.options;
+        let file_buf: Option<PathBuf> = file.map(Path::to_path_buf);
+        let mut next = self.documents;
+        yaml::parse_map_each(
+            text,
+            &options,
+            CelMemo::new,
+            |memo, doc| match doc {
+                Ok(doc) => {
+                    let manifest = Manifest {
+                        id: 0,
+                        object: doc.object,
+                        file: file_buf.clone(),
+                        source: Some(doc.source),
+                        unknown_fields: doc.unknown_fields,
+                    };
+                    Self::check(&manifest, shared.as_ref(), analysis, memo)
+                }
+                Err(e) => {
+                    let found = problem(file, &e);
+                    Checked {
+                        unusable: found.code == codes::UNUSABLE_INPUT,
+                        found: vec![found],
+                        entry: None,
+                        source: None,
+                        suppress: None,
+                    }
+                }
+            },
+            |checked| {
+                let id = next;
+                next += 1;
+                self.take(id, checked);
+            },
+        );
+        self
+    }
+
+    /// Checks a file, or every `.yaml`/`.yml`/`.json` file under a folder (sorted,
+    /// recursively).
+    pub fn add_path(&mut self, path: &Path) -> &mut Self {
+        if path.is_dir() {
+            let mut files = Vec::new();
+            collect(path, &mut files);
+            if files.is_empty() {
+                self.unusable = true;
+                self.found.push(unusable(
+                    Some(path),
+                    format!("no .yaml, .yml or .json file in folder {}", path.display()),
+                ));
+            }
+            for f in files {
+                self.add_file(&f);
+            }
+        } else {
+            self.add_file(path);
+        }
+        self
+    }
+
+    fn add_file(&mut self, path: &Path) {
+        match std::fs::read(path) {
+            Ok(bytes) => match String::from_utf8(bytes) {
+                Ok(text) => {
+                    self.add_shared(Some(path), text.into());
+                }
+                Err(_) => {
+                    self.unusable = true;
+                    self.found.push(unusable(
+                        Some(path),
+                        "not a text file (not UTF-8): not YAML".to_owned(),
+                    ));
+                }
+            },
+            Err(e) => {
+                self.unusable = true;
+                self.found
+                    .push(unusable(Some(path), format!("cannot read: {e}")));
+            }
+        }
+    }
+
+    /// Adds what [`crate::Inputs`] read, checking its objects on up to [`Options::threads`]
+    /// threads.
+    pub(crate) fn add_inputs(&mut self, inputs: &crate::Inputs) {
+        self.found.extend(inputs.problems.iter().cloned());
+        self.unusable |= inputs.has_unusable_input();
+        let options = self.options;
+        let files: BTreeMap<&Path, Arc<Path>> = inputs
+            .manifests
+            .iter()
+            .filter_map(|m| m.file.as_deref())
+            .map(|f| (f, Arc::from(f)))
+            .collect();
+        let checked = crate::parallel::map_chunks(
+            &inputs.manifests,
+            self.threads,
+            PARALLEL_FROM,
+            |some| {
+                let mut memo = CelMemo::new();
+                some.iter()
+                    .map(|m| {
+                        let file = m.file.as_deref().and_then(|f| files.get(f));
+                        (m.id, Self::check(m, file, options, &mut memo))
+                    })
+                    .collect::<Vec<_>>()
+            },
+        );
+        for (id, checked) in checked.into_iter().flatten() {
+            self.take(id, checked);
+        }
+        // documents that gave no object (their problems are above) count too
+        self.documents += inputs.documents - inputs.manifests.len();
+    }
+
+    /// Runs the rules across objects, and gives every finding, ordered by file, line, then code.
+    pub fn finish(mut self) -> Report {
+        let model = &self.model;
+        let mut out = std::mem::take(&mut self.found);
+        let start = out.len();
+        checks::backend_protocol::check(model, &mut out);
+        checks::gateway_binding::check(model, &mut out);
+        checks::credentials::check(model, &mut out);
+        checks::retries::check(model, &mut out);
+        checks::grpc_web::check(model, &mut out);
+        checks::proxyless::check(model, &mut out);
+        checks::prefixes::check(model, &mut out);
+        checks::catch_all::check(model, &mut out);
+        checks::mesh_hosts::check(model, &mut out);
+        checks::sidecar_selector::check(model, &mut out);
+        checks::gateway_certs::check(model, &mut out);
+        checks::gateway_ports::check(model, &mut out);
+        checks::subsets::check(model, &mut out);
+        checks::envoy_filter_patches::check(model, &mut out);
+        checks::destination_hosts::check(model, &mut out);
+        checks::deployment_services::check(model, &mut out);
+        checks::ingress_subsets::check(model, &mut out);
+        checks::gateway_conflicts::check(model, &mut out);
+        checks::outlier::check(model, &mut out);
+        checks::gateway_api::check(model, &mut out);
+        let sources = &self.sources;
+        crate::input::locate(|id| sources.get(&id), self.threads, &mut out[start..]);
+        crate::sort(&mut out);
+        out.dedup();
+        let suppressed = suppress::apply(&mut out, &self.annotated, &self.options.suppressions);
+        let unusable = self.unusable || self.documents == 0;
+        if self.documents == 0 && !self.unusable {
+            out.push(Diagnostic {
+                code: codes::UNUSABLE_INPUT,
+                severity: crate::Severity::Error,
+                resource: None,
+                path: String::new(),
+                file: None,
+                location: None,
+                message: "no documents found in the input".into(),
+                fix: Some("pass files or folders holding Kubernetes manifests, or - for stdin".into()),
+                edit: None,
+                pending: None,
+            });
+        }
+        Report {
+            diagnostics: out,
+            documents: self.documents,
+            unusable,
+            suppressed,
+            accepted: 0,
+        }
+    }
+}
+
+/// Fewer objects are checked on the calling thread.
+const PARALLEL_FROM: usize = 256;
