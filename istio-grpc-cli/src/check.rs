@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::ValueEnum;
-use istio_grpc_analyze::{Baseline, CrdSet, Inputs, Options, Report, Severity, analyze};
+use istio_grpc_analyze::{Analysis, Baseline, CrdSet, Options, Report, Severity};
 
 #[derive(clap::Args)]
 pub(crate) struct Args {
@@ -98,20 +98,22 @@ fn options(args: &Args) -> Result<Options, Failure> {
     Ok(options)
 }
 
-fn inputs(paths: &[PathBuf]) -> Result<Inputs, Failure> {
-    let mut inputs = Inputs::new();
+/// Checks every input as it is read: a document's objects are dropped once checked, and only
+/// what the checks across documents need is kept (see [`Analysis`]).
+fn analyze(paths: &[PathBuf], options: &Options) -> Result<Report, Failure> {
+    let mut analysis = Analysis::new(options);
     for path in paths {
         if path.as_os_str() == "-" {
             let mut text = String::new();
             std::io::stdin()
                 .read_to_string(&mut text)
                 .map_err(|e| format!("stdin: {e}"))?;
-            inputs.add_yaml(Some(std::path::Path::new("<stdin>")), &text);
+            analysis.add_yaml(Some(std::path::Path::new("<stdin>")), &text);
         } else {
-            inputs.add_path(path);
+            analysis.add_path(path);
         }
     }
-    Ok(inputs)
+    Ok(analysis.finish())
 }
 
 /// `--format json`: every diagnostic and the summary, written as the report is serialized
@@ -175,17 +177,9 @@ fn render(
 }
 
 fn try_run(args: Args) -> Result<u8, Failure> {
-    // the CRDs load (hundreds of milliseconds of YAML) while the inputs are read
-    let (options, inputs) = std::thread::scope(|scope| {
-        let options = scope.spawn(|| options(&args));
-        let inputs = inputs(&args.paths);
-        let options = options
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        (options, inputs)
-    });
-    let (options, inputs) = (options?, inputs?);
-    let mut report = analyze(&inputs, &options);
+    // the CRDs first: each document is checked against them as it is read
+    let options = options(&args)?;
+    let mut report = analyze(&args.paths, &options)?;
     if let Some(path) = &args.baseline {
         let baseline = std::fs::read_to_string(path)
             .map_err(|e| e.to_string())
@@ -216,7 +210,7 @@ fn try_run(args: Args) -> Result<u8, Failure> {
     }
     // the process ends next: freeing every object one by one (a tenth of a second for a large
     // mesh) is left to the operating system
-    std::mem::forget((inputs, options, report));
+    std::mem::forget((options, report));
     Ok(u8::try_from(exit_code).unwrap_or(2))
 }
 
