@@ -17,6 +17,7 @@ use istio_grpc_types::yaml::{self, SourceMap};
 
 use crate::crd::CelMemo;
 use crate::input::{Manifest, collect, problem, unusable};
+use crate::findings::Findings;
 use crate::model::{Entry, Model};
 use crate::{Diagnostic, Options, Report, Resource, SUPPRESS_ANNOTATION, checks, codes, suppress};
 
@@ -36,20 +37,31 @@ pub struct Analysis<'o> {
     options: &'o Options,
     threads: usize,
     model: Model,
-    found: Vec<Diagnostic>,
-    /// The positions of the documents the rules across objects may report on, by document.
-    sources: BTreeMap<usize, SourceMap>,
+    found: Findings,
+    /// Where the documents the rules across objects may report on are, by document, in input
+    /// order: their positions are read again for the few that get a finding.
+    sources: Vec<(usize, Source)>,
+    /// The texts read, which `sources` point into.
+    texts: Vec<Arc<str>>,
     /// Codes the [`SUPPRESS_ANNOTATION`] of an object suppresses, by object.
     annotated: BTreeMap<Resource, BTreeSet<String>>,
     documents: usize,
     unusable: bool,
 }
 
+/// Where a document is, to locate findings in it after it was dropped.
+enum Source {
+    /// Its map, as [`crate::Inputs`] holds it.
+    Map(Box<SourceMap>),
+    /// Where it is in one of [`Analysis::texts`].
+    Span(usize, yaml::Span),
+}
+
 /// What checking one document gives.
 struct Checked {
     found: Vec<Diagnostic>,
     entry: Option<Entry>,
-    source: Option<SourceMap>,
+    source: Option<Source>,
     suppress: Option<(Resource, String)>,
     unusable: bool,
 }
@@ -64,8 +76,9 @@ impl<'o> Analysis<'o> {
                 n => n,
             },
             model: Model::new(options.grpc_services.clone()),
-            found: Vec::new(),
-            sources: BTreeMap::new(),
+            found: Findings::default(),
+            sources: Vec::new(),
+            texts: Vec::new(),
             annotated: BTreeMap::new(),
             documents: 0,
             unusable: false,
@@ -90,7 +103,10 @@ impl<'o> Analysis<'o> {
             .map(|codes| (manifest.resource(), codes.clone()));
         Checked {
             found,
-            source: entry.as_ref().and_then(|_| manifest.source.clone()),
+            source: entry
+                .as_ref()
+                .and_then(|_| manifest.source.clone())
+                .map(|s| Source::Map(Box::new(s))),
             entry,
             suppress,
             unusable: false,
@@ -100,13 +116,15 @@ impl<'o> Analysis<'o> {
     fn take(&mut self, id: usize, checked: Checked) {
         self.documents += 1;
         self.unusable |= checked.unusable;
-        self.found.extend(checked.found);
+        for d in checked.found {
+            self.found.push(d);
+        }
         if let Some(mut entry) = checked.entry {
             entry.head_mut().id = id;
             self.model.add(entry);
         }
         if let Some(source) = checked.source {
-            self.sources.insert(id, source);
+            self.sources.push((id, source));
         }
         if let Some((resource, codes)) = checked.suppress {
             self.annotated
@@ -129,6 +147,8 @@ impl<'o> Analysis<'o> {
         let analysis = &*self.options;
         let file_buf: Option<PathBuf> = file.map(Path::to_path_buf);
         let mut next = self.documents;
+        let text_index = self.texts.len();
+        self.texts.push(text.clone());
         yaml::parse_map_each(
             text,
             &options,
@@ -142,7 +162,15 @@ impl<'o> Analysis<'o> {
                         source: Some(doc.source),
                         unknown_fields: doc.unknown_fields,
                     };
-                    Self::check(&manifest, shared.as_ref(), analysis, memo)
+                    let mut checked = Self::check(&manifest, shared.as_ref(), analysis, memo);
+                    // where it is, not its positions: read again for the few that need them
+                    checked.source = match checked.source {
+                        Some(Source::Map(map)) => {
+                            map.span().map(|span| Source::Span(text_index, span))
+                        }
+                        other => other,
+                    };
+                    checked
                 }
                 Err(e) => {
                     let found = problem(file, &e);
@@ -211,7 +239,9 @@ impl<'o> Analysis<'o> {
     /// Adds what [`crate::Inputs`] read, checking its objects on up to [`Options::threads`]
     /// threads.
     pub(crate) fn add_inputs(&mut self, inputs: &crate::Inputs) {
-        self.found.extend(inputs.problems.iter().cloned());
+        for d in &inputs.problems {
+            self.found.push(d.clone());
+        }
         self.unusable |= inputs.has_unusable_input();
         let options = self.options;
         let files: BTreeMap<&Path, Arc<Path>> = inputs
@@ -244,8 +274,7 @@ impl<'o> Analysis<'o> {
     /// Runs the rules across objects, and gives every finding, ordered by file, line, then code.
     pub fn finish(mut self) -> Report {
         let model = &self.model;
-        let mut out = std::mem::take(&mut self.found);
-        let start = out.len();
+        let mut out = Vec::new();
         checks::backend_protocol::check(model, &mut out);
         checks::gateway_binding::check(model, &mut out);
         checks::credentials::check(model, &mut out);
@@ -266,14 +295,37 @@ impl<'o> Analysis<'o> {
         checks::gateway_conflicts::check(model, &mut out);
         checks::outlier::check(model, &mut out);
         checks::gateway_api::check(model, &mut out);
-        let sources = &self.sources;
-        crate::input::locate(|id| sources.get(&id), self.threads, &mut out[start..]);
-        crate::sort(&mut out);
-        out.dedup();
-        let suppressed = suppress::apply(&mut out, &self.annotated, &self.options.suppressions);
+        // the positions of the documents these findings are about, read again
+        let maps: BTreeMap<usize, SourceMap> = {
+            let wanted: BTreeSet<usize> = out
+                .iter()
+                .filter_map(|d| d.pending.map(|p| p.manifest))
+                .collect();
+            self.sources
+                .iter()
+                .filter(|(id, _)| wanted.contains(id))
+                .map(|(id, source)| {
+                    let map = match source {
+                        Source::Map(map) => (**map).clone(),
+                        Source::Span(text, span) => SourceMap::reread(
+                            self.texts[*text].clone(),
+                            *span,
+                            yaml::Limits::default(),
+                        ),
+                    };
+                    (*id, map)
+                })
+                .collect()
+        };
+        crate::input::locate(|id| maps.get(&id), self.threads, &mut out);
+        for d in out {
+            self.found.push(d);
+        }
+        self.found.sort();
+        let suppressed = suppress::apply(&mut self.found, &self.annotated, &self.options.suppressions);
         let unusable = self.unusable || self.documents == 0;
         if self.documents == 0 && !self.unusable {
-            out.push(Diagnostic {
+            self.found.push(Diagnostic {
                 code: codes::UNUSABLE_INPUT,
                 severity: crate::Severity::Error,
                 resource: None,
@@ -287,7 +339,8 @@ impl<'o> Analysis<'o> {
             });
         }
         Report {
-            diagnostics: out,
+            findings: self.found,
+            made: Default::default(),
             documents: self.documents,
             unusable,
             suppressed,

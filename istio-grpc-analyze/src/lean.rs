@@ -192,7 +192,8 @@ pub(crate) struct HttpRoute {
     pub(crate) mirror: Option<Destination>,
     /// `mirrors[j].destination`.
     pub(crate) mirrors: Box<[Option<Destination>]>,
-    /// `retries.retryOn`, when written and not blank.
+    /// `retries.retryOn`, when written and not blank, on a route not [`HttpRoute::grpc_match`]
+    /// (those are checked with the object).
     pub(crate) retry_on: Option<Box<str>>,
     /// The gRPC services its uri matches name (see [`crate::checks::grpc_service`]).
     pub(crate) services: Box<[Box<str>]>,
@@ -285,6 +286,7 @@ impl VirtualService {
                     retry_on: r
                         .retries
                         .as_ref()
+                        .filter(|_| !crate::checks::grpc_match(grpc_services, r))
                         .and_then(|r| r.retry_on.as_deref())
                         .filter(|r| !r.trim().is_empty())
                         .map(Into::into),

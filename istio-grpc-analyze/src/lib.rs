@@ -43,6 +43,7 @@ mod checks;
 pub mod codes;
 mod crd;
 mod diagnostic;
+mod findings;
 mod input;
 mod lean;
 mod local;
@@ -126,7 +127,9 @@ impl Options {
 /// The result of an analysis.
 #[derive(Clone, Debug, Default)]
 pub struct Report {
-    diagnostics: Vec<Diagnostic>,
+    findings: findings::Findings,
+    /// [`Report::diagnostics`], made on first use.
+    made: std::sync::OnceLock<Vec<Diagnostic>>,
     documents: usize,
     unusable: bool,
     suppressed: usize,
@@ -135,8 +138,27 @@ pub struct Report {
 
 impl Report {
     /// Every finding, ordered by file, line, then code.
+    ///
+    /// The findings are kept small (see [`Report::iter`]); this makes them all once, on first
+    /// use.
     pub fn diagnostics(&self) -> &[Diagnostic] {
-        &self.diagnostics
+        self.made.get_or_init(|| self.findings.iter().collect())
+    }
+
+    /// Every finding, in the order of [`Report::diagnostics`], made one at a time: writing a
+    /// large report this way never holds it whole.
+    pub fn iter(&self) -> impl Iterator<Item = Diagnostic> + '_ {
+        self.findings.iter()
+    }
+
+    /// How many findings there are.
+    pub fn len(&self) -> usize {
+        self.findings.len()
+    }
+
+    /// Whether there is no finding.
+    pub fn is_empty(&self) -> bool {
+        self.findings.len() == 0
     }
 
     /// How many documents were read.
@@ -146,10 +168,7 @@ impl Report {
 
     /// Findings of a severity.
     pub fn count(&self, severity: Severity) -> usize {
-        self.diagnostics
-            .iter()
-            .filter(|d| d.severity == severity)
-            .count()
+        self.findings.count(severity)
     }
 
     /// Whether some input could not be used (unreadable, not YAML, not an object, or nothing).
@@ -167,7 +186,7 @@ impl Report {
     pub fn exit_code_at(&self, threshold: Severity) -> i32 {
         if self.unusable {
             2
-        } else if self.diagnostics.iter().any(|d| d.severity <= threshold) {
+        } else if self.findings.any_at_or_above(threshold) {
             1
         } else {
             0
@@ -186,10 +205,10 @@ impl Report {
 
     /// Removes the findings the baseline accepts (a finding about unusable input stays).
     pub fn accept(&mut self, baseline: &Baseline) {
-        let before = self.diagnostics.len();
-        self.diagnostics
+        self.accepted += self
+            .findings
             .retain(|d| d.code == codes::UNUSABLE_INPUT || !baseline.accepts(d));
-        self.accepted += before - self.diagnostics.len();
+        self.made = std::sync::OnceLock::new();
     }
 
     /// `N errors, M warnings in K documents`.
@@ -221,89 +240,4 @@ pub fn analyze(inputs: &Inputs, options: &Options) -> Report {
     let mut analysis = Analysis::new(options);
     analysis.add_inputs(inputs);
     analysis.finish()
-}
-
-/// Orders findings by file, line, column, code and path, stably (findings equal on those stay
-/// in the order found), without the copy of the findings a stable sort takes as scratch space
-/// (6 MB for the 20,000 findings of a 10,000-service mesh): the positions are sorted, then the
-/// findings put in place by following the permutation's cycles.
-pub(crate) fn sort(out: &mut [Diagnostic]) {
-    fn key(
-        d: &Diagnostic,
-    ) -> (
-        Option<&std::path::PathBuf>,
-        Option<(usize, usize)>,
-        &str,
-        &str,
-    ) {
-        (
-            d.file.as_ref(),
-            d.location.map(|l| (l.line, l.column)),
-            d.code.id,
-            d.path.as_str(),
-        )
-    }
-    let mut order: Vec<usize> = (0..out.len()).collect();
-    order.sort_by(|&a, &b| key(&out[a]).cmp(&key(&out[b])));
-    // out[i] is to be the finding now at order[i]
-    for start in 0..out.len() {
-        let mut at = start;
-        while order[at] != usize::MAX {
-            let from = std::mem::replace(&mut order[at], usize::MAX);
-            if from == start {
-                break;
-            }
-            out.swap(at, from);
-            at = from;
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::{Diagnostic, codes, sort};
-
-    /// The permutation gives the stable sort's order: ties (same file, line, code and path)
-    /// keep the order they were found in.
-    #[test]
-    fn findings_sort_stably_in_place() {
-        let finding = |i: usize| Diagnostic {
-            code: if i.is_multiple_of(3) {
-                codes::UNCHECKED_KIND
-            } else {
-                codes::INVALID_DOCUMENT
-            },
-            severity: codes::INVALID_DOCUMENT.severity,
-            resource: None,
-            path: format!("p{}", i % 4),
-            file: (!i.is_multiple_of(5)).then(|| format!("f{}", i % 2).into()),
-            location: (!i.is_multiple_of(7)).then_some(istio_grpc_types::Location {
-                line: (i * 31) % 11,
-                column: 1,
-            }),
-            message: format!("found {i}"),
-            fix: None,
-            edit: None,
-            pending: None,
-        };
-        let found: Vec<Diagnostic> = (0..500).map(|i| finding((i * 389) % 500)).collect();
-        let mut stable = found.clone();
-        stable.sort_by(|a, b| {
-            (
-                &a.file,
-                a.location.map(|l| (l.line, l.column)),
-                a.code.id,
-                &a.path,
-            )
-                .cmp(&(
-                    &b.file,
-                    b.location.map(|l| (l.line, l.column)),
-                    b.code.id,
-                    &b.path,
-                ))
-        });
-        let mut sorted = found;
-        sort(&mut sorted);
-        assert_eq!(sorted, stable);
-    }
 }

@@ -22,7 +22,7 @@ pub(crate) fn check<'c>(
     match &manifest.object {
         Object::VirtualService(vs) => {
             checks::timeouts::check(manifest, vs, options, out);
-            checks::retries::local(manifest, vs, out);
+            checks::retries::local(manifest, vs, &options.grpc_services, out);
             checks::grpc_web::local(manifest, vs, out);
             // before dup_matches, which leaves out what shadowing said
             checks::shadowing::check(manifest, vs, out);

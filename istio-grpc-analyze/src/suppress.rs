@@ -87,15 +87,14 @@ fn glob(pattern: &str, text: &str) -> bool {
 /// Removes the findings suppressed by an annotation on their object or by a `--suppress`
 /// pattern; returns how many were removed.
 pub(crate) fn apply(
-    diagnostics: &mut Vec<Diagnostic>,
+    findings: &mut crate::findings::Findings,
     annotated: &BTreeMap<Resource, BTreeSet<String>>,
     suppressions: &[Suppression],
 ) -> usize {
     if annotated.is_empty() && suppressions.is_empty() {
         return 0;
     }
-    let before = diagnostics.len();
-    diagnostics.retain(|d| {
+    findings.retain(|d| {
         let Some(resource) = &d.resource else {
             return true;
         };
@@ -107,8 +106,7 @@ pub(crate) fn apply(
             .iter()
             .any(|s| s.code == d.code.id && glob(&s.resource, &name));
         !(by_annotation || by_flag)
-    });
-    before - diagnostics.len()
+    })
 }
 
 /// Known findings to accept: a finding matches an entry with the same code, resource, field

@@ -120,10 +120,19 @@ fn analyze(paths: &[PathBuf], options: &Options) -> Result<Report, Failure> {
 /// (no second copy of the findings as JSON values).
 #[derive(serde::Serialize)]
 struct JsonReport<'a> {
-    diagnostics: &'a [istio_grpc_analyze::Diagnostic],
+    diagnostics: Each<'a>,
     summary: Summary,
     #[serde(rename = "exitCode")]
     exit_code: i32,
+}
+
+/// The findings of a report as a JSON array, each made as it is written.
+struct Each<'a>(&'a Report);
+
+impl serde::Serialize for Each<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter())
+    }
 }
 
 #[derive(serde::Serialize)]
@@ -144,14 +153,14 @@ fn render(
     let json = |e: serde_json::Error| std::io::Error::other(format!("cannot write JSON: {e}"));
     match format {
         Format::Human => {
-            for d in report.diagnostics() {
+            for d in report.iter() {
                 writeln!(out, "{d}")?;
             }
             writeln!(out, "{}", report.summary())?;
         }
         Format::Json => {
             let doc = JsonReport {
-                diagnostics: report.diagnostics(),
+                diagnostics: Each(report),
                 summary: Summary {
                     errors: report.count(Severity::Error),
                     warnings: report.count(Severity::Warning),

@@ -229,8 +229,12 @@ impl Lazy {
         read_tree(&text, &self.chunk, 0, &self.limits).unwrap_or_else(|_| self.empty())
     }
 
-    /// The tree of positions (values left out), decoded from what the first read recorded.
+    /// The tree of positions (values left out), decoded from what the first read recorded, or
+    /// read again when nothing was kept ([`SourceMap::span`]).
     fn positions(&self) -> Node {
+        if self.positions.is_empty() {
+            return self.root();
+        }
         // recorded by this module from a whole read, so this decodes
         // the text as read but for the `---` marker, where no key is
         let text = &self.input[self.chunk.start..self.chunk.end];
@@ -312,7 +316,44 @@ impl SourceMap {
     pub fn start(&self) -> Location {
         self.with_positions(|root| root.at)
     }
+
+    /// Where the document is in the text it was read from, for a map that refers to that text:
+    /// a caller that may need the positions later, and keeps the text, keeps this (a few words)
+    /// instead of the map, and makes the map again with [`SourceMap::reread`].
+    pub fn span(&self) -> Option<Span> {
+        match &self.repr {
+            Repr::Text(lazy) => Some(Span(lazy.chunk)),
+            Repr::Tree(_) => None,
+        }
+    }
+
+    /// The map of the document at `span` in `text` (the text it was read, with `limits`, from),
+    /// whose positions are read again from the text when one is asked for.
+    ///
+    /// ```
+    /// use istio_grpc_types::yaml::{self, SourceMap};
+    ///
+    /// let text: std::sync::Arc<str> = "kind: ConfigMap\napiVersion: v1\n---\nkind: ConfigMap\napiVersion: v1\ndata: {k: v}\n".into();
+    /// let mut spans = Vec::new();
+    /// yaml::parse_each_shared(text.clone(), &yaml::Options::default(), |doc| spans.push(doc.unwrap().source.span().unwrap()));
+    /// let again = SourceMap::reread(text, spans[1], yaml::Limits::default());
+    /// assert_eq!(again.locate("data.k").map(|at| (at.line, at.column)), Some((6, 11)));
+    /// ```
+    pub fn reread(text: Arc<str>, span: Span, limits: Limits) -> SourceMap {
+        SourceMap {
+            repr: Repr::Text(Box::new(Lazy {
+                input: text,
+                chunk: span.0,
+                limits,
+                positions: Box::default(),
+            })),
+        }
+    }
 }
+
+/// Where a document is in the text it was read from ([`SourceMap::span`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Span(Chunk);
 
 fn locate_segments(root: &Node, segments: &[PathSegment], key: bool) -> Location {
     let mut node = root;

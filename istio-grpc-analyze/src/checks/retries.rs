@@ -6,8 +6,10 @@
 
 use istio_grpc_types::VirtualService;
 
-use crate::checks::route_is_grpc;
-use crate::model::{Head, Model, diagnostic};
+use std::collections::BTreeSet;
+
+use crate::checks::{grpc_match, route_is_grpc};
+use crate::model::{Model, Subject, diagnostic};
 use crate::{Diagnostic, Manifest, codes};
 
 /// Envoy `x-envoy-retry-on` conditions about HTTP status codes (REFERENCE §e).
@@ -47,8 +49,14 @@ fn with_timeout_outcomes(retry_on: &str) -> String {
 const ISTIO_DEFAULT_RETRY_ON: &str =
     "connect-failure,refused-stream,unavailable,cancelled,retriable-status-codes";
 
-/// GRPC006 and GRPC017, which do not depend on the route carrying gRPC.
-pub(crate) fn local(manifest: &Manifest, vs: &VirtualService, out: &mut Vec<Diagnostic>) {
+/// GRPC006 and GRPC017, which do not depend on the route carrying gRPC, and GRPC004 and GRPC005
+/// on the routes whose own matches say they carry gRPC ([`crate::checks::grpc_match`]).
+pub(crate) fn local(
+    manifest: &Manifest,
+    vs: &VirtualService,
+    grpc_services: &BTreeSet<String>,
+    out: &mut Vec<Diagnostic>,
+) {
     {
         for (i, route) in vs.spec.http.iter().flatten().enumerate() {
             let Some(retries) = &route.retries else {
@@ -91,51 +99,54 @@ pub(crate) fn local(manifest: &Manifest, vs: &VirtualService, out: &mut Vec<Diag
                     ));
                 }
             }
-
+            if grpc_match(grpc_services, route)
+                && let Some(retry_on) = retry_on
+            {
+                on_grpc(manifest, i, retry_on, out);
+            }
         }
     }
 }
 
-/// GRPC004 and GRPC005, on the routes that carry gRPC.
+/// GRPC004 and GRPC005 on the routes that are not gRPC by their own matches (those were
+/// checked with the object, [`local`]) but by what they are bound to or reach.
 pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     for (manifest, vs) in &model.virtual_services {
-        gated(model, manifest, vs, out);
+        for (i, route) in vs.http.iter().enumerate() {
+            if route.grpc_match || !route_is_grpc(model, manifest, vs, route) {
+                continue;
+            }
+            if let Some(retry_on) = route.retry_on.as_deref() {
+                on_grpc(manifest, i, retry_on, out);
+            }
+        }
     }
 }
 
-fn gated(model: &Model, manifest: &Head, vs: &crate::lean::VirtualService, out: &mut Vec<Diagnostic>) {
-    {
-        for (i, route) in vs.http.iter().enumerate() {
-            if !route_is_grpc(model, manifest, vs, route) {
-                continue;
-            }
-            let Some(retry_on) = route.retry_on.as_deref() else {
-                continue;
-            };
-            let tokens: Vec<&str> = retry_on.split(',').map(str::trim).collect();
-            let http: Vec<&str> = tokens
-                .iter()
-                .copied()
-                .filter(|t| HTTP_ONLY.contains(t) || t.parse::<u16>().is_ok())
-                .collect();
-            if !http.is_empty() {
-                out.push(diagnostic(
-                    manifest,
-                    codes::HTTP_RETRY_ON_GRPC,
-                    format!("spec.http[{i}].retries.retryOn"),
-                    format!("{http:?} retry on HTTP status, but gRPC errors arrive as HTTP 200 with a grpc-status trailer: these never fire on a gRPC error status (5xx and gateway-error fire only on resets and timed-out attempts, which reset covers alone)"),
-                    Some("retry on gRPC codes (unavailable, cancelled, deadline-exceeded, internal) and transport conditions (connect-failure, refused-stream, reset)".to_owned()),
-                ));
-            }
-            if tokens.contains(&"resource-exhausted") {
-                out.push(diagnostic(
-                    manifest,
-                    codes::RETRY_STORM,
-                    format!("spec.http[{i}].retries.retryOn"),
-                    "resource-exhausted means the backend is overloaded or a quota is spent: retrying multiplies its load (a retry storm)",
-                    Some("drop resource-exhausted from retryOn, or cap retries with a DestinationRule retryBudget".to_owned()),
-                ));
-            }
-        }
+/// GRPC004 and GRPC005 for `spec.http[i].retries.retryOn` of a route that carries gRPC.
+fn on_grpc(manifest: &impl Subject, i: usize, retry_on: &str, out: &mut Vec<Diagnostic>) {
+    let tokens: Vec<&str> = retry_on.split(',').map(str::trim).collect();
+    let http: Vec<&str> = tokens
+        .iter()
+        .copied()
+        .filter(|t| HTTP_ONLY.contains(t) || t.parse::<u16>().is_ok())
+        .collect();
+    if !http.is_empty() {
+        out.push(diagnostic(
+            manifest,
+            codes::HTTP_RETRY_ON_GRPC,
+            format!("spec.http[{i}].retries.retryOn"),
+            format!("{http:?} retry on HTTP status, but gRPC errors arrive as HTTP 200 with a grpc-status trailer: these never fire on a gRPC error status (5xx and gateway-error fire only on resets and timed-out attempts, which reset covers alone)"),
+            Some("retry on gRPC codes (unavailable, cancelled, deadline-exceeded, internal) and transport conditions (connect-failure, refused-stream, reset)".to_owned()),
+        ));
+    }
+    if tokens.contains(&"resource-exhausted") {
+        out.push(diagnostic(
+            manifest,
+            codes::RETRY_STORM,
+            format!("spec.http[{i}].retries.retryOn"),
+            "resource-exhausted means the backend is overloaded or a quota is spent: retrying multiplies its load (a retry storm)",
+            Some("drop resource-exhausted from retryOn, or cap retries with a DestinationRule retryBudget".to_owned()),
+        ));
     }
 }
