@@ -18,6 +18,7 @@ use istio_grpc_types::yaml::{self, SourceMap};
 use crate::crd::CelMemo;
 use crate::input::{Manifest, collect, problem, unusable};
 use crate::findings::Findings;
+use crate::lean::Interner;
 use crate::model::{Entry, Model};
 use crate::{Diagnostic, Options, Report, Resource, SUPPRESS_ANNOTATION, checks, codes, suppress};
 
@@ -90,11 +91,11 @@ impl<'o> Analysis<'o> {
         manifest: &Manifest,
         file: Option<&Arc<Path>>,
         options: &'c Options,
-        memo: &mut CelMemo<'c>,
+        (memo, shared): &mut (CelMemo<'c>, Interner),
     ) -> Checked {
         let mut found = Vec::new();
         crate::local::check(manifest, options, memo, &mut found);
-        let entry = Entry::of(manifest, file.cloned(), &options.grpc_services);
+        let entry = Entry::of(manifest, file.cloned(), &options.grpc_services, shared);
         let suppress = manifest
             .object
             .metadata()
@@ -152,8 +153,8 @@ impl<'o> Analysis<'o> {
         yaml::parse_map_each(
             text,
             &options,
-            CelMemo::new,
-            |memo, doc| match doc {
+            || (CelMemo::new(), Interner::default()),
+            |state, doc| match doc {
                 Ok(doc) => {
                     let manifest = Manifest {
                         id: 0,
@@ -162,7 +163,7 @@ impl<'o> Analysis<'o> {
                         source: Some(doc.source),
                         unknown_fields: doc.unknown_fields,
                     };
-                    let mut checked = Self::check(&manifest, shared.as_ref(), analysis, memo);
+                    let mut checked = Self::check(&manifest, shared.as_ref(), analysis, state);
                     // where it is, not its positions: read again for the few that need them
                     checked.source = match checked.source {
                         Some(Source::Map(map)) => {
@@ -255,11 +256,11 @@ impl<'o> Analysis<'o> {
             self.threads,
             PARALLEL_FROM,
             |some| {
-                let mut memo = CelMemo::new();
+                let mut state = (CelMemo::new(), Interner::default());
                 some.iter()
                     .map(|m| {
                         let file = m.file.as_deref().and_then(|f| files.get(f));
-                        (m.id, Self::check(m, file, options, &mut memo))
+                        (m.id, Self::check(m, file, options, &mut state))
                     })
                     .collect::<Vec<_>>()
             },

@@ -17,11 +17,20 @@ use crate::{Diagnostic, Resource, Severity, TextEdit, codes};
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Findings {
     items: Vec<Item>,
-    resources: Vec<Resource>,
-    resource_ids: BTreeMap<Resource, u32>,
+    /// The objects findings are about: one entry for consecutive findings about one object.
+    resources: Vec<Named>,
     files: Vec<PathBuf>,
     file_ids: BTreeMap<PathBuf, u32>,
+    /// Messages, fixes, kinds and namespaces, each kept once.
     texts: HashSet<Arc<str>>,
+}
+
+/// A [`Resource`], its kind and namespace shared.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Named {
+    kind: Arc<str>,
+    namespace: Arc<str>,
+    name: Box<str>,
 }
 
 /// A finding as kept.
@@ -32,7 +41,8 @@ struct Item {
     severity: Severity,
     resource: Option<u32>,
     file: Option<u32>,
-    location: Option<Location>,
+    /// Line and column.
+    location: Option<(u32, u32)>,
     path: Box<str>,
     message: Arc<str>,
     fix: Option<Arc<str>>,
@@ -60,14 +70,19 @@ impl Findings {
             .position(|c| c.id == d.code.id)
             .and_then(|i| u8::try_from(i).ok())
             .unwrap_or(u8::MAX);
-        let resource = d.resource.map(|r| match self.resource_ids.get(&r) {
-            Some(&id) => id,
-            None => {
-                let id = self.resources.len() as u32;
-                self.resource_ids.insert(r.clone(), id);
-                self.resources.push(r);
-                id
+        let resource = d.resource.map(|r| {
+            let same = self.resources.last().is_some_and(|last| {
+                *last.kind == r.kind && *last.namespace == r.namespace && *last.name == r.name
+            });
+            if !same {
+                let named = Named {
+                    kind: self.text(r.kind),
+                    namespace: self.text(r.namespace),
+                    name: r.name.into(),
+                };
+                self.resources.push(named);
             }
+            (self.resources.len() - 1) as u32
         });
         let file = d.file.map(|f| match self.file_ids.get(&f) {
             Some(&id) => id,
@@ -83,7 +98,7 @@ impl Findings {
             severity: d.severity,
             resource,
             file,
-            location: d.location,
+            location: d.location.map(|l| (narrow(l.line), narrow(l.column))),
             path: d.path.into(),
             message: self.text(d.message),
             fix: d.fix.map(|f| self.text(f)),
@@ -99,10 +114,20 @@ impl Findings {
                 .copied()
                 .unwrap_or(codes::UNUSABLE_INPUT),
             severity: item.severity,
-            resource: item.resource.map(|r| self.resources[r as usize].clone()),
+            resource: item.resource.map(|r| {
+                let named = &self.resources[r as usize];
+                Resource {
+                    kind: named.kind.to_string(),
+                    namespace: named.namespace.to_string(),
+                    name: named.name.to_string(),
+                }
+            }),
             path: item.path.to_string(),
             file: item.file.map(|f| self.files[f as usize].clone()),
-            location: item.location,
+            location: item.location.map(|(line, column)| Location {
+                line: line as usize,
+                column: column as usize,
+            }),
             message: item.message.to_string(),
             fix: item.fix.as_deref().map(str::to_owned),
             edit: item.edit.as_deref().cloned(),
@@ -137,7 +162,7 @@ impl Findings {
             let key = |i: &Item| {
                 (
                     i.file.map(|f| rank[f as usize]),
-                    i.location.map(|l| (l.line, l.column)),
+                    i.location,
                     codes::ALL.get(usize::from(i.code)).map(|c| c.id),
                 )
             };
@@ -154,4 +179,9 @@ impl Findings {
         self.items.retain(|_| kept.next().unwrap_or(true));
         before - self.items.len()
     }
+}
+
+/// A line or column as kept: files of more than 4 billion lines are beyond the reader's limits.
+fn narrow(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }

@@ -14,32 +14,53 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use istio_grpc_types::destination_rule::{ClientTlsMode, LbPolicy, OutlierDetection, SimpleLb};
-use istio_grpc_types::virtual_service::{Destination, HttpRoute as TypedHttpRoute};
+use istio_grpc_types::destination_rule::{ClientTlsMode, LbPolicy, SimpleLb};
+use istio_grpc_types::virtual_service::{self, HttpRoute as TypedHttpRoute};
 use istio_grpc_types::{Object, StringMatch};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::input::Manifest;
 use crate::Resource;
 
+/// Short strings many objects share (kinds, namespaces, port names and protocols, label keys,
+/// hosts), kept once by each thread that reads: an `Arc<str>` where a `String` of its own
+/// would take a 32-byte allocation per object.
+#[derive(Default)]
+pub(crate) struct Interner(std::collections::HashSet<Arc<str>>);
+
+impl Interner {
+    pub(crate) fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(s) {
+            return shared.clone();
+        }
+        let shared: Arc<str> = s.into();
+        self.0.insert(shared.clone());
+        shared
+    }
+
+    fn all(&mut self, items: Option<&Vec<String>>) -> Box<[Arc<str>]> {
+        items.into_iter().flatten().map(|s| self.get(s)).collect()
+    }
+}
+
 /// Who an object is: what a finding about it names, and where it was read.
 #[derive(Clone, Debug)]
 pub(crate) struct Head {
     /// Its place among the documents read ([`crate::diagnostic::Pending`]).
     pub(crate) id: usize,
-    kind: Box<str>,
+    kind: Arc<str>,
     /// `metadata.namespace`, `default` when it has none.
-    namespace: Box<str>,
+    namespace: Arc<str>,
     name: Box<str>,
     pub(crate) file: Option<Arc<Path>>,
 }
 
 impl Head {
-    pub(crate) fn of(manifest: &Manifest, file: Option<Arc<Path>>) -> Head {
+    pub(crate) fn of(manifest: &Manifest, file: Option<Arc<Path>>, shared: &mut Interner) -> Head {
         Head {
             id: manifest.id,
-            kind: manifest.object.kind().into(),
-            namespace: manifest.namespace().into(),
+            kind: shared.get(manifest.object.kind()),
+            namespace: shared.get(manifest.namespace()),
             name: manifest.object.name().unwrap_or("").into(),
             file,
         }
@@ -69,14 +90,17 @@ impl Head {
 /// Labels (or a selector, or annotations) as a sorted list: a map of one label as a tree costs a
 /// 540-byte node.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub(crate) struct Labels(Box<[(Box<str>, Box<str>)]>);
+pub(crate) struct Labels(Box<[(Arc<str>, Box<str>)]>);
 
 impl Labels {
-    pub(crate) fn of(map: Option<&std::collections::BTreeMap<String, String>>) -> Labels {
+    pub(crate) fn of(
+        map: Option<&std::collections::BTreeMap<String, String>>,
+        shared: &mut Interner,
+    ) -> Labels {
         Labels(
             map.into_iter()
                 .flatten()
-                .map(|(k, v)| (k.as_str().into(), v.as_str().into()))
+                .map(|(k, v)| (shared.get(k), v.as_str().into()))
                 .collect(),
         )
     }
@@ -113,14 +137,6 @@ impl Labels {
     }
 }
 
-fn strs(items: Option<&Vec<String>>) -> Box<[Box<str>]> {
-    items
-        .into_iter()
-        .flatten()
-        .map(|s| s.as_str().into())
-        .collect()
-}
-
 /// A core/v1 Service: its ports and selector.
 #[derive(Clone, Debug)]
 pub(crate) struct Service {
@@ -131,15 +147,15 @@ pub(crate) struct Service {
 
 #[derive(Clone, Debug)]
 pub(crate) struct ServicePort {
-    pub(crate) name: Option<Box<str>>,
-    pub(crate) app_protocol: Option<Box<str>>,
-    pub(crate) protocol: Option<Box<str>>,
+    pub(crate) name: Option<Arc<str>>,
+    pub(crate) app_protocol: Option<Arc<str>>,
+    pub(crate) protocol: Option<Arc<str>>,
     pub(crate) port: i32,
     pub(crate) target_port: Option<IntOrString>,
 }
 
 impl Service {
-    pub(crate) fn of(svc: &k8s_openapi::api::core::v1::Service) -> Service {
+    pub(crate) fn of(svc: &k8s_openapi::api::core::v1::Service, shared: &mut Interner) -> Service {
         let spec = svc.spec.as_ref();
         Service {
             ports: spec
@@ -147,16 +163,16 @@ impl Service {
                 .into_iter()
                 .flatten()
                 .map(|p| ServicePort {
-                    name: p.name.as_deref().map(Into::into),
-                    app_protocol: p.app_protocol.as_deref().map(Into::into),
-                    protocol: p.protocol.as_deref().map(Into::into),
+                    name: p.name.as_deref().map(|s| shared.get(s)),
+                    app_protocol: p.app_protocol.as_deref().map(|s| shared.get(s)),
+                    protocol: p.protocol.as_deref().map(|s| shared.get(s)),
                     port: p.port,
                     target_port: p.target_port.clone(),
                 })
                 .collect(),
             selector: spec
                 .and_then(|s| s.selector.as_ref())
-                .map(|s| Labels::of(Some(s))),
+                .map(|s| Labels::of(Some(s), shared)),
         }
     }
 }
@@ -166,15 +182,32 @@ impl Service {
 pub(crate) struct VirtualService {
     /// `metadata.creationTimestamp` as JSON writes it.
     pub(crate) created: Option<Box<str>>,
-    pub(crate) hosts: Box<[Box<str>]>,
-    pub(crate) gateways: Box<[Box<str>]>,
-    /// Whether `spec.gateways` was written at all (and not empty).
-    pub(crate) export_to: Box<[Box<str>]>,
+    pub(crate) hosts: Box<[Arc<str>]>,
+    pub(crate) gateways: Box<[Arc<str>]>,
+    pub(crate) export_to: Box<[Arc<str>]>,
     pub(crate) http: Box<[HttpRoute]>,
     /// `spec.tcp[i].route[j].destination`.
     pub(crate) tcp: Box<[Box<[Option<Destination>]>]>,
     /// `spec.tls[i].route[j].destination`.
     pub(crate) tls: Box<[Box<[Option<Destination>]>]>,
+}
+
+/// Where a route sends requests: `host`, `port.number`, `subset`.
+#[derive(Clone, Debug)]
+pub(crate) struct Destination {
+    pub(crate) host: Option<Box<str>>,
+    pub(crate) port: Option<u32>,
+    pub(crate) subset: Option<Box<str>>,
+}
+
+impl Destination {
+    fn of(d: &virtual_service::Destination) -> Destination {
+        Destination {
+            host: d.host.as_deref().map(Into::into),
+            port: d.port.as_ref().and_then(|p| p.number),
+            subset: d.subset.as_deref().map(Into::into),
+        }
+    }
 }
 
 /// An HTTP route of a VirtualService.
@@ -189,7 +222,7 @@ pub(crate) struct HttpRoute {
     pub(crate) catch_all: bool,
     /// `route[j].destination`.
     pub(crate) route: Box<[Option<Destination>]>,
-    pub(crate) mirror: Option<Destination>,
+    pub(crate) mirror: Option<Box<Destination>>,
     /// `mirrors[j].destination`.
     pub(crate) mirrors: Box<[Option<Destination>]>,
     /// `retries.retryOn`, when written and not blank, on a route not [`HttpRoute::grpc_match`]
@@ -220,6 +253,7 @@ impl VirtualService {
     pub(crate) fn of(
         vs: &istio_grpc_types::VirtualService,
         grpc_services: &std::collections::BTreeSet<String>,
+        shared: &mut Interner,
     ) -> VirtualService {
         let spec = &vs.spec;
         VirtualService {
@@ -229,9 +263,9 @@ impl VirtualService {
                 .as_ref()
                 .and_then(|t| serde_json::to_value(t).ok())
                 .and_then(|v| v.as_str().map(Into::into)),
-            hosts: strs(spec.hosts.as_ref()),
-            gateways: strs(spec.gateways.as_ref()),
-            export_to: strs(spec.export_to.as_ref()),
+            hosts: shared.all(spec.hosts.as_ref()),
+            gateways: shared.all(spec.gateways.as_ref()),
+            export_to: shared.all(spec.export_to.as_ref()),
             http: spec
                 .http
                 .iter()
@@ -248,14 +282,14 @@ impl VirtualService {
                         .route
                         .iter()
                         .flatten()
-                        .map(|d| d.destination.clone())
+                        .map(|d| d.destination.as_ref().map(Destination::of))
                         .collect(),
-                    mirror: r.mirror.clone(),
+                    mirror: r.mirror.as_ref().map(|m| Box::new(Destination::of(m))),
                     mirrors: r
                         .mirrors
                         .iter()
                         .flatten()
-                        .map(|m| m.destination.clone())
+                        .map(|m| m.destination.as_ref().map(Destination::of))
                         .collect(),
                     services: r
                         .match_
@@ -296,13 +330,25 @@ impl VirtualService {
                 .tcp
                 .iter()
                 .flatten()
-                .map(|r| r.route.iter().flatten().map(|d| d.destination.clone()).collect())
+                .map(|r| {
+                    r.route
+                        .iter()
+                        .flatten()
+                        .map(|d| d.destination.as_ref().map(Destination::of))
+                        .collect()
+                })
                 .collect(),
             tls: spec
                 .tls
                 .iter()
                 .flatten()
-                .map(|r| r.route.iter().flatten().map(|d| d.destination.clone()).collect())
+                .map(|r| {
+                    r.route
+                        .iter()
+                        .flatten()
+                        .map(|d| d.destination.as_ref().map(Destination::of))
+                        .collect()
+                })
                 .collect(),
         }
     }
@@ -332,8 +378,8 @@ pub(crate) struct Subset {
 #[derive(Clone, Debug)]
 pub(crate) struct Policy {
     /// `spec.trafficPolicy` or `spec.subsets[i].trafficPolicy`.
-    pub(crate) path: Box<str>,
-    pub(crate) outlier_detection: Option<Box<OutlierDetection>>,
+    pub(crate) path: Arc<str>,
+    pub(crate) outlier_detection: Option<Outlier>,
     /// `loadBalancer.simple`.
     pub(crate) simple_lb: Option<SimpleLb>,
     /// `tls.mode`.
@@ -341,7 +387,7 @@ pub(crate) struct Policy {
 }
 
 impl DestinationRule {
-    pub(crate) fn of(dr: &istio_grpc_types::DestinationRule) -> DestinationRule {
+    pub(crate) fn of(dr: &istio_grpc_types::DestinationRule, shared: &mut Interner) -> DestinationRule {
         DestinationRule {
             host: dr.spec.host.as_deref().map(Into::into),
             subsets: dr
@@ -351,14 +397,18 @@ impl DestinationRule {
                 .flatten()
                 .map(|s| Subset {
                     name: s.name.as_deref().map(Into::into),
-                    labels: Labels::of(s.labels.as_ref()),
+                    labels: Labels::of(s.labels.as_ref(), shared),
                 })
                 .collect(),
             policies: crate::checks::traffic_policies(dr)
                 .into_iter()
                 .map(|(path, p)| Policy {
-                    path: path.into(),
-                    outlier_detection: p.outlier_detection.clone().map(Box::new),
+                    path: shared.get(&path),
+                    outlier_detection: p.outlier_detection.as_ref().map(|o| Outlier {
+                        consecutive_5xx_errors: o.consecutive_5xx_errors,
+                        consecutive_gateway_errors: o.consecutive_gateway_errors,
+                        max_ejection_percent: o.max_ejection_percent,
+                    }),
                     simple_lb: match p.load_balancer.as_ref().and_then(|l| l.lb_policy.as_ref()) {
                         Some(LbPolicy::Simple(lb)) => Some(*lb),
                         _ => None,
@@ -373,6 +423,14 @@ impl DestinationRule {
     }
 }
 
+/// What the rules read of `outlierDetection`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Outlier {
+    pub(crate) consecutive_5xx_errors: Option<u32>,
+    pub(crate) consecutive_gateway_errors: Option<u32>,
+    pub(crate) max_ejection_percent: Option<i32>,
+}
+
 /// A pod, or a pod template of a Deployment, StatefulSet or DaemonSet.
 #[derive(Clone, Debug)]
 pub(crate) struct Workload {
@@ -384,15 +442,16 @@ pub(crate) struct Workload {
 
 impl Workload {
     /// The workload of an object, if it is one.
-    pub(crate) fn of(object: &Object) -> Option<Workload> {
-        let template = |meta: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
-                        replicas: Option<i32>| {
-            meta.map(|meta| Workload {
-                labels: Labels::of(meta.labels.as_ref()),
-                annotations: Labels::of(meta.annotations.as_ref()),
-                replicas,
-            })
-        };
+    pub(crate) fn of(object: &Object, shared: &mut Interner) -> Option<Workload> {
+        let mut template =
+            |meta: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
+             replicas: Option<i32>| {
+                meta.map(|meta| Workload {
+                    labels: Labels::of(meta.labels.as_ref(), shared),
+                    annotations: Labels::of(meta.annotations.as_ref(), shared),
+                    replicas,
+                })
+            };
         match object {
             Object::Deployment(o) => template(o.spec.template.metadata.as_ref(), o.spec.replicas),
             Object::StatefulSet(o) => template(o.spec.template.metadata.as_ref(), o.spec.replicas),

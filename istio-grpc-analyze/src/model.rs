@@ -74,9 +74,10 @@ impl Entry {
         manifest: &Manifest,
         file: Option<Arc<Path>>,
         grpc_services: &BTreeSet<String>,
+        shared: &mut lean::Interner,
     ) -> Option<Entry> {
-        let head = Head::of(manifest, file);
-        if let Some(w) = lean::Workload::of(&manifest.object) {
+        let head = Head::of(manifest, file, shared);
+        if let Some(w) = lean::Workload::of(&manifest.object, shared) {
             return Some(Entry::Workload(Workload {
                 head,
                 labels: w.labels,
@@ -86,11 +87,11 @@ impl Entry {
         }
         Some(match &manifest.object {
             Object::VirtualService(o) => {
-                Entry::VirtualService(head, lean::VirtualService::of(o, grpc_services))
+                Entry::VirtualService(head, lean::VirtualService::of(o, grpc_services, shared))
             }
-            Object::Service(o) => Entry::Service(head, lean::Service::of(o)),
+            Object::Service(o) => Entry::Service(head, lean::Service::of(o, shared)),
             Object::DestinationRule(o) => {
-                Entry::DestinationRule(head, lean::DestinationRule::of(o))
+                Entry::DestinationRule(head, lean::DestinationRule::of(o, shared))
             }
             Object::Gateway(o) => Entry::Gateway(head, o.clone()),
             Object::EnvoyFilter(o) => Entry::EnvoyFilter(head, o.clone()),

@@ -50,7 +50,7 @@ pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                     continue;
                 };
                 let ports = &svc.ports;
-                let wanted = destination.port.as_ref().and_then(|p| p.number);
+                let wanted = destination.port;
                 let port = match wanted {
                     Some(n) => ports.iter().find(|p| i64::from(p.port) == i64::from(n)),
                     None if ports.len() == 1 => ports.first(),

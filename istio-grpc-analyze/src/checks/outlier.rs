@@ -13,7 +13,7 @@
 //! errors and 5xx at once, so the 5xx counter (`consecutive5xxErrors`, 5 when unset) reaches its
 //! threshold first unless it is lower than the gateway one, or 0.
 
-use istio_grpc_types::destination_rule::OutlierDetection;
+use crate::lean::Outlier as OutlierDetection;
 
 use crate::model::{Head, Model, diagnostic};
 use crate::{Diagnostic, codes};

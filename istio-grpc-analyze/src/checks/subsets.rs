@@ -4,7 +4,7 @@
 //! `503 NR`/`UH`, which gRPC clients see as `UNAVAILABLE`. Checked when the input holds a
 //! DestinationRule for the destination's host (else the rule is elsewhere, and nothing is known).
 
-use istio_grpc_types::virtual_service::Destination;
+use crate::lean::Destination;
 
 use crate::checks::mesh_hosts::fqdn;
 use crate::model::{Model, diagnostic, host_covers};
@@ -27,7 +27,7 @@ pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                 }
             }
             if let Some(m) = &r.mirror {
-                destinations.push((format!("spec.http[{i}].mirror"), m));
+                destinations.push((format!("spec.http[{i}].mirror"), &**m));
             }
             for (j, m) in r.mirrors.iter().enumerate() {
                 if let Some(dest) = m {
