@@ -16,8 +16,8 @@ use istio_grpc_types::Strictness;
 use istio_grpc_types::yaml::{self, SourceMap};
 
 use crate::crd::CelMemo;
-use crate::input::{Manifest, collect, problem, unusable};
 use crate::findings::Findings;
+use crate::input::{Manifest, collect, problem, unusable};
 use crate::lean::Interner;
 use crate::model::{Entry, Model};
 use crate::{Diagnostic, Options, Report, Resource, SUPPRESS_ANNOTATION, checks, codes, suppress};
@@ -145,7 +145,7 @@ impl<'o> Analysis<'o> {
             .strictness(Strictness::Keep)
             .threads(self.threads);
         let shared: Option<Arc<Path>> = file.map(Arc::from);
-        let analysis = &*self.options;
+        let analysis = self.options;
         let file_buf: Option<PathBuf> = file.map(Path::to_path_buf);
         let mut next = self.documents;
         let text_index = self.texts.len();
@@ -251,11 +251,8 @@ impl<'o> Analysis<'o> {
             .filter_map(|m| m.file.as_deref())
             .map(|f| (f, Arc::from(f)))
             .collect();
-        let checked = crate::parallel::map_chunks(
-            &inputs.manifests,
-            self.threads,
-            PARALLEL_FROM,
-            |some| {
+        let checked =
+            crate::parallel::map_chunks(&inputs.manifests, self.threads, PARALLEL_FROM, |some| {
                 let mut state = (CelMemo::new(), Interner::default());
                 some.iter()
                     .map(|m| {
@@ -263,8 +260,7 @@ impl<'o> Analysis<'o> {
                         (m.id, Self::check(m, file, options, &mut state))
                     })
                     .collect::<Vec<_>>()
-            },
-        );
+            });
         for (id, checked) in checked.into_iter().flatten() {
             self.take(id, checked);
         }
@@ -323,7 +319,8 @@ impl<'o> Analysis<'o> {
             self.found.push(d);
         }
         self.found.sort();
-        let suppressed = suppress::apply(&mut self.found, &self.annotated, &self.options.suppressions);
+        let suppressed =
+            suppress::apply(&mut self.found, &self.annotated, &self.options.suppressions);
         let unusable = self.unusable || self.documents == 0;
         if self.documents == 0 && !self.unusable {
             self.found.push(Diagnostic {
@@ -334,7 +331,9 @@ impl<'o> Analysis<'o> {
                 file: None,
                 location: None,
                 message: "no documents found in the input".into(),
-                fix: Some("pass files or folders holding Kubernetes manifests, or - for stdin".into()),
+                fix: Some(
+                    "pass files or folders holding Kubernetes manifests, or - for stdin".into(),
+                ),
                 edit: None,
                 pending: None,
             });

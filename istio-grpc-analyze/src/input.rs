@@ -275,7 +275,12 @@ pub(crate) fn locate<'s>(
     let located = crate::parallel::map_chunks(&jobs, threads, LOCATE_PARALLEL_FROM, |some| {
         let mut located = Vec::new();
         for (source, found) in some {
-            located.extend(found.iter().copied().zip(locate_in(source, found.iter().map(|&i| &findings[i]))));
+            located.extend(
+                found
+                    .iter()
+                    .copied()
+                    .zip(locate_in(source, found.iter().map(|&i| &findings[i]))),
+            );
         }
         located
     });
@@ -300,7 +305,9 @@ fn locate_in<'d>(
 
 /// Locates the findings about one manifest, all of them its own.
 pub(crate) fn locate_one(manifest: &Manifest, out: &mut [Diagnostic]) {
-    let pending: Vec<usize> = (0..out.len()).filter(|&i| out[i].pending.is_some()).collect();
+    let pending: Vec<usize> = (0..out.len())
+        .filter(|&i| out[i].pending.is_some())
+        .collect();
     if let Some(source) = &manifest.source
         && !pending.is_empty()
     {

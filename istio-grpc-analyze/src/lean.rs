@@ -19,8 +19,8 @@ use istio_grpc_types::virtual_service::{self, HttpRoute as TypedHttpRoute};
 use istio_grpc_types::{Object, StringMatch};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
-use crate::input::Manifest;
 use crate::Resource;
+use crate::input::Manifest;
 
 /// Short strings many objects share (kinds, namespaces, port names and protocols, label keys,
 /// hosts), kept once by each thread that reads: an `Arc<str>` where a `String` of its own
@@ -125,7 +125,10 @@ impl Labels {
     }
 
     /// Whether these labels carry every `key: value` of `selector`.
-    pub(crate) fn has_all<'s>(&self, selector: impl IntoIterator<Item = (&'s str, &'s str)>) -> bool {
+    pub(crate) fn has_all<'s>(
+        &self,
+        selector: impl IntoIterator<Item = (&'s str, &'s str)>,
+    ) -> bool {
         selector.into_iter().all(|(k, v)| self.get(k) == Some(v))
     }
 
@@ -239,14 +242,12 @@ pub(crate) struct HttpRoute {
 pub(crate) fn is_catch_all(route: &TypedHttpRoute) -> bool {
     let matches = route.match_.as_deref().unwrap_or_default();
     matches.is_empty()
-        || matches
-            .iter()
-            .any(|m| match crate::checks::uri_only(m) {
-                Some(None) => true,
-                Some(Some(StringMatch::Prefix(p))) => p == "/",
-                Some(Some(StringMatch::Regex(r))) => r == ".*",
-                _ => false,
-            })
+        || matches.iter().any(|m| match crate::checks::uri_only(m) {
+            Some(None) => true,
+            Some(Some(StringMatch::Prefix(p))) => p == "/",
+            Some(Some(StringMatch::Regex(r))) => r == ".*",
+            _ => false,
+        })
 }
 
 impl VirtualService {
@@ -387,7 +388,10 @@ pub(crate) struct Policy {
 }
 
 impl DestinationRule {
-    pub(crate) fn of(dr: &istio_grpc_types::DestinationRule, shared: &mut Interner) -> DestinationRule {
+    pub(crate) fn of(
+        dr: &istio_grpc_types::DestinationRule,
+        shared: &mut Interner,
+    ) -> DestinationRule {
         DestinationRule {
             host: dr.spec.host.as_deref().map(Into::into),
             subsets: dr

@@ -14,8 +14,8 @@ use istio_grpc_types::{
 };
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 
-pub(crate) use crate::lean::Head;
 use crate::diagnostic::Pending;
+pub(crate) use crate::lean::Head;
 use crate::lean::{self, Labels};
 use crate::{Code, Diagnostic, Manifest, Resource};
 
@@ -29,7 +29,9 @@ pub(crate) struct Workload {
     pub(crate) replicas: Option<i32>,
 }
 
-/// What one object gives the rules across objects ([`Model::add`]).
+/// What one object gives the rules across objects ([`Model::add`]): a variant per kind, named
+/// as the kind (`ServiceEntry` among them).
+#[allow(clippy::enum_variant_names)]
 pub(crate) enum Entry {
     VirtualService(Head, lean::VirtualService),
     Service(Head, lean::Service),
@@ -208,7 +210,11 @@ impl Model {
     }
 
     /// The Gateway a VirtualService `gateways` entry names (`name` or `namespace/name`).
-    pub(crate) fn gateway(&self, reference: &str, from_namespace: &str) -> Option<(&Head, &Gateway)> {
+    pub(crate) fn gateway(
+        &self,
+        reference: &str,
+        from_namespace: &str,
+    ) -> Option<(&Head, &Gateway)> {
         let (namespace, name) = reference
             .split_once('/')
             .unwrap_or((from_namespace, reference));

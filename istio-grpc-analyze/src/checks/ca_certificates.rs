@@ -6,10 +6,10 @@
 
 use istio_grpc_types::destination_rule::{ClientTlsMode, ClientTlsSettings};
 
-use crate::model::diagnostic;
 use crate::Manifest;
-use istio_grpc_types::DestinationRule;
+use crate::model::diagnostic;
 use crate::{Diagnostic, codes};
+use istio_grpc_types::DestinationRule;
 
 fn unverified(tls: Option<&ClientTlsSettings>, has_selector: bool) -> Option<&'static str> {
     let tls = tls?;

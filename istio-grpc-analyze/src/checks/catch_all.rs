@@ -72,7 +72,9 @@ pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     }
     for (loser, places) in hidden {
         let (manifest, vs) = &model.virtual_services[loser];
-        let Some(route) = vs.catch_all() else { continue };
+        let Some(route) = vs.catch_all() else {
+            continue;
+        };
         let name = |i: usize| {
             let (m, v) = &model.virtual_services[i];
             format!(

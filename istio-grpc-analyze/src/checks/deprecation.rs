@@ -2,17 +2,13 @@
 //! delay given as `percent` (replaced by `percentage`), a Sidecar `outboundTrafficPolicy.egressProxy`
 //! (ignored by current proxies).
 
-use crate::model::diagnostic;
 use crate::Manifest;
-use istio_grpc_types::VirtualService;
+use crate::model::diagnostic;
 use crate::{Diagnostic, codes};
+use istio_grpc_types::VirtualService;
 
 /// IST0002 on a VirtualService.
-pub(crate) fn virtual_service(
-    manifest: &Manifest,
-    vs: &VirtualService,
-    out: &mut Vec<Diagnostic>,
-) {
+pub(crate) fn virtual_service(manifest: &Manifest, vs: &VirtualService, out: &mut Vec<Diagnostic>) {
     {
         // only a fault can hold the deprecated field
         if !vs.spec.http.iter().flatten().any(|r| r.fault.is_some()) {

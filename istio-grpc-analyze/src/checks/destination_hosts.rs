@@ -69,7 +69,8 @@ pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                     == model
                         .service_for_host(host, ns)
                         .map_or(ns, |(m, _)| m.namespace())
-                    && w.labels.has_all(wanted.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+                    && w.labels
+                        .has_all(wanted.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             });
             if !selected {
                 out.push(diagnostic(

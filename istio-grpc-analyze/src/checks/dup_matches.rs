@@ -16,8 +16,8 @@ use istio_grpc_types::StringMatch;
 use istio_grpc_types::virtual_service::HttpMatchRequest;
 use serde::Serialize;
 
-use crate::model::diagnostic;
 use crate::Manifest;
+use crate::model::diagnostic;
 use istio_grpc_types::VirtualService;
 
 use crate::{Diagnostic, codes};
@@ -266,8 +266,7 @@ pub(crate) fn check(manifest: &Manifest, vs: &VirtualService, out: &mut Vec<Diag
                 Some(if code == codes::UNREACHABLE_RULE {
                     "remove the rule, or give it a match no earlier rule takes".to_owned()
                 } else {
-                    "remove the match, or move it above the rule that takes its requests"
-                        .to_owned()
+                    "remove the match, or move it above the rule that takes its requests".to_owned()
                 }),
             ));
         }

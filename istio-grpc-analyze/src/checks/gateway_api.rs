@@ -45,7 +45,11 @@ impl<'a> Index<'a> {
         Index {
             grpc_routes: model.grpc_routes.iter().map(|(m, r)| (m, &**r)).collect(),
             http_routes: model.http_routes.iter().map(|(m, r)| (m, &**r)).collect(),
-            grants: model.reference_grants.iter().map(|(m, g)| (m, &**g)).collect(),
+            grants: model
+                .reference_grants
+                .iter()
+                .map(|(m, g)| (m, &**g))
+                .collect(),
             namespaces: model
                 .namespaces
                 .iter()
@@ -223,8 +227,7 @@ fn backends_not_http2(model: &Model, index: &Index<'_>, out: &mut Vec<Diagnostic
                 else {
                     continue;
                 };
-                let Some(port) = svc.ports.iter().find(|p| Some(p.port) == backend.port)
-                else {
+                let Some(port) = svc.ports.iter().find(|p| Some(p.port) == backend.port) else {
                     continue;
                 };
                 let (protocol, declared) = declared(port);
@@ -359,11 +362,7 @@ fn shared_hostnames(model: &Model, index: &Index<'_>, out: &mut Vec<Diagnostic>)
                         if reported.contains(&key) {
                             continue;
                         }
-                        let other_name = format!(
-                            "{}/{}",
-                            other.namespace(),
-                            other.name()
-                        );
+                        let other_name = format!("{}/{}", other.namespace(), other.name());
                         let path = if hostnames.is_empty() {
                             format!("spec.parentRefs[{i}]")
                         } else {

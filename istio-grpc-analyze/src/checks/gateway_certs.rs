@@ -31,8 +31,7 @@ pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     for (i, (ma, ga)) in model.gateways.iter().enumerate() {
         let selector = ga.spec.selector.clone().unwrap_or_default();
         for (j, (mb, gb)) in model.gateways.iter().enumerate() {
-            if i == j || (ma.namespace() == mb.namespace() && ma.name() == mb.name())
-            {
+            if i == j || (ma.namespace() == mb.namespace() && ma.name() == mb.name()) {
                 continue;
             }
             let other = gb.spec.selector.clone().unwrap_or_default();

@@ -6,9 +6,9 @@ use istio_grpc_types::envoy_filter::{ApplyTo, PatchContext};
 
 use istio_grpc_types::VirtualService;
 
+use crate::Manifest;
 use crate::checks::is_grpc_web_match;
 use crate::model::{Model, diagnostic};
-use crate::Manifest;
 use crate::protocol::PortProtocol;
 use crate::{Diagnostic, codes};
 
@@ -35,18 +35,18 @@ pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
     });
     for (manifest, vs) in &model.virtual_services {
         let ns = manifest.namespace();
-        let web_port_on_gateway = vs
-            .gateways
-            .iter()
-            .filter_map(|g| model.gateway(g, ns))
-            .any(|(_, g)| {
-                g.spec
-                    .servers
-                    .iter()
-                    .flatten()
-                    .filter_map(|s| s.port.as_ref()?.protocol.as_deref())
-                    .any(|p| p.eq_ignore_ascii_case("GRPC-WEB"))
-            });
+        let web_port_on_gateway =
+            vs.gateways
+                .iter()
+                .filter_map(|g| model.gateway(g, ns))
+                .any(|(_, g)| {
+                    g.spec
+                        .servers
+                        .iter()
+                        .flatten()
+                        .filter_map(|s| s.port.as_ref()?.protocol.as_deref())
+                        .any(|p| p.eq_ignore_ascii_case("GRPC-WEB"))
+                });
         for (i, route) in vs.http.iter().enumerate() {
             if !route.grpc_web_match {
                 continue;

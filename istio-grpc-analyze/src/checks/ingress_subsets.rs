@@ -18,11 +18,7 @@ pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
                     && vs.hosts.iter().any(|h| &**h == host)
                 {
                     split.push((
-                        format!(
-                            "{}/{}",
-                            manifest.namespace(),
-                            manifest.name()
-                        ),
+                        format!("{}/{}", manifest.namespace(), manifest.name()),
                         host,
                     ));
                 }
@@ -36,11 +32,7 @@ pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
         if vs.gateways.is_empty() {
             continue;
         }
-        let me = format!(
-            "{}/{}",
-            manifest.namespace(),
-            manifest.name()
-        );
+        let me = format!("{}/{}", manifest.namespace(), manifest.name());
         for (i, route) in vs.http.iter().enumerate() {
             for (j, d) in route.route.iter().enumerate() {
                 let Some(dest) = d else { continue };

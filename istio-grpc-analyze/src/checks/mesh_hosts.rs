@@ -33,7 +33,13 @@ pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
         } else {
             export
                 .iter()
-                .map(|e| if &**e == "." { ns.to_owned() } else { e.to_string() })
+                .map(|e| {
+                    if &**e == "." {
+                        ns.to_owned()
+                    } else {
+                        e.to_string()
+                    }
+                })
                 .collect()
         };
         for scope in &scopes {

@@ -2,10 +2,10 @@
 //! the map's keys as strings, but the API server converts them to the proto's `uint32` and refuses
 //! the object ("type conversion error"), so `kubectl apply` fails.
 
-use crate::model::diagnostic;
 use crate::Manifest;
-use istio_grpc_types::PeerAuthentication;
+use crate::model::diagnostic;
 use crate::{Diagnostic, codes};
+use istio_grpc_types::PeerAuthentication;
 
 pub(crate) fn check(manifest: &Manifest, pa: &PeerAuthentication, out: &mut Vec<Diagnostic>) {
     for key in pa.spec.port_level_mtls.iter().flatten().map(|(k, _)| k) {

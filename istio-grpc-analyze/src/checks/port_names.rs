@@ -4,11 +4,11 @@
 //! with `UNAVAILABLE … reset reason: protocol error` (see GRPC001). Services in Istio's own and
 //! Kubernetes' system namespaces are skipped, as Istio does.
 
-use crate::model::diagnostic;
 use crate::Manifest;
-use k8s_openapi::api::core::v1::Service;
+use crate::model::diagnostic;
 use crate::protocol::PortProtocol;
 use crate::{Diagnostic, codes};
+use k8s_openapi::api::core::v1::Service;
 
 /// Namespaces Istio's injector ignores (`inject.IgnoredNamespaces`) and its control plane's.
 const SKIPPED: &[&str] = &[
@@ -40,9 +40,7 @@ pub(crate) fn check(manifest: &Manifest, svc: &Service, out: &mut Vec<Diagnostic
             Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(n)) => {
                 n.to_string()
             }
-            Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String(s)) => {
-                s.clone()
-            }
+            Some(k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String(s)) => s.clone(),
             None => port.port.to_string(),
         };
         out.push(diagnostic(

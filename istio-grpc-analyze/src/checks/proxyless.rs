@@ -18,8 +18,7 @@ fn is_proxyless(w: &Workload) -> bool {
 }
 
 pub(crate) fn check(model: &Model, out: &mut Vec<Diagnostic>) {
-    let proxyless: Vec<&Workload> =
-        model.workloads.iter().filter(|w| is_proxyless(w)).collect();
+    let proxyless: Vec<&Workload> = model.workloads.iter().filter(|w| is_proxyless(w)).collect();
     if proxyless.is_empty() {
         return;
     }

@@ -6,10 +6,10 @@
 //! addresses (`ISTIO_META_DNS_AUTO_ALLOCATE`, Istio's default): that setting is not in the
 //! manifests.
 
-use crate::model::diagnostic;
 use crate::Manifest;
-use istio_grpc_types::ServiceEntry;
+use crate::model::diagnostic;
 use crate::{Diagnostic, codes};
+use istio_grpc_types::ServiceEntry;
 
 pub(crate) fn check(manifest: &Manifest, se: &ServiceEntry, out: &mut Vec<Diagnostic>) {
     if se.spec.addresses.is_some() {

@@ -4,11 +4,11 @@
 use istio_grpc_types::StringMatch;
 use istio_grpc_types::virtual_service::HttpMatchRequest;
 
+use crate::Manifest;
 use crate::checks::uri_only;
 use crate::model::diagnostic;
-use crate::Manifest;
-use istio_grpc_types::VirtualService;
 use crate::{Diagnostic, codes};
+use istio_grpc_types::VirtualService;
 
 fn covers(earlier: Option<&StringMatch>, later: Option<&StringMatch>) -> bool {
     match (earlier, later) {
@@ -26,8 +26,7 @@ pub(crate) fn check(manifest: &Manifest, vs: &VirtualService, out: &mut Vec<Diag
     for (j, later) in routes.iter().enumerate() {
         let later_matches: Vec<&HttpMatchRequest> = later.match_.iter().flatten().collect();
         let shadow = routes[..j].iter().enumerate().find_map(|(i, earlier)| {
-            let earlier_matches: Vec<&HttpMatchRequest> =
-                earlier.match_.iter().flatten().collect();
+            let earlier_matches: Vec<&HttpMatchRequest> = earlier.match_.iter().flatten().collect();
             let catch_all = earlier_matches.is_empty();
             let covered = |m: &&HttpMatchRequest| {
                 earlier_matches

@@ -4,11 +4,11 @@
 
 use istio_grpc_types::StringMatch;
 
+use crate::Manifest;
 use crate::checks::uri_only;
 use crate::model::diagnostic;
-use crate::Manifest;
-use istio_grpc_types::VirtualService;
 use crate::{Diagnostic, Options, codes};
+use istio_grpc_types::VirtualService;
 
 pub(crate) fn check(
     manifest: &Manifest,
