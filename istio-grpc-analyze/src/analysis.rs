@@ -165,10 +165,12 @@ impl<'o> Analysis<'o> {
                     };
                     let mut checked = Self::check(&manifest, shared.as_ref(), analysis, state);
                     // where it is, not its positions: read again for the few that need them
+                    // (a `List`'s items have no place of their own in the text: kept as read)
                     checked.source = match checked.source {
-                        Some(Source::Map(map)) => {
-                            map.span().map(|span| Source::Span(text_index, span))
-                        }
+                        Some(Source::Map(map)) => Some(match map.span() {
+                            Some(span) => Source::Span(text_index, span),
+                            None => Source::Map(map),
+                        }),
                         other => other,
                     };
                     checked

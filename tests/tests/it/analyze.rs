@@ -7,6 +7,8 @@ mod corpus;
 mod gateway_api;
 #[path = "analyze/seed.rs"]
 mod seed;
+#[path = "analyze/stream.rs"]
+mod stream;
 
 use istio_grpc_analyze::{Code, Inputs, Options, Report, analyze, codes};
 
