@@ -37,6 +37,22 @@
 //! assert_eq!(finding.path, "spec.http[0].route[0].destination");
 //! assert!(finding.message.contains("reset reason: protocol error"));
 //! ```
+//!
+//! Two ways in. [`Inputs`] holds every object typed, for a caller that wants them (and
+//! [`analyze`] checks them); [`Analysis`] checks each document as it is read and keeps only
+//! what the checks across objects read of it, so that checking a large mesh takes memory in
+//! proportion to its text, not to its typed objects: `istio-grpc check` reads that way. Both
+//! give the same findings in the same order. How it is split:
+//!
+//! - the checks that read one object alone run on the thread that read it: the CRD schema and
+//!   CEL rules, the fields the types do not know, and each rule that needs nothing else (a
+//!   timeout, a retry policy, duplicate matches, port names, …); their findings are located
+//!   there, from the positions recorded in the read;
+//! - what the rules across objects read is kept small (the crate's `lean` module: a Service's
+//!   ports and selector, a VirtualService's hosts, bindings and destinations, …), the kinds few
+//!   manifests hold many of (Gateways, Secrets, EnvoyFilters, …) whole;
+//! - findings are kept small too ([`Report::iter`] makes them one at a time); the positions of
+//!   a document with a finding across objects are read again from its text.
 
 mod analysis;
 mod checks;
