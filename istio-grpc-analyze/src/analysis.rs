@@ -9,12 +9,13 @@
 //! over what was kept.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
 use istio_grpc_types::Strictness;
 use istio_grpc_types::yaml::{self, SourceMap};
 
+use crate::chunked::Chunked;
 use crate::crd::CelMemo;
 use crate::findings::Findings;
 use crate::input::{Manifest, collect, problem, unusable};
@@ -41,9 +42,11 @@ pub struct Analysis<'o> {
     found: Findings,
     /// Where the documents the rules across objects may report on are, by document, in input
     /// order: their positions are read again for the few that get a finding.
-    sources: Vec<(usize, Source)>,
-    /// The texts read, which `sources` point into.
+    sources: Chunked<(usize, Source)>,
+    /// The texts read whole (stdin, text handed over), which `sources` point into.
     texts: Vec<Arc<str>>,
+    /// The files read as they went, which `sources` point into.
+    files: Vec<Arc<Path>>,
     /// Codes the [`SUPPRESS_ANNOTATION`] of an object suppresses, by object.
     annotated: BTreeMap<Resource, BTreeSet<String>>,
     documents: usize,
@@ -56,6 +59,17 @@ enum Source {
     Map(Box<SourceMap>),
     /// Where it is in one of [`Analysis::texts`].
     Span(usize, yaml::Span),
+    /// Where it is in one of [`Analysis::files`], and a hash of its text there, to know it
+    /// was not changed since.
+    File(usize, yaml::Span, u64),
+}
+
+/// A document's text, hashed the same on every run.
+fn hash(text: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
 }
 
 /// What checking one document gives.
@@ -78,8 +92,9 @@ impl<'o> Analysis<'o> {
             },
             model: Model::new(options.grpc_services.clone()),
             found: Findings::default(),
-            sources: Vec::new(),
+            sources: Chunked::default(),
             texts: Vec::new(),
+            files: Vec::new(),
             annotated: BTreeMap::new(),
             documents: 0,
             unusable: false,
@@ -141,50 +156,19 @@ impl<'o> Analysis<'o> {
     }
 
     fn add_shared(&mut self, file: Option<&Path>, text: Arc<str>) -> &mut Self {
-        let options = yaml::Options::default()
-            .strictness(Strictness::Keep)
-            .threads(self.threads);
-        let shared: Option<Arc<Path>> = file.map(Arc::from);
-        let analysis = self.options;
-        let file_buf: Option<PathBuf> = file.map(Path::to_path_buf);
-        let mut next = self.documents;
         let text_index = self.texts.len();
         self.texts.push(text.clone());
+        let options = self.reading();
+        let mut next = self.documents;
+        let (analysis, shared) = (self.options, file.map(Arc::from));
         yaml::parse_map_each(
             text,
             &options,
             || (CelMemo::new(), Interner::default()),
-            |state, doc| match doc {
-                Ok(doc) => {
-                    let manifest = Manifest {
-                        id: 0,
-                        object: doc.object,
-                        file: file_buf.clone(),
-                        source: Some(doc.source),
-                        unknown_fields: doc.unknown_fields,
-                    };
-                    let mut checked = Self::check(&manifest, shared.as_ref(), analysis, state);
-                    // where it is, not its positions: read again for the few that need them
-                    // (a `List`'s items have no place of their own in the text: kept as read)
-                    checked.source = match checked.source {
-                        Some(Source::Map(map)) => Some(match map.span() {
-                            Some(span) => Source::Span(text_index, span),
-                            None => Source::Map(map),
-                        }),
-                        other => other,
-                    };
-                    checked
-                }
-                Err(e) => {
-                    let found = problem(file, &e);
-                    Checked {
-                        unusable: found.code == codes::UNUSABLE_INPUT,
-                        found: vec![found],
-                        entry: None,
-                        source: None,
-                        suppress: None,
-                    }
-                }
+            |state, doc| {
+                Self::check_read(doc, shared.as_ref(), analysis, state, |span, _| {
+                    Source::Span(text_index, span)
+                })
             },
             |checked| {
                 let id = next;
@@ -193,6 +177,57 @@ impl<'o> Analysis<'o> {
             },
         );
         self
+    }
+
+    /// How documents are read: keeping the fields the types do not know, on the analysis's
+    /// threads.
+    fn reading(&self) -> yaml::Options {
+        yaml::Options::default()
+            .strictness(Strictness::Keep)
+            .threads(self.threads)
+    }
+
+    /// Checks a document read from YAML (or says why it could not be read): `place` says where
+    /// it is, to find its positions again.
+    fn check_read<'c>(
+        doc: Result<yaml::Document, istio_grpc_types::Error>,
+        file: Option<&Arc<Path>>,
+        options: &'c Options,
+        state: &mut (CelMemo<'c>, Interner),
+        place: impl Fn(yaml::Span, &str) -> Source,
+    ) -> Checked {
+        match doc {
+            Ok(doc) => {
+                let manifest = Manifest {
+                    id: 0,
+                    object: doc.object,
+                    file: file.map(|f| f.to_path_buf()),
+                    source: Some(doc.source),
+                    unknown_fields: doc.unknown_fields,
+                };
+                let mut checked = Self::check(&manifest, file, options, state);
+                // where it is, not its positions: read again for the few that need them
+                // (a `List`'s items have no place of their own in the text: kept as read)
+                checked.source = match checked.source {
+                    Some(Source::Map(map)) => Some(match (map.span(), map.text()) {
+                        (Some(span), Some(text)) => place(span, text),
+                        _ => Source::Map(map),
+                    }),
+                    other => other,
+                };
+                checked
+            }
+            Err(e) => {
+                let found = problem(file.map(|f| &**f), &e);
+                Checked {
+                    unusable: found.code == codes::UNUSABLE_INPUT,
+                    found: vec![found],
+                    entry: None,
+                    source: None,
+                    suppress: None,
+                }
+            }
+        }
     }
 
     /// Checks a file, or every `.yaml`/`.yml`/`.json` file under a folder (sorted,
@@ -217,25 +252,47 @@ impl<'o> Analysis<'o> {
         self
     }
 
+    /// Reads a file as it goes: its text is not held, only where each document that may get
+    /// a finding across objects is in it.
     fn add_file(&mut self, path: &Path) {
-        match std::fs::read(path) {
-            Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(text) => {
-                    self.add_shared(Some(path), text.into());
-                }
-                Err(_) => {
-                    self.unusable = true;
-                    self.found.push(unusable(
-                        Some(path),
-                        "not a text file (not UTF-8): not YAML".to_owned(),
-                    ));
-                }
-            },
+        let file = match std::fs::File::open(path) {
+            Ok(file) => file,
             Err(e) => {
                 self.unusable = true;
                 self.found
                     .push(unusable(Some(path), format!("cannot read: {e}")));
+                return;
             }
+        };
+        let file_index = self.files.len();
+        let shared: Arc<Path> = Arc::from(path);
+        self.files.push(shared.clone());
+        let options = self.reading();
+        let mut next = self.documents;
+        let analysis = self.options;
+        let read = yaml::parse_map_read(
+            file,
+            &options,
+            || (CelMemo::new(), Interner::default()),
+            |state, doc| {
+                Self::check_read(doc, Some(&shared), analysis, state, |span, text| {
+                    Source::File(file_index, span, hash(text))
+                })
+            },
+            |checked| {
+                let id = next;
+                next += 1;
+                self.take(id, checked);
+            },
+        );
+        if let Err(e) = read {
+            self.unusable = true;
+            let message = if e.kind() == std::io::ErrorKind::InvalidData {
+                format!("{e}: not YAML")
+            } else {
+                format!("cannot read: {e}")
+            };
+            self.found.push(unusable(Some(path), message));
         }
     }
 
@@ -303,16 +360,17 @@ impl<'o> Analysis<'o> {
             self.sources
                 .iter()
                 .filter(|(id, _)| wanted.contains(id))
-                .map(|(id, source)| {
+                .filter_map(|(id, source)| {
                     let map = match source {
-                        Source::Map(map) => (**map).clone(),
-                        Source::Span(text, span) => SourceMap::reread(
+                        Source::Map(map) => Some((**map).clone()),
+                        Source::Span(text, span) => Some(SourceMap::reread(
                             self.texts[*text].clone(),
                             *span,
                             yaml::Limits::default(),
-                        ),
+                        )),
+                        Source::File(file, span, hash) => reread(&self.files[*file], span, *hash),
                     };
-                    (*id, map)
+                    Some((*id, map?))
                 })
                 .collect()
         };
@@ -349,6 +407,19 @@ impl<'o> Analysis<'o> {
             accepted: 0,
         }
     }
+}
+
+/// The map of a document of a file read as it went, read again from the file: `None` (its
+/// findings then have no line) when the file cannot be read or its text there changed.
+fn reread(file: &Path, span: &yaml::Span, expected: u64) -> Option<SourceMap> {
+    use std::io::{Read, Seek, SeekFrom};
+    let range = span.range();
+    let mut f = std::fs::File::open(file).ok()?;
+    f.seek(SeekFrom::Start(range.start as u64)).ok()?;
+    let mut bytes = vec![0; range.len()];
+    f.read_exact(&mut bytes).ok()?;
+    let text = String::from_utf8(bytes).ok()?;
+    (hash(&text) == expected).then(|| span.reread(text.into(), yaml::Limits::default()))
 }
 
 /// Fewer objects are checked on the calling thread.

@@ -11,12 +11,16 @@ use std::sync::Arc;
 
 use istio_grpc_types::Location;
 
+use crate::chunked::Chunked;
 use crate::{Diagnostic, Resource, Severity, TextEdit, codes};
 
 /// Every finding of an analysis, in the order found or, once [`Findings::sort`]ed, reported.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Findings {
-    items: Vec<Item>,
+    items: Chunked<Item>,
+    /// The findings reported, as indices into `items`: in the order found, then, once sorted, in
+    /// the order reported, without repeats and without those [`Findings::retain`] dropped.
+    order: Vec<u32>,
     /// The objects findings are about: one entry for consecutive findings about one object.
     resources: Vec<Named>,
     files: Vec<PathBuf>,
@@ -51,7 +55,11 @@ struct Item {
 
 impl Findings {
     pub(crate) fn len(&self) -> usize {
-        self.items.len()
+        self.order.len()
+    }
+
+    fn items(&self) -> impl Iterator<Item = &Item> {
+        self.order.iter().map(|&i| &self.items[i as usize])
     }
 
     fn text(&mut self, text: String) -> Arc<str> {
@@ -104,6 +112,7 @@ impl Findings {
             fix: d.fix.map(|f| self.text(f)),
             edit: d.edit.map(Box::new),
         };
+        self.order.push(self.items.len() as u32);
         self.items.push(item);
     }
 
@@ -137,15 +146,15 @@ impl Findings {
 
     /// Every finding, made one at a time.
     pub(crate) fn iter(&self) -> impl Iterator<Item = Diagnostic> + '_ {
-        self.items.iter().map(|item| self.make(item))
+        self.items().map(|item| self.make(item))
     }
 
     pub(crate) fn count(&self, severity: Severity) -> usize {
-        self.items.iter().filter(|i| i.severity == severity).count()
+        self.items().filter(|i| i.severity == severity).count()
     }
 
     pub(crate) fn any_at_or_above(&self, threshold: Severity) -> bool {
-        self.items.iter().any(|i| i.severity <= threshold)
+        self.items().any(|i| i.severity <= threshold)
     }
 
     /// Orders the findings by file, line, column, code and path, stably (findings equal on
@@ -158,7 +167,9 @@ impl Findings {
         for (r, &f) in order.iter().enumerate() {
             rank[f as usize] = r as u32;
         }
-        self.items.sort_by(|a, b| {
+        let items = &self.items;
+        self.order.sort_by(|&a, &b| {
+            let (a, b) = (&items[a as usize], &items[b as usize]);
             let key = |i: &Item| {
                 (
                     i.file.map(|f| rank[f as usize]),
@@ -168,16 +179,17 @@ impl Findings {
             };
             key(a).cmp(&key(b)).then_with(|| a.path.cmp(&b.path))
         });
-        self.items.dedup();
+        self.order
+            .dedup_by(|&mut a, &mut b| items[a as usize] == items[b as usize]);
     }
 
     /// Keeps the findings `keep` says yes to, and says how many went.
     pub(crate) fn retain(&mut self, mut keep: impl FnMut(&Diagnostic) -> bool) -> usize {
-        let before = self.items.len();
-        let kept: Vec<bool> = self.items.iter().map(|i| keep(&self.make(i))).collect();
+        let before = self.order.len();
+        let kept: Vec<bool> = self.items().map(|i| keep(&self.make(i))).collect();
         let mut kept = kept.into_iter();
-        self.items.retain(|_| kept.next().unwrap_or(true));
-        before - self.items.len()
+        self.order.retain(|_| kept.next().unwrap_or(true));
+        before - self.order.len()
     }
 }
 

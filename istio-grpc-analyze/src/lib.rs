@@ -56,6 +56,7 @@
 
 mod analysis;
 mod checks;
+mod chunked;
 pub mod codes;
 mod crd;
 mod diagnostic;

@@ -14,6 +14,7 @@ use istio_grpc_types::{
 };
 use k8s_openapi::api::core::v1::{Namespace, Secret};
 
+use crate::chunked::Chunked;
 use crate::diagnostic::Pending;
 pub(crate) use crate::lean::Head;
 use crate::lean::{self, Labels};
@@ -131,9 +132,9 @@ impl ByName {
 
 #[derive(Default)]
 pub(crate) struct Model {
-    pub(crate) virtual_services: Vec<(Head, lean::VirtualService)>,
+    pub(crate) virtual_services: Chunked<(Head, lean::VirtualService)>,
     pub(crate) gateways: Vec<(Head, Box<Gateway>)>,
-    pub(crate) destination_rules: Vec<(Head, lean::DestinationRule)>,
+    pub(crate) destination_rules: Chunked<(Head, lean::DestinationRule)>,
     pub(crate) envoy_filters: Vec<(Head, Box<EnvoyFilter>)>,
     pub(crate) peer_authentications: Vec<(Head, Box<PeerAuthentication>)>,
     pub(crate) sidecars: Vec<(Head, Box<Sidecar>)>,
@@ -144,9 +145,9 @@ pub(crate) struct Model {
     pub(crate) reference_grants: Vec<(Head, Box<ReferenceGrant>)>,
     pub(crate) namespaces: Vec<(Head, Box<KubeObject<Namespace>>)>,
     pub(crate) service_entries: Vec<(Head, Box<ServiceEntry>)>,
-    pub(crate) services: Vec<(Head, lean::Service)>,
+    pub(crate) services: Chunked<(Head, lean::Service)>,
     pub(crate) secrets: Vec<(Head, Box<KubeObject<Secret>>)>,
-    pub(crate) workloads: Vec<Workload>,
+    pub(crate) workloads: Chunked<Workload>,
     /// (namespace, name) -> index into `services` / `gateways`, so lookups stay O(1) on big meshes.
     service_index: ByName,
     gateway_index: ByName,

@@ -206,6 +206,8 @@ enum Repr {
 struct Lazy {
     input: Arc<str>,
     chunk: Chunk,
+    /// Where `input` starts in the stream it was read from (`0`: it is the whole stream).
+    offset: usize,
     limits: Limits,
     /// See `positions`.
     positions: Box<[u8]>,
@@ -317,12 +319,24 @@ impl SourceMap {
         self.with_positions(|root| root.at)
     }
 
+    /// The document's text, for a map that refers to the text it was read from (as
+    /// [`SourceMap::span`] places it).
+    pub fn text(&self) -> Option<&str> {
+        match &self.repr {
+            Repr::Text(lazy) => lazy.input.get(lazy.chunk.start..lazy.chunk.end),
+            Repr::Tree(_) => None,
+        }
+    }
+
     /// Where the document is in the text it was read from, for a map that refers to that text:
     /// a caller that may need the positions later, and keeps the text, keeps this (a few words)
     /// instead of the map, and makes the map again with [`SourceMap::reread`].
     pub fn span(&self) -> Option<Span> {
         match &self.repr {
-            Repr::Text(lazy) => Some(Span(lazy.chunk)),
+            Repr::Text(lazy) => Some(Span {
+                chunk: lazy.chunk,
+                offset: lazy.offset,
+            }),
             Repr::Tree(_) => None,
         }
     }
@@ -340,10 +354,16 @@ impl SourceMap {
     /// assert_eq!(again.locate("data.k").map(|at| (at.line, at.column)), Some((6, 11)));
     /// ```
     pub fn reread(text: Arc<str>, span: Span, limits: Limits) -> SourceMap {
+        let range = span.range();
         SourceMap {
             repr: Repr::Text(Box::new(Lazy {
                 input: text,
-                chunk: span.0,
+                chunk: Chunk {
+                    start: range.start,
+                    end: range.end,
+                    first_line: span.chunk.first_line,
+                },
+                offset: 0,
                 limits,
                 positions: Box::default(),
             })),
@@ -353,7 +373,38 @@ impl SourceMap {
 
 /// Where a document is in the text it was read from ([`SourceMap::span`]).
 #[derive(Clone, Copy, Debug)]
-pub struct Span(Chunk);
+pub struct Span {
+    /// In the text the map refers to.
+    chunk: Chunk,
+    /// Where that text starts in the stream.
+    offset: usize,
+}
+
+impl Span {
+    /// The document's bytes in the stream.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.offset + self.chunk.start..self.offset + self.chunk.end
+    }
+
+    /// The map of the document read again from `text`, exactly its bytes in the stream
+    /// ([`Span::range`]; a reader that read the stream as it went, [`parse_map_read`], keeps no
+    /// text): its positions are read from `text` when one is asked for.
+    pub fn reread(&self, text: Arc<str>, limits: Limits) -> SourceMap {
+        SourceMap {
+            repr: Repr::Text(Box::new(Lazy {
+                chunk: Chunk {
+                    start: 0,
+                    end: text.len(),
+                    first_line: self.chunk.first_line,
+                },
+                input: text,
+                offset: self.offset + self.chunk.start,
+                limits,
+                positions: Box::default(),
+            })),
+        }
+    }
+}
 
 fn locate_segments(root: &Node, segments: &[PathSegment], key: bool) -> Location {
     let mut node = root;
@@ -852,7 +903,7 @@ pub fn parse_map_each<S, R: Send>(
     let input = &input;
     let (map, init) = (&map, &init);
     let read = |state: &mut S, i: usize, c: &Chunk| -> Vec<R> {
-        parse_chunk(input, c, i + 1, options)
+        parse_chunk(input, c, 0, i + 1, options)
             .into_iter()
             .map(|doc| map(state, doc))
             .collect()
@@ -910,6 +961,312 @@ pub fn parse_map_each<S, R: Send>(
     });
 }
 
+/// [`parse_map_each`] on a stream read as it goes (a file, say), which is never held whole: each
+/// document's text is handed to a reading thread as soon as its end is read, and dropped with
+/// the document once `map` is done with it. A document whose map may be wanted later keeps its
+/// [`SourceMap::span`], whose [`Span::reread`] makes it again from the document's bytes.
+///
+/// A document over [`Limits::max_document_bytes`] is not held either: it is reported (as the
+/// whole-text readers do) while the rest of it is skipped. The stream must be UTF-8; a read that
+/// fails, or a line that is not UTF-8, ends the stream with that error, after every document
+/// before it was handed to `each`.
+///
+/// ```
+/// use istio_grpc_types::yaml;
+///
+/// let stream = "kind: Service\napiVersion: v1\n---\nkind: Secret\napiVersion: v1\n";
+/// let mut kinds = Vec::new();
+/// yaml::parse_map_read(stream.as_bytes(), &yaml::Options::default(), || (),
+///     |(), doc| doc.map(|d| d.object.kind().to_owned()), |kind| kinds.push(kind.unwrap()))?;
+/// assert_eq!(kinds, ["Service", "Secret"]);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn parse_map_read<S, R: Send>(
+    reader: impl std::io::Read + Send,
+    options: &Options,
+    init: impl Fn() -> S + Sync,
+    map: impl Fn(&mut S, Result<Document, Error>) -> R + Sync,
+    mut each: impl FnMut(R),
+) -> std::io::Result<()> {
+    let (map, init) = (&map, &init);
+    let read = |state: &mut S, piece: Piece| -> Vec<R> {
+        match piece {
+            Piece::Text {
+                index,
+                text,
+                offset,
+                first_line,
+            } => {
+                let chunk = Chunk {
+                    start: 0,
+                    end: text.len(),
+                    first_line,
+                };
+                parse_chunk(&text, &chunk, offset, index, options)
+                    .into_iter()
+                    .map(|doc| map(state, doc))
+                    .collect()
+            }
+            Piece::TooLarge {
+                index,
+                first_line,
+                size,
+            } => vec![map(
+                state,
+                Err(too_large(index, first_line, size, &options.limits)),
+            )],
+        }
+    };
+    let mut pieces = Pieces::new(reader, options.limits.max_document_bytes);
+    let threads = options.threads.max(1);
+    if threads < 2 {
+        let mut state = init();
+        while let Some(piece) = pieces.next_piece()? {
+            read(&mut state, piece).into_iter().for_each(&mut each);
+        }
+        return Ok(());
+    }
+    // One thread reads the stream and cuts it into documents, the workers read each document
+    // they take, and the calling thread hands the results to `each` in stream order. Held: at
+    // most `AHEAD` documents cut and not yet taken, those being read, and the results read
+    // ahead of one still being read.
+    let read = &read;
+    let (cut, uncut) = std::sync::mpsc::sync_channel::<(usize, Piece)>(AHEAD);
+    let uncut = std::sync::Mutex::new(uncut);
+    let uncut = &uncut;
+    std::thread::scope(|scope| {
+        let (send, received) = std::sync::mpsc::sync_channel(AHEAD);
+        let cutter = scope.spawn(move || -> std::io::Result<()> {
+            let mut n = 0;
+            while let Some(piece) = pieces.next_piece()? {
+                if cut.send((n, piece)).is_err() {
+                    // the workers stopped: the calling thread is unwinding
+                    break;
+                }
+                n += 1;
+            }
+            Ok(())
+        });
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let send = send.clone();
+                scope.spawn(move || {
+                    let mut state = init();
+                    loop {
+                        let next = uncut.lock().map(|uncut| uncut.recv());
+                        let Ok(Ok((n, piece))) = next else { break };
+                        if send.send((n, read(&mut state, piece))).is_err() {
+                            break;
+                        }
+                    }
+                })
+            })
+            .collect();
+        drop(send);
+        let mut early = std::collections::BTreeMap::new();
+        let mut due = 0;
+        for (n, results) in received {
+            early.insert(n, results);
+            while let Some(results) = early.remove(&due) {
+                results.into_iter().for_each(&mut each);
+                due += 1;
+            }
+        }
+        for w in workers {
+            w.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        }
+        cutter
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
+}
+
+/// A document cut from a stream by [`Pieces`].
+enum Piece {
+    /// Its text, the `---` line that starts it included.
+    Text {
+        /// Its place among the stream's documents (1-based, blank ones left out).
+        index: usize,
+        text: Arc<str>,
+        /// Where it starts in the stream.
+        offset: usize,
+        /// The line (0-based) it starts on.
+        first_line: usize,
+    },
+    /// One over the size limit, not kept.
+    TooLarge {
+        index: usize,
+        first_line: usize,
+        size: usize,
+    },
+}
+
+/// Cuts a stream into documents as [`split`] cuts a text, reading it as it goes.
+///
+/// A document's text is kept from its first line that is not blank (its lines and columns stay
+/// those of the stream: its first line's number goes with it), and only while it is within the
+/// size limit: past it, the rest is counted, not kept.
+struct Pieces<R> {
+    reader: std::io::BufReader<R>,
+    limit: usize,
+    /// The document being read, from its first line that is not blank.
+    text: Vec<u8>,
+    /// Its size as [`read_tree`] counts it: from its first character that is not blank (its
+    /// marker blanked).
+    size: usize,
+    /// Where `text` starts: byte and line (0-based) in the stream.
+    offset: usize,
+    text_line: usize,
+    /// The line (0-based) of the document's marker, or of its first line.
+    first_line: usize,
+    /// Bytes and lines read.
+    pos: usize,
+    line: usize,
+    /// Documents handed out (non-blank ones).
+    index: usize,
+    done: bool,
+}
+
+impl<R: std::io::Read> Pieces<R> {
+    fn new(reader: R, limit: usize) -> Self {
+        Pieces {
+            reader: std::io::BufReader::with_capacity(64 * 1024, reader),
+            limit,
+            text: Vec::new(),
+            size: 0,
+            offset: 0,
+            text_line: 0,
+            first_line: 0,
+            pos: 0,
+            line: 0,
+            index: 0,
+            done: false,
+        }
+    }
+
+    /// Reads one line: its first bytes (at most `keep`) into `out`, and its length.
+    fn read_line(&mut self, keep: usize, out: &mut Vec<u8>) -> std::io::Result<usize> {
+        use std::io::BufRead;
+        let mut len = 0;
+        loop {
+            let buf = self.reader.fill_buf()?;
+            if buf.is_empty() {
+                return Ok(len);
+            }
+            let (take, end) = match buf.iter().position(|&b| b == b'\n') {
+                Some(i) => (i + 1, true),
+                None => (buf.len(), false),
+            };
+            let room = keep.saturating_sub(out.len());
+            out.extend_from_slice(&buf[..take.min(room)]);
+            len += take;
+            self.reader.consume(take);
+            if end {
+                return Ok(len);
+            }
+        }
+    }
+
+    /// The next non-blank document, `None` at the end of the stream.
+    fn next_piece(&mut self) -> std::io::Result<Option<Piece>> {
+        while !self.done {
+            // the line, up to one byte past the limit (it may start the next document)
+            let mut line = Vec::new();
+            let len = self.read_line(self.limit + 1, &mut line)?;
+            if len == 0 {
+                self.done = true;
+                return self.cut();
+            }
+            let marker = line.starts_with(b"---") || line.starts_with(b"...");
+            let mut piece = None;
+            if marker {
+                if self.pos > 0 || self.line > 0 {
+                    piece = self.cut()?;
+                }
+                self.first_line = self.line;
+            }
+            if self.text.is_empty() {
+                // still in the document's leading blanks: its marker, blanked, is one
+                let body = if marker {
+                    &line[3.min(line.len())..]
+                } else {
+                    &line[..]
+                };
+                let blanks = body.iter().take_while(|b| b.is_ascii_whitespace()).count();
+                if blanks < body.len() || len > line.len() {
+                    self.offset = self.pos;
+                    self.text_line = self.line;
+                    self.size = len - (line.len() - body.len()) - blanks;
+                    self.text = line;
+                }
+            } else {
+                self.size += len;
+                if self.size <= self.limit {
+                    self.text.extend_from_slice(&line);
+                }
+            }
+            self.pos += len;
+            self.line += 1;
+            if piece.is_some() {
+                return Ok(piece);
+            }
+        }
+        Ok(None)
+    }
+
+    /// Ends the document being read: it, unless blank; the next starts empty.
+    fn cut(&mut self) -> std::io::Result<Option<Piece>> {
+        let bytes = std::mem::take(&mut self.text);
+        let size = std::mem::replace(&mut self.size, 0);
+        if size > self.limit {
+            self.index += 1;
+            return Ok(Some(Piece::TooLarge {
+                index: self.index,
+                first_line: self.first_line,
+                size,
+            }));
+        }
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                format!(
+                    "not UTF-8 at byte {} (not a text file)",
+                    self.offset + e.utf8_error().valid_up_to()
+                ),
+            )
+        })?;
+        if is_blank(if is_marker(&text) { &text[3..] } else { &text }) {
+            return Ok(None);
+        }
+        self.index += 1;
+        Ok(Some(Piece::Text {
+            index: self.index,
+            text: text.into(),
+            offset: self.offset,
+            first_line: self.text_line,
+        }))
+    }
+}
+
+/// A document over [`Limits::max_document_bytes`].
+fn too_large(index: usize, first_line: usize, size: usize, limits: &Limits) -> Error {
+    Error::Syntax {
+        document: index,
+        location: Some(Location {
+            line: first_line + 1,
+            column: 1,
+        }),
+        message: format!(
+            "the document is {size} bytes, over the reader's limit of {} (yaml::Limits::max_document_bytes)",
+            limits.max_document_bytes
+        ),
+    }
+}
+
 /// How many read documents may wait in [`parse_each`]'s channel for the calling thread.
 const AHEAD: usize = 256;
 
@@ -925,6 +1282,7 @@ const PARALLEL_FROM: usize = 256;
 fn parse_chunk(
     input: &Arc<str>,
     chunk: &Chunk,
+    offset: usize,
     index: usize,
     options: &Options,
 ) -> Vec<Result<Document, Error>> {
@@ -938,6 +1296,7 @@ fn parse_chunk(
                 repr: Repr::Text(Box::new(Lazy {
                     input: Arc::clone(input),
                     chunk: *chunk,
+                    offset,
                     limits: options.limits,
                     positions,
                 })),
@@ -1017,17 +1376,7 @@ fn read_tree(text: &str, chunk: &Chunk, index: usize, limits: &Limits) -> Result
     // the document's own text, without the blanked `---` line before it
     let size = text.trim_start().len();
     if size > limits.max_document_bytes {
-        return Err(Error::Syntax {
-            document: index,
-            location: Some(Location {
-                line: chunk.first_line + 1,
-                column: 1,
-            }),
-            message: format!(
-                "the document is {size} bytes, over the reader's limit of {} (yaml::Limits::max_document_bytes)",
-                limits.max_document_bytes
-            ),
-        });
+        return Err(too_large(index, chunk.first_line, size, limits));
     }
     let raw: Spanned<RawNode> = serde_saphyr::from_str_with_options(text, limits.saphyr())
         .map_err(|e| Error::Syntax {

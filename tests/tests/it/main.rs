@@ -10,6 +10,7 @@ mod types_fuzz;
 mod types_kube_unknown;
 mod types_limits;
 mod types_misc;
+mod types_read;
 mod types_schema;
 mod types_unknown;
 
