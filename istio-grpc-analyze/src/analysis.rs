@@ -4,9 +4,10 @@
 //! Each document is checked as it is read, on the thread that read it ([`crate::local`]): the CRD
 //! schema and CEL rules, the fields the types do not know, the rules that read one object. Their
 //! findings are located there and then. What the rules across objects read of it is kept
-//! ([`crate::lean`]), with its positions when it may get a finding of its own later; the typed
-//! object is dropped. When every input is in, [`Analysis::finish`] runs the rules across objects
-//! over what was kept.
+//! ([`crate::lean`]), with where it is (not its positions) when it may get a finding of its own
+//! later; the typed object is dropped. A file is read as it goes, not held. When every input is
+//! in, [`Analysis::finish`] runs the rules across objects over what was kept, and reads again
+//! the positions of the documents they found something in.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;

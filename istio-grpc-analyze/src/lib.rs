@@ -51,8 +51,10 @@
 //! - what the rules across objects read is kept small (the crate's `lean` module: a Service's
 //!   ports and selector, a VirtualService's hosts, bindings and destinations, …), the kinds few
 //!   manifests hold many of (Gateways, Secrets, EnvoyFilters, …) whole;
-//! - findings are kept small too ([`Report::iter`] makes them one at a time); the positions of
-//!   a document with a finding across objects are read again from its text.
+//! - findings are kept small too ([`Report::iter`] makes them one at a time);
+//! - a file is read as it goes ([`istio_grpc_types::yaml::parse_map_read`]), never held whole:
+//!   the positions of a document with a finding across objects are read again from the file
+//!   (from the bytes where it was, checked unchanged).
 
 mod analysis;
 mod checks;
