@@ -19,7 +19,7 @@ use istio_grpc_types::yaml::{self, SourceMap};
 use crate::chunked::Chunked;
 use crate::crd::CelMemo;
 use crate::findings::Findings;
-use crate::input::{Manifest, collect, problem, unusable};
+use crate::input::{Manifest, problem, unusable};
 use crate::lean::Interner;
 use crate::model::{Entry, Model};
 use crate::{Diagnostic, Options, Report, Resource, SUPPRESS_ANNOTATION, checks, codes, suppress};
@@ -234,21 +234,12 @@ impl<'o> Analysis<'o> {
     /// Checks a file, or every `.yaml`/`.yml`/`.json` file under a folder (sorted,
     /// recursively).
     pub fn add_path(&mut self, path: &Path) -> &mut Self {
-        if path.is_dir() {
-            let mut files = Vec::new();
-            collect(path, &mut files);
-            if files.is_empty() {
+        match crate::input::files(path) {
+            Ok(files) => files.iter().for_each(|f| self.add_file(f)),
+            Err(problem) => {
                 self.unusable = true;
-                self.found.push(unusable(
-                    Some(path),
-                    format!("no .yaml, .yml or .json file in folder {}", path.display()),
-                ));
+                self.found.push(problem);
             }
-            for f in files {
-                self.add_file(&f);
-            }
-        } else {
-            self.add_file(path);
         }
         self
     }

@@ -125,20 +125,9 @@ impl Inputs {
 
     /// Adds a file, or every `.yaml`/`.yml`/`.json` file under a folder (sorted, recursively).
     pub fn add_path(&mut self, path: &Path) -> &mut Self {
-        if path.is_dir() {
-            let mut files = Vec::new();
-            collect(path, &mut files);
-            if files.is_empty() {
-                self.problems.push(unusable(
-                    Some(path),
-                    format!("no .yaml, .yml or .json file in folder {}", path.display()),
-                ));
-            }
-            for f in files {
-                self.add_file(&f);
-            }
-        } else {
-            self.add_file(path);
+        match files(path) {
+            Ok(files) => files.iter().for_each(|f| self.add_file(f)),
+            Err(problem) => self.problems.push(problem),
         }
         self
     }
@@ -160,6 +149,23 @@ impl Inputs {
                 .push(unusable(Some(path), format!("cannot read: {e}"))),
         }
     }
+}
+
+/// The files a path names: itself, or the `.yaml`, `.yml` and `.json` files under a folder
+/// (sorted, recursively); a folder without any is a problem.
+pub(crate) fn files(path: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files = Vec::new();
+    collect(path, &mut files);
+    if files.is_empty() {
+        return Err(unusable(
+            Some(path),
+            format!("no .yaml, .yml or .json file in folder {}", path.display()),
+        ));
+    }
+    Ok(files)
 }
 
 /// The `.yaml`, `.yml` and `.json` files under `dir`, sorted, recursively.

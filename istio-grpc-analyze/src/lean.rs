@@ -331,25 +331,13 @@ impl VirtualService {
                 .tcp
                 .iter()
                 .flatten()
-                .map(|r| {
-                    r.route
-                        .iter()
-                        .flatten()
-                        .map(|d| d.destination.as_ref().map(Destination::of))
-                        .collect()
-                })
+                .map(|r| destinations(&r.route))
                 .collect(),
             tls: spec
                 .tls
                 .iter()
                 .flatten()
-                .map(|r| {
-                    r.route
-                        .iter()
-                        .flatten()
-                        .map(|d| d.destination.as_ref().map(Destination::of))
-                        .collect()
-                })
+                .map(|r| destinations(&r.route))
                 .collect(),
         }
     }
@@ -358,6 +346,17 @@ impl VirtualService {
     pub(crate) fn catch_all(&self) -> Option<usize> {
         self.http.iter().position(|r| r.catch_all)
     }
+}
+
+/// The destinations of a TCP or TLS route's `route` list.
+fn destinations(
+    route: &Option<Vec<virtual_service::RouteDestination>>,
+) -> Box<[Option<Destination>]> {
+    route
+        .iter()
+        .flatten()
+        .map(|d| d.destination.as_ref().map(Destination::of))
+        .collect()
 }
 
 /// An Istio DestinationRule: its host, subsets and the traffic policy settings rules read.

@@ -944,21 +944,31 @@ pub fn parse_map_each<S, R: Send>(
             })
             .collect();
         drop(send);
-        // results read ahead of the next one due, by position
-        let mut early = std::collections::BTreeMap::new();
-        let mut due = 0;
-        for (i, results) in received {
-            early.insert(i, results);
-            while let Some(results) = early.remove(&due) {
-                results.into_iter().for_each(&mut each);
-                due += 1;
-            }
-        }
-        for w in workers {
-            w.join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        }
+        in_order(received, workers, &mut each);
     });
+}
+
+/// Hands the results of `workers`, numbered in stream order and coming in any order, to `each`
+/// in stream order (holding those that come early), then joins the workers (a worker's panic
+/// is resumed here).
+fn in_order<R>(
+    received: std::sync::mpsc::Receiver<(usize, Vec<R>)>,
+    workers: Vec<std::thread::ScopedJoinHandle<'_, ()>>,
+    each: &mut impl FnMut(R),
+) {
+    let mut early = std::collections::BTreeMap::new();
+    let mut due = 0;
+    for (i, results) in received {
+        early.insert(i, results);
+        while let Some(results) = early.remove(&due) {
+            results.into_iter().for_each(&mut *each);
+            due += 1;
+        }
+    }
+    for w in workers {
+        w.join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    }
 }
 
 /// [`parse_map_each`] on a stream read as it goes (a file, say), which is never held whole: each
@@ -1088,19 +1098,7 @@ pub fn parse_map_read<S, R: Send>(
             })
             .collect();
         drop(send);
-        let mut early = std::collections::BTreeMap::new();
-        let mut due = 0;
-        for (n, results) in received {
-            early.insert(n, results);
-            while let Some(results) = early.remove(&due) {
-                results.into_iter().for_each(&mut each);
-                due += 1;
-            }
-        }
-        for w in workers {
-            w.join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        }
+        in_order(received, workers, &mut each);
         cutter
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
