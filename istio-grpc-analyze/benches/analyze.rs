@@ -10,7 +10,7 @@ use std::fmt::Write;
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use istio_grpc_analyze::{CrdSet, Inputs, Options, analyze};
+use istio_grpc_analyze::{Analysis, CrdSet, Inputs, Options, analyze};
 
 const SERVICES: usize = 10_000;
 
@@ -52,6 +52,14 @@ fn bench(c: &mut Criterion) {
             let mut inputs = Inputs::new();
             inputs.add_yaml(None, black_box(&yaml));
             black_box(analyze(&inputs, &Options::default()))
+        })
+    });
+    g.bench_function("read YAML + every check, each document as read (Analysis)", |b| {
+        b.iter(|| {
+            let options = Options::default();
+            let mut analysis = Analysis::new(&options);
+            analysis.add_yaml(None, black_box(&yaml));
+            black_box(analysis.finish())
         })
     });
     g.bench_function("every check (already read)", |b| {
