@@ -54,14 +54,17 @@ fn bench(c: &mut Criterion) {
             black_box(analyze(&inputs, &Options::default()))
         })
     });
-    g.bench_function("read YAML + every check, each document as read (Analysis)", |b| {
-        b.iter(|| {
-            let options = Options::default();
-            let mut analysis = Analysis::new(&options);
-            analysis.add_yaml(None, black_box(&yaml));
-            black_box(analysis.finish())
-        })
-    });
+    g.bench_function(
+        "read YAML + every check, each document as read (Analysis)",
+        |b| {
+            b.iter(|| {
+                let options = Options::default();
+                let mut analysis = Analysis::new(&options);
+                analysis.add_yaml(None, black_box(&yaml));
+                black_box(analysis.finish())
+            })
+        },
+    );
     g.bench_function("every check (already read)", |b| {
         b.iter(|| black_box(analyze(black_box(&inputs), &Options::default())))
     });

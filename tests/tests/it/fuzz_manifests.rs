@@ -27,7 +27,7 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use istio_grpc_analyze::{CrdSet, Inputs, Options, Severity, analyze, codes, output};
+use istio_grpc_analyze::{Analysis, CrdSet, Inputs, Options, Severity, analyze, codes, output};
 use istio_grpc_types::yaml::{self, Options as ReadOptions};
 use istio_grpc_types::{Object, Strictness};
 use proptest::prelude::*;
@@ -187,6 +187,14 @@ pub fn check_analyzer(text: &str) {
     inputs.add_yaml(Some(file), text);
     for options in [&Options::default().threads(1), with_crds()] {
         let report = analyze(&inputs, options);
+        // checked as read, the same findings
+        let mut analysis = Analysis::new(options);
+        analysis.add_yaml(Some(file), text);
+        assert_eq!(
+            analysis.finish().diagnostics(),
+            report.diagnostics(),
+            "--- input:\n{text}"
+        );
         for d in report.diagnostics() {
             if d.file.is_some() {
                 assert!(

@@ -26,6 +26,21 @@ fn read_everything(text: &str) {
         Options::default(),
         Options::default().strictness(Strictness::Keep),
     ] {
+        // read as it goes, the stream gives what the whole text gives
+        let whole: Vec<String> = yaml::parse_with(text, &options)
+            .into_iter()
+            .map(|d| format!("{:?}", d.map(|d| (d.index, d.object))))
+            .collect();
+        let mut read = Vec::new();
+        yaml::parse_map_read(
+            text.as_bytes(),
+            &options,
+            || (),
+            |(), d| format!("{:?}", d.map(|d| (d.index, d.object))),
+            |d| read.push(d),
+        )
+        .expect("UTF-8 text reads");
+        assert_eq!(read, whole, "{text:?}");
         for doc in yaml::parse_with(text, &options).into_iter().flatten() {
             let written = yaml::to_string([&doc.object]).expect("what was read can be written");
             // read back the same way (what was kept leniently is refused strictly)
@@ -93,6 +108,8 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..512)) {
         read_everything(&String::from_utf8_lossy(&bytes));
+        // the bytes themselves, read as they go: documents or an error, never a panic
+        let _ = yaml::parse_map_read(&bytes[..], &Options::default(), || (), |(), _| (), |()| ());
     }
 
     #[test]
