@@ -236,9 +236,9 @@ impl<'o> Analysis<'o> {
     pub fn add_path(&mut self, path: &Path) -> &mut Self {
         match crate::input::files(path) {
             Ok(files) => files.iter().for_each(|f| self.add_file(f)),
-            Err(problem) => {
+            Err(why) => {
                 self.unusable = true;
-                self.found.push(problem);
+                self.found.push(unusable(Some(path), why));
             }
         }
         self

@@ -127,7 +127,7 @@ impl Inputs {
     pub fn add_path(&mut self, path: &Path) -> &mut Self {
         match files(path) {
             Ok(files) => files.iter().for_each(|f| self.add_file(f)),
-            Err(problem) => self.problems.push(problem),
+            Err(why) => self.problems.push(unusable(Some(path), why)),
         }
         self
     }
@@ -152,17 +152,17 @@ impl Inputs {
 }
 
 /// The files a path names: itself, or the `.yaml`, `.yml` and `.json` files under a folder
-/// (sorted, recursively); a folder without any is a problem.
-pub(crate) fn files(path: &Path) -> Result<Vec<PathBuf>, Diagnostic> {
+/// (sorted, recursively); a folder without any is unusable input, and this says why.
+pub(crate) fn files(path: &Path) -> Result<Vec<PathBuf>, String> {
     if !path.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut files = Vec::new();
     collect(path, &mut files);
     if files.is_empty() {
-        return Err(unusable(
-            Some(path),
-            format!("no .yaml, .yml or .json file in folder {}", path.display()),
+        return Err(format!(
+            "no .yaml, .yml or .json file in folder {}",
+            path.display()
         ));
     }
     Ok(files)
