@@ -102,7 +102,7 @@ impl<'o> Analysis<'o> {
         }
     }
 
-    /// Checks one object read whole (`id` its place among the documents).
+    /// Checks one object read whole, and keeps what the checks across objects read of it.
     fn check<'c>(
         manifest: &Manifest,
         file: Option<&Arc<Path>>,

@@ -437,6 +437,7 @@ pub(crate) struct Outlier {
 /// A pod, or a pod template of a Deployment, StatefulSet or DaemonSet.
 #[derive(Clone, Debug)]
 pub(crate) struct Workload {
+    pub(crate) head: Head,
     pub(crate) labels: Labels,
     pub(crate) annotations: Labels,
     /// `spec.replicas` of a Deployment or StatefulSet.
@@ -444,12 +445,13 @@ pub(crate) struct Workload {
 }
 
 impl Workload {
-    /// The workload of an object, if it is one.
-    pub(crate) fn of(object: &Object, shared: &mut Interner) -> Option<Workload> {
+    /// The workload of an object, if it is one (`head` says who the object is).
+    pub(crate) fn of(object: &Object, head: &Head, shared: &mut Interner) -> Option<Workload> {
         let mut template =
             |meta: Option<&k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta>,
              replicas: Option<i32>| {
                 meta.map(|meta| Workload {
+                    head: head.clone(),
                     labels: Labels::of(meta.labels.as_ref(), shared),
                     annotations: Labels::of(meta.annotations.as_ref(), shared),
                     replicas,

@@ -16,19 +16,9 @@ use k8s_openapi::api::core::v1::{Namespace, Secret};
 
 use crate::chunked::Chunked;
 use crate::diagnostic::Pending;
-pub(crate) use crate::lean::Head;
-use crate::lean::{self, Labels};
+use crate::lean;
+pub(crate) use crate::lean::{Head, Workload};
 use crate::{Code, Diagnostic, Manifest, Resource};
-
-/// A pod template or pod: where labels and annotations of workloads are.
-#[derive(Clone, Debug)]
-pub(crate) struct Workload {
-    pub(crate) head: Head,
-    pub(crate) labels: Labels,
-    pub(crate) annotations: Labels,
-    /// `spec.replicas` of a Deployment or StatefulSet.
-    pub(crate) replicas: Option<i32>,
-}
 
 /// What one object gives the rules across objects ([`Model::add`]): a variant per kind, named
 /// as the kind (`ServiceEntry` among them).
@@ -80,13 +70,8 @@ impl Entry {
         shared: &mut lean::Interner,
     ) -> Option<Entry> {
         let head = Head::of(manifest, file, shared);
-        if let Some(w) = lean::Workload::of(&manifest.object, shared) {
-            return Some(Entry::Workload(Workload {
-                head,
-                labels: w.labels,
-                annotations: w.annotations,
-                replicas: w.replicas,
-            }));
+        if let Some(w) = Workload::of(&manifest.object, &head, shared) {
+            return Some(Entry::Workload(w));
         }
         Some(match &manifest.object {
             Object::VirtualService(o) => {
