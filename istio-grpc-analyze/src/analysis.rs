@@ -103,11 +103,15 @@ impl<'o> Analysis<'o> {
     }
 
     /// Checks one object read whole, and keeps what the checks across objects read of it.
+    ///
+    /// `source` says how to find the object's positions again, for an object the checks
+    /// across objects keep.
     fn check<'c>(
         manifest: &Manifest,
         file: Option<&Arc<Path>>,
         options: &'c Options,
         (memo, shared): &mut (CelMemo<'c>, Interner),
+        source: impl FnOnce(&SourceMap) -> Source,
     ) -> Checked {
         let mut found = Vec::new();
         crate::local::check(manifest, options, memo, &mut found);
@@ -120,10 +124,7 @@ impl<'o> Analysis<'o> {
             .map(|codes| (manifest.resource(), codes.clone()));
         Checked {
             found,
-            source: entry
-                .as_ref()
-                .and_then(|_| manifest.source.clone())
-                .map(|s| Source::Map(Box::new(s))),
+            source: entry.as_ref().and(manifest.source.as_ref()).map(source),
             entry,
             suppress,
             unusable: false,
@@ -206,17 +207,14 @@ impl<'o> Analysis<'o> {
                     source: Some(doc.source),
                     unknown_fields: doc.unknown_fields,
                 };
-                let mut checked = Self::check(&manifest, file, options, state);
                 // where it is, not its positions: read again for the few that need them
                 // (a `List`'s items have no place of their own in the text: kept as read)
-                checked.source = match checked.source {
-                    Some(Source::Map(map)) => Some(match (map.span(), map.text()) {
+                Self::check(&manifest, file, options, state, |map| {
+                    match (map.span(), map.text()) {
                         (Some(span), Some(text)) => place(span, text),
-                        _ => Source::Map(map),
-                    }),
-                    other => other,
-                };
-                checked
+                        _ => Source::Map(Box::new(map.clone())),
+                    }
+                })
             }
             Err(e) => {
                 let found = problem(file.map(|f| &**f), &e);
@@ -308,7 +306,12 @@ impl<'o> Analysis<'o> {
                 some.iter()
                     .map(|m| {
                         let file = m.file.as_deref().and_then(|f| files.get(f));
-                        (m.id, Self::check(m, file, options, &mut state))
+                        (
+                            m.id,
+                            Self::check(m, file, options, &mut state, |map| {
+                                Source::Map(Box::new(map.clone()))
+                            }),
+                        )
                     })
                     .collect::<Vec<_>>()
             });
